@@ -1,0 +1,8 @@
+/**
+ * The float64 reference: plain TypeScript over `ndarray`, written to be read next to the spec.
+ * Every export has a fast-path twin of the same name in `intern-s1-ts`.
+ *
+ * @packageDocumentation
+ */
+export * from './ndarray.js';
+export * from './ops/index.js';

@@ -1,0 +1,2 @@
+/** Reference tensor ops (spec section 2). @module */
+export * from './softmax.js';

@@ -1,0 +1,11 @@
+/**
+ * The registry of `intern-s1` subcommands. Each entry loads its module lazily so that
+ * `intern-s1 info` does not pay for the tokenizer or the models.
+ *
+ * @module
+ */
+import type { Command } from '../command.js';
+
+export const COMMANDS: Record<string, () => Promise<Command>> = {
+  info: async () => (await import('./info.js')).info,
+};

@@ -1,0 +1,38 @@
+/**
+ * Typed errors of intern-s1-ts.
+ *
+ * Every error the library throws on bad input is an {@link InternS1Error} subclass whose message
+ * says what was expected, what was found, and where (op and argument, tensor name, file, byte
+ * offset). Catch the base class to handle any library error; test the subclass to know the kind.
+ *
+ * @module
+ */
+
+/** Base class of every error this library throws on purpose. */
+export class InternS1Error extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A tensor has the wrong rank, a dimension disagrees with another, or an axis is out of range. */
+export class ShapeError extends InternS1Error {}
+
+/** A tensor or checkpoint entry has a dtype the operation does not accept. */
+export class DTypeError extends InternS1Error {}
+
+/** A configuration value is missing, of the wrong type, or inconsistent with another. */
+export class ConfigError extends InternS1Error {}
+
+/** A checkpoint file or folder is malformed, truncated, or lacks a tensor. */
+export class CheckpointError extends InternS1Error {}
+
+/** A tokenizer file is malformed, or text / ids cannot be encoded or decoded. */
+export class TokenizerError extends InternS1Error {}
+
+/** A requested backend cannot be loaded, or the backend lacks a needed kernel. */
+export class BackendError extends InternS1Error {}
+
+/** An argument value is out of its allowed range (k > n, negative length, NaN parameter, ...). */
+export class ValueError extends InternS1Error {}

@@ -1,0 +1,10 @@
+/**
+ * intern-s1-ts: a TensorFlow.js fast path for the Intern-S1 model family. Every computing export
+ * here has a float64 twin of the same name in `intern-s1-ts/reference`.
+ *
+ * @packageDocumentation
+ */
+export * from './errors.js';
+export { VERSION } from './version.js';
+export * from './backend/index.js';
+export * from './ops/index.js';

@@ -1,0 +1,2 @@
+/** Tensor ops of the fast path (spec section 2). @module */
+export * from './softmax.js';

@@ -97,3 +97,28 @@ export function mapLines(
   }
   return out;
 }
+
+/**
+ * The broadcast shape of `a` and `b` (NumPy / PyTorch rules: align from the right; each pair of
+ * dims must be equal or one of them 1), or `undefined` when they do not broadcast.
+ */
+export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 1; i <= rank; i++) {
+    const da = i <= a.length ? a[a.length - i] : 1;
+    const db = i <= b.length ? b[b.length - i] : 1;
+    if (da !== db && da !== 1 && db !== 1) return undefined;
+    out[rank - i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * The index into an array of shape `shape` that broadcasting maps the output index `outIdx` to:
+ * leading output dims that `shape` lacks are dropped, and dims of size 1 read index 0.
+ */
+export function broadcastIndex(outIdx: readonly number[], shape: readonly number[]): number[] {
+  const skip = outIdx.length - shape.length;
+  return shape.map((d, i) => (d === 1 ? 0 : outIdx[skip + i]));
+}

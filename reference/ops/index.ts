@@ -1,2 +1,3 @@
 /** Reference tensor ops (spec section 2). @module */
 export * from './softmax.js';
+export * from './matmul.js';

@@ -1,2 +1,3 @@
 /** Tensor ops of the fast path (spec section 2). @module */
 export * from './softmax.js';
+export * from './matmul.js';

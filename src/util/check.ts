@@ -92,3 +92,27 @@ export function checkDimEq(
     throw new ShapeError(`${op}: '${bName}' has ${what} ${b[ib]} but '${aName}' has ${a[ia]}`);
   }
 }
+
+/**
+ * The broadcast shape of `a` and `b` (NumPy / PyTorch rules: align from the right; each pair of
+ * dims must be equal or one of them 1). Throws a ShapeError naming the op and both arguments'
+ * shapes when they do not broadcast.
+ */
+export function broadcastShape(
+  op: string, aName: string, a: readonly number[], bName: string, b: readonly number[], what = 'shape',
+): number[] {
+  const rank = Math.max(a.length, b.length);
+  const out = new Array<number>(rank);
+  for (let i = 1; i <= rank; i++) {
+    const da = i <= a.length ? a[a.length - i] : 1;
+    const db = i <= b.length ? b[b.length - i] : 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(
+        `${op}: '${aName}' ${what} ${fmtShape(a)} and '${bName}' ${what} ${fmtShape(b)} do not broadcast ` +
+          `(dims ${da} and ${db} at position ${-i} from the end)`,
+      );
+    }
+    out[rank - i] = da === 1 ? db : da;
+  }
+  return out;
+}

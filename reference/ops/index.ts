@@ -1,3 +1,5 @@
 /** Reference tensor ops (spec section 2). @module */
 export * from './softmax.js';
 export * from './matmul.js';
+export * from './dtypes.js';
+export * from './elementwise.js';

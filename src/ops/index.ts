@@ -1,3 +1,5 @@
 /** Tensor ops of the fast path (spec section 2). @module */
 export * from './softmax.js';
 export * from './matmul.js';
+export * from './dtypes.js';
+export * from './elementwise.js';

@@ -3,3 +3,4 @@ export * from './softmax.js';
 export * from './matmul.js';
 export * from './dtypes.js';
 export * from './elementwise.js';
+export * from './activations.js';

@@ -4,3 +4,4 @@ export * from './matmul.js';
 export * from './dtypes.js';
 export * from './elementwise.js';
 export * from './activations.js';
+export * from './logsumexp.js';

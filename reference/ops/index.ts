@@ -5,3 +5,4 @@ export * from './dtypes.js';
 export * from './elementwise.js';
 export * from './activations.js';
 export * from './logsumexp.js';
+export * from './norm.js';

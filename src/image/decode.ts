@@ -1,0 +1,326 @@
+/**
+ * Decode PNG and JPEG files into {@link RgbImage}s, the way the Python pipelines load them
+ * (`PIL.Image.open(f).convert('RGB')`, InternVL `load_image`, the HF processors' `convert_rgb`).
+ *
+ * Codecs are the well-kept pure-JS libraries `pngjs` and `jpeg-js`; this file only checks the
+ * container first (magic bytes, chunk / segment structure, declared size) so that a bad file gets
+ * an {@link ImageDecodeError} that says what is wrong and at which byte, and converts every PNG
+ * colour type to 8-bit RGB with PIL's rules:
+ *
+ * | source | RGB |
+ * |---|---|
+ * | RGBA, LA, palette with tRNS, RGB/grey with tRNS | alpha **dropped**, not composited (PIL `convert('RGB')` drops it) |
+ * | greyscale 1/2/4-bit | `v · 255 / (2^d − 1)` replicated to R = G = B (PIL's `L;1`, `L;2`, `L;4` unpackers) |
+ * | RGB / RGBA / LA 16-bit | the high byte `v >> 8` (PIL's `RGB;16B` unpackers) |
+ * | greyscale 16-bit | the high byte `v >> 8` by default; PIL itself opens it as mode `I` and clips `min(v, 255)`, which whitens almost every real 16-bit image. `{ grey16: 'pil-clip' }` reproduces that. |
+ * | palette | the palette colour |
+ *
+ * JPEG: baseline, extended and progressive, 8-bit, 1, 3 or 4 components. jpeg-js does the entropy
+ * decoding and inverse DCT; for 3-component images the chroma upsampling and YCbCr → RGB conversion
+ * are then done as libjpeg-turbo (which Pillow links) does them (`jpegColor.ts`), because
+ * jpeg-js's nearest-neighbour chroma is up to ~90 levels away from PIL on sharp colour edges. What
+ * remains is jpeg-js's IDCT: on the fixtures the result is within 3 levels of PIL, mean |Δ| < 0.2
+ * (test/image/decode.test.ts). PNG decoding is exact. 4-component (CMYK/YCCK) JPEGs use jpeg-js's
+ * conversion, which is not PIL's. EXIF orientation is ignored, as `Image.open` ignores it.
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { ValueError } from '../errors.js';
+import { MAX_IMAGE_PIXELS, type RgbImage } from './image.js';
+import { libjpegYccToRgb } from './jpegColor.js';
+
+/** The formats {@link decodeImage} reads. */
+export type ImageFormat = 'png' | 'jpeg';
+
+/** An image file that is corrupted, truncated, empty, too large, or in an unsupported format. */
+export class ImageDecodeError extends ValueError {}
+
+/** Options of {@link decodeImage} and {@link readImage}. */
+export interface DecodeOptions {
+  /** Refuse images with more pixels than this, before decoding (default {@link MAX_IMAGE_PIXELS}). */
+  readonly maxPixels?: number;
+  /** 16-bit greyscale PNG: `'msb'` (default) keeps the high byte; `'pil-clip'` clips like PIL. */
+  readonly grey16?: 'msb' | 'pil-clip';
+}
+
+/** A decoded image and the format it was read from. */
+export interface DecodedImage extends RgbImage {
+  readonly format: ImageFormat;
+}
+
+const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+function startsWith(b: Uint8Array, magic: readonly number[], at = 0): boolean {
+  return b.length >= at + magic.length && magic.every((v, i) => b[at + i] === v);
+}
+
+/**
+ * The format of an encoded image from its magic bytes: `'png'`, `'jpeg'`, or `undefined` for
+ * anything else.
+ *
+ * @example
+ * ```ts
+ * import { detectImageFormat } from 'intern-s1-ts';
+ * console.log(detectImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))); // 'jpeg'
+ * ```
+ */
+export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
+  if (startsWith(bytes, PNG_MAGIC)) return 'png';
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
+  return undefined;
+}
+
+/** Name a few formats we do not read, for a helpful message. */
+function otherFormat(b: Uint8Array): string | undefined {
+  const ascii = (at: number, n: number) => String.fromCharCode(...b.subarray(at, at + n));
+  if (ascii(0, 4) === 'GIF8') return 'GIF';
+  if (ascii(0, 2) === 'BM') return 'BMP';
+  if (ascii(0, 4) === 'RIFF' && ascii(8, 4) === 'WEBP') return 'WebP';
+  if (startsWith(b, [0x49, 0x49, 0x2a, 0x00]) || startsWith(b, [0x4d, 0x4d, 0x00, 0x2a])) return 'TIFF';
+  if (ascii(4, 4) === 'ftyp') return `ISO media ('${ascii(8, 4)}', e.g. HEIC/AVIF)`;
+  return undefined;
+}
+
+function checkSize(fmt: string, width: number, height: number, maxPixels: number): void {
+  if (width === 0 || height === 0) {
+    throw new ImageDecodeError(`decodeImage: ${fmt} declares a zero-size image (${width}x${height})`);
+  }
+  if (width * height > maxPixels) {
+    throw new ImageDecodeError(
+      `decodeImage: ${fmt} is ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels} (option maxPixels)`,
+    );
+  }
+}
+
+/**
+ * Decode a PNG or JPEG held in memory into 8-bit RGB (see the module comment for the colour rules).
+ *
+ * @param bytes - the encoded file.
+ * @param options - `maxPixels` (default 100 M) and the 16-bit greyscale rule.
+ * @returns `{ width, height, data, format }`, data being `width · height · 3` RGB bytes.
+ * @throws ImageDecodeError (a ValueError) for an empty, truncated or corrupted file, a zero-size or
+ *   over-large image, or a format other than PNG / JPEG (the message names it).
+ * @example
+ * ```ts
+ * import { PNG } from 'pngjs';
+ * import { decodeImage } from 'intern-s1-ts';
+ * const png = new PNG({ width: 2, height: 1 });
+ * png.data.set([255, 0, 0, 128, 0, 0, 255, 255]); // RGBA
+ * const img = decodeImage(PNG.sync.write(png));
+ * console.log(img.format, img.width, img.height, Array.from(img.data)); // png 2 1 [255,0,0,0,0,255]
+ * ```
+ */
+export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): DecodedImage {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError('decodeImage: \'bytes\' must be a Uint8Array or Buffer');
+  const maxPixels = options.maxPixels ?? MAX_IMAGE_PIXELS;
+  if (bytes.length === 0) throw new ImageDecodeError('decodeImage: the data is empty (0 bytes)');
+  const fmt = detectImageFormat(bytes);
+  if (fmt === 'png') return { ...decodePng(bytes, maxPixels, options.grey16 ?? 'msb'), format: 'png' };
+  if (fmt === 'jpeg') return { ...decodeJpeg(bytes, maxPixels), format: 'jpeg' };
+  const other = otherFormat(bytes);
+  const head = Array.from(bytes.subarray(0, 8), (v) => v.toString(16).padStart(2, '0')).join(' ');
+  throw new ImageDecodeError(
+    other
+      ? `decodeImage: ${other} images are not supported; convert to PNG or JPEG first`
+      : `decodeImage: not a PNG or JPEG file (first bytes: ${head})`,
+  );
+}
+
+/**
+ * Read and decode an image file (PNG or JPEG), like `Image.open(path).convert('RGB')`.
+ *
+ * @throws ValueError when the file cannot be read; ImageDecodeError as {@link decodeImage}.
+ * @example
+ * ```ts
+ * import { readImage } from 'intern-s1-ts';
+ * const img = readImage('test/fixtures/images/src/rgb8.png');
+ * console.log(img.width, img.height); // 23 17
+ * ```
+ */
+export function readImage(path: string, options: DecodeOptions = {}): DecodedImage {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new ValueError(`readImage: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return decodeImage(bytes, options);
+  } catch (e) {
+    if (e instanceof ImageDecodeError) throw new ImageDecodeError(`${e.message} (file '${path}')`);
+    throw e;
+  }
+}
+
+// ------------------------------------------------------------------------------------------ PNG
+
+interface PngHeader { width: number; height: number; depth: number; colorType: number }
+
+const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+/** Walk the chunk list (length, type, data, CRC) up to IEND; parse and check IHDR. */
+function pngHeader(b: Uint8Array): PngHeader {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  let off = 8;
+  let header: PngHeader | undefined;
+  for (;;) {
+    if (off + 8 > b.length) {
+      throw new ImageDecodeError(`decodeImage: PNG is truncated at byte ${b.length} (no IEND chunk; next chunk header at byte ${off})`);
+    }
+    const len = view.getUint32(off);
+    const type = String.fromCharCode(...b.subarray(off + 4, off + 8));
+    if (!/^[A-Za-z]{4}$/.test(type)) {
+      throw new ImageDecodeError(`decodeImage: corrupted PNG, invalid chunk type at byte ${off + 4}`);
+    }
+    if (off + 12 + len > b.length) {
+      throw new ImageDecodeError(
+        `decodeImage: PNG is truncated: chunk '${type}' at byte ${off} needs ${len + 12} bytes, only ${b.length - off} remain`,
+      );
+    }
+    if (header === undefined) {
+      if (type !== 'IHDR' || len !== 13) throw new ImageDecodeError(`decodeImage: corrupted PNG, the first chunk is '${type}', not a 13-byte IHDR`);
+      header = { width: view.getUint32(off + 8), height: view.getUint32(off + 12), depth: b[off + 16], colorType: b[off + 17] };
+      if (!(PNG_DEPTHS[header.colorType] ?? []).includes(header.depth)) {
+        throw new ImageDecodeError(`decodeImage: corrupted PNG, bit depth ${header.depth} with colour type ${header.colorType} is invalid`);
+      }
+    }
+    if (type === 'IEND') return header;
+    off += 12 + len;
+  }
+}
+
+function decodePng(b: Uint8Array, maxPixels: number, grey16: 'msb' | 'pil-clip'): RgbImage {
+  const h = pngHeader(b);
+  checkSize('PNG', h.width, h.height, maxPixels);
+  let png: ReturnType<typeof PNG.sync.read>;
+  try {
+    png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength), { skipRescale: true });
+  } catch (e) {
+    throw new ImageDecodeError(`decodeImage: corrupted PNG data (${(e as Error).message})`);
+  }
+  const src = png.data as unknown as ArrayLike<number>; // RGBA at the source depth (16-bit: Uint16Array)
+  const n = h.width * h.height;
+  if (src.length !== n * 4) throw new ImageDecodeError(`decodeImage: corrupted PNG, decoded ${src.length} samples for ${n} RGBA pixels`);
+  const trans = (png as { transColor?: number[] }).transColor;
+  const scale = pngSampleScale(h, grey16);
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    // pngjs zeroes the pixels matching a tRNS colour (RGB/grey); PIL keeps their colour, so restore it.
+    const restore = trans !== undefined && h.colorType !== 3 && src[i * 4 + 3] === 0;
+    for (let c = 0; c < 3; c++) {
+      const v = restore ? trans[trans.length === 1 ? 0 : c] : src[i * 4 + c];
+      out[i * 3 + c] = scale(v);
+    }
+  }
+  return { width: h.width, height: h.height, data: out };
+}
+
+/** Map one raw PNG sample to 8 bits with PIL's rules (see the module table). */
+function pngSampleScale(h: PngHeader, grey16: 'msb' | 'pil-clip'): (v: number) => number {
+  if (h.colorType === 3 || h.depth === 8) return (v) => v; // palette entries are 8-bit already
+  if (h.depth === 16) {
+    if (h.colorType === 0 && grey16 === 'pil-clip') return (v) => Math.min(v, 255);
+    return (v) => v >> 8;
+  }
+  const max = 2 ** h.depth - 1; // greyscale 1/2/4-bit
+  return (v) => (v * 255) / max;
+}
+
+// ----------------------------------------------------------------------------------------- JPEG
+
+interface JpegHeader {
+  width: number;
+  height: number;
+  components: number;
+  /** Per component: (maxH / h, maxV / v), the subsampling factors; NaN when not integral. */
+  factors: [number, number][];
+  /** libjpeg's colour-space guess for 3 components (`jdapimin.c`): JFIF, Adobe transform, ids. */
+  rgb: boolean;
+  /** Byte offset of the Adobe APP14 transform flag, if there is one. */
+  adobeTransformAt?: number;
+}
+
+/** Walk the marker segments up to the first SOS; read the frame header; check an EOI follows. */
+function jpegHeader(b: Uint8Array): JpegHeader {
+  let off = 2;
+  let frame: JpegHeader | undefined;
+  let jfif = false;
+  let adobeAt: number | undefined;
+  for (;;) {
+    while (off < b.length && b[off] === 0xff && b[off + 1] === 0xff) off++; // fill bytes
+    if (off + 4 > b.length) throw new ImageDecodeError(`decodeImage: JPEG is truncated at byte ${b.length} (no image data)`);
+    if (b[off] !== 0xff) throw new ImageDecodeError(`decodeImage: corrupted JPEG, expected a marker at byte ${off}, found 0x${b[off].toString(16)}`);
+    const m = b[off + 1];
+    if (m === 0xd9) throw new ImageDecodeError(`decodeImage: corrupted JPEG, end of image at byte ${off} before any scan`);
+    const len = (b[off + 2] << 8) | b[off + 3];
+    if (len < 2) throw new ImageDecodeError(`decodeImage: corrupted JPEG, segment 0x${m.toString(16)} at byte ${off} has length ${len}`);
+    if (off + 2 + len > b.length) {
+      throw new ImageDecodeError(`decodeImage: JPEG is truncated: segment 0x${m.toString(16)} at byte ${off} needs ${len + 2} bytes, only ${b.length - off} remain`);
+    }
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      if (m > 0xc2) throw new ImageDecodeError(`decodeImage: unsupported JPEG process (SOF${m - 0xc0}: lossless, hierarchical or arithmetic coding)`);
+      if (b[off + 4] !== 8) throw new ImageDecodeError(`decodeImage: unsupported ${b[off + 4]}-bit JPEG (only 8-bit)`);
+      frame = sofHeader(b, off);
+    }
+    const ascii = (n: number) => String.fromCharCode(...b.subarray(off + 4, off + 4 + n));
+    if (m === 0xe0 && len >= 7 && ascii(5) === 'JFIF\0') jfif = true;
+    if (m === 0xee && len >= 14 && ascii(6) === 'Adobe\0') adobeAt = off + 4 + 11;
+    if (m === 0xda) {
+      if (!frame) throw new ImageDecodeError(`decodeImage: corrupted JPEG, scan at byte ${off} before any frame header`);
+      if (!jfif && adobeAt !== undefined) frame.rgb = b[adobeAt] === 0;
+      frame.adobeTransformAt = adobeAt;
+      if (jfif) frame.rgb = false;
+      for (let i = off + 2 + len; i + 1 < b.length; i++) if (b[i] === 0xff && b[i + 1] === 0xd9) return frame;
+      throw new ImageDecodeError(`decodeImage: JPEG is truncated: the scan starting at byte ${off} has no end-of-image marker`);
+    }
+    off += 2 + len;
+  }
+}
+
+/** Parse a start-of-frame segment at `off`: size, components, sampling factors, component ids. */
+function sofHeader(b: Uint8Array, off: number): JpegHeader {
+  const nc = b[off + 9];
+  if (off + 10 + 3 * nc > b.length) throw new ImageDecodeError(`decodeImage: JPEG is truncated inside the frame header at byte ${off}`);
+  const hv = Array.from({ length: nc }, (_, k) => [b[off + 11 + 3 * k] >> 4, b[off + 11 + 3 * k] & 15]);
+  const maxH = Math.max(...hv.map((x) => x[0]));
+  const maxV = Math.max(...hv.map((x) => x[1]));
+  const factors = hv.map(([fh, fv]) => [maxH % fh === 0 ? maxH / fh : NaN, maxV % fv === 0 ? maxV / fv : NaN] as [number, number]);
+  const ids = Array.from({ length: nc }, (_, k) => b[off + 10 + 3 * k]);
+  return {
+    height: (b[off + 5] << 8) | b[off + 6], width: (b[off + 7] << 8) | b[off + 8], components: nc, factors,
+    rgb: nc === 3 && ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42, // 'R', 'G', 'B'
+  };
+}
+
+function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
+  const h = jpegHeader(b);
+  checkSize('JPEG', h.width, h.height, maxPixels);
+  if (![1, 3, 4].includes(h.components)) throw new ImageDecodeError(`decodeImage: unsupported JPEG with ${h.components} components`);
+  // Three components: take jpeg-js's raw components and finish like libjpeg-turbo (jpegColor.ts).
+  // jpeg-js forces its own colour transform when an Adobe marker says "YCbCr", so clear that flag
+  // in a copy; the colour space was already decided from the original bytes.
+  const own = h.components === 3 && h.factors.slice(0, 3).every(([fx, fy]) => Number.isInteger(fx) && Number.isInteger(fy));
+  let src = b;
+  if (own && h.adobeTransformAt !== undefined && b[h.adobeTransformAt] !== 0) {
+    src = Uint8Array.from(b);
+    src[h.adobeTransformAt] = 0;
+  }
+  let img: { width: number; height: number; data: Uint8Array };
+  try {
+    img = jpeg.decode(src, {
+      useTArray: true, formatAsRGBA: false, tolerantDecoding: false, ...(own ? { colorTransform: false } : {}),
+      maxResolutionInMP: Math.ceil(maxPixels / 1e6) + 1,
+      maxMemoryUsageInMB: Math.ceil((maxPixels * 12) / 2 ** 20) + 64,
+    });
+  } catch (e) {
+    throw new ImageDecodeError(`decodeImage: corrupted JPEG data (${(e as Error).message})`);
+  }
+  if (img.width !== h.width || img.height !== h.height || img.data.length !== h.width * h.height * 3) {
+    throw new ImageDecodeError(`decodeImage: corrupted JPEG, decoded ${img.width}x${img.height} for a ${h.width}x${h.height} frame`);
+  }
+  if (own && !h.rgb) libjpegYccToRgb(img.data, img.width, img.height, h.factors);
+  return { width: img.width, height: img.height, data: img.data };
+}

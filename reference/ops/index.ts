@@ -6,3 +6,4 @@ export * from './elementwise.js';
 export * from './activations.js';
 export * from './logsumexp.js';
 export * from './norm.js';
+export * from './attention.js';

@@ -7,3 +7,4 @@ export * from './activations.js';
 export * from './logsumexp.js';
 export * from './norm.js';
 export * from './attention.js';
+export * from './topk.js';

@@ -6,3 +6,4 @@
  */
 export * from './ndarray.js';
 export * from './ops/index.js';
+export * from './weights.js';

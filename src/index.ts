@@ -8,3 +8,4 @@ export * from './errors.js';
 export { VERSION } from './version.js';
 export * from './backend/index.js';
 export * from './ops/index.js';
+export * from './io/index.js';

@@ -8,3 +8,4 @@ export * from './logsumexp.js';
 export * from './norm.js';
 export * from './attention.js';
 export * from './topk.js';
+export * from './rope.js';

@@ -1,0 +1,473 @@
+/**
+ * Byte-level BPE as Qwen2/Qwen3 use it (tokenizer spec §1.3), fast path.
+ *
+ * Same algorithm as the reference (repeatedly merge the adjacent pair with the lowest merge rank,
+ * every occurrence left to right), organised for speed:
+ * - symbols are vocabulary ids, never strings; a merge is looked up in an open-addressing hash
+ *   table over `(left id, right id)` held in typed arrays;
+ * - short pre-tokens (≤ {@link SHORT_WORD} bytes) use a plain array scan; longer ones a binary heap
+ *   over `(rank, position)` with a doubly linked list of symbols, O(n log n) in the byte length
+ *   (the Python loop is quadratic);
+ * - a bounded LRU cache maps frequent pre-tokens straight to their ids.
+ *
+ * The heap pops the lowest rank, leftmost first. That equals the textbook "merge every occurrence
+ * of the best pair, then look again" whenever no merge uses a symbol produced by a later merge
+ * (true for Qwen's merges.txt: token 256+i is made by line i). The constructor checks that
+ * condition and falls back to the textbook loop when a merges file breaks it.
+ *
+ * @module
+ */
+import { TokenizerError } from '../errors.js';
+import { bytesToUnicode, unicodeToBytes } from './bytes.js';
+import { LruCache } from './lru.js';
+import { pretokenizeRegex } from './pretokenize.js';
+
+/** Pre-tokens up to this many bytes are merged with the array scan, longer ones with the heap. */
+export const SHORT_WORD = 24;
+/** Pre-tokens longer than this many UTF-16 units are not cached. */
+const CACHE_MAX_KEY = 256;
+
+/**
+ * Parse `vocab.json` (token string → id). Throws {@link TokenizerError} naming the file when it is
+ * not a JSON object of non-negative integer ids.
+ *
+ * @example
+ * ```ts
+ * import { parseVocab } from 'intern-s1-ts';
+ * parseVocab('{"a": 0, "b": 1}').get('b'); // 1
+ * ```
+ */
+export function parseVocab(text: string, file = 'vocab.json'): Map<string, number> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw new TokenizerError(`${file}: expected a JSON object mapping token strings to ids, found ${Array.isArray(obj) ? 'an array' : typeof obj}`);
+  }
+  const vocab = new Map<string, number>();
+  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** 26) {
+      throw new TokenizerError(`${file}: token ${JSON.stringify(k)} has id ${JSON.stringify(v)}, expected an integer in [0, 2^26)`);
+    }
+    vocab.set(k, v);
+  }
+  return vocab;
+}
+
+/**
+ * Parse `merges.txt`: one merge per line, two symbols separated by whitespace; a first line
+ * starting with `#version:` and blank lines are skipped; rank = order among the real lines.
+ * A line with other than two symbols is a {@link TokenizerError} naming the line.
+ *
+ * @example
+ * ```ts
+ * import { parseMerges } from 'intern-s1-ts';
+ * parseMerges('#version: 0.2\nĠ t\nh e\n'); // [['Ġ', 't'], ['h', 'e']]
+ * ```
+ */
+export function parseMerges(text: string, file = 'merges.txt'): [string, string][] {
+  const lines = text.split(/\r\n|\r|\n/);
+  const merges: [string, string][] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if ((i === 0 && line.startsWith('#version:')) || line === '') continue;
+    const parts = line.split(/\s+/);
+    if (parts.length !== 2) {
+      throw new TokenizerError(`${file}: line ${i + 1} has ${parts.length} symbol(s), expected two separated by a space: ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    merges.push([parts[0], parts[1]]);
+  }
+  return merges;
+}
+
+/** Open-addressing hash table (left id, right id) → merge rank, in typed arrays. */
+class PairTable {
+  private readonly mask: number;
+  private readonly lefts: Int32Array;
+  private readonly rights: Int32Array;
+  private readonly ranks: Int32Array;
+
+  constructor(n: number) {
+    let cap = 16;
+    while (cap < n * 2) cap *= 2;
+    this.mask = cap - 1;
+    this.lefts = new Int32Array(cap).fill(-1);
+    this.rights = new Int32Array(cap);
+    this.ranks = new Int32Array(cap);
+  }
+
+  private slot(l: number, r: number): number {
+    let h = Math.imul(l, 0x9e3779b1) ^ Math.imul(r + 0x7f4a7c15, 0x85ebca77);
+    h ^= h >>> 15;
+    return h & this.mask;
+  }
+
+  /** Insert or overwrite (a later duplicate line wins, as in Python's `dict(zip(merges, range(n)))`). */
+  set(l: number, r: number, rank: number): void {
+    let s = this.slot(l, r);
+    while (this.lefts[s] !== -1 && !(this.lefts[s] === l && this.rights[s] === r)) s = (s + 1) & this.mask;
+    this.lefts[s] = l;
+    this.rights[s] = r;
+    this.ranks[s] = rank;
+  }
+
+  /** The rank of the pair, or -1. */
+  get(l: number, r: number): number {
+    let s = this.slot(l, r);
+    for (;;) {
+      const x = this.lefts[s];
+      if (x === -1) return -1;
+      if (x === l && this.rights[s] === r) return this.ranks[s];
+      s = (s + 1) & this.mask;
+    }
+  }
+}
+
+/** Work counters of the fast BPE (for tests that check linear behaviour without timing anything). */
+export interface BpeStats {
+  /** Merges performed. */
+  merges: number;
+  /** Entries pushed on the heap (long pre-tokens only). */
+  heapPushes: number;
+  /** Pair-table lookups. */
+  lookups: number;
+}
+
+/** Options of {@link ByteLevelBPE}. */
+export interface ByteLevelBPEOptions {
+  /** Capacity of the pre-token → ids LRU cache (fast path only); 0 disables it. Default 65536. */
+  cacheSize?: number;
+}
+
+const INF = 0x7fffffff;
+
+/**
+ * A byte-level BPE model: `vocab.json` + `merges.txt` (tokenizer spec §1.3).
+ *
+ * @example
+ * ```ts
+ * import { ByteLevelBPE, bytesToUnicode } from 'intern-s1-ts';
+ * // a toy vocabulary: the 256 byte symbols plus 'Ġw' and 'Ġwo'
+ * const vocab = new Map(bytesToUnicode().map((c, i) => [c, i] as [string, number]));
+ * vocab.set('Ġw', 256).set('Ġwo', 257);
+ * const bpe = new ByteLevelBPE(vocab, [['Ġ', 'w'], ['Ġw', 'o']]);
+ * bpe.tokenize(' wow'); // ['Ġwo', 'w']
+ * ```
+ */
+export class ByteLevelBPE {
+  /** Work counters (fast path only). */
+  readonly stats: BpeStats = { merges: 0, heapPushes: 0, lookups: 0 };
+  private readonly vocab: Map<string, number>;
+  private readonly decoder: string[] = [];
+  private readonly byteIds = new Int32Array(256).fill(-1);
+  private readonly pairs: PairTable;
+  private readonly mergeResult: Int32Array;
+  private textbook = false;
+  private readonly cache: LruCache<string, Int32Array>;
+  private readonly re = pretokenizeRegex();
+  private readonly encoder = new TextEncoder();
+  private readonly mergesList: readonly (readonly [string, string])[];
+
+  /** Build from the contents of `vocab.json` and `merges.txt`. */
+  static fromText(vocabJson: string, mergesTxt: string, opts: ByteLevelBPEOptions = {}): ByteLevelBPE {
+    return new ByteLevelBPE(parseVocab(vocabJson), parseMerges(mergesTxt), opts);
+  }
+
+  /**
+   * @param vocab token string → id
+   * @param merges merge rules in rank order
+   * Throws {@link TokenizerError} when a byte symbol, a merge part or a merge result is missing from the vocabulary.
+   */
+  constructor(vocab: Map<string, number>, merges: readonly (readonly [string, string])[], opts: ByteLevelBPEOptions = {}) {
+    this.vocab = vocab;
+    this.mergesList = merges;
+    for (const [t, id] of vocab) this.decoder[id] = t;
+    this.pairs = new PairTable(merges.length);
+    this.mergeResult = new Int32Array(merges.length);
+    this.cache = new LruCache(opts.cacheSize ?? 65536);
+    const table = bytesToUnicode();
+    for (let b = 0; b < 256; b++) {
+      const id = vocab.get(table[b]);
+      if (id === undefined) {
+        throw new TokenizerError(`vocab.json: the byte symbol ${JSON.stringify(table[b])} (byte 0x${b.toString(16).padStart(2, '0')}) is missing`);
+      }
+      this.byteIds[b] = id;
+    }
+    // creation[id] = the latest rank that produces id (-1 for byte symbols); used for the consistency check.
+    const creation = new Map<number, number>();
+    const ids: [number, number, number][] = [];
+    merges.forEach(([a, b], rank) => {
+      const l = vocab.get(a);
+      const r = vocab.get(b);
+      const p = vocab.get(a + b);
+      const where = `merges.txt: merge ${rank + 1} (${JSON.stringify(a)} ${JSON.stringify(b)})`;
+      if (l === undefined) throw new TokenizerError(`${where}: ${JSON.stringify(a)} is not in vocab.json`);
+      if (r === undefined) throw new TokenizerError(`${where}: ${JSON.stringify(b)} is not in vocab.json`);
+      if (p === undefined) throw new TokenizerError(`${where}: the result ${JSON.stringify(a + b)} is not in vocab.json`);
+      this.pairs.set(l, r, rank);
+      this.mergeResult[rank] = p;
+      creation.set(p, Math.max(creation.get(p) ?? -1, rank));
+      ids.push([l, r, rank]);
+    });
+    let consistent = true;
+    for (const [l, r, rank] of ids) {
+      if (this.pairs.get(l, r) !== rank) continue; // overwritten by a later duplicate line
+      if ((creation.get(l) ?? -1) >= rank || (creation.get(r) ?? -1) >= rank) {
+        consistent = false;
+        break;
+      }
+    }
+    this.textbook = !consistent;
+  }
+
+  /** Number of vocabulary entries. */
+  get size(): number {
+    return this.vocab.size;
+  }
+
+  /** The id of a token string, or undefined. */
+  tokenToId(token: string): number | undefined {
+    return this.vocab.get(token);
+  }
+
+  /** The token string of an id, or undefined. */
+  idToToken(id: number): string | undefined {
+    return this.decoder[id];
+  }
+
+  /** The merge rules in rank order, as given. */
+  merges(): readonly (readonly [string, string])[] {
+    return this.mergesList;
+  }
+
+  /**
+   * BPE of one byte-level string (the Python `bpe` method): the symbols after all merges.
+   * Every character must be a byte symbol.
+   */
+  bpe(token: string): string[] {
+    const inv = unicodeToBytes();
+    const bytes = new Uint8Array(token.length);
+    for (let i = 0; i < token.length; i++) {
+      const b = inv.get(token[i]);
+      if (b === undefined) throw new TokenizerError(`bpe: ${JSON.stringify(token[i])} is not a byte symbol`);
+      bytes[i] = b;
+    }
+    return Array.from(this.mergeBytes(bytes), (id) => this.decoder[id]);
+  }
+
+  /**
+   * `_bpe_tokenize` (spec §1.3): `▁` → space, pre-tokenize, byte-map and merge each piece; the
+   * token strings.
+   */
+  tokenize(text: string): string[] {
+    const ids: number[] = [];
+    this.encodeInto(text, ids);
+    return ids.map((id) => this.decoder[id]);
+  }
+
+  /** The ids of {@link tokenize}. */
+  encode(text: string): number[] {
+    const ids: number[] = [];
+    this.encodeInto(text, ids);
+    return ids;
+  }
+
+  /** Append the ids of `text` to `out` (no intermediate arrays). */
+  encodeInto(text: string, out: number[]): void {
+    if (text.indexOf('\u2581') >= 0) text = text.replaceAll('\u2581', ' ');
+    const pieces = text.match(this.re);
+    if (pieces === null) return;
+    const byteIds = this.byteIds;
+    for (let k = 0; k < pieces.length; k++) {
+      const piece = pieces[k];
+      if (piece.length === 1) {
+        const c = piece.charCodeAt(0);
+        if (c < 0x80) {
+          out.push(byteIds[c]);
+          continue;
+        }
+      }
+      let ids = this.cache.get(piece);
+      if (ids === undefined) {
+        ids = this.mergeBytes(this.utf8(piece));
+        if (piece.length <= CACHE_MAX_KEY) this.cache.set(piece, ids);
+      }
+      for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+    }
+  }
+
+  private utf8(piece: string): Uint8Array {
+    for (let i = 0; i < piece.length; i++) {
+      if (piece.charCodeAt(i) >= 0x80) return this.encoder.encode(piece);
+    }
+    const bytes = new Uint8Array(piece.length);
+    for (let i = 0; i < piece.length; i++) bytes[i] = piece.charCodeAt(i);
+    return bytes;
+  }
+
+  /** Merge the byte symbols of one pre-token; returns ids. */
+  private mergeBytes(bytes: Uint8Array): Int32Array {
+    const n = bytes.length;
+    const syms = new Int32Array(n);
+    for (let i = 0; i < n; i++) syms[i] = this.byteIds[bytes[i]];
+    if (n < 2) return syms;
+    if (this.textbook) return this.mergeTextbook(syms);
+    return n <= SHORT_WORD ? this.mergeShort(syms) : this.mergeHeap(syms);
+  }
+
+  private rank(l: number, r: number): number {
+    this.stats.lookups++;
+    const k = this.pairs.get(l, r);
+    return k < 0 ? INF : k;
+  }
+
+  /** Array scan: find the leftmost lowest-rank pair, merge it, update its two neighbours' ranks. */
+  private mergeShort(syms: Int32Array): Int32Array {
+    let n = syms.length;
+    const ranks = new Int32Array(n - 1);
+    for (let i = 0; i < n - 1; i++) ranks[i] = this.rank(syms[i], syms[i + 1]);
+    for (;;) {
+      let best = INF;
+      let at = -1;
+      for (let i = 0; i < n - 1; i++) {
+        if (ranks[i] < best) {
+          best = ranks[i];
+          at = i;
+        }
+      }
+      if (at < 0) break;
+      this.stats.merges++;
+      syms[at] = this.mergeResult[best];
+      for (let i = at + 1; i < n - 1; i++) syms[i] = syms[i + 1];
+      for (let i = at + 1; i < n - 2; i++) ranks[i] = ranks[i + 1];
+      n--;
+      if (at > 0) ranks[at - 1] = this.rank(syms[at - 1], syms[at]);
+      if (at < n - 1) ranks[at] = this.rank(syms[at], syms[at + 1]);
+    }
+    return syms.slice(0, n);
+  }
+
+  /** Heap over (rank, left position) with a linked list of live symbols: O(n log n). */
+  private mergeHeap(syms: Int32Array): Int32Array {
+    const n = syms.length;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    const alive = new Uint8Array(n).fill(1);
+    const heap = new MinHeap(n);
+    const push = (i: number): void => {
+      const j = next[i];
+      if (j < 0) return;
+      const r = this.rank(syms[i], syms[j]);
+      if (r !== INF) {
+        heap.push(r * 4294967296 + i);
+        this.stats.heapPushes++;
+      }
+    };
+    for (let i = 0; i < n - 1; i++) push(i);
+    while (heap.size > 0) {
+      const key = heap.pop();
+      const r = Math.floor(key / 4294967296);
+      const i = key - r * 4294967296;
+      const j = next[i];
+      // stale: the left symbol was absorbed, or the pair at i changed since the push
+      if (!alive[i] || j < 0 || this.pairs.get(syms[i], syms[j]) !== r) continue;
+      this.stats.merges++;
+      syms[i] = this.mergeResult[r];
+      alive[j] = 0;
+      next[i] = next[j];
+      if (next[j] >= 0) prev[next[j]] = i;
+      if (prev[i] >= 0) push(prev[i]);
+      push(i);
+    }
+    let count = 0;
+    for (let i = 0; i >= 0; i = next[i]) count++;
+    const out = new Int32Array(count);
+    let k = 0;
+    for (let i = 0; i >= 0; i = next[i]) out[k++] = syms[i];
+    return out;
+  }
+
+  /** The textbook loop, used only when the merges file is not ordered as BPE training writes it. */
+  private mergeTextbook(syms: Int32Array): Int32Array {
+    let word = Array.from(syms);
+    for (;;) {
+      let best = INF;
+      for (let i = 0; i + 1 < word.length; i++) best = Math.min(best, this.rank(word[i], word[i + 1]));
+      if (best === INF) break;
+      const merged: number[] = [];
+      for (let i = 0; i < word.length; i++) {
+        if (i + 1 < word.length && this.pairs.get(word[i], word[i + 1]) === best) {
+          merged.push(this.mergeResult[best]);
+          this.stats.merges++;
+          i++;
+        } else {
+          merged.push(word[i]);
+        }
+      }
+      word = merged;
+    }
+    return Int32Array.from(word);
+  }
+
+  /** Whether this model fell back to the textbook loop (merges not in training order). */
+  get usesTextbookLoop(): boolean {
+    return this.textbook;
+  }
+
+  /** Cache counters: hits, misses, entries. */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+}
+
+/** A binary min-heap of non-negative doubles in a growable Float64Array. */
+class MinHeap {
+  private a: Float64Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.a = new Float64Array(Math.max(16, capacity));
+  }
+
+  push(v: number): void {
+    if (this.size === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    const a = this.a;
+    let i = this.size++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (a[p] <= v) break;
+      a[i] = a[p];
+      i = p;
+    }
+    a[i] = v;
+  }
+
+  pop(): number {
+    const a = this.a;
+    const top = a[0];
+    const last = a[--this.size];
+    let i = 0;
+    const n = this.size;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && a[c + 1] < a[c]) c++;
+      if (a[c] >= last) break;
+      a[i] = a[c];
+      i = c;
+    }
+    a[i] = last;
+    return top;
+  }
+}

@@ -9,3 +9,4 @@ export * from './norm.js';
 export * from './attention.js';
 export * from './topk.js';
 export * from './rope.js';
+export * from './gather.js';

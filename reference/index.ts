@@ -7,3 +7,4 @@
 export * from './ndarray.js';
 export * from './ops/index.js';
 export * from './weights.js';
+export * from './nn/index.js';

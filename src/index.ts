@@ -9,3 +9,4 @@ export { VERSION } from './version.js';
 export * from './backend/index.js';
 export * from './ops/index.js';
 export * from './io/index.js';
+export * from './nn/index.js';

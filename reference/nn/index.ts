@@ -1,0 +1,4 @@
+/** Reference layers. @module */
+export * from './linear.js';
+export * from './norm.js';
+export * from './activation.js';

@@ -1,0 +1,35 @@
+/**
+ * Reference `Linear` (spec section 2): `y = x·Wᵀ + b` with `W [out, in]` in float64.
+ *
+ * @module
+ */
+import type { NDArray } from '../ndarray.js';
+import { linear } from '../ops/matmul.js';
+import type { WeightSource } from '../weights.js';
+
+/** Whether a layer has a bias: `true` requires `<prefix>.bias`, `'optional'` uses it when present. */
+export type BiasMode = boolean | 'optional';
+
+/** `y = x·Wᵀ + b`; `x [..., in]` → `[..., out]`. */
+export class Linear {
+  constructor(readonly weight: NDArray, readonly bias: NDArray | null) {}
+
+  get inFeatures(): number {
+    return this.weight.shape[1];
+  }
+
+  get outFeatures(): number {
+    return this.weight.shape[0];
+  }
+
+  /** Load `<prefix>.weight [out, in]` (and `<prefix>.bias`). */
+  static fromWeights(weights: WeightSource, prefix: string, opts: { bias?: BiasMode; expect?: [number, number] } = {}): Linear {
+    const mode = opts.bias ?? 'optional';
+    const useBias = mode === true || (mode === 'optional' && weights.has(`${prefix}.bias`));
+    return new Linear(weights.array(`${prefix}.weight`), useBias ? weights.array(`${prefix}.bias`) : null);
+  }
+
+  forward(x: NDArray): NDArray {
+    return linear(x, this.weight, this.bias ?? undefined);
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * Reference normalisation layers (spec 3.1, 6.1.2, 7) holding float64 weights.
+ *
+ * @module
+ */
+import type { NDArray } from '../ndarray.js';
+import { layerNorm, rmsNorm } from '../ops/norm.js';
+import type { WeightSource } from '../weights.js';
+
+/** `y = w ⊙ x / sqrt(mean(x²) + eps)` over the last axis. */
+export class RMSNorm {
+  constructor(readonly weight: NDArray, readonly eps: number) {}
+
+  static fromWeights(weights: WeightSource, prefix: string, eps: number): RMSNorm {
+    return new RMSNorm(weights.array(`${prefix}.weight`), eps);
+  }
+
+  forward(x: NDArray): NDArray {
+    return rmsNorm(x, this.weight, this.eps);
+  }
+}
+
+/** `y = (x − mean) / sqrt(var + eps) ⊙ w + b` over the last axis; a missing bias is zero. */
+export class LayerNorm {
+  constructor(readonly weight: NDArray, readonly bias: NDArray | null, readonly eps: number) {}
+
+  static fromWeights(weights: WeightSource, prefix: string, eps: number): LayerNorm {
+    const b = weights.has(`${prefix}.bias`) ? weights.array(`${prefix}.bias`) : null;
+    return new LayerNorm(weights.array(`${prefix}.weight`), b, eps);
+  }
+
+  forward(x: NDArray): NDArray {
+    return layerNorm(x, this.weight, this.bias, this.eps);
+  }
+}

@@ -1,0 +1,4 @@
+/** Layers built from checkpoint weights (fast path). @module */
+export * from './linear.js';
+export * from './norm.js';
+export * from './activation.js';

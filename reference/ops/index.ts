@@ -10,3 +10,4 @@ export * from './attention.js';
 export * from './topk.js';
 export * from './rope.js';
 export * from './gather.js';
+export * from './conv.js';

@@ -2,3 +2,7 @@
 export * from './weights.js';
 export { DTYPE_BYTES, isDType, isFloatDType, typedValues, toFloat32, toFloat64, toBytes, type TypedValues } from './dtype.js';
 export * from './config.js';
+export * from './safetensors.js';
+export * from './safetensors-write.js';
+export * from './checkpoint.js';
+export { type View, type Lookup, IGNORED_BUFFER, canonicalNames, resolveName, scaleName, viewShape } from './names.js';

@@ -25,7 +25,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { NDArray } from '../../reference/ndarray.js';
 import type { BlockSize } from '../ops/dtypes.js';
 import { type DType, toBytes, DTYPE_BYTES, isDType } from './dtype.js';
-import { CheckpointError, DTypeError, ShapeError } from '../errors.js';
+import { CheckpointError, DTypeError, InternS1Error, ShapeError } from '../errors.js';
 import { MappedWeights } from './mapped.js';
 
 export type { DType } from './dtype.js';
@@ -125,8 +125,8 @@ export interface TensorInput {
   readonly bytes?: Uint8Array;
 }
 
-/** Encode one {@link TensorInput} to bytes, checking that shape, dtype and size agree. */
-export function inputBytes(name: string, t: TensorInput): Uint8Array {
+/** Check a {@link TensorInput}'s dtype, shape, and that its data or bytes fill the shape. */
+export function checkInput(name: string, t: TensorInput): void {
   if (!isDType(t.dtype)) throw new DTypeError(`tensor '${name}': unknown dtype '${String(t.dtype)}'`);
   if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
     throw new ShapeError(`tensor '${name}': shape must be non-negative integers, got ${JSON.stringify(t.shape)}`);
@@ -135,12 +135,23 @@ export function inputBytes(name: string, t: TensorInput): Uint8Array {
     throw new CheckpointError(`tensor '${name}': give exactly one of 'data' (values) or 'bytes' (encoded)`);
   }
   const n = t.shape.reduce((a, b) => a * b, 1);
-  const bytes = t.bytes ?? toBytes(t.dtype, t.data as ArrayLike<number>);
-  if (bytes.byteLength !== n * DTYPE_BYTES[t.dtype]) {
-    const what = t.bytes ? `${bytes.byteLength} bytes` : `${(t.data as ArrayLike<number>).length} values`;
-    throw new ShapeError(`tensor '${name}': shape [${t.shape.join(', ')}] ${t.dtype} needs ${n} elements, got ${what}`);
+  const got = t.bytes ? t.bytes.byteLength : t.data!.length;
+  const want = t.bytes ? n * DTYPE_BYTES[t.dtype] : n;
+  if (got !== want) {
+    throw new ShapeError(`tensor '${name}': shape [${t.shape.join(', ')}] ${t.dtype} needs ${n} elements, got ${t.bytes ? `${got} bytes` : `${got} values`}`);
   }
-  return bytes;
+}
+
+/** Encode one {@link TensorInput} to bytes, checking that shape, dtype and size agree. */
+export function inputBytes(name: string, t: TensorInput): Uint8Array {
+  checkInput(name, t);
+  if (t.bytes) return t.bytes;
+  try {
+    return toBytes(t.dtype, t.data as ArrayLike<number>);
+  } catch (e) {
+    if (e instanceof InternS1Error) throw new (e.constructor as typeof InternS1Error)(`tensor '${name}': ${e.message}`);
+    throw e;
+  }
 }
 
 /** A {@link TensorStore} over encoded tensors held in memory. */

@@ -1,0 +1,240 @@
+/**
+ * Opening checkpoints on disk: one safetensors file, or a Hugging Face folder (`config.json`, one
+ * or more `*.safetensors`, and `model.safetensors.index.json` when sharded). Shard headers are
+ * read lazily, on the first access to a tensor they hold; tensor data is read by byte range.
+ *
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { CheckpointError, ConfigError } from '../errors.js';
+import { type ModelConfig, parseConfig } from './config.js';
+import { MappedWeights } from './mapped.js';
+import { type ByteReader, FileReader, SafetensorsFile, jsonErrorOffset } from './safetensors.js';
+import type { TensorInfo, TensorStore, WeightOptions, WeightSource } from './weights.js';
+
+/** The index file of a sharded Hugging Face checkpoint. */
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+/** Options of {@link openSafetensors} and {@link openCheckpoint}. */
+export interface OpenOptions extends WeightOptions {
+  /** Make the reader of a file (default {@link FileReader}); tests wrap it to count bytes. */
+  readonly openReader?: (file: string) => ByteReader;
+}
+
+/** A {@link TensorStore} over safetensors files, with an optional name → file map (the index). */
+export class SafetensorsStore implements TensorStore {
+  private readonly opened = new Map<string, SafetensorsFile>();
+  private readonly fileOf: Map<string, string>;
+
+  /**
+   * @param location - the file or folder, for messages.
+   * @param files - absolute paths of the safetensors files.
+   * @param index - name → file (a sharded index); without it every file's header is read now.
+   * @param openReader - reader factory (tests).
+   */
+  constructor(readonly location: string, readonly files: readonly string[], index?: Map<string, string>, private readonly openReader?: (file: string) => ByteReader) {
+    if (index) this.fileOf = index;
+    else {
+      this.fileOf = new Map();
+      for (const f of files) {
+        for (const n of this.file(f).names()) {
+          const prev = this.fileOf.get(n);
+          if (prev) throw new CheckpointError(`${location}: tensor '${n}' is in both ${path.basename(prev)} and ${path.basename(f)}`);
+          this.fileOf.set(n, f);
+        }
+      }
+    }
+  }
+
+  /** The parsed file (header read on first use). */
+  file(f: string): SafetensorsFile {
+    let s = this.opened.get(f);
+    if (!s) {
+      s = SafetensorsFile.open(f, this.openReader ? { reader: this.openReader(f) } : {});
+      this.opened.set(f, s);
+    }
+    return s;
+  }
+
+  /** Read every file's header (for `inspect`); `onFile` is called after each. */
+  loadAll(onFile?: (done: number, total: number, file: string) => void): void {
+    this.files.forEach((f, i) => {
+      this.file(f);
+      onFile?.(i + 1, this.files.length, f);
+    });
+  }
+
+  private entryOf(name: string) {
+    const f = this.fileOf.get(name);
+    if (!f) throw new CheckpointError(`${this.location}: no tensor '${name}'`);
+    const file = this.file(f);
+    if (!file.has(name)) {
+      throw new CheckpointError(`${this.location}: ${INDEX_FILE} maps '${name}' to ${path.basename(f)}, which has no such tensor`);
+    }
+    return { file, entry: file.entry(name) };
+  }
+
+  names(): string[] {
+    return [...this.fileOf.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.fileOf.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    const { entry } = this.entryOf(name);
+    return { shape: entry.shape, dtype: entry.dtype };
+  }
+
+  read(name: string, start = 0, end?: number): Uint8Array {
+    return this.entryOf(name).file.read(name, start, end);
+  }
+
+  where(name: string): string {
+    const f = this.fileOf.get(name);
+    if (!f) return this.location;
+    const e = this.opened.get(f)?.has(name) ? this.opened.get(f)!.entry(name) : undefined;
+    return e ? `${f}: byte ${e.start}` : f;
+  }
+
+  /** Bytes read so far by readers that count them (the default {@link FileReader} does). */
+  bytesRead(): number {
+    let n = 0;
+    for (const f of this.opened.values()) n += (f.reader as { bytesRead?: number }).bytesRead ?? 0;
+    return n;
+  }
+
+  close(): void {
+    for (const f of this.opened.values()) f.close();
+    this.opened.clear();
+  }
+}
+
+/**
+ * A weight source over one safetensors file.
+ *
+ * @param file - path of a `.safetensors` file.
+ * @param opts - FP8 block size; reader factory.
+ * @throws CheckpointError for an unreadable or malformed file (naming the file and byte offset).
+ * @example
+ * ```ts
+ * import { openSafetensors } from 'intern-s1-ts';
+ * const w = openSafetensors('model.safetensors');
+ * const emb = w.rows('model.language_model.embed_tokens.weight', [151644, 872]); // reads 2 rows only
+ * w.close();
+ * ```
+ */
+export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSource & { readonly store: SafetensorsStore } {
+  const abs = path.resolve(file);
+  return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader), opts) as MappedWeights & { store: SafetensorsStore };
+}
+
+/** Parse the index JSON of a sharded folder into name → absolute shard path, checking the shards exist. */
+function readIndex(dir: string): Map<string, string> {
+  const file = path.join(dir, INDEX_FILE);
+  const text = readFileSync(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${file}: byte ${jsonErrorOffset(text)}: invalid JSON (${(e as Error).message})`);
+  }
+  const map = (json as { weight_map?: unknown } | null)?.weight_map;
+  if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new CheckpointError(`${file}: missing object 'weight_map'`);
+  const out = new Map<string, string>();
+  const checked = new Set<string>();
+  for (const [name, shard] of Object.entries(map)) {
+    if (typeof shard !== 'string' || shard === '' || path.isAbsolute(shard) || shard.split(/[\\/]/).includes('..')) {
+      throw new CheckpointError(`${file}: tensor '${name}' maps to an invalid shard name ${JSON.stringify(shard)}`);
+    }
+    const abs = path.join(dir, shard);
+    if (!checked.has(abs)) {
+      if (!existsSync(abs)) throw new CheckpointError(`${file}: tensor '${name}' is in shard '${shard}', which does not exist in ${dir}`);
+      checked.add(abs);
+    }
+    out.set(name, abs);
+  }
+  return out;
+}
+
+/** An opened checkpoint: its weights and, for folders with a config.json, the parsed config. */
+export interface Checkpoint {
+  /** The file or folder. */
+  readonly path: string;
+  /** The safetensors files (shards) it consists of. */
+  readonly files: readonly string[];
+  /** Lazily resolved tensors. */
+  readonly weights: WeightSource;
+  /** The storage (headers, byte counters). */
+  readonly store: SafetensorsStore;
+  /** The parsed config.json, or null when there is none (a bare file). */
+  readonly config: ModelConfig | null;
+  /** The raw config.json object, or null. */
+  readonly configJson: unknown;
+  close(): void;
+}
+
+/**
+ * Read and parse `<dir>/config.json`.
+ *
+ * @throws CheckpointError when it is missing or not JSON; ConfigError when it is inconsistent.
+ */
+export function readConfig(dir: string): { config: ModelConfig; json: unknown } {
+  const file = path.join(dir, 'config.json');
+  if (!existsSync(file)) throw new CheckpointError(`${dir}: no config.json`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+  try {
+    return { config: parseConfig(json), json };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${file}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * Open a checkpoint: a `.safetensors` file, or a Hugging Face folder (sharded through
+ * `model.safetensors.index.json`, or every `*.safetensors` in it). A folder's `config.json` is
+ * parsed, and its `quantization_config.weight_block_size` sets the FP8 block size.
+ *
+ * @param p - file or folder.
+ * @param opts - overrides (FP8 block size, reader factory).
+ * @throws CheckpointError for a missing path, no safetensors files, an index naming a missing
+ *   shard, or a malformed file; ConfigError for an inconsistent config.json.
+ * @example
+ * ```ts
+ * import { openCheckpoint } from 'intern-s1-ts';
+ * const ckpt = openCheckpoint('/models/Intern-S1-Pro');
+ * const gate = ckpt.weights.tensor('model.language_model.layers.0.mlp.gate.weight'); // [512, 4096]
+ * gate.dispose();
+ * ckpt.close();
+ * ```
+ */
+export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
+  if (!existsSync(p)) throw new CheckpointError(`${p}: no such file or folder`);
+  const abs = path.resolve(p);
+  if (!statSync(abs).isDirectory()) {
+    const w = openSafetensors(abs, opts);
+    return { path: p, files: [abs], weights: w, store: w.store, config: null, configJson: null, close: () => w.close() };
+  }
+  const cfg = existsSync(path.join(abs, 'config.json')) ? readConfig(abs) : undefined;
+  const quant = cfg && 'quantization_config' in cfg.config ? cfg.config.quantization_config : null;
+  const block = opts.fp8BlockSize ?? quant?.weight_block_size;
+  let store: SafetensorsStore;
+  if (existsSync(path.join(abs, INDEX_FILE))) {
+    const index = readIndex(abs);
+    store = new SafetensorsStore(p, [...new Set(index.values())].sort(), index, opts.openReader);
+  } else {
+    const files = readdirSync(abs).filter((f) => f.endsWith('.safetensors')).sort().map((f) => path.join(abs, f));
+    if (!files.length) throw new CheckpointError(`${p}: no *.safetensors files and no ${INDEX_FILE}`);
+    store = new SafetensorsStore(p, files, undefined, opts.openReader);
+  }
+  const weights = new MappedWeights(store, { ...opts, fp8BlockSize: block });
+  return { path: p, files: store.files, weights, store, config: cfg?.config ?? null, configJson: cfg?.json ?? null, close: () => store.close() };
+}

@@ -8,3 +8,4 @@ export * from './ndarray.js';
 export * from './ops/index.js';
 export * from './weights.js';
 export * from './nn/index.js';
+export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

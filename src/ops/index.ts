@@ -11,3 +11,4 @@ export * from './topk.js';
 export * from './rope.js';
 export * from './gather.js';
 export * from './conv.js';
+export * from './shape.js';

@@ -1,0 +1,284 @@
+/**
+ * Reference sentencepiece models (tokenizer spec §1.4): the `.model` protobuf read with protobufjs
+ * reflection, and the two encoders written as their definitions:
+ * - BPE: look at every adjacent pair, merge the one forming the highest-scoring piece (leftmost
+ *   on ties), repeat until no pair forms a piece;
+ * - UNIGRAM: Viterbi; for each end position try every start, keep the best path (float32 sums,
+ *   the earlier start on ties), an unknown character costing `min_score − 10`.
+ * Then runs of unknown pieces are fused into one, whose string is the surface text.
+ *
+ * @module
+ */
+import protobuf from 'protobufjs/light.js';
+
+/** The part of `sentencepiece_model.proto` read here (field numbers and proto2 defaults as upstream). */
+export const SENTENCEPIECE_SCHEMA = {
+  nested: {
+    sentencepiece: {
+      nested: {
+        ModelProto: {
+          fields: {
+            pieces: { rule: 'repeated', type: 'SentencePiece', id: 1 },
+            trainerSpec: { type: 'TrainerSpec', id: 2 },
+            normalizerSpec: { type: 'NormalizerSpec', id: 3 },
+            denormalizerSpec: { type: 'NormalizerSpec', id: 5 },
+          },
+          nested: {
+            SentencePiece: {
+              fields: {
+                piece: { type: 'string', id: 1 },
+                score: { type: 'float', id: 2 },
+                type: { type: 'Type', id: 3, options: { default: 'NORMAL' } },
+              },
+              nested: { Type: { values: { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } } },
+            },
+          },
+        },
+        TrainerSpec: {
+          fields: {
+            modelType: { type: 'ModelType', id: 3, options: { default: 'UNIGRAM' } },
+            vocabSize: { type: 'int32', id: 4, options: { default: 8000 } },
+            splitByWhitespace: { type: 'bool', id: 22, options: { default: true } },
+            treatWhitespaceAsSuffix: { type: 'bool', id: 24, options: { default: false } },
+            splitDigits: { type: 'bool', id: 25, options: { default: false } },
+            byteFallback: { type: 'bool', id: 35, options: { default: false } },
+            unkId: { type: 'int32', id: 40, options: { default: 0 } },
+            bosId: { type: 'int32', id: 41, options: { default: 1 } },
+            eosId: { type: 'int32', id: 42, options: { default: 2 } },
+            padId: { type: 'int32', id: 43, options: { default: -1 } },
+            unkPiece: { type: 'string', id: 45, options: { default: '<unk>' } },
+          },
+          nested: { ModelType: { values: { UNIGRAM: 1, BPE: 2, WORD: 3, CHAR: 4 } } },
+        },
+        NormalizerSpec: {
+          fields: {
+            name: { type: 'string', id: 1 },
+            precompiledCharsmap: { type: 'bytes', id: 2 },
+            addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
+            removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } },
+            escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Piece types of `ModelProto.SentencePiece.Type`. */
+export type PieceType = 'NORMAL' | 'UNKNOWN' | 'CONTROL' | 'USER_DEFINED' | 'UNUSED' | 'BYTE';
+
+/** The fields of a parsed `.model` file, with proto2 defaults applied. */
+export interface SentencePieceModelProto {
+  pieces: { piece: string; score: number; type: PieceType }[];
+  trainerSpec: {
+    modelType: 'UNIGRAM' | 'BPE' | 'WORD' | 'CHAR';
+    vocabSize: number;
+    splitByWhitespace: boolean;
+    treatWhitespaceAsSuffix: boolean;
+    splitDigits: boolean;
+    byteFallback: boolean;
+    unkId: number;
+    bosId: number;
+    eosId: number;
+    padId: number;
+    unkPiece: string;
+  };
+  normalizerSpec: {
+    name: string;
+    precompiledCharsmap: Uint8Array;
+    addDummyPrefix: boolean;
+    removeExtraWhitespaces: boolean;
+    escapeWhitespaces: boolean;
+  };
+}
+
+/** Parse the bytes of a `.model` file (decode, then `toObject` with defaults so proto2 defaults apply). */
+export function parseSentencePieceModel(bytes: Uint8Array, file = 'model'): SentencePieceModelProto {
+  const root = protobuf.Root.fromJSON(SENTENCEPIECE_SCHEMA);
+  const ModelProto = root.lookupType('sentencepiece.ModelProto');
+  const options = { defaults: true, enums: String, longs: Number, bytes: Array };
+  let message;
+  try {
+    message = ModelProto.decode(bytes);
+  } catch (e) {
+    throw new Error(`${file}: not a sentencepiece ModelProto (${(e as Error).message})`);
+  }
+  const o = ModelProto.toObject(message, options);
+  const emptyOf = (name: string) => {
+    const type = root.lookupType(name);
+    return type.toObject(type.create({}), options);
+  };
+  const trainerSpec = o.trainerSpec ?? emptyOf('sentencepiece.TrainerSpec');
+  const normalizerSpec = o.normalizerSpec ?? emptyOf('sentencepiece.NormalizerSpec');
+  return {
+    pieces: o.pieces.map((p: { piece: string; score: number; type: PieceType }) => ({ piece: p.piece, score: p.score, type: p.type })),
+    trainerSpec,
+    normalizerSpec: { ...normalizerSpec, precompiledCharsmap: Uint8Array.from(normalizerSpec.precompiledCharsmap ?? []) },
+  };
+}
+
+/** Piece strings (unknown runs as their surface) and ids. */
+export interface SentencePieceEncoding {
+  pieces: string[];
+  ids: number[];
+}
+
+/** One sentencepiece model. */
+export class SentencePieceModel {
+  readonly proto: SentencePieceModelProto;
+  readonly unkId: number;
+  readonly name: string;
+
+  /** Parse and build from the bytes of a `.model` file. */
+  static fromBytes(bytes: Uint8Array, name = 'model'): SentencePieceModel {
+    return new SentencePieceModel(parseSentencePieceModel(bytes, name), name);
+  }
+
+  constructor(proto: SentencePieceModelProto, name = 'model') {
+    this.proto = proto;
+    this.name = name;
+    const { pieces, trainerSpec, normalizerSpec } = proto;
+    if (pieces.length === 0) throw new Error(`${name}: the model has no pieces`);
+    if (trainerSpec.modelType !== 'BPE' && trainerSpec.modelType !== 'UNIGRAM') throw new Error(`${name}: model_type ${trainerSpec.modelType} is not supported`);
+    if (trainerSpec.byteFallback) throw new Error(`${name}: byte_fallback models are not supported`);
+    if (trainerSpec.treatWhitespaceAsSuffix) throw new Error(`${name}: treat_whitespace_as_suffix is not supported`);
+    if (normalizerSpec.precompiledCharsmap.length > 0) throw new Error(`${name}: only the identity normalizer is supported`);
+    const seen = new Set<string>();
+    for (const p of pieces) {
+      if (p.piece === '') throw new Error(`${name}: a piece is empty`);
+      if (seen.has(p.piece)) throw new Error(`${name}: piece ${JSON.stringify(p.piece)} is defined twice`);
+      seen.add(p.piece);
+    }
+    const unknowns = pieces.flatMap((p, i) => (p.type === 'UNKNOWN' ? [i] : []));
+    if (unknowns.length !== 1) throw new Error(`${name}: expected exactly one UNKNOWN piece, found ${unknowns.length}`);
+    this.unkId = unknowns[0];
+  }
+
+  get modelType(): 'BPE' | 'UNIGRAM' {
+    return this.proto.trainerSpec.modelType as 'BPE' | 'UNIGRAM';
+  }
+
+  get size(): number {
+    return this.proto.pieces.length;
+  }
+
+  pieceToId(piece: string): number {
+    const id = this.proto.pieces.findIndex((p) => p.piece === piece);
+    return id < 0 ? this.unkId : id;
+  }
+
+  idToPiece(id: number): string {
+    if (id < 0 || id >= this.size) throw new Error(`${this.name}: id ${id} is out of range`);
+    return this.proto.pieces[id].piece;
+  }
+
+  /** The id of `piece` if the encoder may produce it (NORMAL, USER_DEFINED), else undefined. */
+  private usable(piece: string): number | undefined {
+    const id = this.proto.pieces.findIndex((p) => p.piece === piece);
+    if (id < 0) return undefined;
+    const type = this.proto.pieces[id].type;
+    return type === 'NORMAL' || type === 'USER_DEFINED' ? id : undefined;
+  }
+
+  /**
+   * Empty-charsmap normaliser (sentencepiece `Normalizer::Normalize`): with remove_extra_whitespaces,
+   * drop leading spaces and squeeze runs; dummy prefix; spaces → `▁`; drop trailing `▁`.
+   */
+  normalize(text: string): string {
+    const spec = this.proto.normalizerSpec;
+    if (text === '') return text;
+    if (spec.removeExtraWhitespaces) {
+      text = text.replace(/^ +/, '');
+      text = text.replace(/ {2,}/g, ' ');
+    }
+    if (spec.addDummyPrefix) text = ' ' + text;
+    if (spec.escapeWhitespaces) text = text.replaceAll(' ', '\u2581');
+    if (spec.removeExtraWhitespaces) {
+      const space = spec.escapeWhitespaces ? '\u2581' : ' ';
+      while (text.endsWith(space)) text = text.slice(0, -1);
+    }
+    return text;
+  }
+
+  /** Code points, with USER_DEFINED pieces kept whole (longest first). */
+  private initialSymbols(text: string): string[] {
+    const userDefined = this.proto.pieces.filter((p) => p.type === 'USER_DEFINED').map((p) => p.piece);
+    userDefined.sort((a, b) => b.length - a.length);
+    const symbols: string[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const s = userDefined.find((p) => text.startsWith(p, i)) ?? String.fromCodePoint(text.codePointAt(i)!);
+      symbols.push(s);
+      i += s.length;
+    }
+    return symbols;
+  }
+
+  private encodeBpe(text: string): string[] {
+    const symbols = this.initialSymbols(text);
+    for (;;) {
+      let best = -1;
+      let bestScore = -Infinity;
+      for (let i = 0; i + 1 < symbols.length; i++) {
+        const id = this.usable(symbols[i] + symbols[i + 1]);
+        if (id !== undefined && this.proto.pieces[id].score > bestScore) {
+          bestScore = this.proto.pieces[id].score;
+          best = i;
+        }
+      }
+      if (best < 0) return symbols;
+      symbols.splice(best, 2, symbols[best] + symbols[best + 1]);
+    }
+  }
+
+  private encodeUnigram(text: string): string[] {
+    const symbols = this.initialSymbols(text);
+    const n = symbols.length;
+    const normalScores = this.proto.pieces.filter((p) => p.type === 'NORMAL').map((p) => p.score);
+    const minScore = normalScores.length ? Math.min(...normalScores) : 0;
+    const maxScore = normalScores.length ? Math.max(...normalScores) : 0;
+    const unkScore = Math.fround(minScore - 10);
+    // best[end]: the float32 score of the best path to `end` and where its last piece starts.
+    const best: { score: number; start: number }[] = [{ score: 0, start: -1 }];
+    for (let end = 1; end <= n; end++) {
+      let chosen: { score: number; start: number } | undefined;
+      for (let start = 0; start < end; start++) {
+        const piece = symbols.slice(start, end).join('');
+        const id = this.usable(piece);
+        let total: number | undefined;
+        if (id !== undefined) {
+          const p = this.proto.pieces[id];
+          const score = p.type === 'USER_DEFINED' ? new TextEncoder().encode(piece).length * maxScore - 0.1 : p.score;
+          total = score + best[start].score; // a double, compared against the stored float32
+        } else if (end === start + 1) {
+          total = Math.fround(unkScore + best[start].score); // an unknown single character (float arithmetic)
+        }
+        if (total === undefined) continue;
+        if (chosen === undefined || total > chosen.score) chosen = { score: Math.fround(total), start };
+      }
+      best.push(chosen!);
+    }
+    const pieces: string[] = [];
+    for (let end = n; end > 0; end = best[end].start) pieces.unshift(symbols.slice(best[end].start, end).join(''));
+    return pieces;
+  }
+
+  /** Normalise, run the model, map to ids, fuse runs of unknown pieces. */
+  encode(text: string): SentencePieceEncoding {
+    const normalized = this.normalize(text);
+    const symbols = this.modelType === 'BPE' ? this.encodeBpe(normalized) : this.encodeUnigram(normalized);
+    const out: SentencePieceEncoding = { pieces: [], ids: [] };
+    let previousUnknown = false;
+    for (const s of symbols) {
+      const id = this.usable(s) ?? this.unkId;
+      const unknown = id === this.unkId;
+      if (unknown && previousUnknown) out.pieces[out.pieces.length - 1] += s;
+      else {
+        out.pieces.push(s);
+        out.ids.push(id);
+      }
+      previousUnknown = unknown;
+    }
+    return out;
+  }
+}

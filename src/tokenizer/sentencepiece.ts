@@ -1,0 +1,457 @@
+/**
+ * SentencePiece `.model` files and their encoders (tokenizer spec §1.4), fast path.
+ *
+ * The file is a `sentencepiece.ModelProto` (proto2) message, parsed with protobufjs reflection
+ * from the schema below; absent fields take their proto2 defaults (`add_dummy_prefix`,
+ * `remove_extra_whitespaces` and `escape_whitespaces` default to true, `model_type` to UNIGRAM).
+ *
+ * Encoders for the two model types that matter:
+ * - **BPE** (the Intern-S1-Pro SMILES / PROT / XNA models): start from code points; repeatedly
+ *   merge the adjacent pair whose concatenation is a NORMAL or USER_DEFINED piece with the highest
+ *   score, leftmost on ties (a heap with stale entries skipped, as sentencepiece's `bpe_model.cc`);
+ * - **UNIGRAM** (kept for other checkpoints and for test models): Viterbi over all pieces, an
+ *   unknown character costing `min_score − 10`, ties kept by the earlier start (sentencepiece's
+ *   `EncodeOptimized`, float32 sums).
+ * Runs of adjacent unknown pieces are fused into one unknown piece whose string is the normalised
+ * surface text (`Cl??Br` → `Cl`, `??`, `Br`), as `SentencePieceProcessor::Encode` does.
+ *
+ * Supported normaliser: an empty `precompiled_charsmap` (the `identity` rule), with
+ * `remove_extra_whitespaces`, `add_dummy_prefix` and `escape_whitespaces` honoured. Models with a
+ * non-empty charsmap, `byte_fallback` or `treat_whitespace_as_suffix` are rejected with a
+ * {@link TokenizerError} rather than encoded differently from sentencepiece.
+ *
+ * @module
+ */
+import protobuf from 'protobufjs/light.js';
+import { TokenizerError } from '../errors.js';
+import { LruCache } from './lru.js';
+
+/** The part of `sentencepiece_model.proto` this library reads (field numbers and proto2 defaults as upstream). */
+export const SENTENCEPIECE_SCHEMA = {
+  nested: {
+    sentencepiece: {
+      nested: {
+        ModelProto: {
+          fields: {
+            pieces: { rule: 'repeated', type: 'SentencePiece', id: 1 },
+            trainerSpec: { type: 'TrainerSpec', id: 2 },
+            normalizerSpec: { type: 'NormalizerSpec', id: 3 },
+            denormalizerSpec: { type: 'NormalizerSpec', id: 5 },
+          },
+          nested: {
+            SentencePiece: {
+              fields: {
+                piece: { type: 'string', id: 1 },
+                score: { type: 'float', id: 2 },
+                type: { type: 'Type', id: 3, options: { default: 'NORMAL' } },
+              },
+              nested: { Type: { values: { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } } },
+            },
+          },
+        },
+        TrainerSpec: {
+          fields: {
+            modelType: { type: 'ModelType', id: 3, options: { default: 'UNIGRAM' } },
+            vocabSize: { type: 'int32', id: 4, options: { default: 8000 } },
+            splitByWhitespace: { type: 'bool', id: 22, options: { default: true } },
+            treatWhitespaceAsSuffix: { type: 'bool', id: 24, options: { default: false } },
+            splitDigits: { type: 'bool', id: 25, options: { default: false } },
+            byteFallback: { type: 'bool', id: 35, options: { default: false } },
+            unkId: { type: 'int32', id: 40, options: { default: 0 } },
+            bosId: { type: 'int32', id: 41, options: { default: 1 } },
+            eosId: { type: 'int32', id: 42, options: { default: 2 } },
+            padId: { type: 'int32', id: 43, options: { default: -1 } },
+            unkPiece: { type: 'string', id: 45, options: { default: '<unk>' } },
+          },
+          nested: { ModelType: { values: { UNIGRAM: 1, BPE: 2, WORD: 3, CHAR: 4 } } },
+        },
+        NormalizerSpec: {
+          fields: {
+            name: { type: 'string', id: 1 },
+            precompiledCharsmap: { type: 'bytes', id: 2 },
+            addDummyPrefix: { type: 'bool', id: 3, options: { default: true } },
+            removeExtraWhitespaces: { type: 'bool', id: 4, options: { default: true } },
+            escapeWhitespaces: { type: 'bool', id: 5, options: { default: true } },
+          },
+        },
+      },
+    },
+  },
+};
+
+/** Piece types of `ModelProto.SentencePiece.Type`. */
+export type PieceType = 'NORMAL' | 'UNKNOWN' | 'CONTROL' | 'USER_DEFINED' | 'UNUSED' | 'BYTE';
+
+/** The fields of a parsed `.model` file this library uses, with proto2 defaults applied. */
+export interface SentencePieceModelProto {
+  pieces: { piece: string; score: number; type: PieceType }[];
+  trainerSpec: {
+    modelType: 'UNIGRAM' | 'BPE' | 'WORD' | 'CHAR';
+    vocabSize: number;
+    splitByWhitespace: boolean;
+    treatWhitespaceAsSuffix: boolean;
+    splitDigits: boolean;
+    byteFallback: boolean;
+    unkId: number;
+    bosId: number;
+    eosId: number;
+    padId: number;
+    unkPiece: string;
+  };
+  normalizerSpec: {
+    name: string;
+    precompiledCharsmap: Uint8Array;
+    addDummyPrefix: boolean;
+    removeExtraWhitespaces: boolean;
+    escapeWhitespaces: boolean;
+  };
+}
+
+let compiled: { model: protobuf.Type; trainer: protobuf.Type; normalizer: protobuf.Type } | undefined;
+function schema(): { model: protobuf.Type; trainer: protobuf.Type; normalizer: protobuf.Type } {
+  if (!compiled) {
+    const root = protobuf.Root.fromJSON(SENTENCEPIECE_SCHEMA);
+    compiled = {
+      model: root.lookupType('sentencepiece.ModelProto'),
+      trainer: root.lookupType('sentencepiece.TrainerSpec'),
+      normalizer: root.lookupType('sentencepiece.NormalizerSpec'),
+    };
+  }
+  return compiled;
+}
+
+const TO_OBJECT = { defaults: true, enums: String, longs: Number, bytes: Array } as const;
+
+/**
+ * Parse the bytes of a `.model` file. Throws {@link TokenizerError} naming `file` when the bytes
+ * are not a ModelProto.
+ *
+ * @example
+ * ```ts
+ * import { parseSentencePieceModel } from 'intern-s1-ts';
+ * import { readFileSync } from 'node:fs';
+ * const dir = process.env.INTERN_S1_PRO_FILES;
+ * if (dir) parseSentencePieceModel(readFileSync(`${dir}/tokenizer_XNA.model`)).trainerSpec.modelType; // 'BPE'
+ * ```
+ */
+export function parseSentencePieceModel(bytes: Uint8Array, file = 'model'): SentencePieceModelProto {
+  const s = schema();
+  let msg: protobuf.Message;
+  try {
+    msg = s.model.decode(bytes);
+  } catch (e) {
+    throw new TokenizerError(`${file}: not a sentencepiece ModelProto (${(e as Error).message})`);
+  }
+  const o = s.model.toObject(msg, TO_OBJECT) as Record<string, unknown>;
+  const trainer = (o.trainerSpec ?? s.trainer.toObject(s.trainer.create({}), TO_OBJECT)) as SentencePieceModelProto['trainerSpec'];
+  const norm = (o.normalizerSpec ?? s.normalizer.toObject(s.normalizer.create({}), TO_OBJECT)) as Record<string, unknown>;
+  return {
+    pieces: (o.pieces as SentencePieceModelProto['pieces']).map((p) => ({ piece: p.piece, score: p.score, type: p.type })),
+    trainerSpec: trainer,
+    normalizerSpec: { ...(norm as SentencePieceModelProto['normalizerSpec']), precompiledCharsmap: Uint8Array.from((norm.precompiledCharsmap as number[]) ?? []) },
+  };
+}
+
+/** Result of {@link SentencePieceModel.encode}: piece strings (unknown runs as their surface) and ids. */
+export interface SentencePieceEncoding {
+  pieces: string[];
+  ids: number[];
+}
+
+/**
+ * One sentencepiece model (tokenizer spec §1.4).
+ *
+ * @example
+ * ```ts
+ * import { SentencePieceModel } from 'intern-s1-ts';
+ * import { readFileSync } from 'node:fs';
+ * const dir = process.env.INTERN_S1_PRO_FILES;
+ * if (dir) {
+ *   const sp = SentencePieceModel.fromBytes(readFileSync(`${dir}/tokenizer_SMILES.model`), 'SMILES');
+ *   sp.encode('Cl??Br'); // { pieces: ['Cl', '??', 'Br'], ids: [77, 0, 78] }
+ * }
+ * ```
+ */
+export class SentencePieceModel {
+  /** The parsed file. */
+  readonly proto: SentencePieceModelProto;
+  /** The id of the UNKNOWN piece. */
+  readonly unkId: number;
+  /** Where the model came from (used in error messages). */
+  readonly name: string;
+  private readonly pieceIds = new Map<string, number>();
+  /** Pieces the encoder may produce: NORMAL and USER_DEFINED (never CONTROL, UNKNOWN, UNUSED, BYTE). */
+  private readonly mergeable = new Map<string, number>();
+  private readonly scores: Float32Array;
+  private readonly userDefined: string[] = [];
+  private readonly maxPieceLength: number;
+  private readonly minScore: number;
+  private readonly maxScore: number;
+  private readonly cache = new LruCache<string, SentencePieceEncoding>(4096);
+
+  /** Parse and build from the bytes of a `.model` file. */
+  static fromBytes(bytes: Uint8Array, name = 'model'): SentencePieceModel {
+    return new SentencePieceModel(parseSentencePieceModel(bytes, name), name);
+  }
+
+  constructor(proto: SentencePieceModelProto, name = 'model') {
+    this.proto = proto;
+    this.name = name;
+    const { pieces, trainerSpec: t, normalizerSpec: n } = proto;
+    if (pieces.length === 0) throw new TokenizerError(`${name}: the model has no pieces`);
+    if (t.modelType !== 'BPE' && t.modelType !== 'UNIGRAM') {
+      throw new TokenizerError(`${name}: model_type ${t.modelType} is not supported (only BPE and UNIGRAM)`);
+    }
+    if (t.byteFallback) throw new TokenizerError(`${name}: byte_fallback models are not supported`);
+    if (t.treatWhitespaceAsSuffix) throw new TokenizerError(`${name}: treat_whitespace_as_suffix is not supported`);
+    if (n.precompiledCharsmap.length > 0) {
+      throw new TokenizerError(`${name}: normalizer '${n.name}' has a precompiled charsmap; only the identity normalizer is supported`);
+    }
+    this.scores = new Float32Array(pieces.length);
+    let unk = -1;
+    let maxLen = 1;
+    let minScore = Infinity;
+    let maxScore = -Infinity;
+    pieces.forEach((p, i) => {
+      if (typeof p.piece !== 'string' || p.piece.length === 0) throw new TokenizerError(`${name}: piece ${i} is empty`);
+      if (this.pieceIds.has(p.piece)) throw new TokenizerError(`${name}: piece ${JSON.stringify(p.piece)} is defined twice (ids ${this.pieceIds.get(p.piece)} and ${i})`);
+      this.pieceIds.set(p.piece, i);
+      this.scores[i] = p.score;
+      if (p.type === 'UNKNOWN') {
+        if (unk >= 0) throw new TokenizerError(`${name}: more than one UNKNOWN piece (ids ${unk} and ${i})`);
+        unk = i;
+      }
+      if (p.type === 'NORMAL' || p.type === 'USER_DEFINED') {
+        this.mergeable.set(p.piece, i);
+        maxLen = Math.max(maxLen, [...p.piece].length);
+      }
+      if (p.type === 'USER_DEFINED') this.userDefined.push(p.piece);
+      if (p.type === 'NORMAL') {
+        minScore = Math.min(minScore, p.score);
+        maxScore = Math.max(maxScore, p.score);
+      }
+    });
+    if (unk < 0) throw new TokenizerError(`${name}: the model has no UNKNOWN piece`);
+    this.unkId = unk;
+    this.maxPieceLength = maxLen;
+    this.minScore = minScore === Infinity ? 0 : minScore;
+    this.maxScore = maxScore === -Infinity ? 0 : maxScore;
+    this.userDefined.sort((a, b) => b.length - a.length);
+  }
+
+  /** `'BPE'` or `'UNIGRAM'`. */
+  get modelType(): 'BPE' | 'UNIGRAM' {
+    return this.proto.trainerSpec.modelType as 'BPE' | 'UNIGRAM';
+  }
+
+  /** Number of pieces. */
+  get size(): number {
+    return this.proto.pieces.length;
+  }
+
+  /** sentencepiece's `PieceToId`: the piece's id, or {@link unkId} when it is not a piece. */
+  pieceToId(piece: string): number {
+    return this.pieceIds.get(piece) ?? this.unkId;
+  }
+
+  /** sentencepiece's `IdToPiece`; throws for an id out of range. */
+  idToPiece(id: number): string {
+    const p = this.proto.pieces[id];
+    if (!p) throw new TokenizerError(`${this.name}: id ${id} is out of range [0, ${this.size})`);
+    return p.piece;
+  }
+
+  /**
+   * The normaliser with an empty charsmap, as sentencepiece's `Normalizer::Normalize`: with
+   * `remove_extra_whitespaces`, leading spaces are dropped and runs of spaces squeezed; then the
+   * dummy prefix; then spaces → `▁`; finally trailing `▁` (also literal ones) are dropped.
+   */
+  normalize(text: string): string {
+    const n = this.proto.normalizerSpec;
+    if (text.length === 0) return text;
+    if (n.removeExtraWhitespaces) text = text.replace(/^ +/, '').replace(/ {2,}/g, ' ');
+    if (n.addDummyPrefix) text = ' ' + text;
+    if (n.escapeWhitespaces) text = text.replaceAll(' ', '\u2581');
+    if (n.removeExtraWhitespaces) text = text.replace(n.escapeWhitespaces ? /\u2581+$/ : / +$/, '');
+    return text;
+  }
+
+  /** Encode `text`: normalise, run the model, fuse unknown runs. */
+  encode(text: string): SentencePieceEncoding {
+    const e = this.encodeShared(text);
+    return { pieces: e.pieces.slice(), ids: e.ids.slice() };
+  }
+
+  /**
+   * {@link encode} returning the cached arrays themselves (no copy); callers must not mutate them.
+   * @internal
+   */
+  encodeShared(text: string): Readonly<SentencePieceEncoding> {
+    const cached = this.cache.get(text);
+    if (cached) return cached;
+    const symbols = this.modelType === 'BPE' ? this.encodeBpe(this.normalize(text)) : this.encodeUnigram(this.normalize(text));
+    const out: SentencePieceEncoding = { pieces: [], ids: [] };
+    let prevUnk = false;
+    for (const s of symbols) {
+      const id = this.mergeable.get(s) ?? this.unkId;
+      const unk = id === this.unkId;
+      if (unk && prevUnk) out.pieces[out.pieces.length - 1] += s;
+      else {
+        out.pieces.push(s);
+        out.ids.push(id);
+      }
+      prevUnk = unk;
+    }
+    if (text.length <= 256) this.cache.set(text, out);
+    return out;
+  }
+
+  /** Initial symbols: code points, with USER_DEFINED pieces kept whole (longest first). */
+  private initialSymbols(text: string): string[] {
+    if (this.userDefined.length === 0) return Array.from(text);
+    const out: string[] = [];
+    let i = 0;
+    while (i < text.length) {
+      const u = this.userDefined.find((p) => text.startsWith(p, i));
+      const s = u ?? String.fromCodePoint(text.codePointAt(i)!);
+      out.push(s);
+      i += s.length;
+    }
+    return out;
+  }
+
+  /** sentencepiece BPE: a max-heap of (score, left) over adjacent pairs that form a piece. */
+  private encodeBpe(text: string): string[] {
+    const sym = this.initialSymbols(text);
+    const n = sym.length;
+    if (n < 2) return sym;
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    const heap = new PairHeap();
+    const add = (l: number, r: number): void => {
+      if (l < 0 || r < 0) return;
+      const id = this.mergeable.get(sym[l] + sym[r]);
+      if (id === undefined) return;
+      heap.push(this.scores[id], l, r, sym[l].length + sym[r].length);
+    };
+    for (let i = 0; i + 1 < n; i++) add(i, i + 1);
+    while (heap.size > 0) {
+      const { left, right, length } = heap.pop();
+      if (sym[left] === '' || sym[right] === '' || sym[left].length + sym[right].length !== length) continue;
+      sym[left] += sym[right];
+      sym[right] = '';
+      next[left] = next[right];
+      if (next[right] >= 0) prev[next[right]] = left;
+      add(prev[left], left);
+      add(left, next[left]);
+    }
+    const out: string[] = [];
+    for (let i = 0; i >= 0; i = next[i]) out.push(sym[i]);
+    return out;
+  }
+
+  /** sentencepiece unigram `EncodeOptimized`: Viterbi over code points, float32 path scores. */
+  private encodeUnigram(text: string): string[] {
+    const cps = this.initialSymbols(text); // user-defined pieces are one position each
+    const n = cps.length;
+    const bestScore = new Float32Array(n + 1);
+    const startAt = new Int32Array(n + 1).fill(-1);
+    const unkScore = Math.fround(this.minScore - 10);
+    for (let s = 0; s < n; s++) {
+      const base = bestScore[s];
+      let piece = '';
+      let hasSingle = false;
+      for (let e = s + 1; e <= n && e - s <= this.maxPieceLength; e++) {
+        piece += cps[e - 1];
+        const id = this.mergeable.get(piece);
+        if (id === undefined) continue;
+        const p = this.proto.pieces[id];
+        // As in sentencepiece: `score` is a double (the user-defined branch makes the ternary
+        // double), so the candidate is compared in double against the stored float32 path score.
+        const score = p.type === 'USER_DEFINED' ? utf8Length(piece) * this.maxScore - 0.1 : this.scores[id];
+        const cand = score + base;
+        if (startAt[e] === -1 || cand > bestScore[e]) {
+          bestScore[e] = cand; // rounded to float32 on store
+          startAt[e] = s;
+        }
+        if (e === s + 1) hasSingle = true;
+      }
+      if (!hasSingle) {
+        const cand = Math.fround(unkScore + base); // float + float in C++
+        if (startAt[s + 1] === -1 || cand > bestScore[s + 1]) {
+          bestScore[s + 1] = cand;
+          startAt[s + 1] = s;
+        }
+      }
+    }
+    const out: string[] = [];
+    for (let e = n; e > 0; e = startAt[e]) out.push(cps.slice(startAt[e], e).join(''));
+    return out.reverse();
+  }
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+/** Max-heap of adjacent pairs by (score desc, left asc), in parallel growable arrays. */
+class PairHeap {
+  private score = new Float64Array(64);
+  private left = new Int32Array(64);
+  private right = new Int32Array(64);
+  private len = new Int32Array(64);
+  size = 0;
+
+  private before(i: number, j: number): boolean {
+    return this.score[i] > this.score[j] || (this.score[i] === this.score[j] && this.left[i] < this.left[j]);
+  }
+
+  private swap(i: number, j: number): void {
+    const s = this.score[i], l = this.left[i], r = this.right[i], n = this.len[i];
+    this.score[i] = this.score[j]; this.left[i] = this.left[j]; this.right[i] = this.right[j]; this.len[i] = this.len[j];
+    this.score[j] = s; this.left[j] = l; this.right[j] = r; this.len[j] = n;
+  }
+
+  push(score: number, left: number, right: number, len: number): void {
+    if (this.size === this.score.length) {
+      const grow = <T extends Float64Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.score = grow(this.score); this.left = grow(this.left); this.right = grow(this.right); this.len = grow(this.len);
+    }
+    let i = this.size++;
+    this.score[i] = score; this.left[i] = left; this.right[i] = right; this.len[i] = len;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.before(i, p)) break;
+      this.swap(i, p);
+      i = p;
+    }
+  }
+
+  pop(): { left: number; right: number; length: number } {
+    const top = { left: this.left[0], right: this.right[0], length: this.len[0] };
+    this.size--;
+    if (this.size > 0) {
+      this.swap(0, this.size);
+      let i = 0;
+      for (;;) {
+        const a = 2 * i + 1;
+        const b = a + 1;
+        let m = i;
+        if (a < this.size && this.before(a, m)) m = a;
+        if (b < this.size && this.before(b, m)) m = b;
+        if (m === i) break;
+        this.swap(i, m);
+        i = m;
+      }
+    }
+    return top;
+  }
+}

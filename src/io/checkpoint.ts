@@ -8,7 +8,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CheckpointError, ConfigError } from '../errors.js';
-import { type ModelConfig, parseConfig } from './config.js';
+import { type ModelConfig, parseConfig, parseQuantizationConfig } from './config.js';
 import { MappedWeights } from './mapped.js';
 import { type ByteReader, FileReader, SafetensorsFile, jsonErrorOffset } from './safetensors.js';
 import type { TensorInfo, TensorStore, WeightOptions, WeightSource } from './weights.js';
@@ -224,7 +224,7 @@ export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
     return { path: p, files: [abs], weights: w, store: w.store, config: null, configJson: null, close: () => w.close() };
   }
   const cfg = existsSync(path.join(abs, 'config.json')) ? readConfig(abs) : undefined;
-  const quant = cfg && 'quantization_config' in cfg.config ? cfg.config.quantization_config : null;
+  const quant = cfg ? parseQuantizationConfig(cfg.json) : null;
   const block = opts.fp8BlockSize ?? quant?.weight_block_size;
   let store: SafetensorsStore;
   if (existsSync(path.join(abs, INDEX_FILE))) {

@@ -13,5 +13,5 @@ export { type InternVitConfig, type ProVisionConfig, parseInternVitConfig, parse
 export { type TimeSeriesConfig, TS_EMBED_DIM, parseTimeSeriesConfig } from './configs/time-series.js';
 export {
   type QuantizationConfig, type InternS1Config, type InternS1ProConfig, type ModelConfig, type Variant,
-  parseConfig, configVariant, textConfigOf, expectVariant,
+  parseConfig, parseQuantizationConfig, configVariant, textConfigOf, expectVariant,
 } from './configs/model.js';

@@ -70,12 +70,10 @@ export class MappedWeights implements WeightSource {
     this.block = opts.fp8BlockSize ?? 128;
   }
 
-  private lookup = (stored: string): TensorInfo | undefined => (this.store.has(stored) ? this.store.info(stored) : undefined);
-
   private tryView(name: string): View | undefined {
     let v = this.views.get(name);
     if (v === undefined) {
-      v = resolveName(name, this.lookup) ?? null;
+      v = resolveName(name, this.store) ?? null;
       this.views.set(name, v);
     }
     return v ?? undefined;

@@ -21,8 +21,11 @@ export interface View {
   readonly rows?: readonly [number, number];
 }
 
-/** Look up a stored tensor's header info (undefined when absent). */
-export type Lookup = (stored: string) => TensorInfo | undefined;
+/** Access to the stored tensors: existence (cheap: an index lookup) and header info (may open a shard). */
+export interface Lookup {
+  has(stored: string): boolean;
+  info(stored: string): TensorInfo;
+}
 
 /**
  * Buffers that may appear in a checkpoint and are ignored (spec 9.5): they are recomputed from
@@ -119,7 +122,7 @@ function fusedView(name: string, lookup: Lookup): View | undefined {
   const [, prefix, e, part] = m;
   const base = `${prefix}.${part === 'down_proj' ? 'down_proj' : 'gate_up_proj'}`;
   for (const stored of [base, `${base}.weight`]) {
-    const info = lookup(stored);
+    const info = lookup.has(stored) ? lookup.info(stored) : undefined;
     if (!info || info.shape.length !== 3) continue;
     const index = Number(e);
     if (index >= info.shape[0]) return undefined;
@@ -135,7 +138,7 @@ function qkvView(name: string, lookup: Lookup): View | undefined {
   const m = QKV_HF.exec(name);
   if (!m) return undefined;
   const stored = QKV_CHAT.fill({ i: m[1], p: m[3] });
-  const info = lookup(stored);
+  const info = lookup.has(stored) ? lookup.info(stored) : undefined;
   if (!info || info.shape.length < 1 || info.shape[0] % 3 !== 0) return undefined;
   const C = info.shape[0] / 3;
   const k = QKV_PART[m[2] as 'q' | 'k' | 'v'];
@@ -148,12 +151,12 @@ function qkvView(name: string, lookup: Lookup): View | undefined {
  */
 export function resolveName(name: string, lookup: Lookup): View | undefined {
   if (IGNORED_BUFFER.test(name)) return undefined;
-  if (lookup(name)) return { stored: name, transpose: false };
+  if (lookup.has(name)) return { stored: name, transpose: false };
   const fused = fusedView(name, lookup);
   if (fused) return fused;
   for (const [chat, hf] of RENAMES) {
     const m = hf.match(name);
-    if (m && lookup(chat.fill(m))) return { stored: chat.fill(m), transpose: false };
+    if (m && lookup.has(chat.fill(m))) return { stored: chat.fill(m), transpose: false };
   }
   return qkvView(name, lookup);
 }

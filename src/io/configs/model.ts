@@ -89,6 +89,16 @@ export type ModelConfig = InternS1Config | InternS1ProConfig | TextConfig;
 /** Which member of the family a config describes. */
 export type Variant = 's1' | 'mini' | 'pro' | 'text';
 
+/**
+ * Parse the `quantization_config` of a top-level config object (any variant, text-only
+ * checkpoints included), or null when there is none.
+ *
+ * @throws ConfigError for a method other than fp8 / format other than e4m3, or a bad block size.
+ */
+export function parseQuantizationConfig(json: unknown): QuantizationConfig | null {
+  return parseQuant(Fields.of(json, ''));
+}
+
 function parseQuant(f: Fields): QuantizationConfig | null {
   const q = f.sub('quantization_config');
   if (!q) return null;

@@ -38,7 +38,7 @@ function agree(f: fast.SentencePieceModel, r: ref.SentencePieceModel, o: Oracle,
       // The oracle's C++ sentencepiece takes NUL-terminated UTF-8: keep to well-formed strings without NUL for it.
       const a = f.encode(s);
       expect(a).toEqual(r.encode(s));
-      if (s.isWellFormed() && !s.includes('\0')) expect({ pieces: a.pieces, ids: a.ids }).toEqual({ pieces: o.encodePieces(s), ids: o.encodeIds(s) });
+      if (!/\p{Cs}/u.test(s) && !s.includes('\0')) expect({ pieces: a.pieces, ids: a.ids }).toEqual({ pieces: o.encodePieces(s), ids: o.encodeIds(s) });
     }),
     { numRuns },
   );

@@ -12,3 +12,4 @@ export * from './rope.js';
 export * from './gather.js';
 export * from './conv.js';
 export * from './shape.js';
+export * from './interpolate.js';

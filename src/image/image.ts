@@ -70,3 +70,10 @@ export function checkOutputSize(op: string, w: number, h: number, maxPixels = MA
     throw new ValueError(`${op}: output ${w}x${h} (${w * h} pixels) exceeds the limit of ${maxPixels} pixels`);
   }
 }
+
+/** Validate a resize `method` option (`'pil'` or `'torch'`); returns it with the default `'pil'`. */
+export function checkResizeMethod(op: string, method: unknown): 'pil' | 'torch' {
+  if (method === undefined) return 'pil';
+  if (method !== 'pil' && method !== 'torch') throw new ValueError(`${op}: 'method' must be 'pil' or 'torch', got ${String(method)}`);
+  return method;
+}

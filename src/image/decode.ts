@@ -26,6 +26,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ValueError } from '../errors.js';
@@ -157,7 +158,7 @@ export function readImage(path: string, options: DecodeOptions = {}): DecodedIma
 
 // ------------------------------------------------------------------------------------------ PNG
 
-interface PngHeader { width: number; height: number; depth: number; colorType: number }
+interface PngHeader { width: number; height: number; depth: number; colorType: number; interlaced: boolean; idat: Uint8Array[] }
 
 const PNG_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
@@ -182,19 +183,45 @@ function pngHeader(b: Uint8Array): PngHeader {
     }
     if (header === undefined) {
       if (type !== 'IHDR' || len !== 13) throw new ImageDecodeError(`decodeImage: corrupted PNG, the first chunk is '${type}', not a 13-byte IHDR`);
-      header = { width: view.getUint32(off + 8), height: view.getUint32(off + 12), depth: b[off + 16], colorType: b[off + 17] };
+      header = {
+        width: view.getUint32(off + 8), height: view.getUint32(off + 12), depth: b[off + 16], colorType: b[off + 17],
+        interlaced: b[off + 20] === 1, idat: [],
+      };
       if (!(PNG_DEPTHS[header.colorType] ?? []).includes(header.depth)) {
         throw new ImageDecodeError(`decodeImage: corrupted PNG, bit depth ${header.depth} with colour type ${header.colorType} is invalid`);
       }
     }
+    if (type === 'IDAT') header.idat.push(b.subarray(off + 8, off + 8 + len));
     if (type === 'IEND') return header;
     off += 12 + len;
   }
 }
 
+/** Bytes of filtered scanlines a PNG of this header must inflate to (Adam7: the sum of the 7 passes). */
+function pngDataLength(h: PngHeader): number {
+  const bits = h.depth * ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[h.colorType] ?? 1);
+  const rows = (w: number, n: number) => (w > 0 && n > 0 ? n * (1 + Math.ceil((w * bits) / 8)) : 0);
+  if (!h.interlaced) return rows(h.width, h.height);
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  return passes.reduce((sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy)), 0);
+}
+
 function decodePng(b: Uint8Array, maxPixels: number, grey16: 'msb' | 'pil-clip'): RgbImage {
   const h = pngHeader(b);
   checkSize('PNG', h.width, h.height, maxPixels);
+  // pngjs silently zero-fills missing pixel data; Pillow says "image file is truncated". Check it.
+  const want = pngDataLength(h);
+  let got: number;
+  try {
+    got = inflateSync(Buffer.concat(h.idat), { maxOutputLength: want }).length;
+  } catch (e) {
+    // More data than the image needs is ignored (as libpng and Pillow do); anything else is corrupt.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') got = want;
+    else throw new ImageDecodeError(`decodeImage: corrupted PNG, the compressed pixel data does not inflate (${(e as Error).message})`);
+  }
+  if (got < want) {
+    throw new ImageDecodeError(`decodeImage: corrupted PNG, pixel data inflates to ${got} bytes but a ${h.width}x${h.height} image needs ${want}`);
+  }
   let png: ReturnType<typeof PNG.sync.read>;
   try {
     png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength), { skipRescale: true });

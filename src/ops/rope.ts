@@ -144,7 +144,7 @@ export function applyRope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tens
 
 /**
  * Repeat each kv head `nRep` times (HF `repeat_kv`): output head `n = g·nRep + r` is kv head g,
- * so query head n meets kv head `⌊n / nRep⌋` (spec 3.2). {@link attention} does this implicitly;
+ * so query head n meets kv head `⌊n / nRep⌋` (spec 3.2). `attention` does this implicitly;
  * this op is for code that wants the explicit tensor.
  *
  * @param x - `[S, Hkv, d]` (or `[B, S, Hkv, d]`) float32.

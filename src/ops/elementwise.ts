@@ -120,7 +120,7 @@ export function exp(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { log } from 'intern-s1-ts';
- * log(tf.tensor1d([1, Math.E, 0])).print(); // [0, 1, -Infinity]
+ * log(tf.tensor1d([1, Math.E, 0])).print(); // [0, 0.9999999, -Infinity] (float32)
  * ```
  */
 export function log(x: tf.Tensor): tf.Tensor {

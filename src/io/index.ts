@@ -6,3 +6,5 @@ export * from './safetensors.js';
 export * from './safetensors-write.js';
 export * from './checkpoint.js';
 export { type View, type Lookup, IGNORED_BUFFER, canonicalNames, resolveName, scaleName, viewShape } from './names.js';
+export * from './layout.js';
+export * from './tiny.js';

@@ -1,0 +1,240 @@
+/**
+ * Tiny checkpoints: random-initialised Intern-S1 / -mini / -Pro checkpoints with the real tensor
+ * names (spec 9.1–9.3) and a consistent config.json, a few MB each, deterministic for a seed.
+ *
+ * Sizes: width 16, 2 layers everywhere, 8 experts; everything else (vocabulary, image and patch
+ * sizes, position tables, rope θ, context length, token ids) as in the released models, so the
+ * real tokenizer and image preprocessing work with them. The vocabulary is the largest tensor
+ * (embeddings and lm_head, V·16 values each); `vocabSize` gives a "tiny-vocab" checkpoint whose
+ * special ids move to the top of the small vocabulary (synthetic ids only, not the real tokenizer).
+ *
+ * Initialisation keeps forward passes well-conditioned: linear weights N(0, 1/fan_in), norm
+ * weights 1 + N(0, 0.1²), biases N(0, 0.1²), embeddings N(0, 1), layer scales 1 + N(0, 0.1²), FoPE
+ * coefficients identity + Xavier-normal noise (gain `fope_init_factor`, spec 5.3). Random numbers
+ * come from a seeded integer generator per tensor (seed and name hashed), with normals from the
+ * Irwin–Hall sum of 12 uniforms, exact in float64: the bytes are identical on every machine.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ValueError } from '../errors.js';
+import { quantFp8Block } from '../ops/dtypes.js';
+import { type ModelConfig, parseConfig } from './config.js';
+import { INDEX_FILE } from './checkpoint.js';
+import { type LayoutEntry, checkpointLayout } from './layout.js';
+import { writeSafetensors } from './safetensors-write.js';
+import { tinyConfigJson, type TinyVariant } from './tiny-config.js';
+import type { DType, TensorInput } from './weights.js';
+
+export { tinyConfigJson, type TinyVariant, type TinyConfigOptions } from './tiny-config.js';
+
+/** Storage of the float tensors: all F32, all BF16, or FP8 text projections + BF16 (as the Pro release). */
+export type TinyDType = 'f32' | 'bf16' | 'fp8';
+
+/** Options of {@link tinyTensors} and {@link initTiny}. */
+export interface TinyOptions {
+  /** Which model (default `pro`). */
+  readonly variant?: TinyVariant;
+  /** PRNG seed (default 0). */
+  readonly seed?: number;
+  /** Storage dtype (default `f32`). */
+  readonly dtype?: TinyDType;
+  /** A small vocabulary instead of the real one ("tiny-vocab": special ids remapped to its top). */
+  readonly vocabSize?: number;
+  /** FP8 scale block (written to `quantization_config.weight_block_size`); default 8, so tiny weights have several blocks. */
+  readonly fp8Block?: number;
+  /** Store experts fused (`mlp.experts.gate_up_proj [E, D, 2I]`, `down_proj [E, I, D]`, spec 9.5). */
+  readonly fusedExperts?: boolean;
+  /** Number of safetensors shards (default 1: `model.safetensors`; more: an index file). */
+  readonly shards?: number;
+}
+
+/** A 32-bit FNV-1a hash of `s`, mixed with `seed`. */
+function hash(seed: number, s: string): number {
+  let h = (0x811c9dc5 ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+/** `n` approximately standard-normal numbers from (seed, name): Irwin–Hall over mulberry32. */
+export function seededNormals(seed: number, name: string, n: number): Float64Array {
+  let a = hash(seed, name);
+  const u = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < 12; k++) s += u();
+    out[i] = s - 6;
+  }
+  return out;
+}
+
+/** Values of one layout entry. */
+function initValues(e: LayoutEntry, seed: number, cfg: ModelConfig): Float64Array {
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  const z = seededNormals(seed, e.name, n);
+  const scaled = (std: number, mean = 0) => z.map((v) => mean + std * v);
+  switch (e.kind) {
+    case 'linear': case 'conv': case 'router': return scaled(1 / Math.sqrt(e.fanIn ?? 1));
+    case 'norm': case 'layer_scale': return scaled(0.1, 1);
+    case 'bias': case 'norm_bias': return scaled(0.1);
+    case 'embedding': return scaled(1);
+    case 'position': return scaled(0.5);
+    case 'buffer': return new Float64Array(n);
+    case 'fope': {
+      const [h, K] = e.shape;
+      const text = 'text_config' in cfg ? cfg.text_config : cfg;
+      const gain = text.rope_scaling?.fope_init_factor ?? 0;
+      const std = gain * Math.sqrt(2 / (K * K + h * K)); // xavier_normal on [h, K, K] (spec 5.3)
+      const out = scaled(std);
+      for (let g = 0; g < h; g++) for (let i = 0; i < K; i++) out[(g * K + i) * K + i] += 1;
+      return out;
+    }
+  }
+}
+
+const FLOAT: Record<Exclude<TinyDType, 'fp8'>, DType> = { f32: 'F32', bf16: 'BF16' };
+
+/** Per-layer fused expert tensors from the per-expert values (spec 9.5 layout, input-major). */
+function fuse(values: Map<string, Float64Array>, prefix: string, E: number, D: number, I: number): { gateUp: Float64Array; down: Float64Array } {
+  const gateUp = new Float64Array(E * D * 2 * I);
+  const down = new Float64Array(E * I * D);
+  for (let e = 0; e < E; e++) {
+    const g = values.get(`${prefix}.${e}.gate_proj.weight`)!; // [I, D]
+    const u = values.get(`${prefix}.${e}.up_proj.weight`)!;
+    const dn = values.get(`${prefix}.${e}.down_proj.weight`)!; // [D, I]
+    for (let d = 0; d < D; d++) {
+      for (let j = 0; j < I; j++) {
+        gateUp[(e * D + d) * 2 * I + j] = g[j * D + d];
+        gateUp[(e * D + d) * 2 * I + I + j] = u[j * D + d];
+        down[(e * I + j) * D + d] = dn[d * I + j];
+      }
+    }
+  }
+  return { gateUp, down };
+}
+
+/**
+ * Store one float tensor (FP8 + scale when `fp8`). FoPE coefficients stay F32 in every mode: they
+ * are float32 buffers in the reference code (their checkpoint dtype is open, spec 11.3).
+ */
+function put(out: Record<string, TensorInput>, e: { name: string; kind?: string }, shape: number[], data: Float64Array, fp8: boolean, dtype: TinyDType, block: number): void {
+  const name = e.name;
+  if (e.kind === 'fope') out[name] = { dtype: 'F32', shape, data };
+  else if (fp8 && dtype === 'fp8') {
+    const q = quantFp8Block({ shape, data }, block, 'ue8m0');
+    out[name] = { dtype: 'F8_E4M3', shape, bytes: q.q.data };
+    out[`${name}_scale_inv`] = { dtype: 'F32', shape: q.scaleInv.shape, data: q.scaleInv.data };
+  } else out[name] = { dtype: dtype === 'fp8' ? 'BF16' : FLOAT[dtype], shape, data };
+}
+
+/**
+ * The tensors of a tiny checkpoint for `configJson` (in memory; see {@link initTiny} for files).
+ *
+ * @param configJson - a config.json object (from {@link tinyConfigJson}, or any consistent one).
+ * @param opts - seed, dtype, FP8 block, fused experts.
+ * @example
+ * ```ts
+ * import { tinyConfigJson, tinyTensors, memoryWeights } from 'intern-s1-ts';
+ * const cfg = tinyConfigJson('mini', { vocabSize: 256 });
+ * const w = memoryWeights(tinyTensors(cfg, { seed: 1 }));
+ * console.log(w.info('model.language_model.layers.0.mlp.gate_proj.weight').shape); // [32, 16]
+ * ```
+ */
+export function tinyTensors(configJson: Record<string, unknown>, opts: TinyOptions = {}): Record<string, TensorInput> {
+  const cfg = parseConfig(configJson);
+  const seed = opts.seed ?? 0;
+  const dtype = opts.dtype ?? 'f32';
+  const block = opts.fp8Block ?? 8;
+  const layout = checkpointLayout(cfg).filter((e) => !e.optional);
+  const values = new Map(layout.map((e) => [e.name, initValues(e, seed, cfg)] as const));
+  const out: Record<string, TensorInput> = {};
+  const fusedDone = new Set<string>();
+  for (const e of layout) {
+    const m = opts.fusedExperts ? /^(.*\.mlp\.experts)\.\d+\./.exec(e.name) : null;
+    if (!m) {
+      put(out, e, e.shape.slice(), values.get(e.name)!, e.fp8, dtype, block);
+      continue;
+    }
+    if (fusedDone.has(m[1])) continue;
+    fusedDone.add(m[1]);
+    const t = 'text_config' in cfg ? cfg.text_config : cfg;
+    if (t.model_type === 'qwen3') continue;
+    const [E, D, I] = [t.num_experts, t.hidden_size, t.moe_intermediate_size];
+    const f = fuse(values, m[1], E, D, I);
+    put(out, { name: `${m[1]}.gate_up_proj` }, [E, D, 2 * I], f.gateUp, true, dtype, block);
+    put(out, { name: `${m[1]}.down_proj` }, [E, I, D], f.down, true, dtype, block);
+  }
+  return out;
+}
+
+/** What {@link initTiny} wrote. */
+export interface TinySummary {
+  readonly dir: string;
+  readonly config: ModelConfig;
+  readonly files: string[];
+  readonly tensors: number;
+  readonly bytes: number;
+}
+
+/** Split names into `n` contiguous groups of about equal bytes. */
+function shardNames(tensors: Record<string, TensorInput>, n: number): string[][] {
+  const names = Object.keys(tensors);
+  const size = (k: string) => tensors[k].bytes?.byteLength ?? (tensors[k].data as ArrayLike<number>).length * 4;
+  const total = names.reduce((a, k) => a + size(k), 0);
+  const groups: string[][] = Array.from({ length: n }, () => []);
+  let acc = 0;
+  for (const k of names) {
+    const g = Math.min(n - 1, Math.floor((acc / total) * n));
+    groups[g].push(k);
+    acc += size(k);
+  }
+  return groups.filter((g) => g.length);
+}
+
+/**
+ * Write a tiny checkpoint folder: `config.json` and `model.safetensors` (or shards and
+ * `model.safetensors.index.json`). Deterministic: the same options give the same bytes.
+ *
+ * @param dir - output folder (created).
+ * @param opts - variant, seed, dtype, vocabulary, FP8 block, fused experts, shards.
+ * @throws ValueError for a bad option; ConfigError if the resulting config is inconsistent.
+ * @example
+ * ```ts
+ * import { initTiny, openCheckpoint } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, dtype: 'fp8' });
+ * const ckpt = openCheckpoint('/tmp/tiny-pro'); // FP8 weights dequantise with block 8
+ * ```
+ */
+export function initTiny(dir: string, opts: TinyOptions = {}): TinySummary {
+  const variant = opts.variant ?? 'pro';
+  const shards = opts.shards ?? 1;
+  if (!Number.isInteger(shards) || shards < 1) throw new ValueError(`initTiny: 'shards' must be a positive integer, got ${shards}`);
+  const json = tinyConfigJson(variant, { vocabSize: opts.vocabSize, fp8Block: opts.dtype === 'fp8' ? opts.fp8Block ?? 8 : undefined });
+  const tensors = tinyTensors(json, opts);
+  const config = parseConfig(json);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(json, null, 2) + '\n');
+  const meta = { format: 'pt', generator: 'intern-s1-ts init-tiny', variant, seed: String(opts.seed ?? 0), dtype: opts.dtype ?? 'f32' };
+  const groups = shardNames(tensors, shards);
+  const files: string[] = [];
+  let bytes = 0;
+  const weightMap: Record<string, string> = {};
+  groups.forEach((g, i) => {
+    const f = groups.length === 1 ? 'model.safetensors' : `model-${String(i + 1).padStart(5, '0')}-of-${String(groups.length).padStart(5, '0')}.safetensors`;
+    bytes += writeSafetensors(path.join(dir, f), Object.fromEntries(g.map((k) => [k, tensors[k]])), meta);
+    files.push(path.join(dir, f));
+    for (const k of g) weightMap[k] = f;
+  });
+  if (groups.length > 1) {
+    writeFileSync(path.join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: bytes }, weight_map: weightMap }, null, 2) + '\n');
+  }
+  return { dir, config, files, tensors: Object.keys(tensors).length, bytes };
+}

@@ -1,0 +1,265 @@
+/**
+ * One InternViT encoder layer (spec 6.1.2): pre-norm attention and MLP, each scaled per channel
+ * by a learned layer scale before its residual add.
+ *
+ * ```
+ * z = z + λ1 ⊙ Attn(Norm1(z))
+ * z = z + λ2 ⊙ MLP(Norm2(z))
+ * ```
+ *
+ * Norm1/Norm2 are RMSNorm (Intern-S1, `norm_type: rms_norm`, weight only) or LayerNorm (mini,
+ * `layer_norm`, weight and bias), eps `layer_norm_eps`. Written for wasm: every product is a 2-D
+ * untransposed matmul against a weight transposed once at load, and attention runs per head
+ * through the `attention` op.
+ *
+ * Legend: N images, T = 1 + P tokens, C width, H heads, d = C / H head dim, I MLP width.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import type { InternVitConfig } from '../../io/configs/vision.js';
+import type { WeightSource } from '../../io/weights.js';
+import { type ActivationFn, activation } from '../../nn/activation.js';
+import { type Disposable, Linear } from '../../nn/linear.js';
+import { LayerNorm, RMSNorm } from '../../nn/norm.js';
+import { attention } from '../../ops/attention.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { checkVitConfig } from './config.js';
+import { join, loadAll, loadTensor, rejectUnused } from './load.js';
+
+/** A ViT norm: RMSNorm or LayerNorm, chosen by `norm_type`. */
+export type VitNorm = RMSNorm | LayerNorm;
+
+/** Load `<prefix>.weight [C]` (and `<prefix>.bias [C]` for LayerNorm) as the config's norm type. */
+function loadNorm(op: string, cfg: InternVitConfig, weights: WeightSource, prefix: string): VitNorm {
+  const C = cfg.hidden_size;
+  const w = loadTensor(op, weights, join(prefix, 'weight'), [C]) as tf.Tensor1D;
+  if (cfg.norm_type === 'rms_norm') {
+    try {
+      rejectUnused(op, weights, join(prefix, 'bias'), `norm_type is rms_norm (no bias)`);
+    } catch (e) {
+      w.dispose();
+      throw e;
+    }
+    return new RMSNorm(w, cfg.layer_norm_eps);
+  }
+  try {
+    return new LayerNorm(w, loadTensor(op, weights, join(prefix, 'bias'), [C]) as tf.Tensor1D, cfg.layer_norm_eps);
+  } catch (e) {
+    w.dispose();
+    throw e;
+  }
+}
+
+/** Throw unless `x` is a float32 `[N, T, C]` tensor with the layer's width. */
+function checkTokens(op: string, x: tf.Tensor, C: number): void {
+  checkFloat(op, 'x', x);
+  checkRank(op, 'x', x, 3);
+  if (x.shape[2] !== C) throw new ShapeError(`${op}: 'x' ${fmtShape(x.shape)} has width ${x.shape[2]} but the config has hidden_size ${C}`);
+}
+
+/** Output of {@link InternVisionAttention.forward} / {@link InternVisionEncoderLayer.forward} with `returnProbs`. */
+export interface VitAttentionResult {
+  /** `[N, T, C]`. */
+  output: tf.Tensor;
+  /** Attention probabilities `[N, H, T, T]`. */
+  probs: tf.Tensor;
+}
+
+/**
+ * InternViT self-attention (spec 6.1.2, gotcha 10.2): `q, k, v = z·W{q,k,v}ᵀ (+ b)`; with
+ * `use_qk_norm` (Intern-S1) q and k are RMS-normalised over the **whole width C, across all
+ * heads** (not per head as in the LMs), eps `layer_norm_eps`; then per head
+ * `softmax(q kᵀ · d^-0.5) v` with no mask, heads concatenated, and `projection_layer` (with bias).
+ *
+ * Weights under `prefix` (`...encoder.layer.{i}.attention`): `{q,k,v}_proj.weight [C, C]`
+ * (+ `.bias [C]` iff `attention_bias`), `{q,k}_norm.weight [C]` iff `use_qk_norm`,
+ * `projection_layer.{weight [C, C], bias [C]}`.
+ */
+export class InternVisionAttention implements Disposable {
+  constructor(
+    readonly config: InternVitConfig,
+    readonly qProj: Linear,
+    readonly kProj: Linear,
+    readonly vProj: Linear,
+    readonly qNorm: RMSNorm | null,
+    readonly kNorm: RMSNorm | null,
+    readonly projection: Linear,
+  ) {}
+
+  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionAttention {
+    const op = 'InternVisionAttention';
+    checkVitConfig(op, config);
+    const C = config.hidden_size;
+    const bias = config.attention_bias;
+    return loadAll((own) => {
+      const proj = (name: string, withBias: boolean) => {
+        if (!withBias) rejectUnused(op, weights, join(prefix, `${name}.bias`), 'attention_bias is false');
+        return own(Linear.fromWeights(weights, join(prefix, name), { bias: withBias, expect: [C, C] }));
+      };
+      const norm = (name: string) => {
+        const p = join(prefix, name);
+        if (!config.use_qk_norm) {
+          rejectUnused(op, weights, join(p, 'weight'), 'use_qk_norm is false');
+          return null;
+        }
+        return own(new RMSNorm(loadTensor(op, weights, join(p, 'weight'), [C]) as tf.Tensor1D, config.layer_norm_eps));
+      };
+      const q = proj('q_proj', bias);
+      const k = proj('k_proj', bias);
+      const v = proj('v_proj', bias);
+      const qn = norm('q_norm');
+      const kn = norm('k_norm');
+      const out = proj('projection_layer', true);
+      return new InternVisionAttention(config, q, k, v, qn, kn, out);
+    });
+  }
+
+  /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
+  forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
+  forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
+    checkTokens('InternVisionAttention', x, this.config.hidden_size);
+    const [N, T, C] = x.shape;
+    const H = this.config.num_attention_heads;
+    const d = C / H;
+    const res = tf.tidy(() => {
+      const rows = tf.reshape(x, [N * T, C]); // [N·T, C]
+      let q = this.qProj.forward(rows); // [N·T, C]
+      let k = this.kProj.forward(rows); // [N·T, C]
+      const v = this.vProj.forward(rows); // [N·T, C]
+      if (this.qNorm) q = this.qNorm.forward(q); // full-width RMSNorm across heads
+      if (this.kNorm) k = this.kNorm.forward(k);
+      // One image: the unbatched [T, H, d] form (no unstack/stack round trip).
+      const heads = N === 1 ? [T, H, d] : [N, T, H, d];
+      const withProbs = opts.returnProbs === true;
+      const a = attention(tf.reshape(q, heads), tf.reshape(k, heads), tf.reshape(v, heads), {
+        mask: 'none', scale: 1 / Math.sqrt(d), returnProbs: withProbs,
+      }); // [(N,) T, H, d], or { output, probs [(N,) H, T, T] }
+      const o = a instanceof tf.Tensor ? a : a.output;
+      const out = tf.reshape(this.projection.forward(tf.reshape(o, [N * T, C])), [N, T, C]); // [N, T, C]
+      if (a instanceof tf.Tensor) return [out];
+      return [out, N === 1 ? tf.expandDims(a.probs, 0) : a.probs]; // probs [N, H, T, T]
+    });
+    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
+  }
+
+  dispose(): void {
+    for (const m of [this.qProj, this.kProj, this.vProj, this.qNorm, this.kNorm, this.projection]) m?.dispose();
+  }
+}
+
+/**
+ * InternViT MLP (spec 6.1.2): `fc2(act(fc1(x)))`, `fc1 [I, C]`, `fc2 [C, I]`, both with bias;
+ * `act` is `hidden_act` (`gelu`: exact erf GELU in both releases).
+ */
+export class InternVisionMLP implements Disposable {
+  readonly act: ActivationFn;
+
+  constructor(readonly config: InternVitConfig, readonly fc1: Linear, readonly fc2: Linear) {
+    this.act = activation(config.hidden_act);
+  }
+
+  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
+    const C = config.hidden_size;
+    const I = config.intermediate_size;
+    activation(config.hidden_act); // a ConfigError before anything is loaded
+    return loadAll((own) => {
+      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'fc1'), { bias: true, expect: [I, C] }));
+      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'fc2'), { bias: true, expect: [C, I] }));
+      return new InternVisionMLP(config, fc1, fc2);
+    });
+  }
+
+  /** `x [..., C]` → `[..., C]`. */
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
+  }
+
+  dispose(): void {
+    this.fc1.dispose();
+    this.fc2.dispose();
+  }
+}
+
+/**
+ * One encoder layer, `z → z + λ1 ⊙ Attn(Norm1(z)) → · + λ2 ⊙ MLP(Norm2(·))` (spec 6.1.2; HF
+ * `InternVLVisionLayer`).
+ *
+ * Weights under `prefix` (default `model.vision_tower.encoder.layer.0`): `layernorm_before`,
+ * `layernorm_after` (`.weight [C]`, plus `.bias [C]` for LayerNorm), `lambda_1 [C]`, `lambda_2 [C]`,
+ * `attention.*` ({@link InternVisionAttention}), `mlp.fc1`, `mlp.fc2` ({@link InternVisionMLP}).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { InternVisionEncoderLayer, parseInternVitConfig, memoryWeights, type TensorInput } from 'intern-s1-ts';
+ * const cfg = parseInternVitConfig({ hidden_size: 4, num_hidden_layers: 1, num_attention_heads: 2,
+ *   intermediate_size: 8, norm_type: 'rms_norm', use_qk_norm: true, image_size: 8, patch_size: 4 });
+ * const t = (shape: number[], v = 0.1): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
+ * const p = 'model.vision_tower.encoder.layer.0';
+ * const w = memoryWeights({
+ *   [`${p}.layernorm_before.weight`]: t([4], 1), [`${p}.layernorm_after.weight`]: t([4], 1),
+ *   [`${p}.lambda_1`]: t([4]), [`${p}.lambda_2`]: t([4]),
+ *   [`${p}.attention.q_proj.weight`]: t([4, 4]), [`${p}.attention.k_proj.weight`]: t([4, 4]),
+ *   [`${p}.attention.v_proj.weight`]: t([4, 4]), [`${p}.attention.q_norm.weight`]: t([4], 1),
+ *   [`${p}.attention.k_norm.weight`]: t([4], 1), [`${p}.attention.projection_layer.weight`]: t([4, 4]),
+ *   [`${p}.attention.projection_layer.bias`]: t([4]), [`${p}.mlp.fc1.weight`]: t([8, 4]), [`${p}.mlp.fc1.bias`]: t([8]),
+ *   [`${p}.mlp.fc2.weight`]: t([4, 8]), [`${p}.mlp.fc2.bias`]: t([4]) });
+ * const layer = InternVisionEncoderLayer.fromWeights(cfg, w, p);
+ * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // [1, 5, 4]
+ * layer.dispose();
+ * ```
+ */
+export class InternVisionEncoderLayer implements Disposable {
+  constructor(
+    readonly config: InternVitConfig,
+    readonly norm1: VitNorm,
+    readonly attention: InternVisionAttention,
+    readonly lambda1: tf.Tensor,
+    readonly norm2: VitNorm,
+    readonly mlp: InternVisionMLP,
+    readonly lambda2: tf.Tensor,
+  ) {}
+
+  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower.encoder.layer.0'): InternVisionEncoderLayer {
+    const op = 'InternVisionEncoderLayer';
+    checkVitConfig(op, config);
+    const C = config.hidden_size;
+    return loadAll((own) => {
+      const n1 = own(loadNorm(op, config, weights, join(prefix, 'layernorm_before')));
+      const attn = own(InternVisionAttention.fromWeights(config, weights, join(prefix, 'attention')));
+      const l1 = own(loadTensor(op, weights, join(prefix, 'lambda_1'), [C]));
+      const n2 = own(loadNorm(op, config, weights, join(prefix, 'layernorm_after')));
+      const mlp = own(InternVisionMLP.fromWeights(config, weights, join(prefix, 'mlp')));
+      const l2 = own(loadTensor(op, weights, join(prefix, 'lambda_2'), [C]));
+      return new InternVisionEncoderLayer(config, n1, attn, l1, n2, mlp, l2);
+    });
+  }
+
+  /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
+  forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
+  forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
+    checkTokens('InternVisionEncoderLayer', x, this.config.hidden_size);
+    const res = tf.tidy(() => {
+      const normed = this.norm1.forward(x); // [N, T, C]
+      const a = opts.returnProbs ? this.attention.forward(normed, { returnProbs: true }) : { output: this.attention.forward(normed), probs: null };
+      const h = tf.add(x, tf.mul(this.lambda1, a.output)); // [N, T, C]
+      const m = this.mlp.forward(this.norm2.forward(h)); // [N, T, C]
+      const out = tf.add(h, tf.mul(this.lambda2, m)); // [N, T, C]
+      return a.probs ? [out, a.probs] : [out]; // probs [N, H, T, T]
+    });
+    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
+  }
+
+  dispose(): void {
+    this.norm1.dispose();
+    this.attention.dispose();
+    this.lambda1.dispose();
+    this.norm2.dispose();
+    this.mlp.dispose();
+    this.lambda2.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * Loading helpers shared by the InternViT modules: shape-checked tensors by checkpoint name, and
+ * all-or-nothing construction (a failed load disposes what it had already loaded, so a bad
+ * checkpoint never leaves half-loaded tensors behind: DESIGN.md, Errors).
+ *
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { CheckpointError, ShapeError } from '../../errors.js';
+import type { WeightSource } from '../../io/weights.js';
+import type { Disposable } from '../../nn/linear.js';
+import { fmtShape } from '../../util/check.js';
+
+/** Join a prefix and a name with a dot (`''` prefix: the name alone). */
+export function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+/**
+ * Throw a ShapeError naming `op` and the tensor unless checkpoint tensor `name` has shape `want`.
+ * A missing tensor is the weight source's CheckpointError (it names the tensor and the location).
+ */
+export function expectShape(op: string, weights: WeightSource, name: string, want: readonly number[]): void {
+  const got = weights.info(name).shape;
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: '${name}' has shape ${fmtShape(got)}, expected ${fmtShape(want)}`);
+  }
+}
+
+/** The checkpoint tensor `name` (float32), after checking that its shape is `want`. */
+export function loadTensor(op: string, weights: WeightSource, name: string, want: readonly number[]): tf.Tensor {
+  expectShape(op, weights, name, want);
+  return weights.tensor(name);
+}
+
+/** Throw a CheckpointError naming `op` when `name` is present although the config says it is not used. */
+export function rejectUnused(op: string, weights: WeightSource, name: string, why: string): void {
+  if (weights.has(name)) throw new CheckpointError(`${op}: '${name}' is in the checkpoint but ${why}`);
+}
+
+/**
+ * Run `build(own)`, where `own(x)` registers a freshly loaded part and returns it. If `build`
+ * throws, every registered part is disposed before the error propagates.
+ */
+export function loadAll<T>(build: (own: <D extends Disposable | tf.Tensor>(x: D) => D) => T): T {
+  const owned: (Disposable | tf.Tensor)[] = [];
+  try {
+    return build((x) => {
+      owned.push(x);
+      return x;
+    });
+  } catch (e) {
+    for (const x of owned) x.dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The InternViT encoder (spec 6.1.2; HF `InternVLVisionModel`): embeddings, then
+ * `num_hidden_layers` encoder layers, then a final LayerNorm only when `use_mean_pooling` is false
+ * (both releases set it true, so there is none).
+ *
+ * Legend: N images (tiles), T = 1 + P tokens (CLS first), C width, H heads, L layers.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ValueError } from '../../errors.js';
+import type { InternVitConfig } from '../../io/configs/vision.js';
+import type { WeightSource } from '../../io/weights.js';
+import type { Disposable } from '../../nn/linear.js';
+import { LayerNorm } from '../../nn/norm.js';
+import { checkVitConfig } from './config.js';
+import { InternVisionEmbeddings } from './embeddings.js';
+import { InternVisionEncoderLayer } from './layer.js';
+import { join, loadAll, loadTensor } from './load.js';
+
+/** Options of {@link InternVisionModel.forward}. */
+export interface InternVisionForwardOptions {
+  /** Also return every hidden state: the embeddings output, then each layer's output (L + 1 tensors). */
+  outputHiddenStates?: boolean;
+  /** Also return each layer's attention probabilities `[N, H, T, T]`. */
+  outputAttentions?: boolean;
+}
+
+/** What {@link InternVisionModel.forward} returns; the caller disposes every tensor in it. */
+export interface InternVisionOutput {
+  /** `[N, 1 + P, C]`: the last layer's output (after the final LayerNorm when the model has one). */
+  lastHiddenState: tf.Tensor;
+  /** With `outputHiddenStates`: L + 1 tensors `[N, 1 + P, C]` (index 0 = embeddings, i = after layer i), as HF `hidden_states`. */
+  hiddenStates?: tf.Tensor[];
+  /** With `outputAttentions`: L tensors `[N, H, T, T]`. */
+  attentions?: tf.Tensor[];
+}
+
+/**
+ * The InternViT encoder: `pixel_values [N, Cin, H, W]` → `last_hidden_state [N, 1 + P, C]` with
+ * `P = (H / p)·(W / p)` (1025 tokens for a 448 tile).
+ *
+ * Weights under `prefix` (default `model.vision_tower`): `embeddings.*`
+ * ({@link InternVisionEmbeddings}), `encoder.layer.{i}.*` ({@link InternVisionEncoderLayer}), and
+ * `layernorm.{weight, bias}` only when `use_mean_pooling` is false. InternVL-chat checkpoints
+ * (`vision_model.*`, fused `attn.qkv`) load through the same HF names: the weight source maps
+ * them (spec 9.1 table).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { InternVisionModel, openCheckpoint, parseConfig, type InternS1Config } from 'intern-s1-ts';
+ * const dir = 'Intern-S1-mini';
+ * const cfg = parseConfig(JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/config.json`, 'utf8'))) as InternS1Config;
+ * const vit = InternVisionModel.fromWeights(cfg.vision_config, await openCheckpoint(dir));
+ * const { lastHiddenState } = vit.forward(tf.zeros([1, 3, 448, 448]));
+ * console.log(lastHiddenState.shape); // [1, 1025, 1024]
+ * ```
+ */
+export class InternVisionModel implements Disposable {
+  constructor(
+    readonly config: InternVitConfig,
+    readonly embeddings: InternVisionEmbeddings,
+    readonly layers: readonly InternVisionEncoderLayer[],
+    /** The final LayerNorm, present only when `use_mean_pooling` is false. */
+    readonly layernorm: LayerNorm | null,
+  ) {}
+
+  /** Load every part from HF names under `prefix`; on any error nothing stays allocated. */
+  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower'): InternVisionModel {
+    const op = 'InternVisionModel';
+    checkVitConfig(op, config);
+    return loadAll((own) => {
+      const emb = own(InternVisionEmbeddings.fromWeights(config, weights, join(prefix, 'embeddings')));
+      const layers: InternVisionEncoderLayer[] = [];
+      for (let i = 0; i < config.num_hidden_layers; i++) {
+        layers.push(own(InternVisionEncoderLayer.fromWeights(config, weights, join(prefix, `encoder.layer.${i}`))));
+      }
+      let norm: LayerNorm | null = null;
+      if (!config.use_mean_pooling) {
+        const C = config.hidden_size;
+        const w = own(loadTensor(op, weights, join(prefix, 'layernorm.weight'), [C]));
+        const b = own(loadTensor(op, weights, join(prefix, 'layernorm.bias'), [C]));
+        norm = new LayerNorm(w as tf.Tensor1D, b as tf.Tensor1D, config.layer_norm_eps);
+      }
+      return new InternVisionModel(config, emb, layers, norm);
+    });
+  }
+
+  /**
+   * `pixel_values [N, Cin, H, W]` → {@link InternVisionOutput}. Without `outputHiddenStates` each
+   * layer's input is freed as soon as its output exists, so peak memory is a few `[N, T, C]`
+   * activations, not L of them.
+   */
+  forward(pixelValues: tf.Tensor, opts: InternVisionForwardOptions = {}): InternVisionOutput {
+    const keep = opts.outputHiddenStates === true;
+    const hidden: tf.Tensor[] = [];
+    const probs: tf.Tensor[] = [];
+    let h: tf.Tensor | null = null;
+    try {
+      h = this.embeddings.forward(pixelValues); // [N, T, C]
+      if (keep) hidden.push(h);
+      for (const layer of this.layers) {
+        let next: tf.Tensor; // [N, T, C]
+        if (opts.outputAttentions) {
+          const r = layer.forward(h, { returnProbs: true });
+          next = r.output;
+          probs.push(r.probs); // [N, H, T, T]
+        } else {
+          next = layer.forward(h);
+        }
+        if (!keep) h.dispose();
+        h = next;
+        if (keep) hidden.push(h);
+      }
+      let last = h; // [N, T, C]
+      if (this.layernorm) {
+        last = this.layernorm.forward(h);
+        if (!keep) h.dispose();
+      } else if (keep) {
+        last = tf.clone(h); // hiddenStates[L] and lastHiddenState are separate tensors to dispose
+      }
+      const out: InternVisionOutput = { lastHiddenState: last };
+      if (keep) out.hiddenStates = hidden;
+      if (opts.outputAttentions) out.attentions = probs;
+      return out;
+    } catch (e) {
+      tf.dispose([...hidden, ...probs]);
+      h?.dispose();
+      throw e;
+    }
+  }
+
+  /**
+   * The features HF's `get_image_features` takes for `vision_feature_layer = layer`: `-1` gives
+   * `lastHiddenState`; any other value indexes the L + 1 hidden states Python-style (0 = the
+   * embeddings, -2 = the input of the last layer). Only the layers needed are run.
+   *
+   * @returns `[N, 1 + P, C]`.
+   * @throws ValueError when `layer` is not an integer in `[-(L + 1), L]`.
+   */
+  featureLayer(pixelValues: tf.Tensor, layer = -1): tf.Tensor {
+    const L = this.layers.length;
+    if (!Number.isInteger(layer) || layer < -(L + 1) || layer > L) {
+      throw new ValueError(`InternVisionModel: 'layer' must be an integer in [${-(L + 1)}, ${L}], got ${layer}`);
+    }
+    if (layer === -1) return this.forward(pixelValues).lastHiddenState;
+    const stop = layer < 0 ? L + 1 + layer : layer; // run layers 0 .. stop-1
+    let h = this.embeddings.forward(pixelValues); // [N, T, C]
+    try {
+      for (let i = 0; i < stop; i++) {
+        const next = this.layers[i].forward(h); // [N, T, C]
+        h.dispose();
+        h = next;
+      }
+      return h;
+    } catch (e) {
+      h.dispose();
+      throw e;
+    }
+  }
+
+  /** Release every weight. */
+  dispose(): void {
+    this.embeddings.dispose();
+    for (const l of this.layers) l.dispose();
+    this.layernorm?.dispose();
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Reference FoPE, Fourier position encoding as Intern-S1-Pro uses it (spec 5.3), one table entry
+ * at a time in float64. The float32 roundings that are part of the model's definition are kept:
+ * the frequencies `ω_i` and the angles `t·ω_i` are float32 numbers (spec 10.3); everything after
+ * (cos, sin, the Fourier sums, the rotation) is float64.
+ *
+ * Legend: T tokens, B batch, H heads, Hkv kv heads, G table heads, d head dim, K frequencies.
+ *
+ * @module
+ */
+import { type NDArray, zeros } from '../ndarray.js';
+import { rotateHalf } from '../ops/rope.js';
+import type { WeightSource } from '../weights.js';
+
+/** The constants of the clipped lanes K .. d/2−1. */
+export interface FopePadding {
+  readonly cos: number;
+  readonly sin: number;
+}
+
+/** cos = sin = 1: the trained models (HF remote code, XTuner, lmdeploy). */
+export const FOPE_PADDING_TRAINED: FopePadding = Object.freeze({ cos: 1, sin: 1 });
+
+/** cos = 1, sin = 0: vLLM after PR #55243. */
+export const FOPE_PADDING_VLLM: FopePadding = Object.freeze({ cos: 1, sin: 0 });
+
+/** The default: {@link FOPE_PADDING_TRAINED}. */
+export const DEFAULT_FOPE_PADDING: FopePadding = FOPE_PADDING_TRAINED;
+
+/** The config keys FoPE reads. */
+export interface FopeConfig {
+  readonly head_dim: number;
+  readonly num_key_value_heads: number;
+  readonly rope_theta: number;
+  readonly max_position_embeddings: number;
+  readonly rope_scaling: {
+    readonly fope_init_factor: number | null;
+    readonly fope_sep_head: boolean | null;
+    readonly num_inv_freq: number | null;
+  } | null;
+}
+
+/** Tables `[G, T, d]`. */
+export interface FopeTables {
+  cos: NDArray;
+  sin: NDArray;
+}
+
+/**
+ * `ω_i = 1 / θ^(2i/d)` (float32 at each step, as HF), `i < d/2`; keep the first `numInvFreq`, or
+ * every `ω_i > 2π/L` (threshold in float32).
+ */
+export function fopeFrequencies(headDim: number, theta: number, maxPosition: number, numInvFreq: number | null): Float32Array {
+  const kept: number[] = [];
+  const floor = Math.fround((2 * Math.PI) / maxPosition);
+  for (let i = 0; i < headDim / 2; i++) {
+    const w = Math.fround(1 / Math.fround(Math.pow(theta, Math.fround((2 * i) / headDim))));
+    const keep = numInvFreq !== null ? i < numInvFreq : w > floor;
+    if (keep) kept.push(w);
+  }
+  if (kept.length === 0) throw new Error(`fopeFrequencies: no frequency is above 2π/L = ${floor}`);
+  return Float32Array.from(kept);
+}
+
+/** `coef[g, i, j]` of a `[G, K, K]` or shared `[K, K]` array. */
+function coefAt(coef: NDArray, g: number, i: number, j: number): number {
+  return coef.shape.length === 3 ? coef.get(g, i, j) : coef.get(i, j);
+}
+
+/**
+ * For every table head g, position t and lane j < d/2:
+ * `Ĉ[g,t,j] = Σ_{i<K} cos(φ_ti)·cosCoef[g,i,j]` and `Ŝ[g,t,j] = Σ_{i<K} sin(φ_ti)·sinCoef[g,i,j]`
+ * for j < K (φ_ti = fround(t·ω_i)), the padding constants for j ≥ K; lane j + d/2 repeats lane j.
+ */
+export function fopeTables(
+  positions: ArrayLike<number>, freqs: Float32Array, cosCoef: NDArray, sinCoef: NDArray, headDim: number,
+  padding: FopePadding = DEFAULT_FOPE_PADDING,
+): FopeTables {
+  const K = freqs.length;
+  const G = cosCoef.shape.length === 3 ? cosCoef.shape[0] : 1;
+  const T = positions.length;
+  const half = headDim / 2;
+  const cos = zeros([G, T, headDim]);
+  const sin = zeros([G, T, headDim]);
+  for (let g = 0; g < G; g++) {
+    for (let t = 0; t < T; t++) {
+      for (let j = 0; j < half; j++) {
+        let c = padding.cos;
+        let s = padding.sin;
+        if (j < K) {
+          c = 0;
+          s = 0;
+          for (let i = 0; i < K; i++) {
+            const phi = Math.fround(positions[t] * freqs[i]);
+            c += Math.cos(phi) * coefAt(cosCoef, g, i, j);
+            s += Math.sin(phi) * coefAt(sinCoef, g, i, j);
+          }
+        }
+        cos.set(g, t, j, c);
+        cos.set(g, t, j + half, c);
+        sin.set(g, t, j, s);
+        sin.set(g, t, j + half, s);
+      }
+    }
+  }
+  return { cos, sin };
+}
+
+/**
+ * `x'[.., t, n, :] = x[.., t, n, :] ⊙ cos[g, t, :] + rotate_half(x)[.., t, n, :] ⊙ sin[g, t, :]`
+ * with `g = ⌊n / (H/G)⌋`. `x [T, H, d]` or `[B, T, H, d]`.
+ */
+export function applyFope(x: NDArray, cos: NDArray, sin: NDArray): NDArray {
+  const batched = x.shape.length === 4;
+  const [T, H, d] = x.shape.slice(-3);
+  const B = batched ? x.shape[0] : 1;
+  const G = cos.shape[0];
+  const rot = rotateHalf(x);
+  const out = zeros(x.shape);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      for (let n = 0; n < H; n++) {
+        const g = Math.floor(n / (H / G));
+        for (let i = 0; i < d; i++) {
+          const flat = ((b * T + t) * H + n) * d + i;
+          const xv = batched ? x.get(b, t, n, i) : x.get(t, n, i);
+          out.data[flat] = xv * cos.get(g, t, i) + rot.data[flat] * sin.get(g, t, i);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** mulberry32, as in the fast path. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `coef = I + N(0, std²)` with `std = gain·√(2/(fan_in + fan_out))`; fan_in = K², fan_out = G·K
+ * for `[G, K, K]`, both K for a shared `[K, K]`. sin first, then cos, from one stream.
+ */
+export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): { cosCoef: NDArray; sinCoef: NDArray } {
+  const G = heads ?? 1;
+  const std = heads === null ? gain * Math.sqrt(2 / (2 * K)) : gain * Math.sqrt(2 / (K * K + G * K));
+  const rand = mulberry32(seed);
+  const shape = heads === null ? [K, K] : [G, K, K];
+  const draw = (): NDArray => {
+    const a = zeros(shape);
+    for (let n = 0; n < G * K * K; n++) {
+      const u = 1 - rand();
+      const v = rand();
+      const i = Math.floor(n / K) % K;
+      const j = n % K;
+      a.data[n] = std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v) + (i === j ? 1 : 0);
+    }
+    return a;
+  };
+  const sinCoef = draw();
+  const cosCoef = draw();
+  return { cosCoef, sinCoef };
+}
+
+/** Options of {@link FourierPositionEmbedding}. */
+export interface FopeOptions {
+  padding?: FopePadding;
+}
+
+/** The FoPE module: frequencies, coefficients, `tables(positions)` and `apply(x, tables)`. */
+export class FourierPositionEmbedding {
+  readonly kind = 'fope' as const;
+
+  constructor(
+    readonly freqs: Float32Array,
+    readonly cosCoef: NDArray,
+    readonly sinCoef: NDArray,
+    readonly headDim: number,
+    readonly padding: FopePadding = DEFAULT_FOPE_PADDING,
+  ) {}
+
+  get numFreqs(): number {
+    return this.freqs.length;
+  }
+
+  static frequencies(cfg: FopeConfig): Float32Array {
+    return fopeFrequencies(cfg.head_dim, cfg.rope_theta, cfg.max_position_embeddings, cfg.rope_scaling?.num_inv_freq ?? null);
+  }
+
+  /** Load `<prefix>.cos_coef` / `<prefix>.sin_coef`. */
+  static fromWeights(cfg: FopeConfig, weights: WeightSource, prefix = 'model.language_model.rotary_emb', opts: FopeOptions = {}): FourierPositionEmbedding {
+    const freqs = FourierPositionEmbedding.frequencies(cfg);
+    return new FourierPositionEmbedding(freqs, weights.array(`${prefix}.cos_coef`), weights.array(`${prefix}.sin_coef`), cfg.head_dim, opts.padding);
+  }
+
+  static init(cfg: FopeConfig, seed: number, opts: FopeOptions = {}): FourierPositionEmbedding {
+    const freqs = FourierPositionEmbedding.frequencies(cfg);
+    const sep = cfg.rope_scaling?.fope_sep_head === true;
+    const { cosCoef, sinCoef } = fopeInitCoefficients(freqs.length, sep ? cfg.num_key_value_heads : null, cfg.rope_scaling?.fope_init_factor ?? 0.5, seed);
+    return new FourierPositionEmbedding(freqs, cosCoef, sinCoef, cfg.head_dim, opts.padding);
+  }
+
+  tables(positions: ArrayLike<number>): FopeTables {
+    return fopeTables(positions, this.freqs, this.cosCoef, this.sinCoef, this.headDim, this.padding);
+  }
+
+  apply(x: NDArray, tables: FopeTables): NDArray {
+    return applyFope(x, tables.cos, tables.sin);
+  }
+}

@@ -8,3 +8,5 @@ export * from './checkpoint.js';
 export { type View, type Lookup, IGNORED_BUFFER, canonicalNames, resolveName, scaleName, viewShape } from './names.js';
 export * from './layout.js';
 export * from './tiny.js';
+export * from './components.js';
+export * from './inspect.js';

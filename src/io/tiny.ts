@@ -184,19 +184,11 @@ export interface TinySummary {
   readonly bytes: number;
 }
 
-/** Split names into `n` contiguous groups of about equal bytes. */
+/** Split names into `min(n, count)` contiguous groups of about equal tensor counts. */
 function shardNames(tensors: Record<string, TensorInput>, n: number): string[][] {
   const names = Object.keys(tensors);
-  const size = (k: string) => tensors[k].bytes?.byteLength ?? (tensors[k].data as ArrayLike<number>).length * 4;
-  const total = names.reduce((a, k) => a + size(k), 0);
-  const groups: string[][] = Array.from({ length: n }, () => []);
-  let acc = 0;
-  for (const k of names) {
-    const g = Math.min(n - 1, Math.floor((acc / total) * n));
-    groups[g].push(k);
-    acc += size(k);
-  }
-  return groups.filter((g) => g.length);
+  const k = Math.min(n, names.length);
+  return Array.from({ length: k }, (_, i) => names.slice(Math.floor((i * names.length) / k), Math.floor(((i + 1) * names.length) / k)));
 }
 
 /**

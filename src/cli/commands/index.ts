@@ -8,4 +8,7 @@ import type { Command } from '../command.js';
 
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./info.js')).info,
+  'init-tiny': async () => (await import('./init-tiny.js')).initTinyCommand,
+  inspect: async () => (await import('./inspect.js')).inspect,
+  run: async () => (await import('./run.js')).run,
 };

@@ -1,0 +1,94 @@
+import { parseArgs } from 'node:util';
+import { openCheckpoint } from '../../io/checkpoint.js';
+import { type CheckpointReport, inspectCheckpoint } from '../../io/inspect.js';
+import { type CliIO, type Command, UsageError, println } from '../command.js';
+
+/** `1.23 B` / `45.6 M` / `789 K` / `12`. */
+function count(n: number): string {
+  for (const [s, u] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']] as const) if (n >= s) return `${(n / s).toFixed(2)} ${u}`;
+  return String(n);
+}
+
+function bytes(n: number): string {
+  for (const [s, u] of [[2 ** 40, 'TiB'], [2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB']] as const) if (n >= s) return `${(n / s).toFixed(2)} ${u}`;
+  return `${n} B`;
+}
+
+/** A progress bar on stderr, redrawn in place. */
+function progress(io: CliIO): (done: number, total: number) => void {
+  return (done, total) => {
+    const w = 30;
+    const fill = Math.round((done / total) * w);
+    io.stderr.write(`\rreading headers [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${total} files${done === total ? '\n' : ''}`);
+  };
+}
+
+function printReport(r: CheckpointReport, io: CliIO, maxGroups: number): void {
+  const out = (s = '') => println(io.stdout, s);
+  out(`checkpoint: ${r.path} (${r.files} file${r.files === 1 ? '' : 's'}, ${r.tensors} tensors, ${bytes(r.totalBytes)})`);
+  if (r.config) {
+    const c = r.config as Record<string, any>;
+    const moe = c.moe ? `, MoE ${c.moe.experts} experts top-${c.moe.top_k}${c.moe.groups ? ` in ${c.moe.groups} groups` : ''} (ffn ${c.moe.expert_ffn})` : ', dense FFN';
+    out(`config: ${c.model_type} (${c.variant})`);
+    out(`  text: ${c.text_model_type}, ${c.layers} layers, width ${c.hidden_size}, heads ${c.heads}/${c.kv_heads} x ${c.head_dim}${moe}, vocab ${c.vocab_size}, rope θ ${c.rope_theta}${c.fope_frequencies ? `, FoPE K ${c.fope_frequencies}` : ''}`);
+    if (c.vision) out(`  vision: ${Object.entries(c.vision).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if ('time_series' in c) out(`  time series: ${c.time_series ? `d_model ${c.time_series.d_model}, ${c.time_series.layers} layers` : 'none'}`);
+    if (c.fp8_block) out(`  fp8: e4m3, blocks ${c.fp8_block.join('x')}`);
+  } else out('config: none (a bare safetensors file)');
+  out('parameters:');
+  for (const [k, v] of Object.entries(r.parameters)) if (v || k === 'total') out(`  ${k.padEnd(12)} ${count(v).padStart(10)}`);
+  if (r.scales.tensors) out(`  (plus ${r.scales.tensors} FP8 scale tensors, ${bytes(r.scales.bytes)})`);
+  out('dtypes:');
+  for (const [d, v] of Object.entries(r.dtypes)) out(`  ${d.padEnd(8)} ${String(v.tensors).padStart(7)} tensors ${bytes(v.bytes).padStart(11)}`);
+  if (r.layout) {
+    const { missing, unexpected } = r.layout;
+    if (!missing.length && !unexpected.length) out('layout: every tensor config.json implies is present, none unexpected');
+    else {
+      out(`layout: ${missing.length} missing, ${unexpected.length} unexpected`);
+      for (const m of missing.slice(0, 10)) out(`  missing    ${m}`);
+      for (const u of unexpected.slice(0, 10)) out(`  unexpected ${u}`);
+    }
+  }
+  out(`tensors by name pattern (${r.groups.length} groups):`);
+  const shown = r.groups.slice(0, maxGroups);
+  const w = Math.min(80, Math.max(...shown.map((g) => g.pattern.length)));
+  for (const g of shown) out(`  ${g.pattern.padEnd(w)} x${String(g.count).padEnd(6)} ${(g.shapes.length === 1 ? g.shapes[0] : `${g.shapes.length} shapes`).padEnd(20)} ${g.dtypes.join(',')}`);
+  if (r.groups.length > maxGroups) out(`  ... ${r.groups.length - maxGroups} more groups (--groups N to show more)`);
+}
+
+/** `intern-s1 inspect`: summarise a checkpoint from its headers. */
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'summarise a checkpoint: config, parameters per component, dtypes, bytes, tensors',
+  help: `Usage: intern-s1 inspect <checkpoint-dir|file.safetensors> [--json] [--groups N] [--progress]
+
+Reads config.json and the safetensors headers (never the tensor data) and prints: the config
+summary, parameters per component (text, experts, vision, projector, time series), dtypes and
+bytes, whether every tensor config.json implies is present, and the tensors grouped by name
+pattern (layer and expert numbers replaced by *). A progress bar goes to stderr while the
+headers of a sharded folder load (when stderr is a terminal, or with --progress). The exit
+code is 1 when tensors config.json implies are missing (an incomplete download, a wrong config).
+
+Examples:
+  intern-s1 inspect /models/Intern-S1-Pro
+  intern-s1 inspect model.safetensors --json`,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv, allowPositionals: true,
+      options: { json: { type: 'boolean' }, groups: { type: 'string' }, progress: { type: 'boolean' } },
+    });
+    if (positionals.length !== 1) throw new UsageError('inspect needs exactly one checkpoint folder or file (see intern-s1 inspect --help)');
+    const maxGroups = values.groups === undefined ? 40 : Number(values.groups);
+    if (!Number.isInteger(maxGroups) || maxGroups < 0) throw new UsageError(`--groups must be a non-negative integer, got '${values.groups}'`);
+    const ckpt = openCheckpoint(positionals[0]);
+    try {
+      const show = values.progress || (io.stderr.isTTY && ckpt.files.length > 1);
+      const report = inspectCheckpoint(ckpt, show ? progress(io) : undefined);
+      if (values.json) println(io.stdout, JSON.stringify(report, null, 2));
+      else printReport(report, io, maxGroups);
+      return report.layout && report.layout.missing.length ? 1 : 0;
+    } finally {
+      ckpt.close();
+    }
+  },
+};

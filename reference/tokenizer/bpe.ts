@@ -79,6 +79,11 @@ export class ByteLevelBPE {
     return this.vocab.size;
   }
 
+  /** The vocabulary entries (token string, id). */
+  entries(): IterableIterator<[string, number]> {
+    return this.vocab.entries();
+  }
+
   /** The id of a token string, or undefined. */
   tokenToId(token: string): number | undefined {
     return this.vocab.get(token);

@@ -1,0 +1,256 @@
+/**
+ * Reference auto-detection modules (tokenizer spec §1.6): the original regular expressions,
+ * ported to JavaScript (the atomic group `(?>unit)` emulated as `(?=(unit))\2`, Python's `\d` as
+ * `\p{Nd}`), and the rule check written line by line after the original `check_rings_and_brackets`.
+ *
+ * @module
+ */
+
+/** The auto-detection interface: the domain it feeds, its marker pair and its split function. */
+export interface Detector {
+  readonly domain: string;
+  readonly markers: readonly [string, string];
+  readonly minLength: number;
+  readonly truncation: boolean;
+  /** Candidate spans `[start, end)` (UTF-16 indices) in find-all order, before any filtering. */
+  candidates(text: string): Array<[number, number]>;
+  legitimate(candidate: string): boolean;
+}
+
+/** The 98 two-letter element symbols of the SMILES candidate pattern. */
+export const SMILES_TWO_LETTER_ELEMENTS = [
+  'Ac', 'Ag', 'Al', 'Am', 'Ar', 'As', 'At', 'Au', 'Ba', 'Be', 'Bh', 'Bi', 'Bk', 'Br', 'Ca', 'Cd',
+  'Ce', 'Cf', 'Cl', 'Cm', 'Cn', 'Co', 'Cr', 'Cs', 'Cu', 'Db', 'Ds', 'Dy', 'Er', 'Es', 'Eu', 'Fe',
+  'Fl', 'Fm', 'Fr', 'Ga', 'Gd', 'Ge', 'He', 'Hf', 'Hg', 'Ho', 'Hs', 'In', 'Ir', 'Kr', 'La', 'Li',
+  'Lr', 'Lu', 'Lv', 'Mc', 'Md', 'Mg', 'Mn', 'Mo', 'Mt', 'Na', 'Nb', 'Nd', 'Ne', 'Nh', 'Ni', 'No',
+  'Np', 'Og', 'Os', 'Pa', 'Pb', 'Pd', 'Pm', 'Po', 'Pr', 'Pt', 'Pu', 'Ra', 'Rb', 'Re', 'Rf', 'Rg',
+  'Rh', 'Rn', 'Ru', 'Sb', 'Sc', 'Se', 'Sg', 'Si', 'Sm', 'Sn', 'Sr', 'Ta', 'Tb', 'Tc', 'Te', 'Th',
+  'Ti', 'Tl', 'Tm', 'Ts', 'Xe', 'Yb', 'Zn', 'Zr',
+] as const;
+/** The one-letter element symbols of the SMILES candidate pattern. */
+export const SMILES_ONE_LETTER_ELEMENTS = ['B', 'C', 'F', 'H', 'I', 'K', 'N', 'O', 'P', 'S', 'U', 'V', 'W', 'Y', 'b', 'c', 'n', 'o', 'p', 's'] as const;
+/** The element list of the rule check (the periodic table, H..Og). */
+export const PERIODIC_ELEMENTS = [
+  'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl', 'Ar', 'K', 'Ca',
+  'Sc', 'Ti', 'V', 'Cr', 'Mn', 'Fe', 'Co', 'Ni', 'Cu', 'Zn', 'Ga', 'Ge', 'As', 'Se', 'Br', 'Kr', 'Rb', 'Sr', 'Y', 'Zr',
+  'Nb', 'Mo', 'Tc', 'Ru', 'Rh', 'Pd', 'Ag', 'Cd', 'In', 'Sn', 'Sb', 'Te', 'I', 'Xe', 'Cs', 'Ba', 'La', 'Ce', 'Pr', 'Nd',
+  'Pm', 'Sm', 'Eu', 'Gd', 'Tb', 'Dy', 'Ho', 'Er', 'Tm', 'Yb', 'Lu', 'Hf', 'Ta', 'W', 'Re', 'Os', 'Ir', 'Pt', 'Au', 'Hg',
+  'Tl', 'Pb', 'Bi', 'Po', 'At', 'Rn', 'Fr', 'Ra', 'Ac', 'Th', 'Pa', 'U', 'Np', 'Pu', 'Am', 'Cm', 'Bk', 'Cf', 'Es', 'Fm',
+  'Md', 'No', 'Lr', 'Rf', 'Db', 'Sg', 'Bh', 'Hs', 'Mt', 'Ds', 'Rg', 'Cn', 'Nh', 'Fl', 'Mc', 'Lv', 'Ts', 'Og',
+] as const;
+
+/** The candidate regex: elements sorted by (length descending, then code point), as the original. */
+function smilesRegex(): RegExp {
+  const elements = [...SMILES_TWO_LETTER_ELEMENTS, ...SMILES_ONE_LETTER_ELEMENTS].sort((a, b) =>
+    b.length - a.length || (a < b ? -1 : a > b ? 1 : 0),
+  );
+  const bracketAtom = '\\[[^\\]]+\\]';
+  const singleChars = '[()\\.=\\-#@\\p{Nd}$%*:+\\/\\\\]';
+  const unit = `(?:${bracketAtom}|${elements.join('|')}|${singleChars})`;
+  // (?>unit){10,}  →  (?:(?=(unit))\2){10,}   (group 1 is the whole candidate)
+  return new RegExp(`((?![:.=])(?:(?=(${unit}))\\2){10,}(?<![:.=]))`, 'gu');
+}
+
+/** Find-all SMILES candidate spans, by the regex. */
+export function smilesCandidates(text: string, minUnits = 10): Array<[number, number]> {
+  if (minUnits !== 10) throw new Error('smilesCandidates: the original pattern has {10,} units');
+  return [...text.matchAll(smilesRegex())].map((m) => [m.index!, m.index! + m[1].length] as [number, number]);
+}
+
+const BONDS = ['-', '=', '#', ':', '/', '\\', '.', '$'];
+const ORGANIC = ['B', 'C', 'N', 'O', 'P', 'S', 'F', 'Cl', 'Br', 'I'];
+const AROMATIC = ['b', 'c', 'n', 'o', 's', 'p'];
+const OTHER_ALLOWS = [...BONDS, '[', ']', '(', ')', ';'];
+const isDigit = (c: string | undefined): boolean => c !== undefined && /^\p{Nd}$/u.test(c);
+
+/** Number of ASCII letters in `s`. */
+export function countAsciiLetters(s: string): number {
+  return [...s].filter((c) => /^[A-Za-z]$/.test(c)).length;
+}
+
+/** The original `check_rings_and_brackets` then `check_brackets`, on code points. */
+export function smilesRuleCheck(candidate: string): boolean {
+  const text = Array.from(candidate);
+  const rings: Record<string, 'unclosed' | 'closed'> = {};
+  let leftSq = 0, rightSq = 0, leftPt = 0, rightPt = 0;
+  let allLower = true;
+  let digitsCount = 0;
+  let pos = 0;
+  const toggle = (label: string) => {
+    rings[label] = rings[label] === 'unclosed' ? 'closed' : 'unclosed';
+  };
+  while (pos < text.length) {
+    let step = 0;
+    const c = text[pos];
+    if (c.charCodeAt(0) >= 65 && c.charCodeAt(0) <= 90) allLower = false;
+    if ((pos === text.length - 1 || pos === 0) && BONDS.includes(c)) return false;
+    if (pos > 0 && BONDS.includes(text[pos - 1]) && BONDS.includes(c)) return false;
+    if (c === '[') {
+      step = 1;
+      leftSq += 1;
+      if (leftSq > rightSq + 1) return false;
+      if (pos === text.length - 1) return false;
+      if (!text.slice(pos + 1).includes(']')) return false;
+      // the quirk: up to the first ']' of the whole candidate
+      const bracketSpan = text.slice(pos + 1, text.indexOf(']')).join('');
+      if (/(?:[A-GI-Z]|[a-z]){3,}/.test(bracketSpan) || /\p{Nd}{4,}/u.test(bracketSpan)) return false;
+      if ((bracketSpan.match(/\p{Nd}+/gu) ?? []).length > 2) return false;
+    }
+    if (c === ']') {
+      step = 1;
+      rightSq += 1;
+      if (rightSq > leftSq) return false;
+    }
+    if (c === '(') {
+      step = 1;
+      leftPt += 1;
+    }
+    if (c === ')') {
+      step = 1;
+      rightPt += 1;
+      if (rightPt > leftPt) return false;
+    }
+    if (leftSq === rightSq) {
+      if (isDigit(c)) {
+        digitsCount += 1;
+        step = 1;
+        if (pos === 0 || (pos === 1 && text[pos - 1] !== '%') || (pos > 1 && text[pos - 1] !== '%' && text[pos - 2] !== '%')) toggle(c);
+      }
+      if (c === '%') {
+        if (pos >= text.length - 2 || !isDigit(text[pos + 1]) || !isDigit(text[pos + 2])) return false;
+        step = 3;
+        digitsCount += 1;
+        toggle(text[pos + 1] + text[pos + 2]);
+      }
+      if (step === 0) {
+        const allowed = [...ORGANIC, ...AROMATIC, ...OTHER_ALLOWS];
+        if (pos < text.length - 1 && allowed.includes(text[pos] + text[pos + 1])) step = 2;
+        else if (allowed.includes(c)) step = 1;
+        else return false;
+      }
+    }
+    if (step === 0) step = 1;
+    pos += step;
+  }
+  if (leftSq !== rightSq || Object.values(rings).includes('unclosed')) return false;
+  if (allLower && digitsCount < 2) return false;
+  return checkBrackets(candidate);
+}
+
+function checkBrackets(text: string): boolean {
+  for (const m of text.matchAll(/\[([^[\]]*)\]/gu)) {
+    const part = Array.from(m[1]);
+    if (part.includes('(') || part.includes(')')) return false;
+    if (part.length === 0) return false;
+    const elements: readonly string[] = PERIODIC_ELEMENTS;
+    if (elements.includes(part[0]) || AROMATIC.includes(part[0]) || elements.includes(part.slice(0, 2).join(''))) return true;
+  }
+  return true;
+}
+
+/** At least five ASCII letters, then the rule check. */
+export function smilesLegitimate(candidate: string): boolean {
+  return countAsciiLetters(candidate) >= 5 && smilesRuleCheck(candidate);
+}
+
+/** Options of {@link smilesDetector}. */
+export interface SmilesDetectorOptions {
+  minLength?: number;
+  markers?: readonly [string, string];
+  domain?: string;
+  validator?: (candidate: string) => boolean;
+}
+
+/** The SMILES detector (min length 10, no truncation, rule-based legitimacy by default). */
+export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {
+  const validator = opts.validator;
+  return {
+    domain: opts.domain ?? 'SMILES',
+    markers: opts.markers ?? ['<SMILES_AUTO_DETECT>', '</SMILES_AUTO_DETECT>'],
+    minLength: opts.minLength ?? 10,
+    truncation: false,
+    candidates: (text) => smilesCandidates(text),
+    legitimate: validator ? (c) => countAsciiLetters(c) >= 5 && validator(c) : smilesLegitimate,
+  };
+}
+
+/** Options of {@link runDetector}. */
+export interface RunDetectorOptions {
+  domain: string;
+  markers: readonly [string, string];
+  charClass: string;
+  minLength: number;
+  truncation: boolean;
+  legitimate?: (candidate: string) => boolean;
+}
+
+/** A detector for runs of one character class, e.g. `([A-Z]{27,})`. */
+export function runDetector(o: RunDetectorOptions): Detector {
+  return {
+    domain: o.domain,
+    markers: o.markers,
+    minLength: o.minLength,
+    truncation: o.truncation,
+    candidates: (text) => [...text.matchAll(new RegExp(`([${o.charClass}]{${o.minLength},})`, 'g'))].map((m) => [m.index!, m.index! + m[1].length] as [number, number]),
+    legitimate: o.legitimate ?? (() => true),
+  };
+}
+
+/** Intern-S1-Pro protein detector: `([A-Z]{27,})`, truncation, rejects runs of only `ATCGU`. */
+export function proteinDetector(): Detector {
+  return runDetector({
+    domain: 'PROT', markers: ['<PROT_AUTO_DETECT>', '</PROT_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true,
+    legitimate: (c) => !/^[ATCGU]+$/.test(c),
+  });
+}
+
+/** Intern-S1-Pro nucleic-acid detector: `([ATCGU]{27,})`, truncation, always accepted. */
+export function xnaDetector(): Detector {
+  return runDetector({ domain: 'XNA', markers: ['<XNA_AUTO_DETECT>', '</XNA_AUTO_DETECT>'], charClass: 'ATCGU', minLength: 27, truncation: true });
+}
+
+/** Intern-S1 FASTA detector: `([A-Z]{27,})`, truncation, always accepted. */
+export function fastaDetector(): Detector {
+  return runDetector({ domain: 'FASTA', markers: ['<FASTA_AUTO_DETECT>', '</FASTA_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true });
+}
+
+/**
+ * `re_split`: cut accepted candidates out of each text as `[before, AB, candidate, AE]`. With
+ * `skip`, marker elements and elements between a begin and an end marker pass unchanged.
+ */
+export function reSplit(detector: Detector, texts: readonly string[], skip?: { begins: ReadonlySet<string>; ends: ReadonlySet<string> }): string[] {
+  const results: string[] = [];
+  const isAsciiLetter = (c: string | undefined) => c !== undefined && /^[A-Za-z]$/.test(c);
+  let insideSpan = false;
+  for (const text of texts) {
+    if (skip && skip.begins.has(text)) {
+      insideSpan = true;
+      results.push(text);
+      continue;
+    }
+    if (skip && skip.ends.has(text)) {
+      insideSpan = false;
+      results.push(text);
+      continue;
+    }
+    if (skip && insideSpan) {
+      results.push(text);
+      continue;
+    }
+    let current = 0;
+    for (const [start, end] of detector.candidates(text)) {
+      const candidate = text.slice(start, end);
+      if (Array.from(candidate).length < detector.minLength) continue;
+      if (!detector.legitimate(candidate)) continue;
+      if (!detector.truncation) {
+        if (start > 0 && isAsciiLetter(text[start - 1])) continue;
+        if (end < text.length && isAsciiLetter(text[end])) continue;
+      }
+      if (start > current) results.push(text.slice(current, start));
+      results.push(detector.markers[0], candidate, detector.markers[1]);
+      current = end;
+    }
+    if (current < text.length) results.push(text.slice(current));
+  }
+  return results;
+}

@@ -1,0 +1,409 @@
+/**
+ * Auto-detection modules of the dynamic tokenizer (tokenizer spec §1.6), fast path.
+ *
+ * A detector scans a text with find-all semantics for candidates, keeps those that are long
+ * enough, legitimate and (unless `truncation`) not touching an ASCII letter, and cuts each out as
+ * `[before, AB, candidate, AE]`. After a match the scan resumes at the match end even when the
+ * match is rejected.
+ *
+ * The SMILES candidate pattern of the original is
+ * `(?![:.=])(?>unit){10,}(?<![:.=])` with `unit = \[[^\]]+\] | <element> | [()\.=\-#@\d$%*:+\-/\\]`
+ * (atomic units, leftmost-first alternatives, two-letter elements first). Instead of running that
+ * regex (the reference does, with the atomic group emulated as `(?=(unit))\1`), the fast path
+ * computes it in linear time: because units are atomic, the units from a position form one
+ * deterministic chain, and the regex matches at p iff p is not `:`/`.`/`=` and the chain from p
+ * has, among its ends not preceded by `:`/`.`/`=`, one at ≥ 10 units; the match ends at the
+ * farthest such end. One right-to-left pass over the text gives that for every p.
+ *
+ * @module
+ */
+
+/** The auto-detection interface: the domain it feeds, its marker pair and its split function. */
+export interface Detector {
+  /** Name of the domain (sentencepiece model) the detected spans are sent to. */
+  readonly domain: string;
+  /** The begin / end auto markers (`<SMILES_AUTO_DETECT>`, `</SMILES_AUTO_DETECT>`). */
+  readonly markers: readonly [string, string];
+  /** Minimum candidate length in code points. */
+  readonly minLength: number;
+  /** When false, a candidate touching an ASCII letter on either side is rejected. */
+  readonly truncation: boolean;
+  /** Candidate spans `[start, end)` (UTF-16 indices) in find-all order, before any filtering. */
+  candidates(text: string): Array<[number, number]>;
+  /** The legitimacy predicate. */
+  legitimate(candidate: string): boolean;
+}
+
+/** The 98 two-letter element symbols of the SMILES candidate pattern. */
+export const SMILES_TWO_LETTER_ELEMENTS = [
+  'Ac', 'Ag', 'Al', 'Am', 'Ar', 'As', 'At', 'Au', 'Ba', 'Be', 'Bh', 'Bi', 'Bk', 'Br', 'Ca', 'Cd',
+  'Ce', 'Cf', 'Cl', 'Cm', 'Cn', 'Co', 'Cr', 'Cs', 'Cu', 'Db', 'Ds', 'Dy', 'Er', 'Es', 'Eu', 'Fe',
+  'Fl', 'Fm', 'Fr', 'Ga', 'Gd', 'Ge', 'He', 'Hf', 'Hg', 'Ho', 'Hs', 'In', 'Ir', 'Kr', 'La', 'Li',
+  'Lr', 'Lu', 'Lv', 'Mc', 'Md', 'Mg', 'Mn', 'Mo', 'Mt', 'Na', 'Nb', 'Nd', 'Ne', 'Nh', 'Ni', 'No',
+  'Np', 'Og', 'Os', 'Pa', 'Pb', 'Pd', 'Pm', 'Po', 'Pr', 'Pt', 'Pu', 'Ra', 'Rb', 'Re', 'Rf', 'Rg',
+  'Rh', 'Rn', 'Ru', 'Sb', 'Sc', 'Se', 'Sg', 'Si', 'Sm', 'Sn', 'Sr', 'Ta', 'Tb', 'Tc', 'Te', 'Th',
+  'Ti', 'Tl', 'Tm', 'Ts', 'Xe', 'Yb', 'Zn', 'Zr',
+] as const;
+/** The one-letter element symbols of the SMILES candidate pattern (aromatic forms included). */
+export const SMILES_ONE_LETTER_ELEMENTS = ['B', 'C', 'F', 'H', 'I', 'K', 'N', 'O', 'P', 'S', 'U', 'V', 'W', 'Y', 'b', 'c', 'n', 'o', 'p', 's'] as const;
+/** The element list of the rule check (`elements` in the original: the periodic table, H..Og). */
+export const PERIODIC_ELEMENTS = [
+  'H', 'He', 'Li', 'Be', 'B', 'C', 'N', 'O', 'F', 'Ne', 'Na', 'Mg', 'Al', 'Si', 'P', 'S', 'Cl', 'Ar', 'K', 'Ca',
+  'Sc', 'Ti', 'V', 'Cr', 'Mn', 'Fe', 'Co', 'Ni', 'Cu', 'Zn', 'Ga', 'Ge', 'As', 'Se', 'Br', 'Kr', 'Rb', 'Sr', 'Y', 'Zr',
+  'Nb', 'Mo', 'Tc', 'Ru', 'Rh', 'Pd', 'Ag', 'Cd', 'In', 'Sn', 'Sb', 'Te', 'I', 'Xe', 'Cs', 'Ba', 'La', 'Ce', 'Pr', 'Nd',
+  'Pm', 'Sm', 'Eu', 'Gd', 'Tb', 'Dy', 'Ho', 'Er', 'Tm', 'Yb', 'Lu', 'Hf', 'Ta', 'W', 'Re', 'Os', 'Ir', 'Pt', 'Au', 'Hg',
+  'Tl', 'Pb', 'Bi', 'Po', 'At', 'Rn', 'Fr', 'Ra', 'Ac', 'Th', 'Pa', 'U', 'Np', 'Pu', 'Am', 'Cm', 'Bk', 'Cf', 'Es', 'Fm',
+  'Md', 'No', 'Lr', 'Rf', 'Db', 'Sg', 'Bh', 'Hs', 'Mt', 'Ds', 'Rg', 'Cn', 'Nh', 'Fl', 'Mc', 'Lv', 'Ts', 'Og',
+] as const;
+
+// ---- SMILES candidate scanner -----------------------------------------------------------------
+
+const TWO = new Uint8Array(128 * 128);
+for (const e of SMILES_TWO_LETTER_ELEMENTS) TWO[(e.charCodeAt(0) << 7) | e.charCodeAt(1)] = 1;
+/** ASCII characters that are a one-character unit: one-letter elements, digits, `()\.=-#@$%*:+/\`. */
+const ONE = new Uint8Array(128);
+for (const c of SMILES_ONE_LETTER_ELEMENTS) ONE[c.charCodeAt(0)] = 1;
+for (const c of '().=-#@$%*:+/\\0123456789') ONE[c.charCodeAt(0)] = 1;
+const isBadEnd = (c: number): boolean => c === 0x3a || c === 0x2e || c === 0x3d; // : . =
+const ND = /^\p{Nd}$/u;
+
+let ulenBuf = new Int32Array(0);
+let farBuf = new Int32Array(0);
+let cntBuf = new Int32Array(0);
+
+/** Length (UTF-16 units) of the atomic SMILES unit starting at i, or 0. `close` = index of the first `]` at or after i+1, or -1. */
+function unitLength(s: string, i: number, close: number): number {
+  const c = s.charCodeAt(i);
+  if (c === 0x5b) return close > i + 1 ? close + 1 - i : 0; // [ non-empty content ]
+  if (c < 128) {
+    if (i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d < 128 && TWO[(c << 7) | d]) return 2;
+    }
+    return ONE[c];
+  }
+  if (c >= 0xdc00 && c <= 0xdfff) return 0; // never start inside a surrogate pair
+  if (c >= 0xd800 && c <= 0xdbff) {
+    const d = s.charCodeAt(i + 1);
+    if (d >= 0xdc00 && d <= 0xdfff) return ND.test(s.slice(i, i + 2)) ? 2 : 0;
+    return 0;
+  }
+  return ND.test(s[i]) ? 1 : 0;
+}
+
+/**
+ * Find-all SMILES candidate spans `[start, end)` with the semantics of the original regex
+ * `((?![:.=])(?>unit){10,}(?<![:.=]))`, in one linear pass (see the module comment).
+ */
+export function smilesCandidates(s: string, minUnits = 10): Array<[number, number]> {
+  const n = s.length;
+  if (ulenBuf.length < n + 1) {
+    ulenBuf = new Int32Array(n + 1);
+    farBuf = new Int32Array(n + 1);
+    cntBuf = new Int32Array(n + 1);
+  }
+  const far = farBuf;
+  const cnt = cntBuf;
+  // Right to left: the first `]` at or after each position, unit lengths, and the chain DP.
+  let close = -1;
+  far[n] = -1;
+  let any = false;
+  for (let i = n - 1; i >= 0; i--) {
+    const c = s.charCodeAt(i);
+    const L = unitLength(s, i, c === 0x5b ? close : -1);
+    if (c === 0x5d) close = i;
+    if (L === 0) {
+      far[i] = -1;
+      continue;
+    }
+    const j = i + L;
+    if (j < n && far[j] >= 0) {
+      far[i] = far[j];
+      cnt[i] = cnt[j] + 1;
+    } else if (!isBadEnd(s.charCodeAt(j - 1))) {
+      far[i] = j;
+      cnt[i] = 1;
+    } else {
+      far[i] = -1;
+      continue;
+    }
+    if (cnt[i] >= minUnits) any = true;
+  }
+  const out: Array<[number, number]> = [];
+  if (!any) return out;
+  let p = 0;
+  while (p < n) {
+    if (far[p] >= 0 && cnt[p] >= minUnits && !isBadEnd(s.charCodeAt(p))) {
+      out.push([p, far[p]]);
+      p = far[p];
+    } else {
+      const c = s.charCodeAt(p);
+      p += c >= 0xd800 && c <= 0xdbff && p + 1 < n && (s.charCodeAt(p + 1) & 0xfc00) === 0xdc00 ? 2 : 1;
+    }
+  }
+  return out;
+}
+
+// ---- SMILES rule-based legitimacy check -------------------------------------------------------
+
+const BONDS = new Set(['-', '=', '#', ':', '/', '\\', '.', '$']);
+const ORGANIC = ['B', 'C', 'N', 'O', 'P', 'S', 'F', 'Cl', 'Br', 'I'];
+const AROMATIC = new Set(['b', 'c', 'n', 'o', 's', 'p']);
+const ALLOWED = new Set([...ORGANIC, ...AROMATIC, ...BONDS, '[', ']', '(', ')', ';']);
+const ELEMENTS = new Set<string>(PERIODIC_ELEMENTS);
+const BAN_LETTERS = /(?:[A-GI-Z]|[a-z]){3,}/;
+const BAN_DIGITS = /\p{Nd}{4,}/u;
+const DIGIT_RUN = /\p{Nd}+/gu;
+const isDigit = (c: string | undefined): boolean => c !== undefined && ND.test(c);
+
+/** Number of ASCII letters (`char.encode('UTF-8').isalpha()` in the original). */
+export function countAsciiLetters(s: string): number {
+  let k = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 0x61 && c <= 0x7a) k++;
+  }
+  return k;
+}
+
+function toggle(rings: Map<string, boolean>, label: string): void {
+  rings.set(label, !(rings.get(label) ?? false)); // true = unclosed
+}
+
+/**
+ * The original's `check_rings_and_brackets` + `check_brackets` (spec §1.6), source quirks kept:
+ * a `[` looks at the text up to the *first* `]` of the whole candidate; `check_brackets` passes
+ * as soon as the first bracket starts with an element. Positions are code points; digits are
+ * Unicode decimal digits (Python's `\d` / `isdigit` on the characters that can occur here).
+ *
+ * @example
+ * ```ts
+ * import { smilesRuleCheck } from 'intern-s1-ts';
+ * smilesRuleCheck('CC(=O)OC1=CC=CC=C1C(=O)O'); // true
+ * smilesRuleCheck('CC(=O)OC1=CC=CC=C2'); // false: rings 1 and 2 unclosed
+ * ```
+ */
+export function smilesRuleCheck(candidate: string): boolean {
+  const t = Array.from(candidate);
+  const n = t.length;
+  const rings = new Map<string, boolean>();
+  let lsq = 0, rsq = 0, lpt = 0, rpt = 0, digits = 0;
+  let allLower = true;
+  const firstClose = t.indexOf(']');
+  const lastClose = t.lastIndexOf(']');
+  let pos = 0;
+  while (pos < n) {
+    let step = 0;
+    const c = t[pos];
+    if (c >= 'A' && c <= 'Z') allLower = false;
+    if ((pos === n - 1 || pos === 0) && BONDS.has(c)) return false;
+    if (pos > 0 && BONDS.has(t[pos - 1]) && BONDS.has(c)) return false;
+    if (c === '[') {
+      step = 1;
+      lsq++;
+      if (lsq > rsq + 1) return false;
+      if (pos === n - 1) return false;
+      if (lastClose <= pos) return false;
+      const span = firstClose > pos ? t.slice(pos + 1, firstClose).join('') : '';
+      if (BAN_LETTERS.test(span) || BAN_DIGITS.test(span)) return false;
+      if ((span.match(DIGIT_RUN)?.length ?? 0) > 2) return false;
+    }
+    if (c === ']') {
+      step = 1;
+      rsq++;
+      if (rsq > lsq) return false;
+    }
+    if (c === '(') {
+      step = 1;
+      lpt++;
+    }
+    if (c === ')') {
+      step = 1;
+      rpt++;
+      if (rpt > lpt) return false;
+    }
+    if (lsq === rsq) {
+      if (isDigit(c)) {
+        digits++;
+        step = 1;
+        if (pos === 0 || (pos === 1 && t[pos - 1] !== '%') || (pos > 1 && t[pos - 1] !== '%' && t[pos - 2] !== '%')) toggle(rings, c);
+      }
+      if (c === '%') {
+        if (pos >= n - 2 || !isDigit(t[pos + 1]) || !isDigit(t[pos + 2])) return false;
+        step = 3;
+        digits++;
+        toggle(rings, t[pos + 1] + t[pos + 2]);
+      }
+      if (step === 0) {
+        if (pos < n - 1 && ALLOWED.has(c + t[pos + 1])) step = 2;
+        else if (ALLOWED.has(c)) step = 1;
+        else return false;
+      }
+    }
+    pos += step === 0 ? 1 : step;
+  }
+  if (lsq !== rsq) return false;
+  for (const unclosed of rings.values()) if (unclosed) return false;
+  if (allLower && digits < 2) return false;
+  return checkBrackets(candidate);
+}
+
+/** `check_brackets`: every `[...]` (without nested brackets) must be non-empty and free of parentheses, until one starts with an element. */
+function checkBrackets(text: string): boolean {
+  for (const m of text.matchAll(/\[([^[\]]*)\]/gu)) {
+    const part = Array.from(m[1]);
+    if (part.includes('(') || part.includes(')')) return false;
+    if (part.length === 0) return false;
+    if (ELEMENTS.has(part[0]) || AROMATIC.has(part[0]) || ELEMENTS.has(part.slice(0, 2).join(''))) return true;
+  }
+  return true;
+}
+
+/**
+ * The SMILES legitimacy predicate used when RDKit is absent (the default, decision 2): at least
+ * five ASCII letters, then {@link smilesRuleCheck}.
+ */
+export function smilesLegitimate(candidate: string): boolean {
+  return countAsciiLetters(candidate) >= 5 && smilesRuleCheck(candidate);
+}
+
+// ---- detectors --------------------------------------------------------------------------------
+
+/** Options of {@link smilesDetector}. */
+export interface SmilesDetectorOptions {
+  /** Minimum length (code points, and units). Default 10. */
+  minLength?: number;
+  /** Marker pair. Default `<SMILES_AUTO_DETECT>` / `</SMILES_AUTO_DETECT>`. */
+  markers?: readonly [string, string];
+  /** Domain fed. Default `SMILES`. */
+  domain?: string;
+  /**
+   * Replaces the rule check (e.g. an RDKit-based validator; give it a length cap, spec §3). It
+   * receives candidates that already have ≥ 5 ASCII letters.
+   */
+  validator?: (candidate: string) => boolean;
+}
+
+/**
+ * The SMILES detector (min length 10, `truncation` false, rule-based legitimacy by default).
+ *
+ * @example
+ * ```ts
+ * import { smilesDetector, reSplit } from 'intern-s1-ts';
+ * reSplit(smilesDetector(), ['Describe C1=CC=C(C=C1)C=O']);
+ * // ['Describe ', '<SMILES_AUTO_DETECT>', 'C1=CC=C(C=C1)C=O', '</SMILES_AUTO_DETECT>']
+ * ```
+ */
+export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {
+  const minLength = opts.minLength ?? 10;
+  const validator = opts.validator;
+  return {
+    domain: opts.domain ?? 'SMILES',
+    markers: opts.markers ?? ['<SMILES_AUTO_DETECT>', '</SMILES_AUTO_DETECT>'],
+    minLength,
+    truncation: false,
+    candidates: (text) => smilesCandidates(text, 10),
+    legitimate: validator ? (c) => countAsciiLetters(c) >= 5 && validator(c) : smilesLegitimate,
+  };
+}
+
+/** Options of {@link runDetector}. */
+export interface RunDetectorOptions {
+  domain: string;
+  markers: readonly [string, string];
+  /** A run of characters from this class (the body of a `[...]` character class, ASCII). */
+  charClass: string;
+  minLength: number;
+  truncation: boolean;
+  legitimate?: (candidate: string) => boolean;
+}
+
+/** A detector for runs of one character class, e.g. `([A-Z]{27,})`. */
+export function runDetector(o: RunDetectorOptions): Detector {
+  const re = new RegExp(`[${o.charClass}]{${o.minLength},}`, 'g');
+  return {
+    domain: o.domain,
+    markers: o.markers,
+    minLength: o.minLength,
+    truncation: o.truncation,
+    candidates(text) {
+      const out: Array<[number, number]> = [];
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) out.push([m.index, m.index + m[0].length]);
+      return out;
+    },
+    legitimate: o.legitimate ?? (() => true),
+  };
+}
+
+/** Intern-S1-Pro protein detector: `([A-Z]{27,})`, truncation, rejects runs made only of `ATCGU` (left to XNA). */
+export function proteinDetector(): Detector {
+  return runDetector({
+    domain: 'PROT', markers: ['<PROT_AUTO_DETECT>', '</PROT_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true,
+    legitimate: (c) => !/^[ATCGU]+$/.test(c),
+  });
+}
+
+/** Intern-S1-Pro nucleic-acid detector: `([ATCGU]{27,})`, truncation, always accepted. */
+export function xnaDetector(): Detector {
+  return runDetector({ domain: 'XNA', markers: ['<XNA_AUTO_DETECT>', '</XNA_AUTO_DETECT>'], charClass: 'ATCGU', minLength: 27, truncation: true });
+}
+
+/** Intern-S1 FASTA detector: `([A-Z]{27,})`, truncation, always accepted. */
+export function fastaDetector(): Detector {
+  return runDetector({ domain: 'FASTA', markers: ['<FASTA_AUTO_DETECT>', '</FASTA_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true });
+}
+
+const isAsciiLetter = (c: number): boolean => ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
+
+function codePointLength(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) if ((s.charCodeAt(i) & 0xfc00) !== 0xdc00) n++;
+  return n;
+}
+
+/**
+ * `re_split` (spec §1.6): split every text of `texts` on the accepted candidates of `detector`.
+ * With `skip` (Intern-S1-Pro), elements that are auto markers, and elements between a begin and
+ * an end marker, pass through unchanged; without it (Intern-S1) every element is scanned.
+ * Empty texts disappear, as in the original.
+ */
+export function reSplit(detector: Detector, texts: readonly string[], skip?: { begins: ReadonlySet<string>; ends: ReadonlySet<string> }): string[] {
+  const out: string[] = [];
+  const [ab, ae] = detector.markers;
+  let inside = false;
+  for (const text of texts) {
+    if (skip) {
+      if (skip.begins.has(text)) {
+        inside = true;
+        out.push(text);
+        continue;
+      }
+      if (skip.ends.has(text)) {
+        inside = false;
+        out.push(text);
+        continue;
+      }
+      if (inside) {
+        out.push(text);
+        continue;
+      }
+    }
+    let cur = 0;
+    for (const [s, e] of detector.candidates(text)) {
+      if (e - s < detector.minLength || codePointLength(text, s, e) < detector.minLength) continue;
+      const cand = text.slice(s, e);
+      if (!detector.legitimate(cand)) continue;
+      if (!detector.truncation) {
+        if (s > 0 && isAsciiLetter(text.charCodeAt(s - 1))) continue;
+        if (e < text.length && isAsciiLetter(text.charCodeAt(e))) continue;
+      }
+      if (s > cur) out.push(text.slice(cur, s));
+      out.push(ab, cand, ae);
+      cur = e;
+    }
+    if (cur < text.length) out.push(cur === 0 ? text : text.slice(cur));
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+/**
+ * Reading a tokenizer folder: `tokenizer_config.json` (added tokens, special tokens, offsets),
+ * `special_tokens_map.json`, `added_tokens.json` (tokenizer spec §2). I/O and parsing only; no
+ * reference twin (the reference tokenizer reads the same files with its own plain loader).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TokenizerError } from '../errors.js';
+import type { FlavourConfig } from './config.js';
+
+/** One added token, as `added_tokens_decoder` describes it. */
+export interface AddedTokenInfo {
+  readonly id: number;
+  readonly content: string;
+  /** The `special` flag of the file (not the same as "registered special token", spec §1.8). */
+  readonly special: boolean;
+  readonly lstrip: boolean;
+  readonly rstrip: boolean;
+  readonly singleWord: boolean;
+}
+
+/** The registered special tokens (transformers' `all_special_tokens`). */
+export interface SpecialTokens {
+  readonly bos: string | null;
+  readonly eos: string | null;
+  readonly pad: string | null;
+  readonly unk: string | null;
+  readonly additional: readonly string[];
+}
+
+/** The contents of a tokenizer folder, as text / bytes (so tests can build one in memory). */
+export interface TokenizerFiles {
+  /** `vocab.json` text. */
+  readonly vocab: string;
+  /** `merges.txt` text. */
+  readonly merges: string;
+  /** `tokenizer_config.json` text. */
+  readonly tokenizerConfig: string;
+  /** `special_tokens_map.json` text, if present. */
+  readonly specialTokensMap?: string;
+  /** `added_tokens.json` text, if present (used when tokenizer_config.json has no `added_tokens_decoder`). */
+  readonly addedTokens?: string;
+  /** Sentencepiece model bytes keyed by file name (`tokenizer_SMILES.model`, ...). */
+  readonly models: Readonly<Record<string, Uint8Array>>;
+}
+
+/** Parse a JSON text, naming the file in the error. */
+export function parseJsonFile(text: string, file: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new TokenizerError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TokenizerError(`${file}: expected a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+function tokenContent(v: unknown, where: string): string | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  throw new TokenizerError(`${where}: expected a string or {"content": ...}, found ${JSON.stringify(v)}`);
+}
+
+/** Added tokens from `added_tokens_decoder`, else from `added_tokens.json`; sorted by id. */
+export function readAddedTokens(config: Record<string, unknown>, addedTokensJson?: string): AddedTokenInfo[] {
+  const out: AddedTokenInfo[] = [];
+  const dec = config.added_tokens_decoder;
+  if (dec !== undefined) {
+    if (dec === null || typeof dec !== 'object') throw new TokenizerError('tokenizer_config.json: added_tokens_decoder must be an object');
+    for (const [k, v] of Object.entries(dec as Record<string, unknown>)) {
+      const id = Number(k);
+      const t = v as Record<string, unknown>;
+      if (!Number.isInteger(id) || id < 0 || !t || typeof t.content !== 'string' || t.content === '') {
+        throw new TokenizerError(`tokenizer_config.json: added_tokens_decoder entry ${JSON.stringify(k)} is malformed`);
+      }
+      out.push({ id, content: t.content, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, singleWord: t.single_word === true });
+    }
+  } else if (addedTokensJson !== undefined) {
+    for (const [content, id] of Object.entries(parseJsonFile(addedTokensJson, 'added_tokens.json'))) {
+      if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerError(`added_tokens.json: ${JSON.stringify(content)} has id ${JSON.stringify(id)}`);
+      out.push({ id, content, special: false, lstrip: false, rstrip: false, singleWord: false });
+    }
+  }
+  return out.sort((a, b) => a.id - b.id);
+}
+
+/** Registered special tokens: tokenizer_config.json first, special_tokens_map.json for what it lacks. */
+export function readSpecialTokens(config: Record<string, unknown>, specialTokensMap?: string): SpecialTokens {
+  const map = specialTokensMap ? parseJsonFile(specialTokensMap, 'special_tokens_map.json') : {};
+  const pick = (key: string): string | null => tokenContent(config[key] ?? map[key], `${key}`);
+  const addl = config.additional_special_tokens ?? map.additional_special_tokens ?? [];
+  if (!Array.isArray(addl)) throw new TokenizerError('tokenizer_config.json: additional_special_tokens must be an array');
+  return {
+    bos: pick('bos_token'),
+    eos: pick('eos_token'),
+    pad: pick('pad_token'),
+    unk: pick('unk_token'),
+    additional: addl.map((t, i) => tokenContent(t, `additional_special_tokens[${i}]`)!).filter((t) => t !== null),
+  };
+}
+
+function readOptional(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TokenizerError(`${file}: ${(e as Error).message}`);
+  }
+}
+
+function readRequired(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TokenizerError(code === 'ENOENT' ? `${file}: file not found` : `${file}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Read a tokenizer folder into {@link TokenizerFiles}. `flavourOf` picks the flavour from the
+ * parsed tokenizer_config.json, so that only the model files it names are read.
+ */
+export function readTokenizerDir(dir: string, flavourOf: (config: Record<string, unknown>) => FlavourConfig): { files: TokenizerFiles; flavour: FlavourConfig } {
+  const tokenizerConfig = readRequired(path.join(dir, 'tokenizer_config.json')).toString('utf8');
+  const flavour = flavourOf(parseJsonFile(tokenizerConfig, path.join(dir, 'tokenizer_config.json')));
+  const models: Record<string, Uint8Array> = {};
+  for (const d of flavour.domains) models[d.modelFile] = readRequired(path.join(dir, d.modelFile));
+  return {
+    flavour,
+    files: {
+      vocab: readRequired(path.join(dir, 'vocab.json')).toString('utf8'),
+      merges: readRequired(path.join(dir, 'merges.txt')).toString('utf8'),
+      tokenizerConfig,
+      specialTokensMap: readOptional(path.join(dir, 'special_tokens_map.json')),
+      addedTokens: readOptional(path.join(dir, 'added_tokens.json')),
+      models,
+    },
+  };
+}

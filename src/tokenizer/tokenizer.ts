@@ -1,0 +1,472 @@
+/**
+ * The Intern-S1 dynamic tokenizer (tokenizer spec §1.5–1.8), fast path: byte-level BPE for text,
+ * sentencepiece sub-tokenizers for chemistry and biology, switched by explicit tags and by
+ * auto-detection.
+ *
+ * Pipeline of {@link InternS1Tokenizer.tokenize} (§1.5):
+ * 0. NFC once;
+ * 1. split on added tokens and the protect tags (leftmost, longest);
+ * 2. auto-detection: chunks outside explicit / protect tags go through the detectors in order;
+ * 3. segmentation with a stack of sub-tokenizers: tags push / pop, text goes to the top model or
+ *    to BPE; unknown sentencepiece runs go to BPE.
+ * Ids follow the string-lookup rules of §1.7 (auto markers get none; inside a span a token is
+ * looked up in the top model first). The fast path carries ids along instead of looking every
+ * string up again; it checks once, at load, that no token string of BPE or of a model collides
+ * with an added token or a tag, and otherwise falls back to the string lookups, so the ids are the
+ * same in every case.
+ *
+ * @module
+ */
+import { TokenizerError } from '../errors.js';
+import { AddedTokenSplitter } from './added.js';
+import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
+import { byteLevelDecode } from './bytes.js';
+import { type DetectorKind, type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
+import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
+import {
+  type AddedTokenInfo, type SpecialTokens, type TokenizerFiles,
+  parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir,
+} from './files.js';
+import { SentencePieceModel } from './sentencepiece.js';
+
+/** Options of {@link InternS1Tokenizer}. */
+export interface InternS1TokenizerOptions {
+  /** `'intern-s1-pro'`, `'intern-s1'`, or a full configuration. Default: detected from tokenizer_config.json. */
+  flavour?: 'intern-s1-pro' | 'intern-s1' | FlavourConfig;
+  /**
+   * Replaces the rule-based SMILES legitimacy check (decision 2), e.g. with an RDKit-based one;
+   * it receives candidates with ≥ 5 ASCII letters. Cap its input length: RDKit is super-linear.
+   */
+  smilesValidator?: (candidate: string) => boolean;
+  /** Capacity of the BPE pre-token cache (fast path). Default 65536. */
+  cacheSize?: number;
+}
+
+/** Options of `tokenize` / `encode`. */
+export interface TokenizerEncodeOptions {
+  /** Do not split out added tokens: tags become plain text (spec §3). Default false. */
+  splitSpecialTokens?: boolean;
+}
+
+/** Options of `decode`. */
+export interface TokenizerDecodeOptions {
+  /** Drop the registered special tokens (bos/eos/pad/unk and additional_special_tokens; transformers v4, decision 3). */
+  skipSpecialTokens?: boolean;
+}
+
+/** The result of `encode`: one entry per id. */
+export interface Encoding {
+  ids: number[];
+  /** The token string of each id (byte-level alphabet for BPE tokens, pieces for sentencepiece). */
+  tokens: string[];
+  /** Which sub-tokenizer produced each id: `'text'` (byte-level BPE), `'added'`, or a domain name (`'SMILES'`, `'PROT'`, …). */
+  domains: string[];
+}
+
+/** A domain as loaded: its configuration and model. */
+export interface LoadedDomain {
+  readonly name: string;
+  readonly offset: number;
+  readonly model: SentencePieceModel;
+}
+
+const TEXT = 'text';
+const ADDED = 'added';
+const MARKER = 'marker';
+
+function resolveFlavour(f: InternS1TokenizerOptions['flavour'], config: Record<string, unknown>): FlavourConfig {
+  if (f === undefined) return detectFlavour(config);
+  if (f === 'intern-s1-pro') return proFlavour(config);
+  if (f === 'intern-s1') return s1Flavour();
+  return f;
+}
+
+function buildDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Detector {
+  switch (kind) {
+    case 'smiles': return smilesDetector({ validator: opts.smilesValidator });
+    case 'protein': return proteinDetector();
+    case 'xna': return xnaDetector();
+    case 'fasta': return fastaDetector();
+    default: throw new TokenizerError(`unknown detector kind ${JSON.stringify(kind)}`);
+  }
+}
+
+/**
+ * The Intern-S1 / Intern-S1-Pro tokenizer.
+ *
+ * @example
+ * ```ts
+ * import { InternS1Tokenizer } from 'intern-s1-ts';
+ * const dir = process.env.INTERN_S1_PRO_FILES;
+ * if (dir) {
+ *   const tok = InternS1Tokenizer.fromDir(dir);
+ *   const enc = tok.encode('<protein>MKT AYI</protein>');
+ *   enc.ids; // [151688, 153734, 152825, 220, 152799, 153726, 151689]
+ *   enc.domains; // ['added', 'PROT', 'PROT', 'text', 'PROT', 'PROT', 'added']
+ *   tok.decode(enc.ids); // '<protein>MKT AYI</protein>'
+ * }
+ * ```
+ */
+export class InternS1Tokenizer {
+  /** The flavour in use. */
+  readonly flavour: FlavourConfig;
+  /** The base byte-level BPE. */
+  readonly bpe: ByteLevelBPE;
+  /** The registered special tokens. */
+  readonly specialTokens: SpecialTokens;
+  /** The added tokens, by id. */
+  readonly addedTokens: readonly AddedTokenInfo[];
+  /** The domain sub-tokenizers, in flavour order. */
+  readonly domains: readonly LoadedDomain[];
+
+  private readonly added = new Map<string, AddedTokenInfo>();
+  private readonly splitter: AddedTokenSplitter;
+  private readonly domainByName = new Map<string, LoadedDomain>();
+  /** bos_keys / eos_keys of the original: explicit tags and auto markers → domain name. */
+  private readonly beginKeys = new Map<string, string>();
+  private readonly endKeys = new Map<string, string>();
+  private readonly autoBegins = new Set<string>();
+  private readonly autoEnds = new Set<string>();
+  private readonly protectBegin: string;
+  private readonly protectEnd: string;
+  private readonly detectors: Detector[];
+  private readonly skip?: { begins: Set<string>; ends: Set<string> };
+  /** id → token string for decoding (added > sentencepiece > vocab.json). */
+  private readonly idTable: (string | undefined)[] = [];
+  /** id → 1 plain (buffered), 2 added non-registered (verbatim), | 4 registered special. */
+  private readonly idKind: Uint8Array;
+  /** Token strings that collide with added tokens or tags: forces the string-lookup path. */
+  private readonly collisions: boolean;
+  private readonly bpeTokens: string[] = [];
+
+  /** Load from a tokenizer folder (vocab.json, merges.txt, tokenizer_config.json, the .model files, …). */
+  static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
+    const { files, flavour } = readTokenizerDir(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
+    return new InternS1Tokenizer(files, { ...opts, flavour });
+  }
+
+  /** Build from file contents held in memory. */
+  static fromFiles(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
+    return new InternS1Tokenizer(files, opts);
+  }
+
+  constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
+    const config = parseJsonFile(files.tokenizerConfig, 'tokenizer_config.json');
+    this.flavour = resolveFlavour(opts.flavour, config);
+    this.bpe = new ByteLevelBPE(parseVocab(files.vocab), parseMerges(files.merges), { cacheSize: opts.cacheSize });
+    this.specialTokens = readSpecialTokens(config, files.specialTokensMap);
+    this.addedTokens = readAddedTokens(config, files.addedTokens);
+    for (const t of this.addedTokens) this.added.set(t.content, t);
+    [this.protectBegin, this.protectEnd] = this.flavour.protectTags;
+
+    const domains: LoadedDomain[] = [];
+    for (const d of this.flavour.domains) {
+      const bytes = files.models[d.modelFile];
+      if (!bytes) throw new TokenizerError(`${d.modelFile}: the ${d.name} sentencepiece model is missing`);
+      const loaded = { name: d.name, offset: d.offset, model: SentencePieceModel.fromBytes(bytes, d.modelFile) };
+      domains.push(loaded);
+      this.domainByName.set(d.name, loaded);
+      d.beginTags.forEach((t) => this.beginKeys.set(t, d.name));
+      d.endTags.forEach((t) => this.endKeys.set(t, d.name));
+      if (d.autoMarkers) {
+        this.beginKeys.set(d.autoMarkers[0], d.name);
+        this.endKeys.set(d.autoMarkers[1], d.name);
+        this.autoBegins.add(d.autoMarkers[0]);
+        this.autoEnds.add(d.autoMarkers[1]);
+      }
+    }
+    this.domains = domains;
+    this.detectors = this.flavour.detectors.map((k) => buildDetector(k, opts));
+    for (const det of this.detectors) {
+      if (!this.domainByName.has(det.domain)) throw new TokenizerError(`detector '${det.domain}' has no domain model in flavour ${this.flavour.name}`);
+    }
+    if (this.flavour.skipDetectedSpans) this.skip = { begins: this.autoBegins, ends: this.autoEnds };
+    this.splitter = new AddedTokenSplitter([...this.added.keys(), this.protectBegin, this.protectEnd]);
+
+    // Decoding table (spec §1.8): vocab.json, then sentencepiece pieces over it, then added tokens over both.
+    for (const [t, id] of this.bpe.entries()) {
+      this.idTable[id] = t;
+      this.bpeTokens[id] = t;
+    }
+    for (const d of domains) for (let i = 0; i < d.model.size; i++) this.idTable[d.offset + i] = d.model.idToPiece(i);
+    for (const t of this.addedTokens) this.idTable[t.id] = t.content;
+    // Kinds: legacy added tokens (added, not registered special) are emitted verbatim (matched by
+    // string, as `_decode` does); registered special ids are skipped with skipSpecialTokens.
+    this.idKind = new Uint8Array(this.idTable.length);
+    const registered = new Set(this.allSpecialTokens());
+    const legacy = new Set([...this.added.keys()].filter((t) => !registered.has(t)));
+    this.idTable.forEach((t, id) => {
+      if (t !== undefined) this.idKind[id] = legacy.has(t) ? 2 : 1;
+    });
+    for (const id of this.allSpecialIds()) if (id < this.idKind.length) this.idKind[id] |= 4;
+
+    // Collision check (see the module comment).
+    const reserved = new Set<string>([...this.added.keys(), ...this.beginKeys.keys(), ...this.endKeys.keys()]);
+    let collide = false;
+    for (const r of reserved) if (this.bpe.tokenToId(r) !== undefined) collide = true;
+    for (const d of domains) for (const r of reserved) if (d.model.pieceToId(r) !== d.model.unkId) collide = true;
+    this.collisions = collide;
+  }
+
+  /** `all_special_tokens`: bos, eos, unk, pad, then the additional special tokens, without repeats. */
+  allSpecialTokens(): string[] {
+    const s = this.specialTokens;
+    return [...new Set([s.bos, s.eos, s.unk, s.pad, ...s.additional].filter((t): t is string => t !== null))];
+  }
+
+  /** The ids of {@link allSpecialTokens}. */
+  allSpecialIds(): number[] {
+    return this.allSpecialTokens().map((t) => this.tokenToId(t)).filter((id): id is number => id !== undefined);
+  }
+
+  /** Highest known id + 1. */
+  get size(): number {
+    return this.idTable.length;
+  }
+
+  /** An added token's id, else the vocab.json id, else undefined. */
+  tokenToId(token: string): number | undefined {
+    return this.added.get(token)?.id ?? this.bpe.tokenToId(token);
+  }
+
+  /** The decoding table's string for an id (added > sentencepiece piece > vocab.json), or undefined. */
+  idToToken(id: number): string | undefined {
+    return this.idTable[id];
+  }
+
+  /** The token strings of `text`, auto markers included (the Python `tokenize`). */
+  tokenize(text: string, opts: TokenizerEncodeOptions = {}): string[] {
+    return this.run(text, opts).tokens;
+  }
+
+  /** Ids, token strings and producing sub-tokenizer of `text` (auto markers dropped: they have no id). */
+  encode(text: string, opts: TokenizerEncodeOptions = {}): Encoding {
+    const r = this.run(text, opts);
+    if (!r.markers) return { ids: r.ids, tokens: r.tokens, domains: r.domains };
+    const out: Encoding = { ids: [], tokens: [], domains: [] };
+    for (let i = 0; i < r.ids.length; i++) {
+      if (r.ids[i] < 0) continue;
+      out.ids.push(r.ids[i]);
+      out.tokens.push(r.tokens[i]);
+      out.domains.push(r.domains[i]);
+    }
+    return out;
+  }
+
+  /**
+   * `convert_tokens_to_ids` (spec §1.7) for any token list: auto markers are dropped, tags push
+   * and pop a stack, an added token takes its id, inside a span a token is looked up in the top
+   * model first, else in vocab.json. Throws for a token with no id.
+   */
+  convertTokensToIds(tokens: readonly string[]): number[] {
+    return this.lookupIds(tokens).ids;
+  }
+
+  private lookupIds(tokens: readonly string[]): { ids: number[]; domains: string[] } {
+    const ids: number[] = [];
+    const domains: string[] = [];
+    const stack: string[] = [];
+    for (const t of tokens) {
+      if (!this.autoBegins.has(t) && !this.autoEnds.has(t)) {
+        const a = this.added.get(t);
+        let id: number | undefined;
+        let dom = TEXT;
+        if (a) {
+          id = a.id;
+          dom = ADDED;
+        } else if (stack.length) {
+          const d = this.domainByName.get(stack[stack.length - 1])!;
+          const p = d.model.pieceToId(t);
+          if (p !== d.model.unkId) {
+            id = p + d.offset;
+            dom = d.name;
+          } else id = this.bpe.tokenToId(t);
+        } else id = this.bpe.tokenToId(t);
+        if (id === undefined) throw new TokenizerError(`convertTokensToIds: token ${JSON.stringify(t)} has no id`);
+        ids.push(id);
+        domains.push(dom);
+      }
+      const b = this.beginKeys.get(t);
+      if (b !== undefined) stack.push(b);
+      else if (this.endKeys.has(t) && stack.length) stack.pop();
+    }
+    return { ids, domains };
+  }
+
+  /** Steps 0–2: NFC, added-token split, auto-detection. */
+  private chunks(text: string, split: boolean): string[] {
+    text = text.normalize('NFC');
+    if (text.length === 0) return [];
+    const parts = split ? [text] : this.applyStrip(this.splitter.split(text));
+    const out: string[] = [];
+    let depth = 0;
+    for (const c of parts) {
+      if (c === '') continue;
+      if ((!split && this.added.has(c)) || c === this.protectBegin || c === this.protectEnd) {
+        out.push(c);
+        if (this.beginKeys.has(c) || c === this.protectBegin) depth++;
+        else if (this.endKeys.has(c) || c === this.protectEnd) depth = Math.max(0, depth - 1);
+      } else if (depth > 0) {
+        out.push(c);
+      } else {
+        let list = [c];
+        for (const d of this.detectors) list = reSplit(d, list, this.skip);
+        for (const x of list) out.push(x);
+      }
+    }
+    return out;
+  }
+
+  /** The lstrip / rstrip / single_word handling of added tokens (all false in the released files). */
+  private applyStrip(parts: string[]): string[] {
+    let any = false;
+    for (const t of this.addedTokens) if (t.lstrip || t.rstrip || t.singleWord) any = true;
+    if (!any) return parts;
+    for (let i = 0; i < parts.length; i++) {
+      const t = this.added.get(parts[i]);
+      if (!t) continue;
+      const left = i > 0 ? parts[i - 1] : undefined;
+      const right = i < parts.length - 1 ? parts[i + 1] : undefined;
+      if (t.rstrip && right) parts[i + 1] = right.replace(PY_LEADING_SPACE, '');
+      if (t.lstrip && left) parts[i - 1] = left.replace(PY_TRAILING_SPACE, '');
+      if (t.singleWord && left && !left.endsWith(' ')) {
+        parts[i - 1] += parts[i];
+        parts[i] = '';
+      } else if (t.singleWord && right && !right.startsWith(' ')) {
+        parts[i + 1] = parts[i] + parts[i + 1];
+        parts[i] = '';
+      }
+    }
+    return parts;
+  }
+
+  /** Step 3 with ids carried along. `ids[i] = -1` marks an auto marker. */
+  private run(text: string, opts: TokenizerEncodeOptions): Encoding & { markers: boolean } {
+    const split = opts.splitSpecialTokens === true;
+    const chunks = this.chunks(text, split);
+    const ids: number[] = [];
+    const tokens: string[] = [];
+    const domains: string[] = [];
+    const stack: LoadedDomain[] = [];
+    let markers = false;
+    const bpeTokens = this.bpeTokens;
+    /** BPE of `s` into the outputs; inside a span each token is looked up in the top model first (§1.7). */
+    const emitBpe = (s: string): void => {
+      const from = ids.length;
+      this.bpe.encodeInto(s, ids);
+      const top = stack.length ? stack[stack.length - 1] : undefined;
+      for (let i = from; i < ids.length; i++) {
+        const t = bpeTokens[ids[i]];
+        tokens.push(t);
+        if (top) {
+          const p = top.model.pieceToId(t);
+          if (p !== top.model.unkId) {
+            ids[i] = p + top.offset;
+            domains.push(top.name);
+            continue;
+          }
+        }
+        domains.push(TEXT);
+      }
+    };
+    for (const c of chunks) {
+      if (c === this.protectBegin || c === this.protectEnd) {
+        emitBpe(c);
+      } else if (!split && this.added.has(c)) {
+        ids.push(this.added.get(c)!.id);
+        tokens.push(c);
+        domains.push(ADDED);
+        const b = this.beginKeys.get(c);
+        if (b !== undefined) stack.push(this.domainByName.get(b)!);
+        else if (this.endKeys.has(c) && stack.length) stack.pop();
+      } else if (this.autoBegins.has(c)) {
+        markers = true;
+        ids.push(-1);
+        tokens.push(c);
+        domains.push(MARKER);
+        stack.push(this.domainByName.get(this.beginKeys.get(c)!)!);
+      } else if (this.autoEnds.has(c)) {
+        markers = true;
+        ids.push(-1);
+        tokens.push(c);
+        domains.push(MARKER);
+        if (stack.length) stack.pop();
+      } else if (stack.length === 0) {
+        emitBpe(c);
+      } else {
+        const top = stack[stack.length - 1];
+        const enc = top.model.encodeShared(c);
+        for (let k = 0; k < enc.ids.length; k++) {
+          if (enc.ids[k] !== top.model.unkId) {
+            ids.push(enc.ids[k] + top.offset);
+            tokens.push(enc.pieces[k]);
+            domains.push(top.name);
+          } else {
+            emitBpe(enc.pieces[k]); // the unknown run's surface; `▁` becomes a space inside
+          }
+        }
+      }
+    }
+    if (this.collisions) {
+      // Exactness fallback: recompute ids from the strings with the original rules.
+      const looked = this.lookupIds(tokens);
+      let k = 0;
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i] < 0) continue;
+        ids[i] = looked.ids[k];
+        domains[i] = looked.domains[k];
+        k++;
+      }
+    }
+    return { ids, tokens, domains, markers };
+  }
+
+  /** Token strings of `ids` (the decoding table); with `skipSpecialTokens` the registered specials are dropped. */
+  convertIdsToTokens(ids: readonly number[], opts: TokenizerDecodeOptions = {}): string[] {
+    const out: string[] = [];
+    ids.forEach((id, i) => {
+      const t = this.checkId(id, i);
+      if (opts.skipSpecialTokens && this.idKind[id] & 4) return;
+      out.push(t);
+    });
+    return out;
+  }
+
+  private checkId(id: number, i: number): string {
+    const t = Number.isInteger(id) && id >= 0 ? this.idTable[id] : undefined;
+    if (t === undefined) throw new TokenizerError(`decode: id ${JSON.stringify(id)} at position ${i} is not in the vocabulary`);
+    return t;
+  }
+
+  /**
+   * Ids → text (spec §1.8): tokens are joined and decoded from the byte-level alphabet with
+   * `errors="replace"`; added tokens that are not registered specials are emitted verbatim and
+   * close the current run; sentencepiece pieces pass through (`▁` → space); auto-detected spans
+   * come back without markers.
+   */
+  decode(ids: readonly number[], opts: TokenizerDecodeOptions = {}): string {
+    let out = '';
+    let buf: string[] = [];
+    const flush = (): void => {
+      if (buf.length) out += byteLevelDecode(buf.join(''));
+      buf = [];
+    };
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const t = this.checkId(id, i);
+      const kind = this.idKind[id];
+      if (opts.skipSpecialTokens && kind & 4) continue;
+      if (kind & 2) {
+        flush();
+        out += t;
+      } else buf.push(t);
+    }
+    flush();
+    return out;
+  }
+}
+
+/** Python `str.lstrip()` / `rstrip()` whitespace (`str.isspace`). */
+const PY_SPACE = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_LEADING_SPACE = new RegExp(`^[${PY_SPACE}]+`, 'u');
+const PY_TRAILING_SPACE = new RegExp(`[${PY_SPACE}]+$`, 'u');

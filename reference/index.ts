@@ -8,4 +8,5 @@ export * from './ndarray.js';
 export * from './ops/index.js';
 export * from './weights.js';
 export * from './nn/index.js';
+export * from './models/internvit/index.js';
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

@@ -10,3 +10,4 @@ export * from './backend/index.js';
 export * from './ops/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
+export * from './models/internvit/index.js';

@@ -10,3 +10,4 @@ export * from './weights.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)
+export * from './tokenizer/index.js';

@@ -11,3 +11,4 @@ export * from './ops/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
+export * from './tokenizer/index.js';

@@ -223,7 +223,7 @@ export function imageToPlanes(image: RgbImage): tf.Tensor3D {
  * import { resizePlanes } from 'intern-s1-ts';
  * const x = tf.tensor3d([0, 255, 0, 255], [1, 1, 4]);
  * const y = resizePlanes(x, 2, 1); // [1, 1, 2], Pillow BICUBIC
- * console.log(Array.from(y.dataSync()));
+ * console.log(Array.from(y.dataSync())); // [107, 148]
  * tf.dispose([x, y]);
  * ```
  */
@@ -259,7 +259,7 @@ export function resizePlanes(planes: tf.Tensor, width: number, height: number, o
  * import { resizeImage, rgbImage } from 'intern-s1-ts';
  * const img = rgbImage(4, 1, new Uint8Array([0, 0, 0, 255, 255, 255, 0, 0, 0, 255, 255, 255]));
  * const t = resizeImage(img, 2, 1); // [3, 1, 2]
- * console.log(Array.from(t.dataSync()));
+ * console.log(Array.from(t.dataSync())); // [107, 148, 107, 148, 107, 148]
  * t.dispose();
  * ```
  */

@@ -49,10 +49,10 @@ export interface InternVisionOutput {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { InternVisionModel, openCheckpoint, parseConfig, type InternS1Config } from 'intern-s1-ts';
- * const dir = 'Intern-S1-mini';
- * const cfg = parseConfig(JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/config.json`, 'utf8'))) as InternS1Config;
- * const vit = InternVisionModel.fromWeights(cfg.vision_config, await openCheckpoint(dir));
+ * import { InternVisionModel, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
+ * const ckpt = openCheckpoint('/models/Intern-S1-mini');
+ * const cfg = ckpt.config as InternS1Config;
+ * const vit = InternVisionModel.fromWeights(cfg.vision_config, ckpt.weights);
  * const { lastHiddenState } = vit.forward(tf.zeros([1, 3, 448, 448]));
  * console.log(lastHiddenState.shape); // [1, 1025, 1024]
  * ```

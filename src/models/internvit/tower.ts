@@ -43,10 +43,9 @@ export interface VisionTowerPrefixes {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { InternS1VisionTower, openCheckpoint, parseConfig, type InternS1Config } from 'intern-s1-ts';
- * const dir = 'Intern-S1-mini';
- * const cfg = parseConfig(JSON.parse(await (await import('node:fs/promises')).readFile(`${dir}/config.json`, 'utf8'))) as InternS1Config;
- * const tower = InternS1VisionTower.fromWeights(cfg, await openCheckpoint(dir));
+ * import { InternS1VisionTower, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
+ * const ckpt = openCheckpoint('/models/Intern-S1-mini');
+ * const tower = InternS1VisionTower.fromWeights(ckpt.config as InternS1Config, ckpt.weights);
  * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // [512, 4096]
  * ```
  */

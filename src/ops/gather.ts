@@ -93,10 +93,15 @@ export function gatherGrad(dy: tf.Tensor, indices: tf.Tensor, xShape: number[], 
 /** `tf.gather` along `axis` with the wasm-safe gradient of {@link gatherGrad} (float32 `x`). */
 function gatherWithGrad(x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tensor {
   if (x.dtype !== 'float32') return tf.gather(x, indices, axis);
-  const f = tf.customGrad(((xx: tf.Tensor) => ({
-    value: tf.gather(xx, indices, axis),
-    gradFunc: (dy: tf.Tensor) => gatherGrad(dy, indices, xx.shape, axis),
-  })) as never) as unknown as (xx: tf.Tensor) => tf.Tensor;
+  // `save` keeps the indices alive until the backward pass even when the caller created them
+  // inside a tidy that has ended (a closure over `indices` would see a disposed tensor).
+  const f = tf.customGrad(((xx: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([indices]);
+    return {
+      value: tf.gather(xx, indices, axis),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gatherGrad(dy, saved[0], xx.shape, axis),
+    };
+  }) as never) as unknown as (xx: tf.Tensor) => tf.Tensor;
   return f(x);
 }
 

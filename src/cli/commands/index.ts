@@ -10,5 +10,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   info: async () => (await import('./info.js')).info,
   'init-tiny': async () => (await import('./init-tiny.js')).initTinyCommand,
   inspect: async () => (await import('./inspect.js')).inspect,
+  'preprocess-image': async () => (await import('./preprocessImage.js')).preprocessImage,
   run: async () => (await import('./run.js')).run,
 };

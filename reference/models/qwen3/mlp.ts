@@ -1,0 +1,57 @@
+/**
+ * Reference SwiGLU feed-forward (spec 3.3), float64: `FFN(m) = down(act(gate(m)) ⊙ up(m))`.
+ *
+ * Legend: N rows, D width, I FFN width.
+ *
+ * @module
+ */
+import type { NDArray } from '../../ndarray.js';
+import { activation, type ActivationFn } from '../../nn/activation.js';
+import { Linear } from '../../nn/linear.js';
+import { mul } from '../../ops/elementwise.js';
+import type { WeightSource } from '../../weights.js';
+
+/** One SwiGLU's three projections (`[out, in]` weights, no biases). */
+export interface SwiGluWeights {
+  readonly gate: Linear;
+  readonly up: Linear;
+  readonly down: Linear;
+}
+
+/** Load `<prefix>.{gate_proj,up_proj,down_proj}.weight`. */
+export function loadSwiGlu(_op: string, weights: WeightSource, prefix: string, _D: number, _I: number): SwiGluWeights {
+  return {
+    gate: Linear.fromWeights(weights, `${prefix}.gate_proj`, { bias: false }),
+    up: Linear.fromWeights(weights, `${prefix}.up_proj`, { bias: false }),
+    down: Linear.fromWeights(weights, `${prefix}.down_proj`, { bias: false }),
+  };
+}
+
+/** `down(act(gate(x)) ⊙ up(x))`, `x [..., D]` → `[..., D]`. */
+export function swiGlu(x: NDArray, w: SwiGluWeights, act: ActivationFn): NDArray {
+  return w.down.forward(mul(act(w.gate.forward(x)), w.up.forward(x)));
+}
+
+/** The config keys of the dense FFN. */
+export interface MlpConfig {
+  readonly hidden_size: number;
+  readonly intermediate_size: number;
+  readonly hidden_act: string;
+}
+
+/** Dense SwiGLU FFN (Intern-S1-mini). */
+export class Qwen3MLP {
+  private readonly act: ActivationFn;
+
+  constructor(readonly weights: SwiGluWeights, readonly hiddenAct: string) {
+    this.act = activation(hiddenAct);
+  }
+
+  static fromWeights(cfg: MlpConfig, weights: WeightSource, prefix: string): Qwen3MLP {
+    return new Qwen3MLP(loadSwiGlu('Qwen3MLP', weights, prefix, cfg.hidden_size, cfg.intermediate_size), cfg.hidden_act);
+  }
+
+  forward(x: NDArray): NDArray {
+    return swiGlu(x, this.weights, this.act);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Reference sparse MoE FFN (spec 3.4, 4.1, 4.2), float64, one token at a time:
+ *
+ * ```
+ * for each token t:
+ *   z_t = W_gate · m_t                         (E logits)
+ *   p_t = softmax(z_t);  S_t, w_t = router     (routing.ts)
+ *   y_t = Σ_k w_{t,k} · SwiGLU_{S_tk}(m_t)
+ * ```
+ *
+ * No BF16 casts are emulated (RMSNorm output, routing weights, `index_add` accumulation): see the
+ * fast path's module comment for why.
+ *
+ * Legend: N tokens, D width, E experts, K chosen per token.
+ *
+ * @module
+ */
+import { type NDArray, reshape, zeros } from '../../ndarray.js';
+import { activation, type ActivationFn } from '../../nn/activation.js';
+import { Linear } from '../../nn/linear.js';
+import type { WeightSource } from '../../weights.js';
+import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
+import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+
+/** The config keys of the MoE block. */
+export interface MoeConfig extends MoeRouterKeys {
+  readonly hidden_size: number;
+  readonly moe_intermediate_size: number;
+  readonly hidden_act: string;
+}
+
+/** Options (the gradient mode does not change the forward). */
+export interface MoeForwardOptions {
+  routerGradient?: RouterGradient;
+}
+
+/** Output shaped like the input, and the router's logits / indices / weights. */
+export interface MoeOutput {
+  output: NDArray;
+  router: RouterOutput;
+}
+
+/** Sparse MoE block. */
+export class Qwen3MoeSparseBlock {
+  private readonly act: ActivationFn;
+
+  constructor(readonly gate: Linear, readonly experts: readonly SwiGluWeights[], readonly routing: RoutingConfig, readonly hiddenAct: string) {
+    this.act = activation(hiddenAct);
+  }
+
+  static fromWeights(cfg: MoeConfig, weights: WeightSource, prefix: string): Qwen3MoeSparseBlock {
+    const rc = routingConfig(cfg);
+    const experts: SwiGluWeights[] = [];
+    for (let e = 0; e < rc.numExperts; e++) {
+      experts.push(loadSwiGlu('Qwen3MoeSparseBlock', weights, `${prefix}.experts.${e}`, cfg.hidden_size, cfg.moe_intermediate_size));
+    }
+    return new Qwen3MoeSparseBlock(Linear.fromWeights(weights, `${prefix}.gate`, { bias: false }), experts, rc, cfg.hidden_act);
+  }
+
+  /** `x [N, D]` or `[B, T, D]`. */
+  forward(x: NDArray, opts: MoeForwardOptions = {}): MoeOutput {
+    const D = x.shape[x.shape.length - 1];
+    const N = x.size / D;
+    const rows = reshape(x, [N, D]);
+    const logits = this.gate.forward(rows); // [N, E]
+    const { indices, weights } = routeTokens(logits, this.routing, { gradient: opts.routerGradient });
+    const out = zeros([N, D]);
+    for (let t = 0; t < N; t++) {
+      const xt = reshape(rows.pick(t, null) as NDArray, [1, D]); // [1, D]
+      for (let k = 0; k < this.routing.topK; k++) {
+        const y = swiGlu(xt, this.experts[indices.get(t, k)], this.act); // [1, D]
+        const w = weights.get(t, k);
+        for (let j = 0; j < D; j++) out.set(t, j, out.get(t, j) + w * y.get(0, j));
+      }
+    }
+    return { output: reshape(out, x.shape), router: { logits, indices, weights } };
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The SwiGLU feed-forward of the Qwen3 decoder (spec 3.3): the dense FFN of Intern-S1-mini, and
+ * the expert FFN of the MoE layers (spec 3.4).
+ *
+ * ```
+ * FFN(m) = down( act(gate(m)) ⊙ up(m) )        act = hidden_act (silu), no biases
+ * ```
+ *
+ * Fast path: `gate` and `up` are transposed and concatenated once at load into one `[D, 2I]`
+ * matrix, so the two input projections are a single 2-D untransposed product (the fast form on
+ * wasm), then split.
+ *
+ * Legend: N rows, D model width, I FFN width.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import type { WeightSource } from '../../io/weights.js';
+import { activation, type ActivationFn } from '../../nn/activation.js';
+import type { Disposable } from '../../nn/linear.js';
+import { dense } from '../../ops/matmul.js';
+import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
+
+/** Throw a ShapeError naming `name` unless its checkpoint shape is `want`. */
+export function expectShape(op: string, weights: WeightSource, name: string, want: number[]): void {
+  const got = weights.info(name).shape;
+  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: '${name}' has shape ${fmtShape(got)}, expected ${fmtShape(want)}`);
+  }
+}
+
+/** The weights of one SwiGLU: `gateUpT = [gateᵀ | upᵀ]` `[D, 2I]`, `downT = downᵀ` `[I, D]`. */
+export interface SwiGluWeights {
+  readonly gateUpT: tf.Tensor2D;
+  readonly downT: tf.Tensor2D;
+}
+
+/**
+ * Load `<prefix>.{gate_proj,up_proj,down_proj}.weight` (`[I, D]`, `[I, D]`, `[D, I]`) as
+ * {@link SwiGluWeights}.
+ * @throws ShapeError naming the tensor when a shape differs; CheckpointError when one is missing.
+ */
+export function loadSwiGlu(op: string, weights: WeightSource, prefix: string, D: number, I: number): SwiGluWeights {
+  expectShape(op, weights, `${prefix}.gate_proj.weight`, [I, D]);
+  expectShape(op, weights, `${prefix}.up_proj.weight`, [I, D]);
+  expectShape(op, weights, `${prefix}.down_proj.weight`, [D, I]);
+  const gateUpT = tf.tidy(() => {
+    const g = weights.tensor(`${prefix}.gate_proj.weight`, { transpose: true }); // [D, I]
+    const u = weights.tensor(`${prefix}.up_proj.weight`, { transpose: true }); // [D, I]
+    return tf.concat([g, u], 1) as tf.Tensor2D; // [D, 2I]
+  });
+  try {
+    return { gateUpT, downT: weights.tensor(`${prefix}.down_proj.weight`, { transpose: true }) as tf.Tensor2D };
+  } catch (e) {
+    gateUpT.dispose();
+    throw e;
+  }
+}
+
+/** `down(act(gate(x)) ⊙ up(x))` for rows `x [N, D]` → `[N, D]` (no validation; callers check). */
+export function swiGlu(x: tf.Tensor, w: SwiGluWeights, act: ActivationFn): tf.Tensor {
+  return tf.tidy(() => {
+    const gu = dense(x, w.gateUpT); // [N, 2I]
+    const [g, u] = tf.split(gu, 2, 1); // [N, I] each
+    return dense(tf.mul(act(g), u), w.downT); // [N, D]
+  });
+}
+
+/** The config keys of the dense FFN. */
+export interface MlpConfig {
+  readonly hidden_size: number;
+  readonly intermediate_size: number;
+  readonly hidden_act: string;
+}
+
+/**
+ * Dense SwiGLU FFN (spec 3.3; Intern-S1-mini's every layer): `down(silu(gate(m)) ⊙ up(m))`.
+ * Loads `<prefix>.{gate_proj,up_proj}.weight [I, D]` and `<prefix>.down_proj.weight [D, I]`
+ * with I = `intermediate_size` (prefix `...layers.{l}.mlp`).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Qwen3MLP, memoryWeights } from 'intern-s1-ts';
+ * const w = (o: number, i: number) => ({ dtype: 'F32' as const, shape: [o, i], data: new Float32Array(o * i).fill(0.1) });
+ * const ws = memoryWeights({ 'mlp.gate_proj.weight': w(6, 4), 'mlp.up_proj.weight': w(6, 4), 'mlp.down_proj.weight': w(4, 6) });
+ * const mlp = Qwen3MLP.fromWeights({ hidden_size: 4, intermediate_size: 6, hidden_act: 'silu' }, ws, 'mlp');
+ * console.log(mlp.forward(tf.ones([2, 4])).shape); // [2, 4]
+ * mlp.dispose();
+ * ```
+ */
+export class Qwen3MLP implements Disposable {
+  private readonly act: ActivationFn;
+
+  constructor(readonly weights: SwiGluWeights, readonly hiddenAct: string) {
+    this.act = activation(hiddenAct);
+  }
+
+  /** Model width D. */
+  get hiddenSize(): number {
+    return this.weights.gateUpT.shape[0];
+  }
+
+  static fromWeights(cfg: MlpConfig, weights: WeightSource, prefix: string): Qwen3MLP {
+    const act = activation(cfg.hidden_act); // validate before loading anything
+    void act;
+    return new Qwen3MLP(loadSwiGlu('Qwen3MLP', weights, prefix, cfg.hidden_size, cfg.intermediate_size), cfg.hidden_act);
+  }
+
+  /** `x [..., D]` → `[..., D]`. */
+  forward(x: tf.Tensor): tf.Tensor {
+    checkFloat('Qwen3MLP', 'x', x);
+    checkMinRank('Qwen3MLP', 'x', x, 1);
+    const D = this.hiddenSize;
+    if (x.shape[x.rank - 1] !== D) throw new ShapeError(`Qwen3MLP: 'x' must have last dimension D = ${D}, got ${fmtShape(x.shape)}`);
+    return tf.tidy(() => tf.reshape(swiGlu(tf.reshape(x, [-1, D]), this.weights, this.act), x.shape));
+  }
+
+  dispose(): void {
+    this.weights.gateUpT.dispose();
+    this.weights.downT.dispose();
+  }
+}

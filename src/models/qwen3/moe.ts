@@ -1,0 +1,237 @@
+/**
+ * The sparse MoE FFN of Intern-S1 and Intern-S1-Pro (spec 3.4, 4.1, 4.2).
+ *
+ * ```
+ * logits = m · W_gateᵀ                          [N, E]   (mlp.gate.weight [E, D], no bias)
+ * p      = softmax_fp32(logits); S, w = router  (routing.ts: plain or grouped top-k, renormalised)
+ * y_t    = Σ_{k} w_{t,k} · Expert_{S_tk}(m_t)    Expert_e = SwiGLU, moe_intermediate_size
+ * ```
+ *
+ * The fast path computes **only the selected experts**: the chosen indices are read back once,
+ * the N·K (token, slot) pairs are sorted by expert (a counting sort on the host), the token rows
+ * are gathered once into `[N·K, D]`, each active expert runs one SwiGLU on its contiguous block of
+ * rows (three 2-D products, gate and up fused), the results are scaled by their routing weights
+ * and scatter-added back to their tokens with one wasm-safe segment sum. Cost grows with N·K, not
+ * with E; the expert loop has one iteration per *active* expert.
+ *
+ * Precision: everything is float32 here (float64 in the reference). These BF16 casts of the HF
+ * reference are **not** emulated: (1) RMSNorm's cast of the normalised activations to BF16 before
+ * the weight (spec 3.1, 10.1); (2) the cast of the routing weights to BF16 before the combine
+ * (spec 3.4, 10.6); (3) the BF16 accumulation of the weighted expert outputs by `index_add`.
+ * Why: the library's contract is float32 against a float64 oracle; emulating BF16 would add an
+ * 8-bit-mantissa rounding at each of these points, which changes results at the 2^-8 relative
+ * level (the same order as the BF16 weights' own rounding) and makes the result depend on the
+ * accumulation order of `index_add`, which HF itself does not fix (fused kernels accumulate in
+ * FP32). Outputs therefore agree with HF BF16 runs to BF16 precision, not bit for bit.
+ *
+ * Legend: B batch, T tokens, N = B·T, D width, E experts, K chosen per token, I expert width.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import type { WeightSource } from '../../io/weights.js';
+import { activation, type ActivationFn } from '../../nn/activation.js';
+import type { Disposable } from '../../nn/linear.js';
+import { dense } from '../../ops/matmul.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { expectShape, loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
+import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+
+/** The config keys of the MoE block. */
+export interface MoeConfig extends MoeRouterKeys {
+  readonly hidden_size: number;
+  readonly moe_intermediate_size: number;
+  readonly hidden_act: string;
+}
+
+/** Options of {@link Qwen3MoeSparseBlock.forward}. */
+export interface MoeForwardOptions {
+  /** Gradient of the routing weights: `'sparse'` (default, the true gradient) or `'ste'` (routing.ts). */
+  routerGradient?: RouterGradient;
+}
+
+/** The block's output and its routing, for study. */
+export interface MoeOutput {
+  /** Shaped like the input `[N, D]` or `[B, T, D]`. */
+  output: tf.Tensor;
+  /** Router logits `[N, E]`, indices `[N, K]` int32, weights `[N, K]` (N = B·T). */
+  router: RouterOutput;
+}
+
+/** The (token, slot) pairs of each expert, sorted by expert (counting sort). */
+interface Dispatch {
+  /** Token of each sorted pair `[N·K]`. */
+  rows: Int32Array;
+  /** Flat slot `t·K + k` of each sorted pair `[N·K]`. */
+  slots: Int32Array;
+  /** Pairs per expert `[E]`. */
+  counts: Int32Array;
+}
+
+function dispatch(idx: Int32Array, N: number, K: number, E: number): Dispatch {
+  const counts = new Int32Array(E);
+  for (let i = 0; i < N * K; i++) counts[idx[i]]++;
+  const start = new Int32Array(E);
+  for (let e = 1; e < E; e++) start[e] = start[e - 1] + counts[e - 1];
+  const rows = new Int32Array(N * K);
+  const slots = new Int32Array(N * K);
+  for (let i = 0; i < N * K; i++) {
+    const at = start[idx[i]]++;
+    rows[at] = Math.floor(i / K);
+    slots[at] = i;
+  }
+  return { rows, slots, counts };
+}
+
+/*
+ * Row gather and scatter-add whose gradients keep their indices as host data.
+ *
+ * Local helpers instead of `ops/gather.ts`'s `gather` / `segmentSum`: those capture their int32
+ * index tensor in the gradient closure, so when the indices are made inside the differentiated
+ * function (as here, from the routing read back) `tf.grad`'s forward tidy frees them before the
+ * backward pass runs, and wasm then fails reading a disposed tensor. Here the closure holds the
+ * Int32Array and each pass makes (and frees) its own index tensor. Both are wasm-safe: the
+ * scatter is `tf.scatterND` (it adds duplicates), the gather `tf.gather`.
+ */
+
+/** `y[i] = x[ids[i]]` for rows of `x [n, C]` → `[m, C]`; gradient: scatter-add. */
+function gatherRows(x: tf.Tensor, ids: Int32Array): tf.Tensor {
+  const shape = x.shape.slice();
+  const f = tf.customGrad(((xx: tf.Tensor) => ({
+    value: tf.tidy(() => tf.gather(xx, tf.tensor1d(ids, 'int32'))),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.scatterND(tf.tensor2d(ids, [ids.length, 1], 'int32'), dy, shape)),
+  })) as never) as unknown as (xx: tf.Tensor) => tf.Tensor;
+  return f(x);
+}
+
+/** `y[r] = Σ_{i : ids[i] = r} src[i]` for rows of `src [m, C]` → `[n, C]`; gradient: gather. */
+function scatterAddRows(src: tf.Tensor, ids: Int32Array, n: number): tf.Tensor {
+  const shape = [n, ...src.shape.slice(1)];
+  const f = tf.customGrad(((s: tf.Tensor) => ({
+    value: tf.tidy(() => tf.scatterND(tf.tensor2d(ids, [ids.length, 1], 'int32'), s, shape)),
+    gradFunc: (dy: tf.Tensor) => tf.tidy(() => tf.gather(dy, tf.tensor1d(ids, 'int32'))),
+  })) as never) as unknown as (s: tf.Tensor) => tf.Tensor;
+  return f(src);
+}
+
+/**
+ * Sparse MoE block (HF `Qwen3MoeSparseMoeBlock`, Pro's grouped variant when `router_n_groups` > 1).
+ * Loads `<prefix>.gate.weight [E, D]` and `<prefix>.experts.{e}.{gate_proj,up_proj,down_proj}.weight`
+ * (prefix `...layers.{l}.mlp`; fused-expert checkpoints appear under these names, spec 9.5).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Qwen3MoeSparseBlock, memoryWeights } from 'intern-s1-ts';
+ * const t = (o: number, i: number, v: number) => ({ dtype: 'F32' as const, shape: [o, i], data: new Float32Array(o * i).fill(v) });
+ * const w: Record<string, ReturnType<typeof t>> = { 'mlp.gate.weight': t(4, 8, 0.1) };
+ * for (let e = 0; e < 4; e++) {
+ *   w[`mlp.experts.${e}.gate_proj.weight`] = t(6, 8, 0.1);
+ *   w[`mlp.experts.${e}.up_proj.weight`] = t(6, 8, 0.1);
+ *   w[`mlp.experts.${e}.down_proj.weight`] = t(8, 6, 0.1);
+ * }
+ * const cfg = { hidden_size: 8, moe_intermediate_size: 6, hidden_act: 'silu', num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: true };
+ * const moe = Qwen3MoeSparseBlock.fromWeights(cfg, memoryWeights(w), 'mlp');
+ * const { output, router } = moe.forward(tf.ones([3, 8]));
+ * console.log(output.shape, router.indices.shape); // [3, 8] [3, 2]
+ * moe.dispose();
+ * ```
+ */
+export class Qwen3MoeSparseBlock implements Disposable {
+  private readonly act: ActivationFn;
+
+  constructor(
+    /** `W_gateᵀ [D, E]`. */
+    readonly gateT: tf.Tensor2D,
+    /** One SwiGLU per expert. */
+    readonly experts: readonly SwiGluWeights[],
+    readonly routing: RoutingConfig,
+    readonly hiddenAct: string,
+  ) {
+    this.act = activation(hiddenAct);
+    if (gateT.shape[1] !== routing.numExperts || experts.length !== routing.numExperts) {
+      throw new ShapeError(`Qwen3MoeSparseBlock: gate has ${gateT.shape[1]} experts and ${experts.length} expert weights are given, config says ${routing.numExperts}`);
+    }
+  }
+
+  /** Model width D. */
+  get hiddenSize(): number {
+    return this.gateT.shape[0];
+  }
+
+  /**
+   * Load the block. Validates the router numbers first (ConfigError for K > E or a G that does not
+   * divide E and K), then every shape (ShapeError naming the tensor).
+   */
+  static fromWeights(cfg: MoeConfig, weights: WeightSource, prefix: string): Qwen3MoeSparseBlock {
+    const rc = routingConfig(cfg);
+    activation(cfg.hidden_act);
+    const D = cfg.hidden_size;
+    const I = cfg.moe_intermediate_size;
+    expectShape('Qwen3MoeSparseBlock', weights, `${prefix}.gate.weight`, [rc.numExperts, D]);
+    const experts: SwiGluWeights[] = [];
+    let gateT: tf.Tensor2D | null = null;
+    try {
+      gateT = weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D; // [D, E]
+      for (let e = 0; e < rc.numExperts; e++) experts.push(loadSwiGlu('Qwen3MoeSparseBlock', weights, `${prefix}.experts.${e}`, D, I));
+      return new Qwen3MoeSparseBlock(gateT, experts, rc, cfg.hidden_act);
+    } catch (err) {
+      gateT?.dispose();
+      for (const x of experts) tf.dispose([x.gateUpT, x.downT]);
+      throw err;
+    }
+  }
+
+  /**
+   * Route and combine. `x [N, D]` or `[B, T, D]` → output of the same shape, plus the router's
+   * logits `[N, E]`, indices `[N, K]` int32 and weights `[N, K]` (N = B·T). Differentiable in x
+   * and all weights (routing weights per `opts.routerGradient`); the caller disposes every tensor.
+   * @throws ShapeError / DTypeError for a bad input.
+   */
+  forward(x: tf.Tensor, opts: MoeForwardOptions = {}): MoeOutput {
+    checkFloat('Qwen3MoeSparseBlock', 'x', x);
+    checkRank('Qwen3MoeSparseBlock', 'x', x, 2, 3);
+    const D = this.hiddenSize;
+    if (x.shape[x.rank - 1] !== D) throw new ShapeError(`Qwen3MoeSparseBlock: 'x' must have last dimension D = ${D}, got ${fmtShape(x.shape)}`);
+    const N = x.size / D;
+    if (N === 0) throw new ShapeError(`Qwen3MoeSparseBlock: 'x' has no tokens (shape ${fmtShape(x.shape)})`);
+    const logits = tf.tidy(() => dense(tf.reshape(x, [N, D]), this.gateT)); // [N, E]
+    let r;
+    try {
+      r = routeTokens(logits, this.routing, { gradient: opts.routerGradient });
+    } catch (e) {
+      logits.dispose();
+      throw e;
+    }
+    r.probs.dispose();
+    const idx = r.indices.dataSync() as Int32Array; // read back outside any tidy
+    const output = tf.tidy(() => tf.reshape(this.combine(tf.reshape(x, [N, D]), r.weights, idx), x.shape));
+    return { output, router: { logits, indices: r.indices, weights: r.weights } };
+  }
+
+  /** `Σ_k w_{t,k} Expert_{S_tk}(x_t)` for rows `x [N, D]`, running only the active experts. */
+  private combine(x: tf.Tensor, weights: tf.Tensor, idx: Int32Array): tf.Tensor {
+    const [N, D] = x.shape as [number, number];
+    const { topK: K, numExperts: E } = this.routing;
+    const { rows, slots, counts } = dispatch(idx, N, K, E);
+    const xs = gatherRows(x, rows); // [N·K, D], grouped by expert
+    const ws = tf.reshape(gatherRows(tf.reshape(weights, [N * K, 1]), slots), [N * K, 1]); // [N·K, 1]
+    const outs: tf.Tensor[] = [];
+    let off = 0;
+    for (let e = 0; e < E; e++) {
+      const n = counts[e];
+      if (n === 0) continue;
+      const xe = n === N * K ? xs : tf.slice(xs, [off, 0], [n, D]); // [n_e, D]
+      outs.push(swiGlu(xe, this.experts[e], this.act)); // [n_e, D]
+      off += n;
+    }
+    const y = outs.length === 1 ? outs[0] : tf.concat(outs, 0); // [N·K, D]
+    return scatterAddRows(tf.mul(y, ws), rows, N); // [N, D]
+  }
+
+  dispose(): void {
+    this.gateT.dispose();
+    for (const x of this.experts) tf.dispose([x.gateUpT, x.downT]);
+  }
+}

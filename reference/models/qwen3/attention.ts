@@ -1,0 +1,121 @@
+/**
+ * Reference Qwen3 self-attention (spec 3.2) and KV cache, float64:
+ *
+ * ```
+ * q, k, v = x·Wqᵀ, x·Wkᵀ, x·Wvᵀ              [B, T, H, d], [B, T, Hkv, d] ×2
+ * q, k    = RMSNorm_d per head; then RoPE / FoPE at the token positions
+ * k, v    appended to the cache (after rotation)
+ * o       = causal softmax attention, query head n reads kv head ⌊n/(H/Hkv)⌋
+ * out     = o·Woᵀ
+ * ```
+ *
+ * Legend: B batch, T new tokens, S keys, D width, H heads, Hkv kv heads, d head dim.
+ *
+ * @module
+ */
+import { type NDArray, reshape, zeros } from '../../ndarray.js';
+import { Linear } from '../../nn/linear.js';
+import { attention } from '../../ops/attention.js';
+import { rmsNorm } from '../../ops/norm.js';
+import { concat } from '../../ops/shape.js';
+import type { WeightSource } from '../../weights.js';
+import { type PositionEncoding, type PositionIds, resolvePositions } from './rotary.js';
+
+/** The config keys of the attention. */
+export interface AttentionConfig {
+  readonly hidden_size: number;
+  readonly num_attention_heads: number;
+  readonly num_key_value_heads: number;
+  readonly head_dim: number;
+  readonly rms_norm_eps: number;
+  readonly attention_bias: boolean;
+  readonly max_position_embeddings: number;
+}
+
+/** The cache of one layer: k, v `[B, S, Hkv, d]`. */
+export class KVCacheLayer {
+  k: NDArray | null = null;
+  v: NDArray | null = null;
+
+  get length(): number {
+    return this.k ? this.k.shape[1] : 0;
+  }
+
+  append(k: NDArray, v: NDArray): { k: NDArray; v: NDArray } {
+    this.k = this.k ? concat([this.k, k], 1) : k;
+    this.v = this.v ? concat([this.v, v], 1) : v;
+    return { k: this.k, v: this.v };
+  }
+}
+
+/** One {@link KVCacheLayer} per layer. */
+export class Qwen3KVCache {
+  readonly layers: KVCacheLayer[];
+
+  constructor(numLayers: number) {
+    this.layers = Array.from({ length: numLayers }, () => new KVCacheLayer());
+  }
+
+  get length(): number {
+    return this.layers[0]?.length ?? 0;
+  }
+}
+
+/** Options: return the probabilities `[B, H, T, S]` (chunkSize is accepted and ignored). */
+export interface AttentionForwardOptions {
+  returnProbs?: boolean;
+  chunkSize?: number;
+}
+
+/** `{ output [B, T, D], probs [B, H, T, S] | null }`. */
+export interface AttentionOutput {
+  output: NDArray;
+  probs: NDArray | null;
+}
+
+/** Reference Qwen3 attention. */
+export class Qwen3Attention {
+  constructor(
+    readonly cfg: AttentionConfig,
+    readonly proj: { q: Linear; k: Linear; v: Linear; o: Linear; qNorm: NDArray; kNorm: NDArray },
+    readonly position: PositionEncoding,
+    readonly maxPosition: number = cfg.max_position_embeddings,
+  ) {}
+
+  static fromWeights(cfg: AttentionConfig, weights: WeightSource, prefix: string, position: PositionEncoding, opts: { maxPosition?: number } = {}): Qwen3Attention {
+    const bias = cfg.attention_bias;
+    const lin = (n: string) => Linear.fromWeights(weights, `${prefix}.${n}`, { bias });
+    const proj = {
+      q: lin('q_proj'), k: lin('k_proj'), v: lin('v_proj'), o: lin('o_proj'),
+      qNorm: weights.array(`${prefix}.q_norm.weight`), kNorm: weights.array(`${prefix}.k_norm.weight`),
+    };
+    return new Qwen3Attention(cfg, proj, position, opts.maxPosition ?? cfg.max_position_embeddings);
+  }
+
+  forward(x: NDArray, positions?: PositionIds, cache?: KVCacheLayer, opts: AttentionForwardOptions = {}): AttentionOutput {
+    const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d, rms_norm_eps: eps } = this.cfg;
+    const [B, T] = x.shape;
+    const rows = resolvePositions('Qwen3Attention', positions, B, T, cache?.length ?? 0, this.maxPosition);
+    let q = rmsNorm(reshape(this.proj.q.forward(x), [B, T, H, d]), this.proj.qNorm, eps); // [B, T, H, d]
+    let k = rmsNorm(reshape(this.proj.k.forward(x), [B, T, Hkv, d]), this.proj.kNorm, eps); // [B, T, Hkv, d]
+    const v = reshape(this.proj.v.forward(x), [B, T, Hkv, d]); // [B, T, Hkv, d]
+    q = this.rotate(q, rows);
+    k = this.rotate(k, rows);
+    const kv = cache ? cache.append(k, v) : { k, v }; // [B, S, Hkv, d]
+    const r = attention(q, kv.k, kv.v, { mask: 'causal', returnProbs: true }); // [B, T, H, d], [B, H, T, S]
+    const out = this.proj.o.forward(reshape(r.output, [B, T, H * d])); // [B, T, D]
+    return { output: out, probs: opts.returnProbs ? r.probs : null };
+  }
+
+  /** Rotate each batch row with the tables of its own positions. */
+  private rotate(x: NDArray, rows: number[][]): NDArray {
+    const [B, T, n, d] = x.shape;
+    const out = zeros(x.shape);
+    for (let b = 0; b < B; b++) {
+      const xb = reshape(x.pick(b, null, null, null) as NDArray, [T, n, d]);
+      const yb = this.position.apply(xb, this.position.tables(rows[b]));
+      out.data.set(yb.data, b * T * n * d);
+    }
+    return out;
+  }
+}

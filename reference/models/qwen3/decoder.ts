@@ -1,0 +1,117 @@
+/**
+ * Reference Qwen3 decoder layer (spec 3.1), float64:
+ *
+ * ```
+ * a = RMSNorm(x, input_layernorm);           x = x + Attn(a)
+ * m = RMSNorm(x, post_attention_layernorm);  x = x + FFN(m)     (dense SwiGLU or sparse MoE)
+ * ```
+ *
+ * @module
+ */
+import type { NDArray } from '../../ndarray.js';
+import type { FopePadding } from '../../nn/fope.js';
+import { RMSNorm } from '../../nn/norm.js';
+import { add } from '../../ops/elementwise.js';
+import type { WeightSource } from '../../weights.js';
+import { type AttentionConfig, type KVCacheLayer, Qwen3Attention } from './attention.js';
+import { type MlpConfig, Qwen3MLP } from './mlp.js';
+import { type MoeConfig, Qwen3MoeSparseBlock } from './moe.js';
+import { type PositionEncoding, positionEncoding, type PositionIds, type RotaryConfig } from './rotary.js';
+import type { RouterGradient, RouterOutput } from './routing.js';
+
+/** The text-config keys the reference decoder reads (a structural subset of the fast configs). */
+export interface DecoderConfig extends AttentionConfig, RotaryConfig, Omit<MlpConfig, 'hidden_act'> {
+  readonly model_type: 'qwen3' | 'qwen3_moe' | 'interns1_pro_text';
+  readonly hidden_act: string;
+  readonly num_hidden_layers: number;
+  readonly vocab_size: number;
+  readonly tie_word_embeddings: boolean;
+  readonly decoder_sparse_step?: number;
+  readonly mlp_only_layers?: readonly number[];
+  readonly moe_intermediate_size?: number;
+  readonly num_experts?: number;
+  readonly num_experts_per_tok?: number;
+  readonly norm_topk_prob?: boolean;
+  readonly router_n_groups?: number | null;
+}
+
+/** Layer l is MoE unless the model is dense, l is in mlp_only_layers, or (l+1) % step ≠ 0. */
+export function isMoeLayer(cfg: DecoderConfig, l: number): boolean {
+  if (cfg.model_type === 'qwen3') return false;
+  return !(cfg.mlp_only_layers ?? []).includes(l) && (l + 1) % (cfg.decoder_sparse_step ?? 1) === 0;
+}
+
+/** Options (as in the fast path). */
+export interface DecoderLayerOptions {
+  layerIndex?: number;
+  positionEncoding?: PositionEncoding;
+  rotaryPrefix?: string;
+  fopePadding?: FopePadding;
+  maxPosition?: number;
+}
+
+/** Forward options (as in the fast path; chunkSize does not change the result). */
+export interface DecoderForwardOptions {
+  returnAttentionProbs?: boolean;
+  routerGradient?: RouterGradient;
+  chunkSize?: number;
+}
+
+/** `{ hidden [B, T, D], router | null, attentionProbs | null }`. */
+export interface DecoderLayerOutput {
+  hidden: NDArray;
+  router: RouterOutput | null;
+  attentionProbs: NDArray | null;
+}
+
+const LAYER_RE = /(^|\.)layers\.(\d+)$/;
+
+/** The layer index of a prefix ending in `layers.{l}`. */
+export function layerIndexOf(prefix: string): number | undefined {
+  const m = LAYER_RE.exec(prefix);
+  return m ? Number(m[2]) : undefined;
+}
+
+/** `a.b.layers.3` → `a.b.rotary_emb`. */
+export function rotaryPrefixOf(prefix: string): string {
+  return LAYER_RE.test(prefix) ? prefix.replace(LAYER_RE, '$1rotary_emb') : `${prefix}.rotary_emb`;
+}
+
+/** Reference decoder layer. */
+export class Qwen3DecoderLayer {
+  constructor(
+    readonly inputNorm: RMSNorm,
+    readonly selfAttn: Qwen3Attention,
+    readonly postNorm: RMSNorm,
+    readonly mlp: Qwen3MLP | Qwen3MoeSparseBlock,
+  ) {}
+
+  get isMoe(): boolean {
+    return this.mlp instanceof Qwen3MoeSparseBlock;
+  }
+
+  static fromWeights(cfg: DecoderConfig, weights: WeightSource, prefix: string, opts: DecoderLayerOptions = {}): Qwen3DecoderLayer {
+    const l = opts.layerIndex ?? layerIndexOf(prefix) ?? 0;
+    const pos = opts.positionEncoding ?? positionEncoding(cfg, weights, opts.rotaryPrefix ?? rotaryPrefixOf(prefix), { fopePadding: opts.fopePadding });
+    const mlp = isMoeLayer(cfg, l)
+      ? Qwen3MoeSparseBlock.fromWeights(cfg as unknown as MoeConfig, weights, `${prefix}.mlp`)
+      : Qwen3MLP.fromWeights(cfg, weights, `${prefix}.mlp`);
+    return new Qwen3DecoderLayer(
+      RMSNorm.fromWeights(weights, `${prefix}.input_layernorm`, cfg.rms_norm_eps),
+      Qwen3Attention.fromWeights(cfg, weights, `${prefix}.self_attn`, pos, { maxPosition: opts.maxPosition }),
+      RMSNorm.fromWeights(weights, `${prefix}.post_attention_layernorm`, cfg.rms_norm_eps),
+      mlp,
+    );
+  }
+
+  forward(x: NDArray, positions?: PositionIds, cache?: KVCacheLayer, opts: DecoderForwardOptions = {}): DecoderLayerOutput {
+    const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs });
+    const h = add(x, attn.output);
+    const m = this.postNorm.forward(h);
+    if (this.mlp instanceof Qwen3MoeSparseBlock) {
+      const r = this.mlp.forward(m, { routerGradient: opts.routerGradient });
+      return { hidden: add(h, r.output), router: r.router, attentionProbs: attn.probs };
+    }
+    return { hidden: add(h, this.mlp.forward(m)), router: null, attentionProbs: attn.probs };
+  }
+}

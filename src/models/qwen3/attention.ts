@@ -1,0 +1,265 @@
+/**
+ * Qwen3 self-attention (spec 3.2, 5, 10.2, 10.16) and its KV cache.
+ *
+ * ```
+ * q = x·Wqᵀ → [B, T, H, d];  k = x·Wkᵀ, v = x·Wvᵀ → [B, T, Hkv, d]      (no biases in the family)
+ * q = RMSNorm_d(q, q_norm);  k = RMSNorm_d(k, k_norm)                    per head, weight [d]
+ * (q, k) = RoPE or FoPE at the token positions                           after the QK norm
+ * cache: k, v appended AFTER norm and rotation                            (spec 3.2, 10.16)
+ * o_n = softmax(q_n k_gᵀ · d^-½ + causal) v_g,   g = ⌊n / (H/Hkv)⌋        float32 softmax
+ * out = concat_n(o_n) · Woᵀ                                              [B, T, D]
+ * ```
+ *
+ * Fast path: q, k and v come from one 2-D product with the three weights transposed and
+ * concatenated at load (`[D, (H + 2·Hkv)·d]`); attention is `attentionChunked` (per-KV-group 2-D
+ * products, query blocks of `chunkSize`, so a long prefill's peak extra memory is linear in T).
+ * The causal mask is aligned bottom-right: a query at cache index `past + i` sees keys `≤ past + i`.
+ *
+ * Legend: B batch, T new tokens, S = past + T keys, D width, H heads, Hkv kv heads, d head dim.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import type { WeightSource } from '../../io/weights.js';
+import type { Disposable } from '../../nn/linear.js';
+import { attentionChunked } from '../../ops/attention.js';
+import { dense } from '../../ops/matmul.js';
+import { rmsNorm } from '../../ops/norm.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { expectShape } from './mlp.js';
+import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
+
+/** The config keys of the attention. */
+export interface AttentionConfig {
+  readonly hidden_size: number;
+  readonly num_attention_heads: number;
+  readonly num_key_value_heads: number;
+  readonly head_dim: number;
+  readonly rms_norm_eps: number;
+  readonly attention_bias: boolean;
+  readonly max_position_embeddings: number;
+}
+
+/**
+ * The KV cache of one layer: k and v `[B, S, Hkv, d]` after norm and rotation. Tensors are owned
+ * by the cache; {@link dispose} frees them.
+ */
+export class KVCacheLayer implements Disposable {
+  k: tf.Tensor | null = null;
+  v: tf.Tensor | null = null;
+
+  /** Cached positions S. */
+  get length(): number {
+    return this.k ? (this.k.shape[1] as number) : 0;
+  }
+
+  /** Append new `k`, `v` `[B, T, Hkv, d]` (the cache takes ownership) and return the full ones. */
+  append(k: tf.Tensor, v: tf.Tensor): { k: tf.Tensor; v: tf.Tensor } {
+    if (this.k && this.v) {
+      if (this.k.shape[0] !== k.shape[0] || this.k.shape[2] !== k.shape[2] || this.k.shape[3] !== k.shape[3]) {
+        throw new ShapeError(`KVCacheLayer: new keys ${fmtShape(k.shape)} do not extend the cached ${fmtShape(this.k.shape)}`);
+      }
+      const nk = tf.concat([this.k, k], 1); // [B, S, Hkv, d]
+      const nv = tf.concat([this.v, v], 1); // [B, S, Hkv, d]
+      tf.dispose([this.k, this.v, k, v]);
+      this.k = nk;
+      this.v = nv;
+    } else {
+      this.k = k;
+      this.v = v;
+    }
+    return { k: this.k, v: this.v };
+  }
+
+  dispose(): void {
+    tf.dispose([this.k, this.v].filter((t): t is tf.Tensor => t !== null));
+    this.k = null;
+    this.v = null;
+  }
+}
+
+/**
+ * A decoder's KV cache: one {@link KVCacheLayer} per layer.
+ *
+ * @example
+ * ```ts
+ * import { Qwen3KVCache } from 'intern-s1-ts';
+ * const cache = new Qwen3KVCache(2);
+ * console.log(cache.length); // 0
+ * cache.dispose();
+ * ```
+ */
+export class Qwen3KVCache implements Disposable {
+  readonly layers: KVCacheLayer[];
+
+  constructor(numLayers: number) {
+    this.layers = Array.from({ length: numLayers }, () => new KVCacheLayer());
+  }
+
+  /** Cached positions (of layer 0). */
+  get length(): number {
+    return this.layers[0]?.length ?? 0;
+  }
+
+  dispose(): void {
+    for (const l of this.layers) l.dispose();
+  }
+}
+
+/** Options of {@link Qwen3Attention.forward}. */
+export interface AttentionForwardOptions {
+  /** Also return the attention probabilities `[B, H, T, S]`. */
+  returnProbs?: boolean;
+  /** Query block size of the chunked attention (default 256). */
+  chunkSize?: number;
+}
+
+/** The attention's output and, on request, its probabilities. */
+export interface AttentionOutput {
+  /** `[B, T, D]`. */
+  output: tf.Tensor;
+  /** `[B, H, T, S]` when requested, else null. */
+  probs: tf.Tensor | null;
+}
+
+/** Tensors of the attention (all pre-transposed for `x · W'`). */
+export interface AttentionWeights {
+  /** `[Wqᵀ | Wkᵀ | Wvᵀ]` `[D, (H + 2·Hkv)·d]`. */
+  readonly qkvT: tf.Tensor2D;
+  readonly qkvBias: tf.Tensor1D | null;
+  /** `Woᵀ` `[H·d, D]`. */
+  readonly oT: tf.Tensor2D;
+  readonly oBias: tf.Tensor1D | null;
+  /** `[d]`. */
+  readonly qNorm: tf.Tensor1D;
+  /** `[d]`. */
+  readonly kNorm: tf.Tensor1D;
+}
+
+function loadWeights(cfg: AttentionConfig, w: WeightSource, prefix: string): AttentionWeights {
+  const { hidden_size: D, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d } = cfg;
+  const shapes: [string, number[]][] = [['q_proj', [H * d, D]], ['k_proj', [Hkv * d, D]], ['v_proj', [Hkv * d, D]], ['o_proj', [D, H * d]]];
+  for (const [n, s] of shapes) expectShape('Qwen3Attention', w, `${prefix}.${n}.weight`, s);
+  expectShape('Qwen3Attention', w, `${prefix}.q_norm.weight`, [d]);
+  expectShape('Qwen3Attention', w, `${prefix}.k_norm.weight`, [d]);
+  const bias = cfg.attention_bias;
+  const [qkvT, oT, qNorm, kNorm, qkvBias, oBias] = tf.tidy(() => {
+    const t = (n: string) => w.tensor(`${prefix}.${n}.weight`, { transpose: true });
+    const b = (n: string) => w.tensor(`${prefix}.${n}.bias`);
+    const main = [
+      tf.concat([t('q_proj'), t('k_proj'), t('v_proj')], 1), // [D, (H+2Hkv)·d]
+      t('o_proj'), // [H·d, D]
+      w.tensor(`${prefix}.q_norm.weight`), // [d]
+      w.tensor(`${prefix}.k_norm.weight`), // [d]
+    ];
+    return bias ? [...main, tf.concat([b('q_proj'), b('k_proj'), b('v_proj')]), b('o_proj')] : main;
+  });
+  return {
+    qkvT: qkvT as tf.Tensor2D, oT: oT as tf.Tensor2D, qNorm: qNorm as tf.Tensor1D, kNorm: kNorm as tf.Tensor1D,
+    qkvBias: (qkvBias as tf.Tensor1D | undefined) ?? null, oBias: (oBias as tf.Tensor1D | undefined) ?? null,
+  };
+}
+
+/**
+ * Qwen3 attention with QK norm, RoPE or FoPE, GQA, causal mask and KV cache (spec 3.2).
+ * Loads `<prefix>.{q,k,v,o}_proj.weight` (and `.bias` when `attention_bias`) and
+ * `<prefix>.{q,k}_norm.weight` (prefix `...layers.{l}.self_attn`). The position encoding is
+ * shared by all layers and owned by the caller.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Qwen3Attention, Qwen3RotaryEmbedding, memoryWeights } from 'intern-s1-ts';
+ * const f = (o: number, i: number) => ({ dtype: 'F32' as const, shape: [o, i], data: new Float32Array(o * i).fill(0.05) });
+ * const w = memoryWeights({ 'a.q_proj.weight': f(16, 8), 'a.k_proj.weight': f(8, 8), 'a.v_proj.weight': f(8, 8),
+ *   'a.o_proj.weight': f(8, 16), 'a.q_norm.weight': { dtype: 'F32', shape: [4], data: [1, 1, 1, 1] },
+ *   'a.k_norm.weight': { dtype: 'F32', shape: [4], data: [1, 1, 1, 1] } });
+ * const cfg = { hidden_size: 8, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 4, rms_norm_eps: 1e-6,
+ *   attention_bias: false, max_position_embeddings: 32 };
+ * const attn = Qwen3Attention.fromWeights(cfg, w, 'a', new Qwen3RotaryEmbedding(4, 1e6));
+ * const { output } = attn.forward(tf.ones([1, 3, 8]));
+ * console.log(output.shape); // [1, 3, 8]
+ * attn.dispose();
+ * ```
+ */
+export class Qwen3Attention implements Disposable {
+  constructor(readonly cfg: AttentionConfig, readonly weights: AttentionWeights, readonly position: PositionEncoding, readonly maxPosition: number = cfg.max_position_embeddings) {}
+
+  static fromWeights(cfg: AttentionConfig, weights: WeightSource, prefix: string, position: PositionEncoding, opts: { maxPosition?: number } = {}): Qwen3Attention {
+    return new Qwen3Attention(cfg, loadWeights(cfg, weights, prefix), position, opts.maxPosition ?? cfg.max_position_embeddings);
+  }
+
+  /**
+   * `x [B, T, D]` at `positions` (default: after the cache) → `{ output [B, T, D], probs }`.
+   * With a cache, the new keys and values are appended after rotation and the queries attend to
+   * all S cached keys causally.
+   * @throws ShapeError for a bad x, positions of the wrong length or a cache of another batch
+   *   size; ValueError for position ids outside [0, maxPosition).
+   */
+  forward(x: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: KVCacheLayer, opts: AttentionForwardOptions = {}): AttentionOutput {
+    const { hidden_size: D, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d } = this.cfg;
+    checkFloat('Qwen3Attention', 'x', x);
+    checkRank('Qwen3Attention', 'x', x, 3);
+    const [B, T] = x.shape;
+    if (x.shape[2] !== D || T === 0) throw new ShapeError(`Qwen3Attention: 'x' must be [B, T, D] with T >= 1 and D = ${D}, got ${fmtShape(x.shape)}`);
+    if (cache?.k && cache.k.shape[0] !== B) throw new ShapeError(`Qwen3Attention: the cache holds batch size ${cache.k.shape[0]} but 'x' has ${B}`);
+    const rows = resolvePositions('Qwen3Attention', positions, B, T, cache?.length ?? 0, this.maxPosition);
+    const [q, kNew, vNew] = tf.tidy(() => {
+      const w = this.weights;
+      const qkv = dense(tf.reshape(x, [B * T, D]), w.qkvT, w.qkvBias ?? undefined); // [B·T, (H+2Hkv)·d]
+      const [q0, k0, v0] = tf.split(qkv, [H * d, Hkv * d, Hkv * d], 1);
+      const qn = rmsNorm(tf.reshape(q0, [B, T, H, d]), w.qNorm, this.cfg.rms_norm_eps); // [B, T, H, d]
+      const kn = rmsNorm(tf.reshape(k0, [B, T, Hkv, d]), w.kNorm, this.cfg.rms_norm_eps); // [B, T, Hkv, d]
+      return [...this.rotate(qn, kn, rows), tf.reshape(v0, [B, T, Hkv, d])];
+    });
+    let kv = { k: kNew, v: vNew };
+    try {
+      if (cache) kv = cache.append(kNew, vNew);
+    } catch (e) {
+      tf.dispose([q, kNew, vNew]);
+      throw e;
+    }
+    try {
+      return this.attend(q, kv.k, kv.v, opts);
+    } finally {
+      q.dispose();
+      if (!cache) tf.dispose([kNew, vNew]);
+    }
+  }
+
+  /** Rotate q and k, with one table when every batch row has the same positions. */
+  private rotate(q: tf.Tensor, k: tf.Tensor, rows: number[][]): [tf.Tensor, tf.Tensor] {
+    const pos = this.position;
+    if (sameRows(rows)) {
+      const t = pos.tables(rows[0]);
+      return [pos.apply(q, t), pos.apply(k, t)];
+    }
+    const qs: tf.Tensor[] = [];
+    const ks: tf.Tensor[] = [];
+    const [qb, kb] = [tf.unstack(q), tf.unstack(k)]; // B × [T, H, d], B × [T, Hkv, d]
+    rows.forEach((r, b) => {
+      const t = pos.tables(r);
+      qs.push(pos.apply(qb[b], t));
+      ks.push(pos.apply(kb[b], t));
+    });
+    return [tf.stack(qs), tf.stack(ks)];
+  }
+
+  private attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: AttentionForwardOptions): AttentionOutput {
+    const [B, T, H, d] = q.shape;
+    const [output, probs] = tf.tidy(() => {
+      const r = attentionChunked(q, k, v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
+      const o = r instanceof tf.Tensor ? r : r.output; // [B, T, H, d]
+      const out = tf.reshape(dense(tf.reshape(o, [B * T, H * d]), this.weights.oT, this.weights.oBias ?? undefined), [B, T, -1]); // [B, T, D]
+      return r instanceof tf.Tensor ? [out] : [out, r.probs];
+    });
+    return { output, probs: probs ?? null };
+  }
+
+  /** Release the weights (not the shared position encoding). */
+  dispose(): void {
+    const w = this.weights;
+    tf.dispose([w.qkvT, w.oT, w.qNorm, w.kNorm, ...[w.qkvBias, w.oBias].filter((b): b is tf.Tensor1D => b !== null)]);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The Qwen3 text stack (spec 3.1): token embedding, decoder layers, final RMSNorm and the untied
+ * `lm_head`. Used alone (Qwen3 / Intern-S1-mini text) and by the multimodal models, which feed
+ * their own input embeddings through {@link Qwen3TextModel.forwardEmbeds}.
+ *
+ * ```
+ * x0 = embed_tokens[ids]                       [B, T, D]  (or given embeddings)
+ * x  = layer_l(x) for l = 0 .. L−1             (one shared RoPE / FoPE, one KV cache per layer)
+ * h  = RMSNorm(x, norm);  logits = h · lm_headᵀ [B, T, V]
+ * ```
+ *
+ * Weight names: `<prefix>embed_tokens.weight`, `<prefix>layers.{l}.*`, `<prefix>norm.weight`,
+ * `<prefix>rotary_emb.{cos,sin}_coef` (FoPE), and `lm_head.weight` (spec 9.1-9.3). The prefix
+ * is `model.language_model.` in the multimodal checkpoints and `model.` in plain Qwen3 ones.
+ *
+ * Legend: B batch, T tokens, D width, V vocabulary, L layers.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError, ValueError } from '../../errors.js';
+import type { TextConfig } from '../../io/configs/text.js';
+import type { WeightSource } from '../../io/weights.js';
+import type { FopePadding } from '../../nn/fope.js';
+import type { Disposable } from '../../nn/linear.js';
+import { RMSNorm } from '../../nn/norm.js';
+import { embedding } from '../../ops/gather.js';
+import { dense } from '../../ops/matmul.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { Qwen3KVCache } from './attention.js';
+import { type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
+import { expectShape } from './mlp.js';
+import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
+import type { RouterOutput } from './routing.js';
+
+/** Options of {@link Qwen3TextModel.fromWeights}. */
+export interface TextModelOptions {
+  /** Prefix of the text weights, with its trailing dot (default `model.language_model.`; plain Qwen3: `model.`). */
+  prefix?: string;
+  /** Name of the output projection (default `lm_head.weight`; ignored when `tie_word_embeddings`). */
+  lmHead?: string;
+  /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
+  fopePadding?: FopePadding;
+  /** Largest position id + 1 (default `max_position_embeddings`). */
+  maxPosition?: number;
+  /**
+   * Keep the embedding table in the checkpoint and read only the rows a batch needs (default
+   * false). Saves V·D floats (2.5 GB for the 155k × 4096 Pro table); the embedding then has no
+   * gradient.
+   */
+  lazyEmbeddings?: boolean;
+}
+
+/** Options of {@link Qwen3TextModel.forwardEmbeds}. */
+export interface TextForwardOptions extends DecoderForwardOptions {
+  /** Return every layer's router outputs (null for dense layers). */
+  returnRouter?: boolean;
+  /** Which logits to compute: `'all'` (default) `[B, T, V]`, `'last'` `[B, 1, V]`, or `'none'`. */
+  logits?: 'all' | 'last' | 'none';
+}
+
+/** The stack's output; the caller disposes every tensor. */
+export interface TextModelOutput {
+  /** `[B, T, V]` (`[B, 1, V]` for `'last'`), or null for `'none'`. */
+  logits: tf.Tensor | null;
+  /** Final hidden states after `norm`, `[B, T, D]`. */
+  hidden: tf.Tensor;
+  /** Per layer, when requested: the router outputs of MoE layers, null for dense ones. */
+  router: (RouterOutput | null)[] | null;
+  /** Per layer `[B, H, T, S]`, when requested. */
+  attentionProbs: tf.Tensor[] | null;
+}
+
+/**
+ * Qwen3 / Qwen3-MoE / Intern-S1-Pro text model.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { Qwen3TextModel, parseTextConfig, memoryWeights, type TensorInput } from 'intern-s1-ts';
+ * const cfg = parseTextConfig({ model_type: 'qwen3', vocab_size: 10, hidden_size: 8, intermediate_size: 12,
+ *   num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, head_dim: 4,
+ *   max_position_embeddings: 64, rope_theta: 1e6 });
+ * const f = (...shape: number[]): TensorInput => ({ dtype: 'F32', shape, data: new Float32Array(shape.reduce((a, b) => a * b)).fill(0.05) });
+ * const p = 'model.layers.0';
+ * const w = memoryWeights({ 'model.embed_tokens.weight': f(10, 8), 'model.norm.weight': f(8), 'lm_head.weight': f(10, 8),
+ *   [`${p}.input_layernorm.weight`]: f(8), [`${p}.post_attention_layernorm.weight`]: f(8),
+ *   [`${p}.self_attn.q_proj.weight`]: f(8, 8), [`${p}.self_attn.k_proj.weight`]: f(4, 8), [`${p}.self_attn.v_proj.weight`]: f(4, 8),
+ *   [`${p}.self_attn.o_proj.weight`]: f(8, 8), [`${p}.self_attn.q_norm.weight`]: f(4), [`${p}.self_attn.k_norm.weight`]: f(4),
+ *   [`${p}.mlp.gate_proj.weight`]: f(12, 8), [`${p}.mlp.up_proj.weight`]: f(12, 8), [`${p}.mlp.down_proj.weight`]: f(8, 12) });
+ * const model = Qwen3TextModel.fromWeights(cfg, w, { prefix: 'model.' });
+ * const out = model.forward([[1, 2, 3]]);
+ * console.log(out.logits!.shape); // [1, 3, 10]
+ * model.dispose();
+ * ```
+ */
+export class Qwen3TextModel implements Disposable {
+  constructor(
+    readonly cfg: TextConfig,
+    /** `[V, D]`, or null with lazy embeddings. */
+    readonly embedTokens: tf.Tensor2D | null,
+    readonly layers: readonly Qwen3DecoderLayer[],
+    readonly norm: RMSNorm,
+    /** `lm_headᵀ [D, V]`. */
+    readonly lmHeadT: tf.Tensor2D,
+    readonly position: PositionEncoding,
+    /** The source and name of the embedding table, for lazy embeddings. */
+    private readonly lazy: { weights: WeightSource; name: string } | null = null,
+  ) {}
+
+  /**
+   * Load the text stack. Every tensor is checked against the config before anything is kept.
+   * @throws ShapeError / CheckpointError naming the tensor; ConfigError for bad router numbers.
+   */
+  static fromWeights(cfg: TextConfig, weights: WeightSource, opts: TextModelOptions = {}): Qwen3TextModel {
+    const prefix = opts.prefix ?? 'model.language_model.';
+    const { vocab_size: V, hidden_size: D } = cfg;
+    const embedName = `${prefix}embed_tokens.weight`;
+    const headName = cfg.tie_word_embeddings ? embedName : (opts.lmHead ?? 'lm_head.weight');
+    expectShape('Qwen3TextModel', weights, embedName, [V, D]);
+    expectShape('Qwen3TextModel', weights, headName, [V, D]);
+    const parts: Disposable[] = [];
+    const keep = <T extends Disposable>(x: T): T => (parts.push(x), x);
+    try {
+      const pos = keep(positionEncoding(cfg, weights, `${prefix}rotary_emb`, { fopePadding: opts.fopePadding }));
+      const layers: Qwen3DecoderLayer[] = [];
+      for (let l = 0; l < cfg.num_hidden_layers; l++) {
+        layers.push(keep(Qwen3DecoderLayer.fromWeights(cfg, weights, `${prefix}layers.${l}`, { layerIndex: l, positionEncoding: pos, maxPosition: opts.maxPosition })));
+      }
+      const norm = keep(RMSNorm.fromWeights(weights, `${prefix}norm`, cfg.rms_norm_eps));
+      const embed = opts.lazyEmbeddings ? null : keep(weights.tensor(embedName) as tf.Tensor2D);
+      const head = keep(weights.tensor(headName, { transpose: true }) as tf.Tensor2D); // [D, V]
+      return new Qwen3TextModel(cfg, embed, layers, norm, head, pos, opts.lazyEmbeddings ? { weights, name: embedName } : null);
+    } catch (e) {
+      for (const p of parts) p.dispose();
+      throw e;
+    }
+  }
+
+  /** A fresh KV cache with one slot per layer. */
+  newCache(): Qwen3KVCache {
+    return new Qwen3KVCache(this.layers.length);
+  }
+
+  /**
+   * Token embeddings `[B, T, D]` for ids `[B, T]` (an int32 tensor or nested arrays).
+   * @throws ShapeError for ids that are not `[B, T]`; ValueError for ids outside [0, V).
+   */
+  embed(ids: tf.Tensor | readonly (readonly number[])[]): tf.Tensor {
+    const t = ids instanceof tf.Tensor ? ids : idsTensor(ids);
+    try {
+      checkRank('Qwen3TextModel.embed', 'ids', t, 2);
+      if (this.lazy) return this.lazyEmbed(t);
+      return embedding(this.embedTokens!, t); // [B, T, D]
+    } finally {
+      if (t !== ids) t.dispose();
+    }
+  }
+
+  private lazyEmbed(ids: tf.Tensor): tf.Tensor {
+    const v = ids.dataSync();
+    const V = this.cfg.vocab_size;
+    v.forEach((id, i) => {
+      if (!(id >= 0 && id < V)) throw new ValueError(`Qwen3TextModel.embed: 'ids' holds ${id} at flat position ${i}, outside [0, ${V})`);
+    });
+    const rows = this.lazy!.weights.rows(this.lazy!.name, v);
+    return tf.tensor3d(rows, [ids.shape[0] as number, ids.shape[1] as number, this.cfg.hidden_size]);
+  }
+
+  /**
+   * Run the stack on input embeddings `[B, T, D]` (the multimodal models replace placeholder
+   * rows before calling this). Positions default to the ids after the cache.
+   * @throws ShapeError for bad shapes; ValueError for bad positions.
+   */
+  forwardEmbeds(embeds: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
+    checkFloat('Qwen3TextModel', 'embeds', embeds);
+    checkRank('Qwen3TextModel', 'embeds', embeds, 3);
+    if (embeds.shape[2] !== this.cfg.hidden_size) throw new ShapeError(`Qwen3TextModel: 'embeds' must be [B, T, D = ${this.cfg.hidden_size}], got ${fmtShape(embeds.shape)}`);
+    if (cache && cache.layers.length !== this.layers.length) throw new ShapeError(`Qwen3TextModel: the cache has ${cache.layers.length} layers, the model ${this.layers.length}`);
+    const router: (RouterOutput | null)[] = [];
+    const probs: tf.Tensor[] = [];
+    let x = embeds;
+    try {
+      this.layers.forEach((layer, l) => {
+        const out = layer.forward(x, positions, cache?.layers[l], opts);
+        if (x !== embeds) x.dispose();
+        x = out.hidden;
+        if (opts.returnRouter) router.push(out.router);
+        else if (out.router) tf.dispose([out.router.logits, out.router.indices, out.router.weights]);
+        if (out.attentionProbs) probs.push(out.attentionProbs);
+      });
+      const hidden = this.norm.forward(x); // [B, T, D]
+      const logits = this.logitsOf(hidden, opts.logits ?? 'all');
+      return { logits, hidden, router: opts.returnRouter ? router : null, attentionProbs: opts.returnAttentionProbs ? probs : null };
+    } catch (e) {
+      for (const r of router) if (r) tf.dispose([r.logits, r.indices, r.weights]);
+      tf.dispose(probs);
+      throw e;
+    } finally {
+      if (x !== embeds) x.dispose();
+    }
+  }
+
+  private logitsOf(hidden: tf.Tensor, which: 'all' | 'last' | 'none'): tf.Tensor | null {
+    if (which === 'none') return null;
+    const [B, T, D] = hidden.shape;
+    return tf.tidy(() => {
+      const h = which === 'last' ? tf.slice(hidden, [0, T - 1, 0], [B, 1, D]) : hidden; // [B, T', D]
+      return dense(h, this.lmHeadT); // [B, T', V]
+    });
+  }
+
+  /** {@link embed} then {@link forwardEmbeds}. */
+  forward(ids: tf.Tensor | readonly (readonly number[])[], positions?: PositionIds | tf.Tensor, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
+    const e = this.embed(ids);
+    try {
+      return this.forwardEmbeds(e, positions, cache, opts);
+    } finally {
+      e.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.embedTokens?.dispose();
+    for (const l of this.layers) l.dispose();
+    this.norm.dispose();
+    this.lmHeadT.dispose();
+    this.position.dispose();
+  }
+}
+
+/** Nested id arrays as an int32 `[B, T]` tensor. */
+function idsTensor(ids: readonly (readonly number[])[]): tf.Tensor {
+  if (!Array.isArray(ids) || ids.length === 0 || !Array.isArray(ids[0])) {
+    throw new ShapeError(`Qwen3TextModel: 'ids' must be a non-empty [B][T] array or an int32 tensor`);
+  }
+  const T = ids[0].length;
+  if (T === 0 || ids.some((r) => r.length !== T)) throw new ShapeError(`Qwen3TextModel: every row of 'ids' must have the same length T >= 1`);
+  const flat = new Int32Array(ids.length * T);
+  ids.forEach((r, b) => r.forEach((v: number, t: number) => {
+    if (!Number.isInteger(v)) throw new ValueError(`Qwen3TextModel: 'ids[${b}][${t}]' must be an integer, got ${v}`);
+    flat[b * T + t] = v;
+  }));
+  return tf.tensor2d(flat, [ids.length, T], 'int32');
+}

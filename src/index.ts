@@ -11,5 +11,6 @@ export * from './ops/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
+export * from './models/qwen3/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';

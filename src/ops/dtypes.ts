@@ -28,15 +28,16 @@ function checkBytes(op: string, bytes: Uint8Array, width: number): void {
   checkHost(op);
 }
 
-/** A Uint16Array view of `bytes` (copied first when the offset is odd). */
-function u16(bytes: Uint8Array): Uint16Array {
-  if (bytes.byteOffset % 2 === 0) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
-  return new Uint16Array(bytes.slice().buffer);
+/** A Uint32Array view of the whole 4-byte words of `bytes` (copied first when misaligned). */
+function words(bytes: Uint8Array): { w: Uint32Array; aligned: Uint8Array } {
+  const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  return { w: new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2), aligned: b };
 }
 
 /**
  * Decode little-endian bfloat16 to float32: `f32 bits = bf16 bits << 16` (bfloat16 is the top half
- * of a float32, so this is exact, NaN payloads and -0 included).
+ * of a float32, so this is exact, NaN payloads and -0 included). Reads two values per 32-bit load
+ * (`lo << 16`, `hi & 0xFFFF0000`), which is what makes it fast.
  *
  * Shapes: `bytes [2n]` → `Float32Array [n]`.
  *
@@ -50,10 +51,16 @@ function u16(bytes: Uint8Array): Uint16Array {
  */
 export function decodeBf16(bytes: Uint8Array): Float32Array {
   checkBytes('decodeBf16', bytes, 2);
-  const src = u16(bytes);
-  const out = new Float32Array(src.length);
+  const n = bytes.byteLength >>> 1;
+  const out = new Float32Array(n);
   const o32 = new Uint32Array(out.buffer);
-  for (let i = 0; i < src.length; i++) o32[i] = src[i] << 16;
+  const { w, aligned } = words(bytes);
+  for (let i = 0, j = 0; i < w.length; i++, j += 2) {
+    const x = w[i];
+    o32[j] = x << 16;
+    o32[j + 1] = x & 0xffff0000;
+  }
+  if (n % 2 === 1) o32[n - 1] = (aligned[2 * n - 2] | (aligned[2 * n - 1] << 8)) << 16;
   return out;
 }
 
@@ -92,9 +99,15 @@ function f16Lut(): Float32Array {
 export function decodeF16(bytes: Uint8Array): Float32Array {
   checkBytes('decodeF16', bytes, 2);
   const lut = f16Lut();
-  const src = u16(bytes);
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) out[i] = lut[src[i]];
+  const n = bytes.byteLength >>> 1;
+  const out = new Float32Array(n);
+  const { w, aligned } = words(bytes);
+  for (let i = 0, j = 0; i < w.length; i++, j += 2) {
+    const x = w[i];
+    out[j] = lut[x & 0xffff];
+    out[j + 1] = lut[x >>> 16];
+  }
+  if (n % 2 === 1) out[n - 1] = lut[aligned[2 * n - 2] | (aligned[2 * n - 1] << 8)];
   return out;
 }
 
@@ -120,10 +133,19 @@ const E4M3 = fp8Table(4, 7, true);
 /** float8 e5m2: bias 15, IEEE-like (Inf and NaN at exponent 31). */
 const E5M2 = fp8Table(5, 15, false);
 
+/** Table lookup of one-byte codes, four per 32-bit load. */
 function decodeLut(op: string, bytes: Uint8Array, lut: Float32Array): Float32Array {
   checkBytes(op, bytes, 1);
   const out = new Float32Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = lut[bytes[i]];
+  const { w, aligned } = words(bytes);
+  for (let i = 0, j = 0; i < w.length; i++, j += 4) {
+    const x = w[i];
+    out[j] = lut[x & 0xff];
+    out[j + 1] = lut[(x >>> 8) & 0xff];
+    out[j + 2] = lut[(x >>> 16) & 0xff];
+    out[j + 3] = lut[x >>> 24];
+  }
+  for (let j = w.length * 4; j < bytes.length; j++) out[j] = lut[aligned[j]];
   return out;
 }
 

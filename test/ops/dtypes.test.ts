@@ -57,6 +57,17 @@ describe('decoders: fast == reference for every code', () => {
     expect(Array.from(fast.decodeBf16(buf.subarray(1)))).toEqual([1, 2]);
     expect(Array.from(fast.decodeF16(buf.subarray(1)))).toEqual([fast.decodeF16(new Uint8Array([0x80, 0x3f]))[0], 2]);
   });
+  it('every byte offset 0..3 and every length 0..9 (word-wise loads with a tail)', () => {
+    const buf = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 0xff);
+    for (const d of decoders) {
+      for (let off = 0; off < 4; off++) {
+        for (let n = 0; n <= 9; n++) {
+          const view = buf.subarray(off, off + n * d.width);
+          expectSameValues(fast[d.name](view), ref[d.name](view), `${d.name} offset ${off} length ${n}`);
+        }
+      }
+    }
+  });
   it('an odd byte count is a ShapeError naming the op', () => {
     expect(() => fast.decodeBf16(new Uint8Array(3))).toThrow(ShapeError);
     expect(() => fast.decodeF16(new Uint8Array(1))).toThrow(/decodeF16: 'bytes' has 1 bytes/);

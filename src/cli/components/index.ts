@@ -7,6 +7,7 @@
  */
 export const COMPONENT_MODULES: readonly (() => Promise<unknown>)[] = [
   () => import('./text-embed.js'),
+  () => import('./vision.js'),
 ];
 
 let loaded: Promise<void> | undefined;

@@ -1,0 +1,81 @@
+/**
+ * Reference time-series processor (spec 7.1), float64: per-channel z-score over the whole input,
+ * truncation, and the plan.
+ *
+ * @module
+ */
+import { type NDArray, fromArray, toFlat } from '../../ndarray.js';
+import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+
+/** lmdeploy's truncation length. */
+export const TS_LMDEPLOY_MAX_SAMPLES = 240_000;
+/** The `+1e-8` of the z-score denominator. */
+export const TS_ZSCORE_EPS = 1e-8;
+
+/** Options as in the fast path. */
+export interface PreprocessOptions extends TimeSeriesPlanOptions {
+  readonly maxSamples?: number;
+  readonly overflow?: 'truncate' | 'error';
+}
+
+/** What the processor returns (same fields as the fast path, with an NDArray signal). */
+export interface PreprocessedTimeSeries {
+  readonly signal: NDArray;
+  readonly plan: TimeSeriesPlan;
+  readonly numChannels: number;
+  readonly originalLength: number;
+  readonly truncated: boolean;
+  readonly mean: Float64Array;
+  readonly std: Float64Array;
+  readonly constantChannels: readonly number[];
+}
+
+/** A `[T]` or `[T, C]` signal as `[T, C]` row-major values; throws on an empty or non-finite signal. */
+export function readSignal(op: string, signal: NDArray): { data: Float64Array; T: number; C: number } {
+  if (signal.shape.length !== 1 && signal.shape.length !== 2) throw new Error(`${op}: signal must be [T] or [T, C]`);
+  const T = signal.shape[0];
+  const C = signal.shape.length === 2 ? signal.shape[1] : 1;
+  if (T === 0 || C === 0) throw new Error(`${op}: signal is empty`);
+  const data = toFlat(signal);
+  for (const v of data) if (!Number.isFinite(v)) throw new Error(`${op}: signal has a non-finite sample ${v}`);
+  return { data, T, C };
+}
+
+/**
+ * `y[t, c] = (x[t, c] − μ_c) / (σ_c + 1e-8)` with `μ_c = (1/T) Σ_t x[t, c]` and the population std
+ * `σ_c = sqrt((1/T) Σ_t (x[t, c] − μ_c)²)`; a channel whose samples are all equal gives zeros.
+ */
+export function zScore(data: ArrayLike<number>, T: number, C: number): { values: Float64Array; mean: Float64Array; std: Float64Array; constant: number[] } {
+  const values = new Float64Array(T * C);
+  const mean = new Float64Array(C);
+  const std = new Float64Array(C);
+  const constant: number[] = [];
+  for (let c = 0; c < C; c++) {
+    const column: number[] = [];
+    for (let t = 0; t < T; t++) column.push(data[t * C + c]);
+    if (column.every((v) => v === column[0])) {
+      mean[c] = column[0];
+      constant.push(c);
+      continue; // std 0: the output stays 0
+    }
+    mean[c] = column.reduce((a, b) => a + b, 0) / T;
+    std[c] = Math.sqrt(column.reduce((a, v) => a + (v - mean[c]) ** 2, 0) / T);
+    for (let t = 0; t < T; t++) values[t * C + c] = (column[t] - mean[c]) / (std[c] + TS_ZSCORE_EPS);
+  }
+  return { values, mean, std, constant };
+}
+
+/** Normalise over the whole input, keep the first `maxSamples` (default 240000), plan. */
+export function preprocessTimeSeries(signal: NDArray, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedTimeSeries {
+  const max = opts.maxSamples ?? TS_LMDEPLOY_MAX_SAMPLES;
+  if (!Number.isSafeInteger(max) || max < 1 || max > TS_MAX_SAMPLES) throw new Error(`maxSamples out of range: ${max}`);
+  const { data, T, C } = readSignal('preprocessTimeSeries', signal);
+  if (T > max && opts.overflow === 'error') throw new Error(`signal has ${T} samples, more than maxSamples ${max}`);
+  const kept = Math.min(T, max);
+  const plan = timeSeriesPlan(kept, samplingRate, opts);
+  const z = zScore(data, T, C);
+  return {
+    signal: fromArray(z.values.subarray(0, kept * C), [kept, C]), plan, numChannels: C, originalLength: T,
+    truncated: T > kept, mean: z.mean, std: z.std, constantChannels: z.constant,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Reference Whisper-style encoder `encoder` of the time-series tower (spec 7.3), float64:
+ * adapt_in, two GELU convolutions, learned positions (zero past max_source_positions), pre-LN
+ * layers with a causal mask and no k_proj bias, final LayerNorm, adapt_out.
+ *
+ * Legend: L2 rows in, L3 = ⌈L2/2⌉ rows out, d = d_model, H heads, hd = d/H.
+ *
+ * @module
+ */
+import { type NDArray, zeros } from '../../ndarray.js';
+import { gelu } from '../../ops/activations.js';
+import { attention } from '../../ops/attention.js';
+import { conv1d } from '../../ops/conv.js';
+import { reshape, transpose } from '../../ops/shape.js';
+import { type ActivationFn, activation } from '../../nn/activation.js';
+import { Linear } from '../../nn/linear.js';
+import { LayerNorm } from '../../nn/norm.js';
+import type { WeightSource } from '../../weights.js';
+
+/** The `ts_config` fields the reference reads (a structural subset of the fast path's `TimeSeriesConfig`). */
+export interface TimeSeriesConfig {
+  readonly d_model: number;
+  readonly encoder_layers: number;
+  readonly encoder_attention_heads: number;
+  readonly encoder_ffn_dim: number;
+  readonly max_source_positions: number;
+  readonly num_mel_bins: number;
+  readonly activation_function: string;
+  readonly ts_adapt_in_dim: number;
+  readonly ts_adapt_out_dim: number;
+  readonly ts_hidden_dim: number;
+  readonly out_hidden_size: number;
+}
+
+/** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
+export const TS_WHISPER_LN_EPS = 1e-5;
+/** The fast path's chunk sizes (the reference has nothing to chunk). */
+export const TS_CONV_CHUNK = 8192;
+export const TS_MLP_CHUNK = 8192;
+
+/** Options as in the fast path. */
+export interface WhisperEncoderOptions {
+  readonly layerNormEps?: number;
+}
+
+/** Options as in the fast path (chunking does not change the result). */
+export interface WhisperForwardOptions {
+  readonly attentionChunk?: number;
+}
+
+function addArrays(a: NDArray, b: NDArray): NDArray {
+  const out = zeros(a.shape);
+  for (let i = 0; i < a.size; i++) out.data[i] = a.data[i] + b.data[i];
+  return out;
+}
+
+/** Pre-LN Whisper layer: `H += out(attn_causal(LN1(H)))`, `H += fc2(act(fc1(LN2(H))))`. */
+export class TimeSeriesWhisperLayer {
+  constructor(
+    readonly qProj: Linear, readonly kProj: Linear, readonly vProj: Linear, readonly outProj: Linear,
+    readonly attnNorm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear, readonly ffnNorm: LayerNorm,
+    readonly heads: number, readonly act: ActivationFn,
+  ) {}
+
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperLayer {
+    const eps = opts.layerNormEps ?? TS_WHISPER_LN_EPS;
+    const lin = (n: string) => Linear.fromWeights(weights, n, { bias: 'optional' }); // k_proj has no bias: zero
+    return new TimeSeriesWhisperLayer(
+      lin(`${prefix}.self_attn.q_proj`), lin(`${prefix}.self_attn.k_proj`), lin(`${prefix}.self_attn.v_proj`),
+      lin(`${prefix}.self_attn.out_proj`), LayerNorm.fromWeights(weights, `${prefix}.self_attn_layer_norm`, eps),
+      lin(`${prefix}.fc1`), lin(`${prefix}.fc2`), LayerNorm.fromWeights(weights, `${prefix}.final_layer_norm`, eps),
+      cfg.encoder_attention_heads, activation(cfg.activation_function),
+    );
+  }
+
+  forward(h: NDArray, _opts: WhisperForwardOptions = {}): NDArray {
+    const [L, d] = h.shape;
+    const heads = (t: NDArray) => reshape(t, [L, this.heads, d / this.heads]); // [L, H, hd]
+    const x = this.attnNorm.forward(h); // [L, d]
+    const a = attention(heads(this.qProj.forward(x)), heads(this.kProj.forward(x)), heads(this.vProj.forward(x)), { mask: 'causal' }); // [L, H, hd]
+    const h1 = addArrays(h, this.outProj.forward(reshape(a, [L, d]))); // [L, d]
+    return addArrays(h1, this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(h1))))); // [L, d]
+  }
+}
+
+/** `encoder`: `E2 [L2, 256]` → `Z [L3, ts_adapt_out_dim]`. */
+export class TimeSeriesWhisperEncoder {
+  constructor(
+    readonly cfg: TimeSeriesConfig, readonly adaptIn: Linear,
+    readonly conv1: readonly [NDArray, NDArray], readonly conv2: readonly [NDArray, NDArray],
+    readonly positions: NDArray, readonly layers: readonly TimeSeriesWhisperLayer[],
+    readonly layerNorm: LayerNorm, readonly adaptOut: Linear,
+  ) {}
+
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperEncoder {
+    const conv = (n: string): [NDArray, NDArray] => [weights.array(`${prefix}.${n}.weight`), weights.array(`${prefix}.${n}.bias`)];
+    return new TimeSeriesWhisperEncoder(
+      cfg, Linear.fromWeights(weights, `${prefix}.adapt_in`, { bias: true }), conv('conv1'), conv('conv2'),
+      weights.array(`${prefix}.embed_positions.weight`),
+      Array.from({ length: cfg.encoder_layers }, (_, j) => TimeSeriesWhisperLayer.fromWeights(cfg, weights, `${prefix}.layers.${j}`, opts)),
+      LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_WHISPER_LN_EPS),
+      Linear.fromWeights(weights, `${prefix}.adapt_out`, { bias: true }),
+    );
+  }
+
+  /** `A = E2 · adapt_inᵀ + b`: `[n, 256]` → `[n, 80]`. */
+  adapt(e2: NDArray): NDArray {
+    return this.adaptIn.forward(e2);
+  }
+
+  /** `A [L2, 80]` → `Z [L3, ts_adapt_out_dim]`. */
+  forwardAdapted(a: NDArray, opts: WhisperForwardOptions = {}): NDArray {
+    const [L2, mel] = a.shape;
+    const d = this.cfg.d_model;
+    const x = reshape(transpose(a), [1, mel, L2]); // [1, 80, L2], channels first
+    const b1 = gelu(conv1d(x, this.conv1[0], this.conv1[1], { padding: 1 })); // [1, d, L2]
+    const b2 = gelu(conv1d(b1, this.conv2[0], this.conv2[1], { stride: 2, padding: 1 })); // [1, d, L3]
+    const L3 = b2.shape[2];
+    let h = zeros([L3, d]); // [L3, d] = B2ᵀ + positions (zero past max_source_positions)
+    for (let t = 0; t < L3; t++) {
+      for (let j = 0; j < d; j++) {
+        const pos = t < this.cfg.max_source_positions ? this.positions.get(t, j) : 0;
+        h.set(t, j, b2.get(0, j, t) + pos);
+      }
+    }
+    for (const layer of this.layers) h = layer.forward(h, opts);
+    return this.adaptOut.forward(this.layerNorm.forward(h)); // [L3, out]
+  }
+
+  forward(e2: NDArray, opts: WhisperForwardOptions = {}): NDArray {
+    return this.forwardAdapted(this.adapt(e2), opts);
+  }
+}

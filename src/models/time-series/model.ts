@@ -1,0 +1,196 @@
+/**
+ * The Intern-S1-Pro time-series tower (spec 7): patch encoder → concat subsampling → Whisper-style
+ * encoder → projector, giving one LM embedding per `<TS_CONTEXT>` token. Checkpoint prefix
+ * `model.time_series.` [I, spec 9.3].
+ *
+ * The forward streams the patch encoder batch by batch: each batch of patches (an even count, so
+ * pairs never straddle batches) is encoded, paired (concat subsampling) and mapped by `adapt_in`
+ * to 80 features, and only those `[L2, 80]` rows are kept. So a 10^6-sample, 3-channel signal never
+ * holds all its patches at once. Every count comes from one {@link timeSeriesPlan}, so the number
+ * of rows returned always equals {@link timeSeriesTokenCount}.
+ *
+ * Legend: T samples, C channels, L1 patches, L2 pairs, L3 = N_ts output rows, D_text the LM width.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InternS1Error } from '../../errors.js';
+import type { TimeSeriesConfig } from '../../io/configs/time-series.js';
+import type { WeightSource } from '../../io/weights.js';
+import { type ActivationFn, activation } from '../../nn/activation.js';
+import { Linear } from '../../nn/linear.js';
+import { LayerNorm } from '../../nn/norm.js';
+import { type PatchEncoderOptions, TS_PATCH_DIM, TimeSeriesPatchEncoder } from './patch-encoder.js';
+import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
+import { type WhisperEncoderOptions, type WhisperForwardOptions, TimeSeriesWhisperEncoder } from './whisper.js';
+
+/** LayerNorm eps of the projector (PyTorch default, spec 7.4). */
+export const TS_PROJECTOR_LN_EPS = 1e-5;
+
+/** `projector` (spec 7.4): `LN(1e-5) → linear_1 → act → linear_2`, `[n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
+export class TimeSeriesProjector {
+  constructor(readonly layerNorm: LayerNorm, readonly linear1: Linear, readonly linear2: Linear, readonly act: ActivationFn) {}
+
+  /** Load `<prefix>.layer_norm`, `<prefix>.linear_1`, `<prefix>.linear_2`. */
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string): TimeSeriesProjector {
+    const made: { dispose(): void }[] = [];
+    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
+    try {
+      const ln = keep(LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_PROJECTOR_LN_EPS));
+      const l1 = keep(Linear.fromWeights(weights, `${prefix}.linear_1`, { bias: true, expect: [cfg.out_hidden_size, cfg.ts_hidden_dim] }));
+      const l2 = keep(Linear.fromWeights(weights, `${prefix}.linear_2`, { bias: true, expect: [cfg.out_hidden_size, cfg.out_hidden_size] }));
+      return new TimeSeriesProjector(ln, l1, l2, activation(cfg.activation_function));
+    } catch (e) {
+      made.forEach((m) => m.dispose());
+      throw e;
+    }
+  }
+
+  /** `z [n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
+  forward(z: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z)))) as tf.Tensor2D);
+  }
+
+  dispose(): void {
+    for (const m of [this.layerNorm, this.linear1, this.linear2]) m.dispose();
+  }
+}
+
+/** Options of {@link TimeSeriesModel.forward}. */
+export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
+  /** Also return `E1 [L1, 128]`, the per-patch features (holds all L1 rows). */
+  readonly returnPatchFeatures?: boolean;
+  /** Also return `Z [N_ts, ts_hidden_dim]`, the encoder output before the projector. */
+  readonly returnEncoderStates?: boolean;
+}
+
+/** What {@link TimeSeriesModel.forward} returns; the caller disposes the tensors. */
+export interface TimeSeriesOutput {
+  /** `[N_ts, out_hidden_size]`: one LM embedding per `<TS_CONTEXT>` token (the `ts_features`). */
+  readonly features: tf.Tensor2D;
+  /** The plan the signal was patched with (`plan.numTokens` = N_ts = rows of `features`). */
+  readonly plan: TimeSeriesPlan;
+  /** `E1 [L1, 128]` when `returnPatchFeatures`. */
+  readonly patchFeatures?: tf.Tensor2D;
+  /** `Z [N_ts, ts_hidden_dim]` when `returnEncoderStates`. */
+  readonly encoderStates?: tf.Tensor2D;
+}
+
+/** {@link TimeSeriesOutput} of {@link TimeSeriesModel.encode}, plus what the processor did. */
+export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
+  readonly preprocessing: Omit<PreprocessedTimeSeries, 'signal'>;
+}
+
+/**
+ * The time-series tower: `encoder_embed` ({@link TimeSeriesPatchEncoder}), `encoder`
+ * ({@link TimeSeriesWhisperEncoder}) and `projector` ({@link TimeSeriesProjector}).
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { TimeSeriesModel, parseTimeSeriesConfig, timeSeriesTokenCount } from 'intern-s1-ts';
+ * // given `weights` (a WeightSource with model.time_series.* tensors) and its ts_config:
+ * declare const weights: import('intern-s1-ts').WeightSource;
+ * const cfg = parseTimeSeriesConfig({ d_model: 32, encoder_layers: 1, encoder_attention_heads: 4, encoder_ffn_dim: 64, ts_adapt_out_dim: 48 }, 64);
+ * const model = TimeSeriesModel.fromWeights(cfg, weights);
+ * const raw = tf.randomNormal([5000, 3]) as tf.Tensor2D;                    // [T, C]
+ * const out = model.encode(raw, 100);                                      // 100 Hz
+ * console.log(out.features.shape[0] === timeSeriesTokenCount(5000, 100)); // true
+ * out.features.dispose(); model.dispose();
+ * ```
+ */
+export class TimeSeriesModel {
+  constructor(
+    readonly cfg: TimeSeriesConfig,
+    readonly patchEncoder: TimeSeriesPatchEncoder,
+    readonly encoder: TimeSeriesWhisperEncoder,
+    readonly projector: TimeSeriesProjector,
+  ) {}
+
+  /**
+   * Load the tower from `<prefix>.encoder_embed.*`, `<prefix>.encoder.*`, `<prefix>.projector.*`
+   * (spec 9.3; default prefix `model.time_series`).
+   */
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix = 'model.time_series', opts: WhisperEncoderOptions = {}): TimeSeriesModel {
+    const patch = TimeSeriesPatchEncoder.fromWeights(weights, `${prefix}.encoder_embed`);
+    let enc: TimeSeriesWhisperEncoder | undefined;
+    try {
+      enc = TimeSeriesWhisperEncoder.fromWeights(cfg, weights, `${prefix}.encoder`, opts);
+      return new TimeSeriesModel(cfg, patch, enc, TimeSeriesProjector.fromWeights(cfg, weights, `${prefix}.projector`));
+    } catch (e) {
+      patch.dispose();
+      enc?.dispose();
+      throw e;
+    }
+  }
+
+  /** The number of feature rows (= prompt tokens) for T samples at `samplingRate` Hz. */
+  tokenCount(numSamples: number, samplingRate: number, opts: TimeSeriesPlanOptions = {}): number {
+    return timeSeriesPlan(numSamples, samplingRate, opts).numTokens;
+  }
+
+  /**
+   * Encode a normalised signal (the processor's output; lmdeploy's model input): `[T, C]` or `[T]`
+   * float32 at `samplingRate` Hz → `features [N_ts, out_hidden_size]`.
+   *
+   * @throws ShapeError / DTypeError / ValueError for a bad signal (empty, NaN/Inf, T > 10^6), rate
+   *   or option; nothing is allocated before the checks pass.
+   */
+  forward(signal: tf.Tensor, samplingRate: number, opts: TimeSeriesForwardOptions = {}): TimeSeriesOutput {
+    const { data, T, C } = readSignal('TimeSeriesModel.forward', signal);
+    const plan = timeSeriesPlan(T, samplingRate, opts);
+    const B = this.patchEncoder.batchSize(plan, C, opts);
+    const need = opts.returnPatchFeatures ? plan.numPatches : 2 * plan.numPairs; // an odd last patch is dropped unless asked for
+    const e1: tf.Tensor[] = [];
+    const adapted: tf.Tensor[] = [];
+    let a: tf.Tensor2D | undefined;
+    let z: tf.Tensor2D | undefined;
+    try {
+      for (let n0 = 0; n0 < need; n0 += B) {
+        const n1 = Math.min(n0 + B, need);
+        const eb = this.patchEncoder.encodeBatch(data, C, plan, n0, n1); // [n1 − n0, 128]
+        if (opts.returnPatchFeatures) e1.push(eb);
+        const pairs = Math.floor((Math.min(n1, 2 * plan.numPairs) - n0) / 2); // B is even: pairs never straddle batches
+        if (pairs > 0) {
+          adapted.push(tf.tidy(() => this.encoder.adapt(tf.reshape(tf.slice(eb, [0, 0], [2 * pairs, TS_PATCH_DIM]), [pairs, 2 * TS_PATCH_DIM]) as tf.Tensor2D))); // [pairs, 80]
+        }
+        if (!opts.returnPatchFeatures) eb.dispose();
+      }
+      a = (adapted.length === 1 ? adapted.pop() : tf.concat(adapted, 0)) as tf.Tensor2D; // [L2, 80]
+      z = this.encoder.forwardAdapted(a, opts); // [L3, ts_hidden_dim]
+      if (z.shape[0] !== plan.numTokens) {
+        throw new InternS1Error(`TimeSeriesModel: internal error, ${z.shape[0]} rows for ${plan.numTokens} planned tokens`);
+      }
+      const features = this.projector.forward(z); // [L3, D_text]
+      const patchFeatures = opts.returnPatchFeatures ? (tf.concat(e1, 0) as tf.Tensor2D) : undefined; // [L1, 128]
+      const encoderStates = opts.returnEncoderStates ? z : undefined;
+      if (encoderStates) z = undefined; // handed to the caller
+      return { features, plan, patchFeatures, encoderStates };
+    } finally {
+      tf.dispose([...e1, ...adapted]);
+      a?.dispose();
+      z?.dispose();
+    }
+  }
+
+  /**
+   * Preprocess a raw signal ({@link preprocessTimeSeries}: z-score, truncation to `maxSamples`,
+   * default 240000) and encode it. The plan and the preprocessing record come back with the features.
+   */
+  encode(raw: tf.Tensor, samplingRate: number, opts: TimeSeriesForwardOptions & PreprocessOptions = {}): TimeSeriesEncodeOutput {
+    const pre = preprocessTimeSeries(raw, samplingRate, opts);
+    try {
+      const { signal: _signal, ...preprocessing } = pre;
+      return { ...this.forward(pre.signal, pre.plan.samplingRate, opts), preprocessing };
+    } finally {
+      pre.signal.dispose();
+    }
+  }
+
+  dispose(): void {
+    this.patchEncoder.dispose();
+    this.encoder.dispose();
+    this.projector.dispose();
+  }
+}

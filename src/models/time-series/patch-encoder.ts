@@ -1,0 +1,328 @@
+/**
+ * The per-patch encoder of the time-series tower, `encoder_embed` (spec 7.2; lmdeploy's
+ * `...MultiChannelAdaptiveSubsampling`): conv1d + ReLU, fixed sinusoidal positions, one post-norm
+ * `nn.TransformerEncoderLayer`, mean over positions, mean over the C rows of each patch, and the
+ * concat subsampling.
+ *
+ * The plain reshape, reproduced on purpose (spec 7.2, decision 3). The patches form `P [L1, p, C]`
+ * (patch, offset, channel) in row-major memory, and the released code reshapes that memory to
+ * `[L1·C, 1, p]` with no transpose. Row `r = n·C + j` is therefore the flat slice
+ * `P[n].flat[j·p, (j+1)·p)`, i.e. samples of all channels interleaved (offset ⌊m/C⌋, channel
+ * m mod C), not channel j of patch n. Since `P[n]` is the signal window `X[n·s .. n·s+p−1, :]`,
+ * its memory is the contiguous run `X.flat[n·s·C, (n·s+p)·C)`: row r is read straight from the
+ * flattened signal. For C = 1 both readings agree. The trained weights saw this layout.
+ *
+ * Memory: patches are encoded in batches (the encoder is independent per row), so a 10^6-sample
+ * signal never materialises all `L1·C·p` positions at once. Legend: L1 patches, p patch size,
+ * C channels, R rows (= patches × C) of a batch, D = 128, F the FFN width (2048 released).
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { CheckpointError, ShapeError, ValueError } from '../../errors.js';
+import type { WeightSource } from '../../io/weights.js';
+import { LayerNorm } from '../../nn/norm.js';
+import { Linear } from '../../nn/linear.js';
+import { attention } from '../../ops/attention.js';
+import { conv1d } from '../../ops/conv.js';
+import { fmtShape } from '../../util/check.js';
+import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
+
+/** Width of the patch encoder (conv channels, transformer d_model), fixed by the release. */
+export const TS_PATCH_DIM = 128;
+/** Heads of the patch transformer layer (`nn.TransformerEncoderLayer(d_model=128, nhead=8)`). */
+export const TS_PATCH_HEADS = 8;
+/** Kernel of the patch conv1d (padding 2 keeps the length p). */
+export const TS_PATCH_KERNEL = 5;
+/** LayerNorm eps of `nn.TransformerEncoderLayer` (PyTorch default). */
+export const TS_PATCH_LN_EPS = 1e-5;
+/** Rows of the sinusoidal table needed for the largest patch, 2·160. */
+export const TS_PE_ROWS = 2 * TS_MAX_STRIDE;
+/** Largest allowed |checkpoint pe − formula|: BF16 storage of values in [−1, 1] errs by ≤ 2^-9. */
+export const TS_PE_CHECK_ATOL = 1e-2;
+/** Default batch budget: positions (rows × p) encoded per batch (the FFN holds ×F floats). */
+export const TS_PATCH_BATCH_POSITIONS = 16384;
+/** From this patch size on, attention runs per row with 2-D products (faster on wasm than batched). */
+const ROWWISE_ATTENTION_MIN_P = 128;
+
+/**
+ * The fixed sinusoidal table of the patch encoder (`pe`, spec 7.2): `pe[t, 2i] = sin(t·ω_i)`,
+ * `pe[t, 2i+1] = cos(t·ω_i)`, `ω_i = exp(2i · (−ln 10000 / dim))`, built as PyTorch builds it in
+ * float32 (each step rounded to float32), so it matches the buffer of a checkpoint that lacks one.
+ *
+ * @param length - rows (positions 0 .. length−1).
+ * @param dim - even width (default 128).
+ * @returns `[length, dim]` float32.
+ * @example
+ * ```ts
+ * import { sinusoidalPositions } from 'intern-s1-ts';
+ * const pe = sinusoidalPositions(4, 128);
+ * console.log(pe.shape); // [4, 128]
+ * ```
+ */
+export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): tf.Tensor2D {
+  if (!Number.isSafeInteger(length) || length < 1) throw new ValueError(`sinusoidalPositions: 'length' must be a positive integer, got ${length}`);
+  if (!Number.isSafeInteger(dim) || dim < 2 || dim % 2 !== 0) throw new ValueError(`sinusoidalPositions: 'dim' must be a positive even integer, got ${dim}`);
+  return tf.tensor2d(peValues(length, dim), [length, dim]);
+}
+
+/** Row-major `[length, dim]` values of the float32 table. */
+function peValues(length: number, dim: number): Float32Array {
+  const f = Math.fround;
+  const k = f(-Math.log(10000) / dim); // the python scalar, cast to float32 by the tensor op
+  const out = new Float32Array(length * dim); // [length, dim]
+  for (let i = 0; i < dim / 2; i++) {
+    const w = f(Math.exp(f(2 * i * k)));
+    for (let t = 0; t < length; t++) {
+      const a = f(t * w);
+      out[t * dim + 2 * i] = Math.sin(a);
+      out[t * dim + 2 * i + 1] = Math.cos(a);
+    }
+  }
+  return out;
+}
+
+/**
+ * PyTorch's `nn.TransformerEncoderLayer` as the release builds it (spec 7.2): post-norm,
+ * `x = LN1(x + SA(x)); x = LN2(x + linear2(relu(linear1(x))))`, 8 heads, bidirectional within a
+ * row, fused `in_proj` (rows q, k, v), LayerNorm eps 1e-5, dropout inactive.
+ *
+ * Shapes: `forward(x [R·p, D], p)` → `[R·p, D]`: R independent sequences of length p, stacked.
+ */
+export class PatchTransformerLayer {
+  constructor(
+    readonly inProj: Linear,
+    readonly outProj: Linear,
+    readonly linear1: Linear,
+    readonly linear2: Linear,
+    readonly norm1: LayerNorm,
+    readonly norm2: LayerNorm,
+  ) {}
+
+  /** Load `<prefix>.self_attn.in_proj_{weight,bias}`, `out_proj`, `linear1/2`, `norm1/2`. */
+  static fromWeights(weights: WeightSource, prefix: string): PatchTransformerLayer {
+    const D = TS_PATCH_DIM;
+    const made: { dispose(): void }[] = [];
+    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
+    try {
+      const inProj = keep(inProjection(weights, `${prefix}.self_attn`));
+      const outProj = keep(Linear.fromWeights(weights, `${prefix}.self_attn.out_proj`, { bias: true, expect: [D, D] }));
+      const F = weights.info(`${prefix}.linear1.weight`).shape[0];
+      const linear1 = keep(Linear.fromWeights(weights, `${prefix}.linear1`, { bias: true, expect: [F, D] }));
+      const linear2 = keep(Linear.fromWeights(weights, `${prefix}.linear2`, { bias: true, expect: [D, F] }));
+      const norm1 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm1`, TS_PATCH_LN_EPS));
+      const norm2 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm2`, TS_PATCH_LN_EPS));
+      return new PatchTransformerLayer(inProj, outProj, linear1, linear2, norm1, norm2);
+    } catch (e) {
+      made.forEach((m) => m.dispose());
+      throw e;
+    }
+  }
+
+  /** `x [R·p, D]` (R rows of p positions) → `[R·p, D]`. */
+  forward(x: tf.Tensor2D, p: number): tf.Tensor2D {
+    return tf.tidy(() => {
+      const D = TS_PATCH_DIM;
+      const qkv = this.inProj.forward(x); // [R·p, 3D]
+      const part = (i: number) => tf.slice(qkv, [0, i * D], [-1, D]); // [R·p, D]
+      const sa = this.outProj.forward(rowAttention(part(0), part(1), part(2), p)); // [R·p, D]
+      const h = this.norm1.forward(tf.add(x, sa)); // [R·p, D]
+      const ff = this.linear2.forward(tf.relu(this.linear1.forward(h))); // [R·p, D]
+      return this.norm2.forward(tf.add(h, ff)) as tf.Tensor2D; // [R·p, D]
+    });
+  }
+
+  dispose(): void {
+    for (const m of [this.inProj, this.outProj, this.linear1, this.linear2, this.norm1, this.norm2]) m.dispose();
+  }
+}
+
+/** The fused `in_proj_weight [3D, D]` / `in_proj_bias [3D]` as one Linear. */
+function inProjection(weights: WeightSource, prefix: string): Linear {
+  const D = TS_PATCH_DIM;
+  const shape = weights.info(`${prefix}.in_proj_weight`).shape;
+  if (shape.length !== 2 || shape[0] !== 3 * D || shape[1] !== D) {
+    throw new ShapeError(`PatchTransformerLayer: '${prefix}.in_proj_weight' has shape ${fmtShape(shape)}, expected [${3 * D}, ${D}]`);
+  }
+  const w = weights.tensor(`${prefix}.in_proj_weight`, { transpose: true }) as tf.Tensor2D; // [D, 3D]
+  try {
+    return new Linear(w, weights.tensor(`${prefix}.in_proj_bias`) as tf.Tensor1D);
+  } catch (e) {
+    w.dispose();
+    throw e;
+  }
+}
+
+/**
+ * Bidirectional 8-head attention within each row of p positions: `q, k, v [R·p, D]` → `[R·p, D]`.
+ * Long rows use the library's block-diagonal attention (2-D products per row and head); short
+ * rows one batched product over all R·H (row, head) pairs, which costs fewer op calls.
+ */
+function rowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, p: number): tf.Tensor {
+  const D = TS_PATCH_DIM;
+  const H = TS_PATCH_HEADS;
+  const d = D / H;
+  const R = q.shape[0] / p;
+  if (p >= ROWWISE_ATTENTION_MIN_P) {
+    const h3 = (t: tf.Tensor) => tf.reshape(t, [R * p, H, d]); // [R·p, H, d]
+    return tf.reshape(attention(h3(q), h3(k), h3(v), { seqLens: new Array<number>(R).fill(p) }), [R * p, D]);
+  }
+  const heads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [R, p, H, d]), [0, 2, 1, 3]), [R * H, p, d]); // [R·H, p, d]
+  const scores = tf.matMul(heads(tf.mul(q, 1 / Math.sqrt(d))), heads(k), false, true); // [R·H, p, p]
+  const o = tf.matMul(tf.softmax(scores), heads(v)); // [R·H, p, d]
+  return tf.reshape(tf.transpose(tf.reshape(o, [R, H, p, d]), [0, 2, 1, 3]), [R * p, D]); // [R·p, D]
+}
+
+/** Options of {@link TimeSeriesPatchEncoder.forward}. */
+export interface PatchEncoderOptions {
+  /** Patches per batch (even, ≥ 2). Default: as many as fit {@link TS_PATCH_BATCH_POSITIONS} positions. */
+  readonly patchBatch?: number;
+}
+
+/**
+ * `encoder_embed` (spec 7.2): signal windows → `E1 [L1, 128]`. Loads `<prefix>.conv.{weight,bias}`
+ * `[128, 1, 5]`, `<prefix>.transformer_encoder.layers.0.*`, and `<prefix>.pos_encoder.pe`
+ * `[N, 1, 128]` when the checkpoint has it (else the formula; both are checked to agree).
+ */
+export class TimeSeriesPatchEncoder {
+  constructor(
+    /** `[128, 1, 5]`. */
+    readonly convWeight: tf.Tensor3D,
+    /** `[128]`. */
+    readonly convBias: tf.Tensor1D,
+    /** The first rows of `pe`, `[N, 128]` (N ≥ the patch size of any plan it serves). */
+    readonly positions: tf.Tensor2D,
+    readonly layer: PatchTransformerLayer,
+    /** Where `positions` came from. */
+    readonly positionSource: 'checkpoint' | 'formula',
+  ) {}
+
+  /** Build from `<prefix>.*` (prefix e.g. `model.time_series.encoder_embed`). */
+  static fromWeights(weights: WeightSource, prefix: string): TimeSeriesPatchEncoder {
+    const D = TS_PATCH_DIM;
+    const cw = weights.info(`${prefix}.conv.weight`).shape;
+    if (cw.length !== 3 || cw[0] !== D || cw[1] !== 1 || cw[2] !== TS_PATCH_KERNEL) {
+      throw new ShapeError(`TimeSeriesPatchEncoder: '${prefix}.conv.weight' has shape ${fmtShape(cw)}, expected [${D}, 1, ${TS_PATCH_KERNEL}]`);
+    }
+    const pe = loadPositions(weights, `${prefix}.pos_encoder.pe`);
+    const made: tf.Tensor[] = [];
+    try {
+      made.push(weights.tensor(`${prefix}.conv.weight`), weights.tensor(`${prefix}.conv.bias`));
+      made.push(tf.tensor2d(pe.values, [pe.rows, D]));
+      const layer = PatchTransformerLayer.fromWeights(weights, `${prefix}.transformer_encoder.layers.0`);
+      return new TimeSeriesPatchEncoder(made[0] as tf.Tensor3D, made[1] as tf.Tensor1D, made[2] as tf.Tensor2D, layer, pe.source);
+    } catch (e) {
+      tf.dispose(made);
+      throw e;
+    }
+  }
+
+  /** Patches per batch for a plan: even, ≥ 2, about {@link TS_PATCH_BATCH_POSITIONS} positions. */
+  batchSize(plan: TimeSeriesPlan, C: number, opts: PatchEncoderOptions = {}): number {
+    if (opts.patchBatch !== undefined) {
+      const b = opts.patchBatch;
+      if (!Number.isSafeInteger(b) || b < 2 || b % 2 !== 0) throw new ValueError(`TimeSeriesPatchEncoder: 'patchBatch' must be an even integer >= 2, got ${b}`);
+      return b;
+    }
+    return Math.max(2, 2 * Math.floor(TS_PATCH_BATCH_POSITIONS / (2 * plan.patchSize * C)));
+  }
+
+  /**
+   * Encode patches `n0 .. n1−1` of a normalised signal `data [T, C]` (row-major) under `plan`:
+   * rows of the plain reshape → conv1d(1→128, k5, p2) + ReLU → + pe → transformer layer →
+   * mean over the p positions → mean over the C rows of each patch. Returns `[n1 − n0, 128]`.
+   */
+  encodeBatch(data: Float32Array, C: number, plan: TimeSeriesPlan, n0: number, n1: number): tf.Tensor2D {
+    const { stride: s, patchSize: p } = plan;
+    if (p > this.positions.shape[0]) {
+      throw new CheckpointError(`TimeSeriesPatchEncoder: patch size ${p} needs ${p} rows of pos_encoder.pe, the checkpoint has ${this.positions.shape[0]}`);
+    }
+    const nb = n1 - n0;
+    const R = nb * C;
+    const rows = new Float32Array(R * p); // [R, p]: the plain reshape of P[n0:n1] (zeros past T)
+    for (let n = n0; n < n1; n++) {
+      const start = n * s * C;
+      const end = Math.min(start + p * C, data.length);
+      if (end > start) rows.set(data.subarray(start, end), (n - n0) * p * C);
+    }
+    return tf.tidy(() => {
+      const D = TS_PATCH_DIM;
+      const x = tf.tensor3d(rows, [R, 1, p]); // [R, 1, p]
+      const c = tf.relu(conv1d(x, this.convWeight, this.convBias, { padding: 2 })); // [R, D, p]
+      const pe = tf.slice(this.positions, [0, 0], [p, D]); // [p, D]
+      const h = tf.reshape(tf.add(tf.transpose(c, [0, 2, 1]), pe), [R * p, D]); // [R·p, D]
+      const y = this.layer.forward(h as tf.Tensor2D, p); // [R·p, D]
+      const perRow = tf.mean(tf.reshape(y, [R, p, D]), 1); // [R, D]
+      return tf.mean(tf.reshape(perRow, [nb, C, D]), 1) as tf.Tensor2D; // [nb, D]
+    });
+  }
+
+  /**
+   * `E1 [L1, 128]` for a whole normalised signal `[T, C]` (or `[T]`) under `plan`, in batches.
+   * Holds all L1 rows: for long signals the model streams batches instead.
+   */
+  forward(signal: tf.Tensor, plan: TimeSeriesPlan, opts: PatchEncoderOptions = {}): tf.Tensor2D {
+    if (signal.rank < 1 || signal.rank > 2 || signal.shape[0] !== plan.numSamples) {
+      throw new ShapeError(`TimeSeriesPatchEncoder: 'signal' ${fmtShape(signal.shape)} must be [T] or [T, C] with T = plan.numSamples = ${plan.numSamples}`);
+    }
+    const C = signal.rank === 2 ? signal.shape[1]! : 1;
+    const data = signal.dataSync() as Float32Array;
+    const B = this.batchSize(plan, C, opts);
+    const parts: tf.Tensor2D[] = [];
+    for (let n0 = 0; n0 < plan.numPatches; n0 += B) parts.push(this.encodeBatch(data, C, plan, n0, Math.min(n0 + B, plan.numPatches)));
+    if (parts.length === 1) return parts[0];
+    const out = tf.concat(parts, 0) as tf.Tensor2D; // [L1, D]
+    tf.dispose(parts);
+    return out;
+  }
+
+  dispose(): void {
+    tf.dispose([this.convWeight, this.convBias, this.positions]);
+    this.layer.dispose();
+  }
+}
+
+/**
+ * The first rows of the checkpoint's `pe [N, 1, 128]` if present (checked against the formula),
+ * else the formula's {@link TS_PE_ROWS} rows.
+ */
+function loadPositions(weights: WeightSource, name: string): { values: Float32Array; rows: number; source: 'checkpoint' | 'formula' } {
+  const D = TS_PATCH_DIM;
+  if (!weights.has(name)) return { values: peValues(TS_PE_ROWS, D), rows: TS_PE_ROWS, source: 'formula' };
+  const shape = weights.info(name).shape;
+  if (shape.length !== 3 || shape[1] !== 1 || shape[2] !== D) {
+    throw new ShapeError(`TimeSeriesPatchEncoder: '${name}' has shape ${fmtShape(shape)}, expected [N, 1, ${D}]`);
+  }
+  const rows = Math.min(shape[0], TS_PE_ROWS);
+  const values = weights.rows(name, Array.from({ length: rows }, (_, i) => i)); // [rows, 1, D]
+  const formula = peValues(rows, D);
+  for (let i = 0; i < values.length; i++) {
+    if (!(Math.abs(values[i] - formula[i]) <= TS_PE_CHECK_ATOL)) {
+      const t = Math.floor(i / D);
+      throw new CheckpointError(
+        `TimeSeriesPatchEncoder: '${name}'[${t}, 0, ${i % D}] = ${values[i]} but the sinusoidal formula gives ${formula[i]} ` +
+          `(allowed difference ${TS_PE_CHECK_ATOL}); the buffer is not the fixed positional encoding`,
+      );
+    }
+  }
+  return { values, rows, source: 'checkpoint' };
+}
+
+/**
+ * The concat subsampling (spec 7.2): drop the last row when L1 is odd, then concatenate rows 2j
+ * and 2j+1 along features: `E1 [L1, 128]` → `E2 [⌊L1/2⌋, 256]` (a row-major reshape).
+ *
+ * @throws ShapeError unless `e1` is 2-D with at least 2 rows.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { concatSubsample } from 'intern-s1-ts';
+ * console.log(concatSubsample(tf.zeros([5, 128])).shape); // [2, 256]
+ * ```
+ */
+export function concatSubsample(e1: tf.Tensor): tf.Tensor2D {
+  if (e1.rank !== 2 || e1.shape[0] < 2) throw new ShapeError(`concatSubsample: 'e1' must be [L1, D] with L1 >= 2, got ${fmtShape(e1.shape)}`);
+  const [L1, D] = e1.shape as [number, number];
+  const L2 = Math.floor(L1 / 2);
+  return tf.tidy(() => tf.reshape(L1 % 2 ? tf.slice(e1, [0, 0], [2 * L2, D]) : e1, [L2, 2 * D]) as tf.Tensor2D); // [L2, 2D]
+}

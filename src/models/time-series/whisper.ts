@@ -1,0 +1,246 @@
+/**
+ * The Whisper-style encoder of the time-series tower, `encoder` (spec 7.3; lmdeploy's
+ * `InternS1ProTimeSeriesEncoder` with HF Whisper encoder layers):
+ *
+ * ```
+ * A  = E2 · adapt_inᵀ + b                         [L2, 80]
+ * B1 = gelu(conv1(Aᵀ))  (k3, p1)                  [d, L2]
+ * B2 = gelu(conv2(B1))  (k3, s2, p1)              [d, L3],  L3 = ⌈L2/2⌉
+ * H  = B2ᵀ + embed_positions[:L3]  (zero rows past max_source_positions)
+ * H  = H + MHA(LN(H), causal);  H = H + fc2(act(fc1(LN(H))))   × encoder_layers
+ * Z  = LN(H) · adapt_outᵀ + b                     [L3, ts_adapt_out_dim]
+ * ```
+ *
+ * Choices (spec 7.3, 10.12): the self-attention mask is causal (as the released inference and
+ * training code, despite a docstring saying bi-directional); `k_proj` has no bias (a checkpoint
+ * bias is used if present, a missing one is zero); q is scaled by hd^-0.5; the conv GELUs are
+ * erf GELU; the layer LayerNorms use eps 1e-5 as the training code (HF `WhisperEncoderLayer`),
+ * not lmdeploy's 1e-6 (switchable with `layerNormEps` to compare).
+ *
+ * Memory: the convolutions run in chunks of output positions, attention in query chunks
+ * (`attentionChunked`) and the MLP in row chunks, so peak memory grows linearly with L2.
+ * Legend: L2 rows in, L3 rows out, d = d_model, H heads, hd = d/H, F = encoder_ffn_dim.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError, ValueError } from '../../errors.js';
+import type { TimeSeriesConfig } from '../../io/configs/time-series.js';
+import type { WeightSource } from '../../io/weights.js';
+import { type ActivationFn, activation } from '../../nn/activation.js';
+import { Linear } from '../../nn/linear.js';
+import { LayerNorm } from '../../nn/norm.js';
+import { gelu } from '../../ops/activations.js';
+import { attentionChunked } from '../../ops/attention.js';
+import { conv1d } from '../../ops/conv.js';
+import { fmtShape } from '../../util/check.js';
+
+/** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
+export const TS_WHISPER_LN_EPS = 1e-5;
+/** Output positions per convolution chunk. */
+export const TS_CONV_CHUNK = 8192;
+/** Rows per MLP chunk. */
+export const TS_MLP_CHUNK = 8192;
+
+/** Options of the Whisper encoder. */
+export interface WhisperEncoderOptions {
+  /** LayerNorm eps inside the layers (default 1e-5, the training code; lmdeploy uses 1e-6). */
+  readonly layerNormEps?: number;
+}
+
+/** Options of a forward pass. */
+export interface WhisperForwardOptions {
+  /** Queries per attention chunk (default 256); does not change the result. */
+  readonly attentionChunk?: number;
+}
+
+/** Apply `fn` to row blocks of `x [L, ...]` of at most `chunk` rows and concatenate. */
+function byRows(x: tf.Tensor, chunk: number, fn: (b: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const L = x.shape[0];
+  if (L <= chunk) return fn(x);
+  const parts: tf.Tensor[] = [];
+  for (let r0 = 0; r0 < L; r0 += chunk) {
+    parts.push(tf.tidy(() => fn(tf.slice(x, [r0], [Math.min(chunk, L - r0)]))));
+  }
+  const out = tf.concat(parts, 0);
+  tf.dispose(parts);
+  return out;
+}
+
+/**
+ * `gelu(conv1d(x, w, b, {stride, padding}))` for `x [1, Cin, L]`, computed in chunks of output
+ * positions: chunk `[o0, o1)` reads input `[o0·s − pad, (o1−1)·s − pad + k)`, zero outside
+ * `[0, L)`, with a valid (unpadded) conv1d. Equal to the unchunked conv.
+ */
+function convGeluChunked(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, stride: number, padding: number): tf.Tensor {
+  const L = x.shape[2]!;
+  const k = w.shape[2]!;
+  const Lo = Math.floor((L + 2 * padding - k) / stride) + 1;
+  if (Lo <= TS_CONV_CHUNK) return tf.tidy(() => gelu(conv1d(x, w, b, { stride, padding })));
+  const parts: tf.Tensor[] = [];
+  for (let o0 = 0; o0 < Lo; o0 += TS_CONV_CHUNK) {
+    const o1 = Math.min(o0 + TS_CONV_CHUNK, Lo);
+    const start = o0 * stride - padding;
+    const end = (o1 - 1) * stride - padding + k;
+    parts.push(tf.tidy(() => {
+      const lo = Math.max(0, start);
+      const hi = Math.min(L, end);
+      const piece = tf.slice(x, [0, 0, lo], [-1, -1, hi - lo]); // [1, Cin, hi − lo]
+      const padded = tf.pad(piece, [[0, 0], [0, 0], [lo - start, end - hi]]); // [1, Cin, end − start]
+      return gelu(conv1d(padded, w, b, { stride })); // [1, Cout, o1 − o0]
+    }));
+  }
+  const out = tf.concat(parts, 2);
+  tf.dispose(parts);
+  return out;
+}
+
+/** One pre-LN Whisper encoder layer (HF `WhisperEncoderLayer`) with a causal mask. */
+export class TimeSeriesWhisperLayer {
+  constructor(
+    readonly qProj: Linear, readonly kProj: Linear, readonly vProj: Linear, readonly outProj: Linear,
+    readonly attnNorm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear, readonly ffnNorm: LayerNorm,
+    readonly heads: number, readonly act: ActivationFn,
+  ) {}
+
+  /** Load `<prefix>.self_attn.{q,k,v,out}_proj`, `self_attn_layer_norm`, `fc1`, `fc2`, `final_layer_norm`. */
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperLayer {
+    const d = cfg.d_model;
+    const F = cfg.encoder_ffn_dim;
+    const eps = opts.layerNormEps ?? TS_WHISPER_LN_EPS;
+    const made: { dispose(): void }[] = [];
+    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
+    try {
+      const attn = (n: string, bias: boolean | 'optional') => keep(Linear.fromWeights(weights, `${prefix}.self_attn.${n}`, { bias, expect: [d, d] }));
+      const [q, k, v, o] = [attn('q_proj', true), attn('k_proj', 'optional'), attn('v_proj', true), attn('out_proj', true)];
+      const ln1 = keep(LayerNorm.fromWeights(weights, `${prefix}.self_attn_layer_norm`, eps));
+      const fc1 = keep(Linear.fromWeights(weights, `${prefix}.fc1`, { bias: true, expect: [F, d] }));
+      const fc2 = keep(Linear.fromWeights(weights, `${prefix}.fc2`, { bias: true, expect: [d, F] }));
+      const ln2 = keep(LayerNorm.fromWeights(weights, `${prefix}.final_layer_norm`, eps));
+      return new TimeSeriesWhisperLayer(q, k, v, o, ln1, fc1, fc2, ln2, cfg.encoder_attention_heads, activation(cfg.activation_function));
+    } catch (e) {
+      made.forEach((m) => m.dispose());
+      throw e;
+    }
+  }
+
+  /** `h [L, d]` → `[L, d]`. */
+  forward(h: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    return tf.tidy(() => {
+      const [L, d] = h.shape;
+      const hd = d / this.heads;
+      const x = this.attnNorm.forward(h); // [L, d]
+      const split = (t: tf.Tensor) => tf.reshape(t, [L, this.heads, hd]); // [L, H, hd]
+      const a = attentionChunked(split(this.qProj.forward(x)), split(this.kProj.forward(x)), split(this.vProj.forward(x)), {
+        mask: 'causal', chunkSize: opts.attentionChunk,
+      }); // [L, H, hd]
+      const h1 = tf.add(h, this.outProj.forward(tf.reshape(a, [L, d]))); // [L, d]
+      const mlp = (r: tf.Tensor) => this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(r)))); // [n, d]
+      return tf.add(h1, byRows(h1, TS_MLP_CHUNK, mlp)) as tf.Tensor2D; // [L, d]
+    });
+  }
+
+  dispose(): void {
+    for (const m of [this.qProj, this.kProj, this.vProj, this.outProj, this.attnNorm, this.fc1, this.fc2, this.ffnNorm]) m.dispose();
+  }
+}
+
+/** `encoder` (spec 7.3): `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
+export class TimeSeriesWhisperEncoder {
+  constructor(
+    readonly cfg: TimeSeriesConfig,
+    readonly adaptIn: Linear,
+    /** `[d, 80, 3]`, `[d]`. */
+    readonly conv1: readonly [tf.Tensor3D, tf.Tensor1D],
+    /** `[d, d, 3]`, `[d]`. */
+    readonly conv2: readonly [tf.Tensor3D, tf.Tensor1D],
+    /** `embed_positions.weight [max_source_positions, d]`. */
+    readonly positions: tf.Tensor2D,
+    readonly layers: readonly TimeSeriesWhisperLayer[],
+    readonly layerNorm: LayerNorm,
+    readonly adaptOut: Linear,
+  ) {}
+
+  /** Build from `<prefix>.*` (prefix e.g. `model.time_series.encoder`). */
+  static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperEncoder {
+    const d = cfg.d_model;
+    const made: { dispose(): void }[] = [];
+    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
+    const conv = (n: string, cin: number): [tf.Tensor3D, tf.Tensor1D] => {
+      const shape = weights.info(`${prefix}.${n}.weight`).shape;
+      if (shape.length !== 3 || shape[0] !== d || shape[1] !== cin || shape[2] !== 3) {
+        throw new ShapeError(`TimeSeriesWhisperEncoder: '${prefix}.${n}.weight' has shape ${fmtShape(shape)}, expected [${d}, ${cin}, 3]`);
+      }
+      return [keep(weights.tensor(`${prefix}.${n}.weight`)) as tf.Tensor3D, keep(weights.tensor(`${prefix}.${n}.bias`)) as tf.Tensor1D];
+    };
+    try {
+      const adaptIn = keep(Linear.fromWeights(weights, `${prefix}.adapt_in`, { bias: true, expect: [cfg.num_mel_bins, cfg.ts_adapt_in_dim] }));
+      const c1 = conv('conv1', cfg.num_mel_bins);
+      const c2 = conv('conv2', d);
+      const pShape = weights.info(`${prefix}.embed_positions.weight`).shape;
+      if (pShape.length !== 2 || pShape[0] !== cfg.max_source_positions || pShape[1] !== d) {
+        throw new ShapeError(`TimeSeriesWhisperEncoder: '${prefix}.embed_positions.weight' has shape ${fmtShape(pShape)}, expected [${cfg.max_source_positions}, ${d}]`);
+      }
+      const pos = keep(weights.tensor(`${prefix}.embed_positions.weight`)) as tf.Tensor2D;
+      const layers = Array.from({ length: cfg.encoder_layers }, (_, j) => keep(TimeSeriesWhisperLayer.fromWeights(cfg, weights, `${prefix}.layers.${j}`, opts)));
+      const ln = keep(LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_WHISPER_LN_EPS));
+      const adaptOut = keep(Linear.fromWeights(weights, `${prefix}.adapt_out`, { bias: true, expect: [cfg.ts_adapt_out_dim, d] }));
+      return new TimeSeriesWhisperEncoder(cfg, adaptIn, c1, c2, pos, layers, ln, adaptOut);
+    } catch (e) {
+      made.forEach((m) => m.dispose());
+      throw e;
+    }
+  }
+
+  /** `adapt_in`: `E2 [n, 256]` → `[n, 80]` (row-wise, so the model applies it batch by batch). */
+  adapt(e2: tf.Tensor2D): tf.Tensor2D {
+    return this.adaptIn.forward(e2) as tf.Tensor2D;
+  }
+
+  /** Everything after `adapt_in`: `A [L2, 80]` → `Z [L3, ts_adapt_out_dim]`. */
+  forwardAdapted(a: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    const [L2, mel] = a.shape;
+    if (a.rank !== 2 || mel !== this.cfg.num_mel_bins || L2 < 1) {
+      throw new ShapeError(`TimeSeriesWhisperEncoder: 'a' must be [L2 >= 1, ${this.cfg.num_mel_bins}], got ${fmtShape(a.shape)}`);
+    }
+    if (opts.attentionChunk !== undefined && (!Number.isSafeInteger(opts.attentionChunk) || opts.attentionChunk < 1)) {
+      throw new ValueError(`TimeSeriesWhisperEncoder: 'attentionChunk' must be a positive integer, got ${opts.attentionChunk}`);
+    }
+    let h = tf.tidy(() => {
+      const x = tf.reshape(tf.transpose(a), [1, mel, L2]); // [1, 80, L2]
+      const b1 = convGeluChunked(x, this.conv1[0], this.conv1[1], 1, 1); // [1, d, L2]
+      const b2 = convGeluChunked(b1, this.conv2[0], this.conv2[1], 2, 1); // [1, d, L3]
+      const L3 = b2.shape[2]!;
+      const d = this.cfg.d_model;
+      const P = this.cfg.max_source_positions;
+      const pe = L3 <= P ? tf.slice(this.positions, [0, 0], [L3, d]) : tf.pad(this.positions, [[0, L3 - P], [0, 0]]); // [L3, d]
+      return tf.add(tf.transpose(tf.reshape(b2, [d, L3])), pe) as tf.Tensor2D; // [L3, d]
+    });
+    for (const layer of this.layers) {
+      const next = layer.forward(h, opts);
+      h.dispose();
+      h = next;
+    }
+    const z = tf.tidy(() => this.adaptOut.forward(this.layerNorm.forward(h)) as tf.Tensor2D); // [L3, out]
+    h.dispose();
+    return z;
+  }
+
+  /** `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
+  forward(e2: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    if (e2.rank !== 2 || e2.shape[1] !== this.cfg.ts_adapt_in_dim) {
+      throw new ShapeError(`TimeSeriesWhisperEncoder: 'e2' must be [L2, ${this.cfg.ts_adapt_in_dim}], got ${fmtShape(e2.shape)}`);
+    }
+    const a = this.adapt(e2);
+    try {
+      return this.forwardAdapted(a, opts);
+    } finally {
+      a.dispose();
+    }
+  }
+
+  dispose(): void {
+    tf.dispose([...this.conv1, ...this.conv2, this.positions]);
+    for (const m of [this.adaptIn, ...this.layers, this.layerNorm, this.adaptOut]) m.dispose();
+  }
+}

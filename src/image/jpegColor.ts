@@ -51,29 +51,41 @@ function subsampledPlane(ycc: Uint8Array, width: number, height: number, k: numb
   return { w, h, data };
 }
 
-/** libjpeg `h2v1_fancy_upsample` of one row pair into `out` (length 2·w). */
-function h2v1Row(get: (j: number) => number, w: number, out: Int32Array): void {
-  out[0] = get(0);
-  out[1] = (get(0) * 3 + get(1) + 2) >> 2;
+/** libjpeg `h2v1_fancy_upsample` of one input row (offset `at` in `d`, `w` samples) into `out`. */
+function h2v1Row(d: Uint8Array, at: number, w: number, out: Int32Array): void {
+  out[0] = d[at];
+  out[1] = (d[at] * 3 + d[at + 1] + 2) >> 2;
   for (let j = 1; j < w - 1; j++) {
-    out[2 * j] = (get(j) * 3 + get(j - 1) + 1) >> 2;
-    out[2 * j + 1] = (get(j) * 3 + get(j + 1) + 2) >> 2;
+    const v = d[at + j] * 3;
+    out[2 * j] = (v + d[at + j - 1] + 1) >> 2;
+    out[2 * j + 1] = (v + d[at + j + 1] + 2) >> 2;
   }
-  out[2 * w - 2] = (get(w - 1) * 3 + get(w - 2) + 1) >> 2;
-  out[2 * w - 1] = get(w - 1);
+  out[2 * w - 2] = (d[at + w - 1] * 3 + d[at + w - 2] + 1) >> 2;
+  out[2 * w - 1] = d[at + w - 1];
 }
 
-/** libjpeg `h2v2_fancy_upsample` for one output row given the nearer and farther input rows. */
-function h2v2Row(near: Uint8Array, far: Uint8Array, w: number, out: Int32Array): void {
-  const col = (j: number) => near[j] * 3 + far[j];
-  out[0] = (col(0) * 4 + 8) >> 4;
-  out[1] = (col(0) * 3 + col(1) + 7) >> 4;
+/** libjpeg `h2v2_fancy_upsample` for one output row from the nearer and farther input rows. */
+function h2v2Row(d: Uint8Array, near: number, far: number, w: number, out: Int32Array): void {
+  let cur = d[near] * 3 + d[far];
+  let next = d[near + 1] * 3 + d[far + 1];
+  out[0] = (cur * 4 + 8) >> 4;
+  out[1] = (cur * 3 + next + 7) >> 4;
+  let last = cur;
+  cur = next;
   for (let j = 1; j < w - 1; j++) {
-    out[2 * j] = (col(j) * 3 + col(j - 1) + 8) >> 4;
-    out[2 * j + 1] = (col(j) * 3 + col(j + 1) + 7) >> 4;
+    next = d[near + j + 1] * 3 + d[far + j + 1];
+    out[2 * j] = (cur * 3 + last + 8) >> 4;
+    out[2 * j + 1] = (cur * 3 + next + 7) >> 4;
+    last = cur;
+    cur = next;
   }
-  out[2 * w - 2] = (col(w - 1) * 3 + col(w - 2) + 8) >> 4;
-  out[2 * w - 1] = (col(w - 1) * 4 + 7) >> 4;
+  out[2 * w - 2] = (cur * 3 + last + 8) >> 4;
+  out[2 * w - 1] = (cur * 4 + 7) >> 4;
+}
+
+/** libjpeg `h1v2_fancy_upsample`: a vertical 3:1 blend with bias 1 (upper row) or 2 (lower row). */
+function h1v2Row(d: Uint8Array, near: number, far: number, w: number, bias: number, out: Int32Array): void {
+  for (let j = 0; j < w; j++) out[j] = (d[near + j] * 3 + d[far + j] + bias) >> 2;
 }
 
 /** Upsample one chroma plane to full size with libjpeg's rules, writing channel `k` of `ycc` in place. */
@@ -82,22 +94,15 @@ function upsampleInto(ycc: Uint8Array, width: number, height: number, k: number,
   if (!fancy) return; // replication: jpeg-js's nearest-neighbour output is already libjpeg's
   const p = subsampledPlane(ycc, width, height, k, sx, sy);
   if (sx === 2 && p.w <= 2) return; // libjpeg falls back to replication for planes ≤ 2 wide
-  const row = (i: number) => p.data.subarray(Math.min(Math.max(i, 0), p.h - 1) * p.w, (Math.min(Math.max(i, 0), p.h - 1) + 1) * p.w);
+  const rowAt = (i: number) => (i < 0 ? 0 : i >= p.h ? p.h - 1 : i) * p.w; // edge rows replicate
   const line = new Int32Array(p.w * sx);
   for (let y = 0; y < height; y++) {
     const i = Math.floor(y / sy);
-    if (sy === 1) {
-      const r = row(i);
-      h2v1Row((j) => r[j], p.w, line);
-    } else if (sx === 2) {
-      h2v2Row(row(i), row(y % 2 === 0 ? i - 1 : i + 1), p.w, line);
-    } else {
-      const near = row(i);
-      const far = row(y % 2 === 0 ? i - 1 : i + 1);
-      const bias = y % 2 === 0 ? 1 : 2;
-      for (let j = 0; j < p.w; j++) line[j] = (near[j] * 3 + far[j] + bias) >> 2;
-    }
-    for (let x = 0; x < width; x++) ycc[(y * width + x) * 3 + k] = line[x];
+    const far = rowAt(y % 2 === 0 ? i - 1 : i + 1);
+    if (sy === 1) h2v1Row(p.data, rowAt(i), p.w, line);
+    else if (sx === 2) h2v2Row(p.data, rowAt(i), far, p.w, line);
+    else h1v2Row(p.data, rowAt(i), far, p.w, y % 2 === 0 ? 1 : 2, line);
+    for (let x = 0, o = y * width * 3 + k; x < width; x++, o += 3) ycc[o] = line[x];
   }
 }
 

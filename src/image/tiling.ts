@@ -163,7 +163,10 @@ export function tileImage(image: RgbImage, options: TilingOptions = {}): TiledIm
   const method = checkResizeMethod('tileImage', options.method);
   const pixelValues = tf.tidy(() => {
     const big = resizeImage(image, c * s, r * s, { method }); // [3, r·s, c·s]
-    let tiles = tf.reshape(tf.transpose(tf.reshape(big, [3, r, s, c, s]), [1, 3, 0, 2, 4]), [r * c, 3, s, s]); // [c·r, 3, s, s]
+    // Crop with a 4-D and a 3-D transpose: tfjs-wasm runs the equivalent single 5-D transpose
+    // ([3, r, s, c, s] → [r, c, 3, s, s]) about 7x slower.
+    const byCol = tf.transpose(tf.reshape(big, [3 * r, s, c, s]), [0, 2, 1, 3]); // [3·r, c, s, s]
+    let tiles = tf.reshape(tf.transpose(tf.reshape(byCol, [3, r * c, s * s]), [1, 0, 2]), [r * c, 3, s, s]); // [c·r, 3, s, s]
     if (grid.thumbnail) tiles = tf.concat([tiles, tf.reshape(resizeImage(image, s, s, { method }), [1, 3, s, s])], 0); // [N, 3, s, s]
     const mean = tf.tensor4d(IMAGENET_MEAN as number[], [1, 3, 1, 1]);
     const std = tf.tensor4d(IMAGENET_STD as number[], [1, 3, 1, 1]);

@@ -14,3 +14,5 @@ export * from './models/internvit/index.js';
 export * from './models/qwen3/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
+export * from './models/intern-s1/index.js';
+export * from './util/random.js';

@@ -1,8 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
+
 export default defineConfig({
-  root: fileURLToPath(new URL('..', import.meta.url)),
+  root,
+  // Doc examples import the package by name; resolve it to the sources (test/docs/examples.test.ts).
+  resolve: {
+    alias: [
+      { find: /^intern-s1-ts\/reference$/, replacement: `${root}reference/index.ts` },
+      { find: /^intern-s1-ts$/, replacement: `${root}src/index.ts` },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],

@@ -1,0 +1,3 @@
+/** Reference multimodal assembly and generation (spec section 8). @module */
+export * from './assemble.js';
+export * from './sampling.js';

@@ -1,0 +1,3 @@
+/** The whole Intern-S1 model: multimodal assembly and generation (spec section 8). @module */
+export * from './assemble.js';
+export * from './sampling.js';

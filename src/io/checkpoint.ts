@@ -120,8 +120,9 @@ export class SafetensorsStore implements TensorStore {
  * @throws CheckpointError for an unreadable or malformed file (naming the file and byte offset).
  * @example
  * ```ts
- * import { openSafetensors } from 'intern-s1-ts';
- * const w = openSafetensors('model.safetensors');
+ * import { initTiny, openSafetensors } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1 });
+ * const w = openSafetensors('/tmp/tiny-pro/model.safetensors');
  * const emb = w.rows('model.language_model.embed_tokens.weight', [151644, 872]); // reads 2 rows only
  * w.close();
  * ```
@@ -209,10 +210,12 @@ export function readConfig(dir: string): { config: ModelConfig; json: unknown } 
  *   shard, or a malformed file; ConfigError for an inconsistent config.json.
  * @example
  * ```ts
- * import { openCheckpoint } from 'intern-s1-ts';
- * const ckpt = openCheckpoint('/models/Intern-S1-Pro');
- * const gate = ckpt.weights.tensor('model.language_model.layers.0.mlp.gate.weight'); // [512, 4096]
- * gate.dispose();
+ * import { initTiny, openCheckpoint } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-pro-fp8', { variant: 'pro', dtype: 'fp8', shards: 2, vocabSize: 256 });
+ * const ckpt = openCheckpoint('/tmp/tiny-pro-fp8'); // or a real folder: '/models/Intern-S1-Pro'
+ * const gate = ckpt.weights.tensor('model.language_model.layers.0.mlp.gate.weight'); // [8, 16]
+ * const q = ckpt.weights.tensor('model.language_model.layers.0.self_attn.q_proj.weight'); // FP8, dequantised
+ * gate.dispose(); q.dispose();
  * ckpt.close();
  * ```
  */

@@ -81,7 +81,8 @@ function patternOf(name: string): string {
  *
  * @example
  * ```ts
- * import { openCheckpoint, inspectCheckpoint } from 'intern-s1-ts';
+ * import { initTiny, openCheckpoint, inspectCheckpoint } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-pro', { variant: 'pro' });
  * const r = inspectCheckpoint(openCheckpoint('/tmp/tiny-pro'));
  * console.log(r.parameters.total, r.layout?.missing.length); // ..., 0
  * ```

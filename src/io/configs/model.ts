@@ -189,9 +189,9 @@ const TOP_TYPES = ['intern_s1', 'interns1', 'interns1_pro', 'qwen3', 'qwen3_moe'
  * @throws ConfigError naming the key for a missing or inconsistent value.
  * @example
  * ```ts
- * import { readFileSync } from 'node:fs';
- * import { parseConfig, configVariant } from 'intern-s1-ts';
- * const cfg = parseConfig(JSON.parse(readFileSync('Intern-S1-Pro/config.json', 'utf8')));
+ * import { parseConfig, configVariant, tinyConfigJson } from 'intern-s1-ts';
+ * // a real one: JSON.parse(readFileSync('Intern-S1-Pro/config.json', 'utf8'))
+ * const cfg = parseConfig(tinyConfigJson('pro'));
  * console.log(configVariant(cfg)); // 'pro'
  * ```
  */

@@ -26,13 +26,20 @@ function asElements(bytes: Uint8Array, width: number): Elements {
   return new BigUint64Array(b.buffer, b.byteOffset, n);
 }
 
-/** Swap the last two axes of row-major `src` with `shape`. */
+/** Swap the last two axes of row-major `src` with `shape`, in 32×32 tiles (cache-friendly). */
 function transposeLast2<T extends Elements>(src: T, shape: readonly number[]): T {
   const R = shape[shape.length - 2];
   const C = shape[shape.length - 1];
+  const B = 32;
   const out = new (src.constructor as new (n: number) => T)(src.length);
   for (let l = 0; l < src.length; l += R * C) {
-    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) out[l + c * R + r] = src[l + r * C + c];
+    for (let r0 = 0; r0 < R; r0 += B) {
+      const r1 = Math.min(R, r0 + B);
+      for (let c0 = 0; c0 < C; c0 += B) {
+        const c1 = Math.min(C, c0 + B);
+        for (let r = r0; r < r1; r++) for (let c = c0; c < c1; c++) out[l + c * R + r] = src[l + r * C + c];
+      }
+    }
   }
   return out;
 }

@@ -126,6 +126,16 @@ describe.each(sources())('%s source', (_, make) => {
   });
 });
 
+describe('transpose', () => {
+  it('matches an element-wise transpose across 32x32 tile boundaries', () => {
+    const [R, C] = [70, 45];
+    const data = rand(R * C, 77);
+    const w = memoryWeights({ m: { dtype: 'F32', shape: [R, C], data } });
+    const t = w.float32('m', { transpose: true });
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) expect(t[c * R + r]).toBe(Math.fround(data[r * C + c]));
+  });
+});
+
 describe('reads only what is needed', () => {
   it('rows() of an embedding reads those rows only', () => {
     const file = path.join(tmp, 'emb.safetensors');

@@ -113,13 +113,17 @@ export function candidateGrids(minTiles = 1, maxTiles = 12): [number, number][] 
  * ```
  */
 export function chooseGrid(width: number, height: number, options: TilingOptions = {}): TileGrid {
-  const { s, min, max } = checkTilingOptions('chooseGrid', options);
-  checkIntIn('chooseGrid', 'width', width, 1, 2 ** 31);
-  checkIntIn('chooseGrid', 'height', height, 1, 2 ** 31);
+  return gridFor('chooseGrid', width, height, options);
+}
+
+function gridFor(op: string, width: number, height: number, options: TilingOptions): TileGrid {
+  const { s, min, max } = checkTilingOptions(op, options);
+  checkIntIn(op, 'width', width, 1, 2 ** 31);
+  checkIntIn(op, 'height', height, 1, 2 ** 31);
   const ratio = Math.max(width, height) / Math.min(width, height);
   const limit = options.maxAspectRatio ?? 200;
   if (ratio > limit) {
-    throw new ValueError(`chooseGrid: aspect ratio ${ratio.toFixed(1)} of a ${width}x${height} image exceeds ${limit} (option maxAspectRatio)`);
+    throw new ValueError(`${op}: aspect ratio ${ratio.toFixed(1)} of a ${width}x${height} image exceeds ${limit} (option maxAspectRatio)`);
   }
   const aspect = width / height;
   let best: [number, number] = [1, 1];
@@ -157,7 +161,7 @@ export function chooseGrid(width: number, height: number, options: TilingOptions
  */
 export function tileImage(image: RgbImage, options: TilingOptions = {}): TiledImage {
   checkRgbImage('tileImage', 'image', image);
-  const grid = chooseGrid(image.width, image.height, options);
+  const grid = gridFor('tileImage', image.width, image.height, options);
   const { cols: c, rows: r, tileSize: s } = grid;
   checkOutputSize('tileImage', c * s, r * s);
   const method = checkResizeMethod('tileImage', options.method);

@@ -20,6 +20,8 @@ export const INDEX_FILE = 'model.safetensors.index.json';
 export interface OpenOptions extends WeightOptions {
   /** Make the reader of a file (default {@link FileReader}); tests wrap it to count bytes. */
   readonly openReader?: (file: string) => ByteReader;
+  /** Do not read config.json (open the weights of a folder whose config this library does not parse). */
+  readonly skipConfig?: boolean;
 }
 
 /** A {@link TensorStore} over safetensors files, with an optional name → file map (the index). */
@@ -226,7 +228,7 @@ export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
     const w = openSafetensors(abs, opts);
     return { path: p, files: [abs], weights: w, store: w.store, config: null, configJson: null, close: () => w.close() };
   }
-  const cfg = existsSync(path.join(abs, 'config.json')) ? readConfig(abs) : undefined;
+  const cfg = !opts.skipConfig && existsSync(path.join(abs, 'config.json')) ? readConfig(abs) : undefined;
   const quant = cfg ? parseQuantizationConfig(cfg.json) : null;
   const block = opts.fp8BlockSize ?? quant?.weight_block_size;
   let store: SafetensorsStore;

@@ -118,7 +118,9 @@ function checkInts(dtype: DType, values: ArrayLike<number | bigint>): void {
  * must be in range, else a ValueError: no silent wrapping).
  */
 export function toBytes(dtype: DType, values: ArrayLike<number | bigint>): Uint8Array {
-  const nums = () => Array.from(values, Number);
+  const big = values instanceof BigInt64Array || values instanceof BigUint64Array || (values.length > 0 && typeof values[0] === 'bigint');
+  // Typed arrays of numbers convert directly (no intermediate JS array for large tensors).
+  const nums = (): ArrayLike<number> => (big ? Array.from(values, Number) : (values as ArrayLike<number>));
   const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   switch (dtype) {
     case 'F64': return u8(Float64Array.from(nums()));
@@ -133,7 +135,7 @@ export function toBytes(dtype: DType, values: ArrayLike<number | bigint>): Uint8
     default: {
       checkInts(dtype, values);
       const ctor = { I32: Int32Array, U32: Uint32Array, I16: Int16Array, U16: Uint16Array, I8: Int8Array, U8: Uint8Array, BOOL: Uint8Array }[dtype];
-      return u8(ctor.from(nums()));
+      return u8(ctor.from(nums() as number[]));
     }
   }
 }

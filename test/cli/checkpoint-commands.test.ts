@@ -91,6 +91,16 @@ describe('inspect', () => {
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/layout: 1 missing, 0 unexpected\n {2}missing {4}lm_head\.weight/);
   });
+  it('an unparsable config.json is a warning; the tensors are still inspected', async () => {
+    const dir = path.join(tmp, 'odd-config');
+    await cli('init-tiny', dir, '--variant', 'mini', '--vocab-size', '64');
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ model_type: 'llama' }));
+    const r = await cli('inspect', dir);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/warning: .*config\.json: config model_type: must be one of .* got 'llama'; inspecting the tensors without the config/);
+    expect(r.out).toMatch(/config: none/);
+    expect(r.out).toMatch(/^ {2}vision +\d/m);
+  });
   it('a bad path or file is one error line, exit 1', async () => {
     const bad = path.join(tmp, 'bad.safetensors');
     writeFileSync(bad, new Uint8Array(4));

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { openCheckpoint } from '../../io/checkpoint.js';
+import { type Checkpoint, openCheckpoint } from '../../io/checkpoint.js';
+import { CheckpointError, ConfigError } from '../../errors.js';
 import { type CheckpointReport, inspectCheckpoint } from '../../io/inspect.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
 
@@ -34,7 +35,7 @@ function printReport(r: CheckpointReport, io: CliIO, maxGroups: number): void {
     if (c.vision) out(`  vision: ${Object.entries(c.vision).map(([k, v]) => `${k} ${v}`).join(', ')}`);
     if ('time_series' in c) out(`  time series: ${c.time_series ? `d_model ${c.time_series.d_model}, ${c.time_series.layers} layers` : 'none'}`);
     if (c.fp8_block) out(`  fp8: e4m3, blocks ${c.fp8_block.join('x')}`);
-  } else out('config: none (a bare safetensors file)');
+  } else out('config: none (a bare safetensors file, or config.json was not parsed)');
   out('parameters:');
   for (const [k, v] of Object.entries(r.parameters)) if (v || k === 'total') out(`  ${k.padEnd(12)} ${count(v).padStart(10)}`);
   if (r.scales.tensors) out(`  (plus ${r.scales.tensors} FP8 scale tensors, ${bytes(r.scales.bytes)})`);
@@ -80,7 +81,15 @@ Examples:
     if (positionals.length !== 1) throw new UsageError('inspect needs exactly one checkpoint folder or file (see intern-s1 inspect --help)');
     const maxGroups = values.groups === undefined ? 40 : Number(values.groups);
     if (!Number.isInteger(maxGroups) || maxGroups < 0) throw new UsageError(`--groups must be a non-negative integer, got '${values.groups}'`);
-    const ckpt = openCheckpoint(positionals[0]);
+    let ckpt: Checkpoint;
+    try {
+      ckpt = openCheckpoint(positionals[0]);
+    } catch (e) {
+      // An unparsable config.json should not hide the weights: report it and inspect without it.
+      if (!(e instanceof ConfigError || (e instanceof CheckpointError && /config\.json/.test(e.message)))) throw e;
+      println(io.stderr, `intern-s1: warning: ${e.message}; inspecting the tensors without the config`);
+      ckpt = openCheckpoint(positionals[0], { skipConfig: true });
+    }
     try {
       const show = values.progress || (io.stderr.isTTY && ckpt.files.length > 1);
       const report = inspectCheckpoint(ckpt, show ? progress(io) : undefined);

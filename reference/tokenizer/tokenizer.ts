@@ -136,7 +136,7 @@ export class InternS1Tokenizer {
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
     const config = parseJson(files.tokenizerConfig, 'tokenizer_config.json');
     this.flavour = chooseFlavour(opts.flavour, config);
-    this.bpe = new ByteLevelBPE(parseVocab(files.vocab), parseMerges(files.merges));
+
     // added tokens: added_tokens_decoder, else added_tokens.json
     const added: AddedTokenInfo[] = [];
     if (config.added_tokens_decoder) {
@@ -162,6 +162,7 @@ export class InternS1Tokenizer {
       return { name: d.name, offset: d.offset, model: SentencePieceModel.fromBytes(bytes, d.modelFile) };
     });
     this.detectors = this.flavour.detectors.map((k) => makeDetector(k, opts));
+    this.bpe = new ByteLevelBPE(parseVocab(files.vocab), parseMerges(files.merges));
   }
 
   // ---- the sets of the original --------------------------------------------------------------

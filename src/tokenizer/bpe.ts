@@ -19,8 +19,9 @@
  */
 import { TokenizerError } from '../errors.js';
 import { bytesToUnicode, unicodeToBytes } from './bytes.js';
-import { LruCache } from './lru.js';
-import { pretokenizeRegex } from './pretokenize.js';
+import { PieceCache, hashRange } from './lru.js';
+import { PRETOKENIZE_PATTERN } from './pretokenize.js';
+import { MinHeap, PairTable } from './tables.js';
 
 /** Pre-tokens up to this many bytes are merged with the array scan, longer ones with the heap. */
 export const SHORT_WORD = 24;
@@ -83,49 +84,6 @@ export function parseMerges(text: string, file = 'merges.txt'): [string, string]
   return merges;
 }
 
-/** Open-addressing hash table (left id, right id) → merge rank, in typed arrays. */
-class PairTable {
-  private readonly mask: number;
-  private readonly lefts: Int32Array;
-  private readonly rights: Int32Array;
-  private readonly ranks: Int32Array;
-
-  constructor(n: number) {
-    let cap = 16;
-    while (cap < n * 2) cap *= 2;
-    this.mask = cap - 1;
-    this.lefts = new Int32Array(cap).fill(-1);
-    this.rights = new Int32Array(cap);
-    this.ranks = new Int32Array(cap);
-  }
-
-  private slot(l: number, r: number): number {
-    let h = Math.imul(l, 0x9e3779b1) ^ Math.imul(r + 0x7f4a7c15, 0x85ebca77);
-    h ^= h >>> 15;
-    return h & this.mask;
-  }
-
-  /** Insert or overwrite (a later duplicate line wins, as in Python's `dict(zip(merges, range(n)))`). */
-  set(l: number, r: number, rank: number): void {
-    let s = this.slot(l, r);
-    while (this.lefts[s] !== -1 && !(this.lefts[s] === l && this.rights[s] === r)) s = (s + 1) & this.mask;
-    this.lefts[s] = l;
-    this.rights[s] = r;
-    this.ranks[s] = rank;
-  }
-
-  /** The rank of the pair, or -1. */
-  get(l: number, r: number): number {
-    let s = this.slot(l, r);
-    for (;;) {
-      const x = this.lefts[s];
-      if (x === -1) return -1;
-      if (x === l && this.rights[s] === r) return this.ranks[s];
-      s = (s + 1) & this.mask;
-    }
-  }
-}
-
 /** Work counters of the fast BPE (for tests that check linear behaviour without timing anything). */
 export interface BpeStats {
   /** Merges performed. */
@@ -166,8 +124,9 @@ export class ByteLevelBPE {
   private readonly pairs: PairTable;
   private readonly mergeResult: Int32Array;
   private textbook = false;
-  private readonly cache: LruCache<string, Int32Array>;
-  private readonly re = pretokenizeRegex();
+  private readonly cache: PieceCache;
+  /** The pre-tokenizer regex in sticky mode: asked for the piece at one position when the ASCII scanner defers. */
+  private readonly sticky = new RegExp(PRETOKENIZE_PATTERN, 'uy');
   private readonly encoder = new TextEncoder();
   private readonly mergesList: readonly (readonly [string, string])[];
 
@@ -187,7 +146,7 @@ export class ByteLevelBPE {
     for (const [t, id] of vocab) this.decoder[id] = t;
     this.pairs = new PairTable(merges.length);
     this.mergeResult = new Int32Array(merges.length);
-    this.cache = new LruCache(opts.cacheSize ?? 65536);
+    this.cache = new PieceCache(opts.cacheSize ?? 65536);
     const table = bytesToUnicode();
     for (let b = 0; b < 256; b++) {
       const id = vocab.get(table[b]);
@@ -280,27 +239,42 @@ export class ByteLevelBPE {
     return ids;
   }
 
-  /** Append the ids of `text` to `out` (no intermediate arrays). */
+  /**
+   * Append the ids of `text` to `out`. Pre-tokens are found by {@link asciiPieceEnd} where the
+   * text is ASCII and by the sticky regex elsewhere (the pieces are the regex's find-all matches
+   * either way: a match depends only on where it starts); each piece is looked up in the cache
+   * by its text range, without making a substring unless it is new.
+   */
   encodeInto(text: string, out: number[]): void {
     if (text.indexOf('\u2581') >= 0) text = text.replaceAll('\u2581', ' ');
-    const pieces = text.match(this.re);
-    if (pieces === null) return;
     const byteIds = this.byteIds;
-    for (let k = 0; k < pieces.length; k++) {
-      const piece = pieces[k];
-      if (piece.length === 1) {
-        const c = piece.charCodeAt(0);
+    const n = text.length;
+    let p = 0;
+    while (p < n) {
+      let e = asciiPieceEnd(text, p);
+      if (e < 0) {
+        this.sticky.lastIndex = p;
+        const m = this.sticky.exec(text)!;
+        e = p + m[0].length;
+      }
+      if (e === p + 1) {
+        const c = text.charCodeAt(p);
         if (c < 0x80) {
           out.push(byteIds[c]);
+          p = e;
           continue;
         }
       }
-      let ids = this.cache.get(piece);
+      const cacheable = e - p <= CACHE_MAX_KEY;
+      const h = cacheable ? hashRange(text, p, e) : 0;
+      let ids = cacheable ? this.cache.get(text, p, e, h) : undefined;
       if (ids === undefined) {
+        const piece = text.slice(p, e);
         ids = this.mergeBytes(this.utf8(piece));
-        if (piece.length <= CACHE_MAX_KEY) this.cache.set(piece, ids);
+        if (cacheable) this.cache.set(piece, h, ids);
       }
       for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+      p = e;
     }
   }
 
@@ -432,47 +406,76 @@ export class ByteLevelBPE {
   }
 }
 
-/** A binary min-heap of non-negative doubles in a growable Float64Array. */
-class MinHeap {
-  private a: Float64Array;
-  size = 0;
+/** ASCII classes for the pre-token scanner: 0 other, 1 letter, 2 digit, 3 whitespace, 4 newline (\r, \n). */
+const CLS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  const ch = String.fromCharCode(c);
+  CLS[c] = /[A-Za-z]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : c === 10 || c === 13 ? 4 : (c >= 9 && c <= 12) || c === 32 ? 3 : 0;
+}
+const OTHER = 0;
+const LETTER = 1;
+const DIGIT = 2;
+const NEWLINE = 4;
 
-  constructor(capacity: number) {
-    this.a = new Float64Array(Math.max(16, capacity));
-  }
-
-  push(v: number): void {
-    if (this.size === this.a.length) {
-      const b = new Float64Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
+/**
+ * End of the pre-token that starts at `p`, computed by hand for ASCII text, or -1 when a
+ * character that decides the match is not ASCII (the caller then asks the regex). Mirrors the
+ * alternatives of the pattern in order: contractions; `[^\r\n\p{L}\p{N}]?\p{L}+`; `\p{N}`;
+ * ` ?[^\s\p{L}\p{N}]+[\r\n]*`; `\s*[\r\n]+`; `\s+(?!\S)`; `\s+`.
+ */
+export function asciiPieceEnd(text: string, p: number): number {
+  const n = text.length;
+  const c = text.charCodeAt(p);
+  if (c >= 128) return -1;
+  const k = CLS[c];
+  const d = p + 1 < n ? text.charCodeAt(p + 1) : -1;
+  if (c === 39 && d >= 0) {
+    // 's 't 're 've 'm 'll 'd, case-insensitively ('ſ' is not ASCII: defer)
+    if (d >= 128) return -1;
+    const a = d | 0x20;
+    if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) return p + 2;
+    if ((a === 0x72 || a === 0x76 || a === 0x6c) && p + 2 < n) {
+      const b = text.charCodeAt(p + 2) | 0x20;
+      if ((a === 0x6c && b === 0x6c) || (a !== 0x6c && b === 0x65)) return p + 3;
     }
-    const a = this.a;
-    let i = this.size++;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (a[p] <= v) break;
-      a[i] = a[p];
-      i = p;
-    }
-    a[i] = v;
   }
-
-  pop(): number {
-    const a = this.a;
-    const top = a[0];
-    const last = a[--this.size];
-    let i = 0;
-    const n = this.size;
-    for (;;) {
-      let c = 2 * i + 1;
-      if (c >= n) break;
-      if (c + 1 < n && a[c + 1] < a[c]) c++;
-      if (a[c] >= last) break;
-      a[i] = a[c];
-      i = c;
-    }
-    a[i] = last;
-    return top;
+  let j = -1;
+  if (k === LETTER) j = p;
+  else if (k !== NEWLINE && k !== DIGIT && d >= 0) {
+    if (d >= 128) return -1;
+    if (CLS[d] === LETTER) j = p + 1;
   }
+  if (j >= 0) {
+    for (; j < n; j++) {
+      const x = text.charCodeAt(j);
+      if (x >= 128) return -1; // might be a letter
+      if (CLS[x] !== LETTER) break;
+    }
+    return j;
+  }
+  if (k === DIGIT) return p + 1;
+  j = -1;
+  if (c === 32 && d >= 0) {
+    if (d >= 128) return -1;
+    if (CLS[d] === OTHER) j = p + 1;
+  } else if (k === OTHER) j = p;
+  if (j >= 0) {
+    for (; j < n; j++) {
+      const x = text.charCodeAt(j);
+      if (x >= 128) return -1; // might be punctuation too
+      if (CLS[x] !== OTHER) break;
+    }
+    while (j < n && CLS[text.charCodeAt(j)] === NEWLINE) j++;
+    return j;
+  }
+  // whitespace run [p, j)
+  j = p;
+  for (; j < n; j++) {
+    const x = text.charCodeAt(j);
+    if (x >= 128) return -1; // might be whitespace (U+0085, U+00A0, ...)
+    if (CLS[x] < 3) break;
+  }
+  for (let q = j - 1; q >= p; q--) if (CLS[text.charCodeAt(q)] === NEWLINE) return q + 1;
+  if (j === n) return j;
+  return j - 1 > p ? j - 1 : j;
 }

@@ -184,6 +184,99 @@ function toggle(rings: Map<string, boolean>, label: string): void {
  * ```
  */
 export function smilesRuleCheck(candidate: string): boolean {
+  for (let i = 0; i < candidate.length; i++) if (candidate.charCodeAt(i) >= 128) return ruleCheckCodePoints(candidate);
+  return ruleCheckAscii(candidate);
+}
+
+const BOND_CODES = new Uint8Array(128);
+for (const b of BONDS) BOND_CODES[b.charCodeAt(0)] = 1;
+const ALLOWED_CODES = new Uint8Array(128);
+for (const a of ALLOWED) if (a.length === 1) ALLOWED_CODES[a.charCodeAt(0)] = 1;
+const BAN_LETTER_CODES = new Uint8Array(128);
+for (let c = 0; c < 128; c++) BAN_LETTER_CODES[c] = /[A-GI-Za-z]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+/** {@link smilesRuleCheck} for an all-ASCII candidate, on char codes (same steps, no allocation). */
+const RING_OPEN = new Uint8Array(110); // ring labels: 0-9 single digits, 10 + nn for %nn; 1 = unclosed
+const isDig = (c: number): boolean => c >= 48 && c <= 57;
+
+function ruleCheckAscii(t: string): boolean {
+  const n = t.length;
+  const open = RING_OPEN;
+  open.fill(0);
+  let lsq = 0, rsq = 0, lpt = 0, rpt = 0, digits = 0;
+  let allLower = true;
+  const firstClose = t.indexOf(']');
+  const lastClose = t.lastIndexOf(']');
+  let pos = 0;
+  while (pos < n) {
+    let step = 0;
+    const c = t.charCodeAt(pos);
+    if (c >= 65 && c <= 90) allLower = false;
+    if ((pos === n - 1 || pos === 0) && BOND_CODES[c]) return false;
+    if (pos > 0 && BOND_CODES[t.charCodeAt(pos - 1)] && BOND_CODES[c]) return false;
+    if (c === 0x5b) {
+      step = 1;
+      lsq++;
+      if (lsq > rsq + 1 || pos === n - 1 || lastClose <= pos) return false;
+      if (firstClose > pos) {
+        // span = t[pos+1, firstClose): no 3 letters other than H in a row, no 4 digits in a row, at most 2 digit runs
+        let letters = 0, run = 0, runs = 0;
+        for (let i = pos + 1; i < firstClose; i++) {
+          const x = t.charCodeAt(i);
+          letters = BAN_LETTER_CODES[x] ? letters + 1 : 0;
+          if (letters >= 3) return false;
+          if (isDig(x)) {
+            if (run === 0) runs++;
+            run++;
+            if (run >= 4) return false;
+          } else run = 0;
+        }
+        if (runs > 2) return false;
+      }
+    }
+    if (c === 0x5d) {
+      step = 1;
+      rsq++;
+      if (rsq > lsq) return false;
+    }
+    if (c === 0x28) {
+      step = 1;
+      lpt++;
+    }
+    if (c === 0x29) {
+      step = 1;
+      rpt++;
+      if (rpt > lpt) return false;
+    }
+    if (lsq === rsq) {
+      if (isDig(c)) {
+        digits++;
+        step = 1;
+        if (pos === 0 || (pos === 1 && t.charCodeAt(pos - 1) !== 0x25) || (pos > 1 && t.charCodeAt(pos - 1) !== 0x25 && t.charCodeAt(pos - 2) !== 0x25)) open[c - 48] ^= 1;
+      }
+      if (c === 0x25) {
+        if (pos >= n - 2 || !isDig(t.charCodeAt(pos + 1)) || !isDig(t.charCodeAt(pos + 2))) return false;
+        step = 3;
+        digits++;
+        open[10 + (t.charCodeAt(pos + 1) - 48) * 10 + (t.charCodeAt(pos + 2) - 48)] ^= 1;
+      }
+      if (step === 0) {
+        const d = pos < n - 1 ? t.charCodeAt(pos + 1) : -1;
+        if ((c === 0x43 && d === 0x6c) || (c === 0x42 && d === 0x72)) step = 2; // Cl, Br
+        else if (ALLOWED_CODES[c]) step = 1;
+        else return false;
+      }
+    }
+    pos += step === 0 ? 1 : step;
+  }
+  if (lsq !== rsq) return false;
+  for (let i = 0; i < open.length; i++) if (open[i]) return false;
+  if (allLower && digits < 2) return false;
+  return checkBrackets(t);
+}
+
+/** {@link smilesRuleCheck} on code points (candidates with non-ASCII characters). */
+function ruleCheckCodePoints(candidate: string): boolean {
   const t = Array.from(candidate);
   const n = t.length;
   const rings = new Map<string, boolean>();

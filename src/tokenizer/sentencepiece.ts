@@ -24,7 +24,8 @@
  */
 import protobuf from 'protobufjs/light.js';
 import { TokenizerError } from '../errors.js';
-import { LruCache } from './lru.js';
+import { PieceCache, hashRange } from './lru.js';
+import { MinHeap, PairTable } from './tables.js';
 
 /** The part of `sentencepiece_model.proto` this library reads (field numbers and proto2 defaults as upstream). */
 export const SENTENCEPIECE_SCHEMA = {
@@ -187,7 +188,17 @@ export class SentencePieceModel {
   private readonly maxPieceLength: number;
   private readonly minScore: number;
   private readonly maxScore: number;
-  private readonly cache = new LruCache<string, SentencePieceEncoding>(4096);
+  /** Span cache: short spans only (long ones rarely repeat). */
+  private readonly cache = new PieceCache<SentencePieceEncoding>(1024);
+  /** BPE id path: (left piece, right piece) → merged piece, and each piece's priority (dense rank of score, 0 = best). */
+  private readonly pairs?: PairTable;
+  private readonly priority?: Int32Array;
+  /** Single code points that are pieces → their id (the id path's initial symbols): BMP in a table, astral in a map. */
+  private readonly charIds = new Map<number, number>();
+  private readonly bmpIds = new Int32Array(65536).fill(-1);
+  private keys = new Float64Array(64);
+  private buf = new Int32Array(256);
+  private readonly heap = new MinHeap(64);
 
   /** Parse and build from the bytes of a `.model` file. */
   static fromBytes(bytes: Uint8Array, name = 'model'): SentencePieceModel {
@@ -237,6 +248,43 @@ export class SentencePieceModel {
     this.minScore = minScore === Infinity ? 0 : minScore;
     this.maxScore = maxScore === -Infinity ? 0 : maxScore;
     this.userDefined.sort((a, b) => b.length - a.length);
+    if (t.modelType === 'BPE' && this.userDefined.length === 0) {
+      // The id path needs every merge to be between pieces: true when every piece of two or more
+      // code points starts and ends with a code point that is itself a piece (an unknown
+      // character can then never be part of a merge). Otherwise the string path is used.
+      let closed = true;
+      for (const [piece, id] of this.mergeable) {
+        const cps = Array.from(piece);
+        if (cps.length === 1) {
+          const cp = piece.codePointAt(0)!;
+          if (cp < 65536) this.bmpIds[cp] = id;
+          else this.charIds.set(cp, id);
+        }
+      }
+      for (const piece of this.mergeable.keys()) {
+        const cps = Array.from(piece);
+        if (cps.length > 1 && (!this.mergeable.has(cps[0]) || !this.mergeable.has(cps[cps.length - 1]))) closed = false;
+      }
+      if (closed) {
+        const distinct = [...new Set([...this.mergeable.values()].map((id) => this.scores[id]))].sort((a, b) => b - a);
+        const rankOf = new Map(distinct.map((sc, k) => [sc, k] as [number, number]));
+        this.priority = new Int32Array(pieces.length);
+        for (const id of this.mergeable.values()) this.priority[id] = rankOf.get(this.scores[id])!;
+        let splits = 0;
+        for (const piece of this.mergeable.keys()) splits += piece.length;
+        this.pairs = new PairTable(splits);
+        for (const [piece, id] of this.mergeable) {
+          const cps = Array.from(piece);
+          let left = '';
+          for (let k = 1; k < cps.length; k++) {
+            left += cps[k - 1];
+            const l = this.mergeable.get(left);
+            const r = this.mergeable.get(cps.slice(k).join(''));
+            if (l !== undefined && r !== undefined) this.pairs.set(l, r, id);
+          }
+        }
+      }
+    }
   }
 
   /** `'BPE'` or `'UNIGRAM'`. */
@@ -287,8 +335,15 @@ export class SentencePieceModel {
    * @internal
    */
   encodeShared(text: string): Readonly<SentencePieceEncoding> {
-    const cached = this.cache.get(text);
+    const cacheable = text.length <= 64;
+    const h = cacheable ? hashRange(text, 0, text.length) : 0;
+    const cached = cacheable ? this.cache.get(text, 0, text.length, h) : undefined;
     if (cached) return cached;
+    if (this.pairs) {
+      const res = this.encodeBpeIds(this.normalize(text));
+      if (cacheable) this.cache.set(text, h, res);
+      return res;
+    }
     const symbols = this.modelType === 'BPE' ? this.encodeBpe(this.normalize(text)) : this.encodeUnigram(this.normalize(text));
     const out: SentencePieceEncoding = { pieces: [], ids: [] };
     let prevUnk = false;
@@ -302,7 +357,7 @@ export class SentencePieceModel {
       }
       prevUnk = unk;
     }
-    if (text.length <= 256) this.cache.set(text, out);
+    if (cacheable) this.cache.set(text, h, out);
     return out;
   }
 
@@ -320,7 +375,98 @@ export class SentencePieceModel {
     return out;
   }
 
-  /** sentencepiece BPE: a max-heap of (score, left) over adjacent pairs that form a piece. */
+  /**
+   * sentencepiece BPE on piece ids: a min-heap of (priority, left position) over adjacent pairs
+   * that form a piece; stale entries are skipped (the pair at `left` no longer has that priority).
+   * Pieces of equal score share a priority, so ties go to the leftmost pair, as in sentencepiece.
+   */
+  private encodeBpeIds(text: string): SentencePieceEncoding {
+    const n0 = text.length;
+    if (this.buf.length < 4 * (n0 + 1)) this.buf = new Int32Array(4 * (n0 + 1) + 256);
+    const stride = n0 + 1;
+    const sym = this.buf.subarray(0, stride);
+    const start = this.buf.subarray(stride, 2 * stride);
+    const next = this.buf.subarray(2 * stride, 3 * stride);
+    const prev = this.buf.subarray(3 * stride, 4 * stride);
+    let n = 0;
+    const bmp = this.bmpIds;
+    for (let i = 0; i < n0; ) {
+      const c = text.charCodeAt(i);
+      start[n] = i;
+      if (c < 0xd800 || c > 0xdbff || i + 1 >= n0) {
+        sym[n++] = bmp[c];
+        i += 1;
+      } else {
+        const cp = text.codePointAt(i)!;
+        sym[n++] = cp > 0xffff ? this.charIds.get(cp) ?? -1 : bmp[c];
+        i += cp > 0xffff ? 2 : 1;
+      }
+    }
+    start[n] = n0;
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1 < n ? i + 1 : -1;
+      prev[i] = i - 1;
+    }
+    const pairs = this.pairs!;
+    const priority = this.priority!;
+    const heap = this.heap;
+    if (this.keys.length < n) this.keys = new Float64Array(2 * n);
+    const keys = this.keys;
+    let k0 = 0;
+    for (let i = 0; i + 1 < n; i++) {
+      if (sym[i] < 0 || sym[i + 1] < 0) continue;
+      const m = pairs.get(sym[i], sym[i + 1]);
+      if (m >= 0) keys[k0++] = priority[m] * 4294967296 + i;
+    }
+    heap.heapify(keys, k0);
+    while (heap.size > 0) {
+      const key = heap.pop();
+      const rank = Math.floor(key / 4294967296);
+      const l = key - rank * 4294967296;
+      const r = next[l];
+      if (sym[l] < 0 || r < 0 || sym[r] < 0) continue; // also covers an absorbed l (sym set to -2)
+      const m = pairs.get(sym[l], sym[r]);
+      if (m < 0 || priority[m] !== rank) continue;
+      sym[l] = m;
+      sym[r] = -2;
+      const rr = next[r];
+      next[l] = rr;
+      if (rr >= 0) {
+        prev[rr] = l;
+        if (sym[rr] >= 0) {
+          const m2 = pairs.get(m, sym[rr]);
+          if (m2 >= 0) heap.push(priority[m2] * 4294967296 + l);
+        }
+      }
+      const pl = prev[l];
+      if (pl >= 0 && sym[pl] >= 0) {
+        const m1 = pairs.get(sym[pl], m);
+        if (m1 >= 0) heap.push(priority[m1] * 4294967296 + pl);
+      }
+    }
+    const out: SentencePieceEncoding = { pieces: [], ids: [] };
+    const pieces = this.proto.pieces;
+    let unkFrom = -1;
+    for (let i = 0; n > 0 && i >= 0; i = next[i]) {
+      const end = next[i] >= 0 ? start[next[i]] : n0;
+      if (sym[i] >= 0) {
+        if (unkFrom >= 0) {
+          out.pieces.push(text.slice(unkFrom, start[i]));
+          out.ids.push(this.unkId);
+          unkFrom = -1;
+        }
+        out.pieces.push(pieces[sym[i]].piece);
+        out.ids.push(sym[i]);
+      } else if (unkFrom < 0) unkFrom = start[i];
+      if (next[i] < 0 && unkFrom >= 0) {
+        out.pieces.push(text.slice(unkFrom, end));
+        out.ids.push(this.unkId);
+      }
+    }
+    return out;
+  }
+
+  /** sentencepiece BPE, string path: a max-heap of (score, left) over adjacent pairs that form a piece. */
   private encodeBpe(text: string): string[] {
     const sym = this.initialSymbols(text);
     const n = sym.length;

@@ -153,17 +153,22 @@ export class InternS1Tokenizer {
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
     const config = parseJsonFile(files.tokenizerConfig, 'tokenizer_config.json');
     this.flavour = resolveFlavour(opts.flavour, config);
-    this.bpe = new ByteLevelBPE(parseVocab(files.vocab), parseMerges(files.merges), { cacheSize: opts.cacheSize });
     this.specialTokens = readSpecialTokens(config, files.specialTokensMap);
     this.addedTokens = readAddedTokens(config, files.addedTokens);
+    // the small files first, so that a bad one is reported without waiting for vocab.json
+    const models = this.flavour.domains.map((d) => {
+      const bytes = files.models[d.modelFile];
+      if (!bytes) throw new TokenizerError(`${d.modelFile}: the ${d.name} sentencepiece model is missing`);
+      return SentencePieceModel.fromBytes(bytes, d.modelFile);
+    });
+    const merges = parseMerges(files.merges);
+    this.bpe = new ByteLevelBPE(parseVocab(files.vocab), merges, { cacheSize: opts.cacheSize });
     for (const t of this.addedTokens) this.added.set(t.content, t);
     [this.protectBegin, this.protectEnd] = this.flavour.protectTags;
 
     const domains: LoadedDomain[] = [];
-    for (const d of this.flavour.domains) {
-      const bytes = files.models[d.modelFile];
-      if (!bytes) throw new TokenizerError(`${d.modelFile}: the ${d.name} sentencepiece model is missing`);
-      const loaded = { name: d.name, offset: d.offset, model: SentencePieceModel.fromBytes(bytes, d.modelFile) };
+    for (const [k, d] of this.flavour.domains.entries()) {
+      const loaded = { name: d.name, offset: d.offset, model: models[k] };
       domains.push(loaded);
       this.domainByName.set(d.name, loaded);
       d.beginTags.forEach((t) => this.beginKeys.set(t, d.name));
@@ -236,12 +241,12 @@ export class InternS1Tokenizer {
 
   /** The token strings of `text`, auto markers included (the Python `tokenize`). */
   tokenize(text: string, opts: TokenizerEncodeOptions = {}): string[] {
-    return this.run(text, opts).tokens;
+    return this.run(text, opts, true).tokens;
   }
 
   /** Ids, token strings and producing sub-tokenizer of `text` (auto markers dropped: they have no id). */
   encode(text: string, opts: TokenizerEncodeOptions = {}): Encoding {
-    const r = this.run(text, opts);
+    const r = this.run(text, opts, this.collisions);
     if (!r.markers) return { ids: r.ids, tokens: r.tokens, domains: r.domains };
     const out: Encoding = { ids: [], tokens: [], domains: [] };
     for (let i = 0; i < r.ids.length; i++) {
@@ -340,8 +345,8 @@ export class InternS1Tokenizer {
     return parts;
   }
 
-  /** Step 3 with ids carried along. `ids[i] = -1` marks an auto marker. */
-  private run(text: string, opts: TokenizerEncodeOptions): Encoding & { markers: boolean } {
+  /** Step 3 with ids carried along. With `keepMarkers`, auto markers are kept with `ids[i] = -1`. */
+  private run(text: string, opts: TokenizerEncodeOptions, keepMarkers: boolean): Encoding & { markers: boolean } {
     const split = opts.splitSpecialTokens === true;
     const chunks = this.chunks(text, split);
     const ids: number[] = [];
@@ -380,16 +385,20 @@ export class InternS1Tokenizer {
         if (b !== undefined) stack.push(this.domainByName.get(b)!);
         else if (this.endKeys.has(c) && stack.length) stack.pop();
       } else if (this.autoBegins.has(c)) {
-        markers = true;
-        ids.push(-1);
-        tokens.push(c);
-        domains.push(MARKER);
+        if (keepMarkers) {
+          markers = true;
+          ids.push(-1);
+          tokens.push(c);
+          domains.push(MARKER);
+        }
         stack.push(this.domainByName.get(this.beginKeys.get(c)!)!);
       } else if (this.autoEnds.has(c)) {
-        markers = true;
-        ids.push(-1);
-        tokens.push(c);
-        domains.push(MARKER);
+        if (keepMarkers) {
+          markers = true;
+          ids.push(-1);
+          tokens.push(c);
+          domains.push(MARKER);
+        }
         if (stack.length) stack.pop();
       } else if (stack.length === 0) {
         emitBpe(c);

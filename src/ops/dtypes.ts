@@ -388,14 +388,24 @@ export function dequantFp8Block(
   const out = new Float32Array(q.data.length);
   const { L, R, C, SR, SC } = g;
   const [br, bc] = b;
+  const { w, aligned: codes } = words(q.data);
   for (let l = 0; l < L; l++) {
     for (let r = 0; r < R; r++) {
       const row = (l * R + r) * C;
       const sRow = (l * SR + Math.floor(r / br)) * SC;
       for (let sc = 0; sc < SC; sc++) {
         const s = scaleInv.data[sRow + sc];
-        const end = Math.min(C, (sc + 1) * bc);
-        for (let c = sc * bc; c < end; c++) out[row + c] = E4M3[q.data[row + c]] * s;
+        const end = row + Math.min(C, (sc + 1) * bc);
+        let j = row + sc * bc;
+        for (; j < end && (j & 3) !== 0; j++) out[j] = E4M3[codes[j]] * s; // up to a word boundary
+        for (; j + 4 <= end; j += 4) { // four codes per 32-bit load
+          const x = w[j >>> 2];
+          out[j] = E4M3[x & 0xff] * s;
+          out[j + 1] = E4M3[(x >>> 8) & 0xff] * s;
+          out[j + 2] = E4M3[(x >>> 16) & 0xff] * s;
+          out[j + 3] = E4M3[x >>> 24] * s;
+        }
+        for (; j < end; j++) out[j] = E4M3[codes[j]] * s;
       }
     }
   }

@@ -23,9 +23,9 @@ export const PRETOKENIZE_PATTERN =
   `|[${PY_WHITESPACE}]+(?![^${PY_WHITESPACE}])` +
   `|[${PY_WHITESPACE}]+`;
 
-/** A fresh `gu` regex of {@link PRETOKENIZE_PATTERN}. */
-export function pretokenizeRegex(): RegExp {
-  return new RegExp(PRETOKENIZE_PATTERN, 'gu');
+/** A fresh regex of {@link PRETOKENIZE_PATTERN} (flags `gu` by default). */
+export function pretokenizeRegex(flags = 'gu'): RegExp {
+  return new RegExp(PRETOKENIZE_PATTERN, flags);
 }
 
 const isLetter = (c: string | undefined): boolean => c !== undefined && /\p{L}/u.test(c);

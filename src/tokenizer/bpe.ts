@@ -20,7 +20,7 @@
 import { TokenizerError } from '../errors.js';
 import { bytesToUnicode, unicodeToBytes } from './bytes.js';
 import { PieceCache, hashRange } from './lru.js';
-import { PRETOKENIZE_PATTERN } from './pretokenize.js';
+import { pieceEnd, pretokenizeRegex } from './pretokenize.js';
 import { MinHeap, PairTable } from './tables.js';
 
 /** Pre-tokens up to this many bytes are merged with the array scan, longer ones with the heap. */
@@ -125,8 +125,8 @@ export class ByteLevelBPE {
   private readonly mergeResult: Int32Array;
   private textbook = false;
   private readonly cache: PieceCache;
-  /** The pre-tokenizer regex in sticky mode: asked for the piece at one position when the ASCII scanner defers. */
-  private readonly sticky = new RegExp(PRETOKENIZE_PATTERN, 'uy');
+  /** The pre-tokenizer regex in sticky mode (see `pieceEnd`). */
+  private readonly sticky = pretokenizeRegex('uy');
   private readonly encoder = new TextEncoder();
   private readonly mergesList: readonly (readonly [string, string])[];
 
@@ -240,10 +240,9 @@ export class ByteLevelBPE {
   }
 
   /**
-   * Append the ids of `text` to `out`. Pre-tokens are found by {@link asciiPieceEnd} where the
-   * text is ASCII and by the sticky regex elsewhere (the pieces are the regex's find-all matches
-   * either way: a match depends only on where it starts); each piece is looked up in the cache
-   * by its text range, without making a substring unless it is new.
+   * Append the ids of `text` to `out`. Pre-tokens come from `pieceEnd` (a hand-made ASCII scanner
+   * backed by the regex); each piece is looked up in the cache by its text range, without making
+   * a substring unless it is new.
    */
   encodeInto(text: string, out: number[]): void {
     if (text.indexOf('\u2581') >= 0) text = text.replaceAll('\u2581', ' ');
@@ -251,12 +250,7 @@ export class ByteLevelBPE {
     const n = text.length;
     let p = 0;
     while (p < n) {
-      let e = asciiPieceEnd(text, p);
-      if (e < 0) {
-        this.sticky.lastIndex = p;
-        const m = this.sticky.exec(text)!;
-        e = p + m[0].length;
-      }
+      const e = pieceEnd(text, p, this.sticky);
       if (e === p + 1) {
         const c = text.charCodeAt(p);
         if (c < 0x80) {
@@ -404,78 +398,4 @@ export class ByteLevelBPE {
   cacheStats(): { hits: number; misses: number; size: number } {
     return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
   }
-}
-
-/** ASCII classes for the pre-token scanner: 0 other, 1 letter, 2 digit, 3 whitespace, 4 newline (\r, \n). */
-const CLS = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  CLS[c] = /[A-Za-z]/.test(ch) ? 1 : /[0-9]/.test(ch) ? 2 : c === 10 || c === 13 ? 4 : (c >= 9 && c <= 12) || c === 32 ? 3 : 0;
-}
-const OTHER = 0;
-const LETTER = 1;
-const DIGIT = 2;
-const NEWLINE = 4;
-
-/**
- * End of the pre-token that starts at `p`, computed by hand for ASCII text, or -1 when a
- * character that decides the match is not ASCII (the caller then asks the regex). Mirrors the
- * alternatives of the pattern in order: contractions; `[^\r\n\p{L}\p{N}]?\p{L}+`; `\p{N}`;
- * ` ?[^\s\p{L}\p{N}]+[\r\n]*`; `\s*[\r\n]+`; `\s+(?!\S)`; `\s+`.
- */
-export function asciiPieceEnd(text: string, p: number): number {
-  const n = text.length;
-  const c = text.charCodeAt(p);
-  if (c >= 128) return -1;
-  const k = CLS[c];
-  const d = p + 1 < n ? text.charCodeAt(p + 1) : -1;
-  if (c === 39 && d >= 0) {
-    // 's 't 're 've 'm 'll 'd, case-insensitively ('ſ' is not ASCII: defer)
-    if (d >= 128) return -1;
-    const a = d | 0x20;
-    if (a === 0x73 || a === 0x74 || a === 0x6d || a === 0x64) return p + 2;
-    if ((a === 0x72 || a === 0x76 || a === 0x6c) && p + 2 < n) {
-      const b = text.charCodeAt(p + 2) | 0x20;
-      if ((a === 0x6c && b === 0x6c) || (a !== 0x6c && b === 0x65)) return p + 3;
-    }
-  }
-  let j = -1;
-  if (k === LETTER) j = p;
-  else if (k !== NEWLINE && k !== DIGIT && d >= 0) {
-    if (d >= 128) return -1;
-    if (CLS[d] === LETTER) j = p + 1;
-  }
-  if (j >= 0) {
-    for (; j < n; j++) {
-      const x = text.charCodeAt(j);
-      if (x >= 128) return -1; // might be a letter
-      if (CLS[x] !== LETTER) break;
-    }
-    return j;
-  }
-  if (k === DIGIT) return p + 1;
-  j = -1;
-  if (c === 32 && d >= 0) {
-    if (d >= 128) return -1;
-    if (CLS[d] === OTHER) j = p + 1;
-  } else if (k === OTHER) j = p;
-  if (j >= 0) {
-    for (; j < n; j++) {
-      const x = text.charCodeAt(j);
-      if (x >= 128) return -1; // might be punctuation too
-      if (CLS[x] !== OTHER) break;
-    }
-    while (j < n && CLS[text.charCodeAt(j)] === NEWLINE) j++;
-    return j;
-  }
-  // whitespace run [p, j)
-  j = p;
-  for (; j < n; j++) {
-    const x = text.charCodeAt(j);
-    if (x >= 128) return -1; // might be whitespace (U+0085, U+00A0, ...)
-    if (CLS[x] < 3) break;
-  }
-  for (let q = j - 1; q >= p; q--) if (CLS[text.charCodeAt(q)] === NEWLINE) return q + 1;
-  if (j === n) return j;
-  return j - 1 > p ? j - 1 : j;
 }

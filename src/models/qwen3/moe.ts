@@ -8,11 +8,15 @@
  * ```
  *
  * The fast path computes **only the selected experts**: the chosen indices are read back once,
- * the N·K (token, slot) pairs are sorted by expert (a counting sort on the host), the token rows
- * are gathered once into `[N·K, D]`, each active expert runs one SwiGLU on its contiguous block of
- * rows (three 2-D products, gate and up fused), the results are scaled by their routing weights
- * and scatter-added back to their tokens with one wasm-safe segment sum. Cost grows with N·K, not
- * with E; the expert loop has one iteration per *active* expert.
+ * the N·K (token, slot) pairs are sorted by expert (a counting sort on the host), each active
+ * expert runs one SwiGLU on the block of its token rows (three 2-D products, gate and up fused),
+ * and the outputs, scaled by their routing weights, are added back to their tokens. Cost grows
+ * with N·K, not with E; the expert loop has one iteration per *active* expert. Two equivalent
+ * paths: on the wasm and cpu backends at inference the row blocks are copied and the weighted
+ * outputs accumulated in JS (tfjs-wasm's `slice` / `gather` copy their whole source through JS,
+ * which made the tensor path's cost grow with E); while a gradient is recorded, or on the
+ * `tensorflow` backend, the rows are gathered once into `[N·K, D]`, sliced per expert and
+ * scatter-added back with differentiable ops.
  *
  * Precision: everything is float32 here (float64 in the reference). These BF16 casts of the HF
  * reference are **not** emulated: (1) RMSNorm's cast of the normalised activations to BF16 before
@@ -206,11 +210,60 @@ export class Qwen3MoeSparseBlock implements Disposable {
     }
     r.probs.dispose();
     const idx = r.indices.dataSync() as Int32Array; // read back outside any tidy
-    const output = tf.tidy(() => tf.reshape(this.combine(tf.reshape(x, [N, D]), r.weights, idx), x.shape));
+    // The host path reads tensors back, which must not happen inside a tidy (much slower there).
+    const output = this.hostDispatch()
+      ? this.combineHost(x, r.weights, idx)
+      : tf.tidy(() => tf.reshape(this.combine(tf.reshape(x, [N, D]), r.weights, idx), x.shape));
     return { output, router: { logits, indices: r.indices, weights: r.weights } };
   }
 
-  /** `Σ_k w_{t,k} Expert_{S_tk}(x_t)` for rows `x [N, D]`, running only the active experts. */
+  /**
+   * Whether to gather and combine the token rows on the host: on the wasm and cpu backends (host
+   * memory), when no gradient is being recorded. tfjs-wasm 4.22 runs `slice` and `gather` by
+   * copying the whole source tensor through JS (measured: 64 row blocks of 32 × 512 sliced from a
+   * [2048, 512] tensor take 109 ms, and 1.7 ms more per block as the source grows; the same blocks
+   * copied in JS take 2.4 ms), which made the cost of the tensor path grow with E. The host path
+   * computes the same function; the tensor path ({@link combine}) is differentiable and serves
+   * training and the `tensorflow` backend (device memory).
+   */
+  private hostDispatch(): boolean {
+    const b = tf.getBackend();
+    return (b === 'wasm' || b === 'cpu') && tf.engine().state.gradientDepth === 0;
+  }
+
+  /**
+   * {@link combine} on the host: each active expert's rows are copied from `x` into one block in
+   * JS, the expert runs on the block, and its weighted output rows are added to their tokens in
+   * a float32 accumulator (experts in ascending order). Not differentiable.
+   */
+  private combineHost(x: tf.Tensor, weights: tf.Tensor, idx: Int32Array): tf.Tensor {
+    const D = this.hiddenSize;
+    const N = x.size / D;
+    const { topK: K, numExperts: E } = this.routing;
+    const { rows, slots, counts } = dispatch(idx, N, K, E);
+    const xv = x.dataSync(); // [N·D]
+    const wv = weights.dataSync(); // [N·K]
+    const out = new Float32Array(N * D);
+    let off = 0;
+    for (let e = 0; e < E; e++) {
+      const n = counts[e];
+      if (n === 0) continue;
+      const block = new Float32Array(n * D);
+      for (let j = 0; j < n; j++) block.set(xv.subarray(rows[off + j] * D, (rows[off + j] + 1) * D), j * D);
+      const y = tf.tidy(() => swiGlu(tf.tensor2d(block, [n, D]), this.experts[e], this.act)); // [n_e, D]
+      const yv = y.dataSync();
+      y.dispose();
+      for (let j = 0; j < n; j++) {
+        const w = wv[slots[off + j]];
+        const o = rows[off + j] * D;
+        for (let c = 0; c < D; c++) out[o + c] += w * yv[j * D + c];
+      }
+      off += n;
+    }
+    return tf.tensor(out, x.shape);
+  }
+
+  /** `Σ_k w_{t,k} Expert_{S_tk}(x_t)` for rows `x [N, D]`, running only the active experts (differentiable). */
   private combine(x: tf.Tensor, weights: tf.Tensor, idx: Int32Array): tf.Tensor {
     const [N, D] = x.shape as [number, number];
     const { topK: K, numExperts: E } = this.routing;

@@ -60,7 +60,10 @@ forEachBackend(() => {
           expect(router.indices.dtype).toBe('int32');
           expect(Array.from(router.indices.dataSync())).toEqual(Array.from(want.router.indices.data));
           assertClose(router.weights, want.router.weights, { rtol: 1e-4, atol: 1e-6 }, 'weights');
-          tf.dispose([xt, output, router.logits, router.indices, router.weights]);
+          // the differentiable tensor path (taken while a gradient is recorded) agrees too
+          const vg = tf.valueAndGrad((xx: tf.Tensor) => moe.forward(xx).output)(xt);
+          assertRelClose(vg.value, want.output, 1e-4, 'tensor path');
+          tf.dispose([xt, output, router.logits, router.indices, router.weights, vg.value, vg.grad]);
           moe.dispose();
         });
       }), { numRuns: 20 });
@@ -102,6 +105,11 @@ forEachBackend(() => {
       const before = tf.memory().numTensors;
       const gradOf = (mode: 'sparse' | 'ste') =>
         tf.grad((g: tf.Tensor) => new Qwen3MoeSparseBlock(g as tf.Tensor2D, moe.experts, moe.routing, 'silu').forward(x, { routerGradient: mode }).output)(moe.gateT);
+      // While a gradient is recorded the block takes its differentiable tensor path; it computes
+      // the same output as the host path used for inference.
+      const vg = tf.valueAndGrad((xx: tf.Tensor) => moe.forward(xx).output)(x);
+      assertClose(vg.value, probe.output, { rtol: 1e-5, atol: 1e-6 }, 'tensor path vs host path');
+      tf.dispose([vg.value, vg.grad]);
       const gs = gradOf('sparse');
       const ge = gradOf('ste');
       const [sv, ev] = [gs.arraySync() as number[][], ge.arraySync() as number[][]]; // [D, E]

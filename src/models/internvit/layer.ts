@@ -76,6 +76,9 @@ export interface VitAttentionResult {
  * Weights under `prefix` (`...encoder.layer.{i}.attention`): `{q,k,v}_proj.weight [C, C]`
  * (+ `.bias [C]` iff `attention_bias`), `{q,k}_norm.weight [C]` iff `use_qk_norm`,
  * `projection_layer.{weight [C, C], bias [C]}`.
+ *
+ * Usually built by {@link InternVisionEncoderLayer.fromWeights}; with the layer of its example,
+ * `layer.attention.forward(x, { returnProbs: true }).probs` gives the `[N, H, T, T]` probabilities.
  */
 export class InternVisionAttention implements Disposable {
   constructor(
@@ -152,7 +155,19 @@ export class InternVisionAttention implements Disposable {
 
 /**
  * InternViT MLP (spec 6.1.2): `fc2(act(fc1(x)))`, `fc1 [I, C]`, `fc2 [C, I]`, both with bias;
- * `act` is `hidden_act` (`gelu`: exact erf GELU in both releases).
+ * `act` is `hidden_act` (`gelu`: exact erf GELU in both releases). Shapes `[..., C]` → `[..., C]`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { InternVisionMLP, parseInternVitConfig, memoryWeights, type TensorInput } from 'intern-s1-ts';
+ * const cfg = parseInternVitConfig({ hidden_size: 2, num_hidden_layers: 1, num_attention_heads: 1, intermediate_size: 3 });
+ * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
+ * const w = memoryWeights({ 'mlp.fc1.weight': t([3, 2], 1), 'mlp.fc1.bias': t([3], 0), 'mlp.fc2.weight': t([2, 3], 1), 'mlp.fc2.bias': t([2], 0) });
+ * const mlp = InternVisionMLP.fromWeights(cfg, w, 'mlp');
+ * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ≈ [[5.8635, 5.8635]]: fc1 gives 2 per unit, 3 · GELU(2)
+ * mlp.dispose();
+ * ```
  */
 export class InternVisionMLP implements Disposable {
   readonly act: ActivationFn;

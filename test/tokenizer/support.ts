@@ -3,10 +3,14 @@
  * INTERN_S1_PRO_FILES), a toy byte-level BPE trainer, and seeded text arbitraries (Unicode,
  * SMILES, protein, DNA/RNA, mixed scientific prose). Nothing here calls Math.random().
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe } from 'vitest';
 import { bytesToUnicode, byteLevelEncode } from '../../reference/tokenizer/bytes.js';
 import { pretokenize } from '../../reference/tokenizer/pretokenize.js';
+import { SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
 
 /** The folder of the real Intern-S1-Pro tokenizer files, or undefined. */
@@ -164,3 +168,30 @@ export const mixedArb: fc.Arbitrary<string> = fc
     { maxLength: 12 },
   )
   .map((p) => p.join(''));
+
+/** A constructed Pro-flavour tokenizer folder's contents: toy BPE, the tiny fixture models, the Pro tags. */
+export function tinyProFiles(): { vocab: string; merges: string; tokenizerConfig: string; models: Record<string, Uint8Array> } {
+  const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
+  const toy = toyFiles(trainToyBpe(TOY_CORPUS, 200));
+  const base = Object.keys(JSON.parse(toy.vocab)).length;
+  const models = { 'tokenizer_SMILES.model': fixture('tiny_bpe.model'), 'tokenizer_PROT.model': fixture('tiny_bpe_256.model'), 'tokenizer_XNA.model': fixture('tiny_unigram.model') };
+  const sizes = Object.values(models).map((b) => SentencePieceModel.fromBytes(b).size);
+  const offsets = { offset_SMILES: base + 2, offset_PROT: base + 2 + sizes[0], offset_XNA: base + 2 + sizes[0] + sizes[1] };
+  const tagBase = offsets.offset_XNA + sizes[2];
+  const decoder: Record<string, unknown> = {};
+  const add = (content: string, id: number, special: boolean) => (decoder[id] = { content, lstrip: false, normalized: false, rstrip: false, single_word: false, special });
+  add('<|im_start|>', base, true);
+  add('<|im_end|>', base + 1, true);
+  ['<SMILES>', '</SMILES>', '<protein>', '</protein>', '<dna>', '</dna>', '<rna>', '</rna>'].forEach((t, k) => add(t, tagBase + k, false));
+  const tokenizerConfig = JSON.stringify({ added_tokens_decoder: decoder, eos_token: '<|im_end|>', bos_token: '<|im_start|>', additional_special_tokens: ['<|im_start|>', '<|im_end|>'], ...offsets });
+  return { ...toy, tokenizerConfig, models };
+}
+
+/** Write a tokenizer folder (for CLI tests). */
+export function writeTokenizerDir(dir: string, f: ReturnType<typeof tinyProFiles>): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'vocab.json'), f.vocab);
+  writeFileSync(path.join(dir, 'merges.txt'), f.merges);
+  writeFileSync(path.join(dir, 'tokenizer_config.json'), f.tokenizerConfig);
+  for (const [name, bytes] of Object.entries(f.models)) writeFileSync(path.join(dir, name), bytes);
+}

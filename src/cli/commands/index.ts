@@ -12,4 +12,6 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   inspect: async () => (await import('./inspect.js')).inspect,
   'preprocess-image': async () => (await import('./preprocessImage.js')).preprocessImage,
   run: async () => (await import('./run.js')).run,
+  tokenize: async () => (await import('./tokenize.js')).tokenize,
+  detokenize: async () => (await import('./detokenize.js')).detokenize,
 };

@@ -30,7 +30,7 @@ export interface WeightSource {
 export function arrayWeights(arrays: Record<string, NDArray>): WeightSource {
   return {
     array(name: string): NDArray {
-      const a = arrays[name];
+      const a = Object.prototype.hasOwnProperty.call(arrays, name) ? arrays[name] : undefined;
       if (!a) throw new Error(`arrayWeights: no tensor '${name}' (${Object.keys(arrays).length} tensors)`);
       return a;
     },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import ndarray from 'ndarray';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { WeightSource as RefWeights } from '../../reference/weights.js';
+import { type WeightSource as RefWeights, arrayWeights } from '../../reference/weights.js';
 import { toFlat } from '../../reference/ndarray.js';
 import * as refDt from '../../reference/ops/dtypes.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../src/errors.js';
@@ -123,6 +123,17 @@ describe.each(sources())('%s source', (_, make) => {
       await expectThrowsNoLeak(() => w.tensor('nope'), CheckpointError);
       w.close();
     });
+  });
+});
+
+describe('reference arrayWeights', () => {
+  it('serves arrays by name through the same structural interface', () => {
+    const w = arrayWeights({ 'model.norm.weight': ndarray(Float64Array.from([1, 2]), [2]) });
+    expect(refSum(w, 'model.norm.weight')).toBe(3);
+    expect(w.has('model.norm.weight')).toBe(true);
+    expect(w.has('toString')).toBe(false);
+    expect(() => w.array('nope')).toThrow(/arrayWeights: no tensor 'nope' \(1 tensors\)/);
+    expect(() => w.array('toString')).toThrow(/no tensor 'toString'/);
   });
 });
 

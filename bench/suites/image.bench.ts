@@ -5,6 +5,7 @@
  * checked against the reference.
  */
 import jpeg from 'jpeg-js';
+import os from 'node:os';
 import { PNG } from 'pngjs';
 import { toFlat } from '../../reference/ndarray.js';
 import * as refPro from '../../reference/image/pro.js';
@@ -78,6 +79,7 @@ export const suite: Suite = {
     '(typed-array resize + tfjs ops) vs the float64 reference. MB/s counts the RGB bytes of the input image; tiles/s ' +
     'counts 448×448 tiles produced. Every fast result was first checked against the reference (Pillow-mode resize: exactly).',
   async run({ quick, log }) {
+    const load0 = os.loadavg()[0];
     const rows: BenchRow[] = [];
     const img = makeImage(1920, 1080, 7);
     const rgbMB = (img.width * img.height * 3) / MB;
@@ -144,7 +146,9 @@ export const suite: Suite = {
         'The resize runs as typed-array loops with Pillow\'s integer arithmetic on every backend (tfjs-wasm\'s slice ' +
         'copies its whole input and a dense weight matmul wastes W/taps of its work; see src/image/resize.ts), so ' +
         'the fast path\'s edge over the reference comes from precomputed taps, flat arrays and int32 maths, and from ' +
-        'tfjs for the cropping, normalisation and patch flattening.',
+        'tfjs for the cropping, normalisation and patch flattening. ' +
+        `The machine's 1-minute load average was ${load0.toFixed(1)} at the start and ${os.loadavg()[0].toFixed(1)} at the end ` +
+        `of this run on ${os.cpus().length} cores (other jobs were running), so absolute times are pessimistic (ratios between rows are less affected).`,
     };
   },
 };

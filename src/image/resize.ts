@@ -209,14 +209,14 @@ export function imageToPlanes(image: RgbImage): tf.Tensor3D {
 }
 
 /**
- * Bicubic resize of float32 planes `[C, H, W]` holding 0..255 values (integers for `'pil'`, as
+ * Bicubic resize of float32 planes `[C, H, W]` holding integer pixel values 0..255 (as
  * {@link imageToPlanes} makes them) to `[C, height, width]`, Pillow's horizontal pass then its
  * vertical pass; a pass whose size does not change is skipped (it would be the identity).
  *
  * @param planes - `[C, H, W]` float32.
  * @param width - output width ≥ 1.
  * @param height - output height ≥ 1.
- * @throws ShapeError / DTypeError for a bad tensor; ValueError for a bad size.
+ * @throws ShapeError / DTypeError for a bad tensor; ValueError for a bad size or a value that is not an integer 0..255.
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';

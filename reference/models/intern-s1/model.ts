@@ -1,0 +1,137 @@
+/**
+ * Reference whole model (spec section 8), float64: embeddings, media rows scattered in prompt
+ * order (images, then time series), the text decoder, and router statistics.
+ *
+ * @module
+ */
+import { fromArray, type NDArray } from '../../ndarray.js';
+import type { WeightSource } from '../../weights.js';
+import type { InternS1VisionConfig } from '../internvit/config.js';
+import { InternS1VisionTower } from '../internvit/tower.js';
+import type { Qwen3KVCache } from '../qwen3/attention.js';
+import { type DecoderConfig, isMoeLayer } from '../qwen3/decoder.js';
+import { Qwen3TextModel } from '../qwen3/model.js';
+import type { RouterOutput } from '../qwen3/routing.js';
+import { TimeSeriesModel } from '../time-series/model.js';
+import type { TimeSeriesConfig } from '../time-series/whisper.js';
+import { type Placeholder, scatterFeatures } from './assemble.js';
+
+/** The config keys the reference reads (a structural subset of the fast path's parsed configs). */
+export interface ModelConfigLike {
+  readonly model_type: string;
+  readonly text_config?: DecoderConfig & { readonly model_type: string };
+  readonly vision_config?: unknown;
+  readonly ts_config?: TimeSeriesConfig | null;
+  readonly image_token_id?: number;
+  readonly ts_token_id?: number;
+}
+
+/** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini. */
+export interface ImageInputs {
+  readonly pixelValues: NDArray;
+  readonly gridThw?: readonly (readonly [number, number, number])[];
+}
+
+/** One raw signal `[T, C]` and its rate in Hz. */
+export interface SeriesInput {
+  readonly signal: NDArray;
+  readonly samplingRate: number;
+}
+
+export interface ModelInputs {
+  readonly inputIds: readonly (readonly number[])[];
+  readonly images?: ImageInputs;
+  readonly series?: readonly SeriesInput[];
+}
+
+export interface ModelForwardOptions {
+  readonly cache?: Qwen3KVCache;
+  readonly returnRouter?: boolean;
+  readonly logits?: 'all' | 'last' | 'none';
+}
+
+export interface ExpertCounts {
+  /** Selections per expert. */
+  readonly perExpert: number[];
+}
+
+export interface ModelOutput {
+  readonly logits: NDArray | null;
+  readonly hidden: NDArray;
+  readonly router: (RouterOutput | null)[] | null;
+  readonly expertLoad: (ExpertCounts | null)[] | null;
+  readonly mediaTokens: Record<string, number>;
+}
+
+/** Which tower families a config has: `pro` has the time-series tower, `s1`/`mini` InternViT. */
+function variantOf(cfg: ModelConfigLike): 's1' | 'pro' | 'text' {
+  if (cfg.model_type === 'interns1_pro') return 'pro';
+  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return 's1';
+  return 'text';
+}
+
+/** Reference `InternS1ForConditionalGeneration`. */
+export class InternS1ForConditionalGeneration {
+  constructor(
+    readonly config: ModelConfigLike,
+    readonly text: Qwen3TextModel,
+    readonly vision: InternS1VisionTower | null,
+    readonly timeSeries: TimeSeriesModel | null,
+  ) {}
+
+  static fromWeights(config: ModelConfigLike, weights: WeightSource, opts: { vision?: boolean; timeSeries?: boolean } = {}): InternS1ForConditionalGeneration {
+    const v = variantOf(config);
+    const textCfg = (config.text_config ?? config) as DecoderConfig;
+    const text = Qwen3TextModel.fromWeights(textCfg, weights, { prefix: v === 'text' ? 'model.' : 'model.language_model.' });
+    const vision = v === 's1' && (opts.vision ?? true) ? InternS1VisionTower.fromWeights(config as unknown as InternS1VisionConfig, weights) : null;
+    const ts = v === 'pro' && (opts.timeSeries ?? true) && config.ts_config ? TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series') : null;
+    return new InternS1ForConditionalGeneration(config, text, vision, ts);
+  }
+
+  newCache(): Qwen3KVCache {
+    return this.text.newCache();
+  }
+
+  /** Token embeddings with image rows, then time-series rows, replaced in prompt order. */
+  embed(inputs: ModelInputs): { embeds: NDArray; mediaTokens: Record<string, number> } {
+    const placeholders: Placeholder[] = [];
+    if (inputs.images) {
+      if (!this.vision) throw new Error('InternS1ForConditionalGeneration: no vision tower for images');
+      placeholders.push({ name: 'image', tokenId: this.config.image_token_id!, features: this.vision.forward(inputs.images.pixelValues) });
+    }
+    if (inputs.series?.length) {
+      if (!this.timeSeries) throw new Error('InternS1ForConditionalGeneration: no time-series tower for signals');
+      const feats = inputs.series.map((s) => this.timeSeries!.encode(s.signal, s.samplingRate).features);
+      placeholders.push({ name: 'time series', tokenId: this.config.ts_token_id!, features: concatRows(feats) });
+    }
+    const embeds = scatterFeatures(this.text.embed(inputs.inputIds), inputs.inputIds.flat(), placeholders);
+    const mediaTokens = Object.fromEntries(placeholders.map((p) => [p.name.replace(' ', '_'), p.features.shape[0]]));
+    return { embeds, mediaTokens };
+  }
+
+  forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
+    const { embeds, mediaTokens } = this.embed(inputs);
+    const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, returnRouter: opts.returnRouter });
+    const textCfg = (this.config.text_config ?? this.config) as DecoderConfig;
+    const load = out.router?.map((r, l) => (r && isMoeLayer(textCfg, l) ? countExperts(r.indices, r.logits.shape[1]) : null)) ?? null;
+    return { logits: out.logits, hidden: out.hidden, router: out.router, expertLoad: load, mediaTokens };
+  }
+}
+
+/** Stack `[N_i, D]` arrays along rows. */
+function concatRows(parts: NDArray[]): NDArray {
+  if (parts.length === 1) return parts[0];
+  const D = parts[0].shape[1];
+  const N = parts.reduce((s, p) => s + p.shape[0], 0);
+  const data = new Float64Array(N * D);
+  let r = 0;
+  for (const p of parts) for (let i = 0; i < p.shape[0]; i++, r++) for (let c = 0; c < D; c++) data[r * D + c] = p.get(i, c);
+  return fromArray(data, [N, D]);
+}
+
+/** Selections per expert from `[N, K]` chosen ids. */
+function countExperts(indices: NDArray, E: number): ExpertCounts {
+  const perExpert = new Array<number>(E).fill(0);
+  for (let t = 0; t < indices.shape[0]; t++) for (let k = 0; k < indices.shape[1]; k++) perExpert[indices.get(t, k)]++;
+  return { perExpert };
+}

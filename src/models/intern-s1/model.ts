@@ -1,0 +1,256 @@
+/**
+ * The whole model: `InternS1ForConditionalGeneration`-equivalent for Intern-S1 (InternViT +
+ * Qwen3-MoE), Intern-S1-mini (InternViT-300M + dense Qwen3) and Intern-S1-Pro (grouped MoE + FoPE,
+ * the native-resolution vision tower and the time-series tower). Spec section 8.
+ *
+ * ```
+ * E   = embed_tokens[ids]                               [B, T, D]
+ * E'  = scatter image rows, then time-series rows        (placeholder ids, prompt order)
+ * out = decoder(E', positions 0..T-1, causal)            logits [B, T, V], hidden [B, T, D]
+ * ```
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ConfigError, ValueError } from '../../errors.js';
+import { openCheckpoint } from '../../io/checkpoint.js';
+import { configVariant, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
+import { isMoeLayer } from '../../io/configs/text.js';
+import type { WeightSource } from '../../io/weights.js';
+import type { Disposable } from '../../nn/linear.js';
+import { InternS1VisionTower } from '../internvit/tower.js';
+import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
+import type { Qwen3KVCache } from '../qwen3/attention.js';
+import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
+import { TimeSeriesModel } from '../time-series/model.js';
+import { type Placeholder, scatterFeatures } from './assemble.js';
+
+/** Images of one forward call, all items concatenated in prompt order. */
+export interface ImageInputs {
+  /**
+   * Intern-S1 / mini: tiles `[N, 3, H, W]` (InternVL tiling, thumbnails included).
+   * Intern-S1-Pro: patches `[P, 1536]` with {@link ImageInputs.gridThw}.
+   */
+  readonly pixelValues: tf.Tensor;
+  /** Pro only: `[t, gh, gw]` per image, in prompt order. */
+  readonly gridThw?: readonly (readonly [number, number, number])[];
+}
+
+/** One signal for the time-series tower. */
+export interface SeriesInput {
+  /** Raw samples `[T, C]` (z-scored by the model's preprocessing). */
+  readonly signal: tf.Tensor;
+  /** Sampling rate in Hz. */
+  readonly samplingRate: number;
+}
+
+/** What one forward call reads. */
+export interface ModelInputs {
+  /** Token ids `[B][T]` (rectangular), with the media placeholders already expanded. */
+  readonly inputIds: readonly (readonly number[])[];
+  readonly images?: ImageInputs;
+  /** Signals in prompt order (Pro). */
+  readonly series?: readonly SeriesInput[];
+}
+
+/** Options of {@link InternS1ForConditionalGeneration.forward}. */
+export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize'> {
+  /** Continue from (and extend) this cache; positions continue after it. */
+  readonly cache?: Qwen3KVCache;
+  /** Return router outputs and per-layer expert load (MoE layers). */
+  readonly returnRouter?: boolean;
+}
+
+/** What a forward call returns; the caller disposes the tensors. */
+export interface ModelOutput {
+  /** `[B, T, V]` (`[B, 1, V]` with `logits: 'last'`), or null with `'none'`. */
+  readonly logits: tf.Tensor | null;
+  /** Final hidden states after `model.norm`, `[B, T, D]`. */
+  readonly hidden: tf.Tensor;
+  /** Per layer (null for dense layers), when `returnRouter`. */
+  readonly router: (RouterOutput | null)[] | null;
+  /** Per layer expert load (null for dense layers), when `returnRouter`. */
+  readonly expertLoad: (ExpertLoad | null)[] | null;
+  /** Feature rows scattered per modality, e.g. `{ image: 512, time_series: 100 }`. */
+  readonly mediaTokens: Record<string, number>;
+}
+
+/** Which parts to load. Defaults: every tower the config declares. */
+export interface ModelLoadOptions {
+  readonly vision?: boolean;
+  readonly timeSeries?: boolean;
+  /** Read embedding rows from the checkpoint on demand instead of holding `[V, D]` (see Qwen3TextModel). */
+  readonly lazyEmbeddings?: boolean;
+}
+
+/** The image encoder of a variant: tiles or patches → feature rows `[N, D]`. */
+export interface ImageEncoder extends Disposable {
+  encode(images: ImageInputs): tf.Tensor;
+}
+
+class InternVitEncoder implements ImageEncoder {
+  constructor(readonly tower: InternS1VisionTower) {}
+  encode(images: ImageInputs): tf.Tensor {
+    if (images.gridThw) throw new ValueError('InternS1ForConditionalGeneration: gridThw is for Intern-S1-Pro images; Intern-S1 takes tiles [N, 3, H, W]');
+    return this.tower.forward(images.pixelValues);
+  }
+  dispose(): void {
+    this.tower.dispose();
+  }
+}
+
+/** Placeholder token ids of a config. */
+function tokenIds(cfg: ModelConfig): { image: number | null; series: number | null } {
+  if (cfg.model_type === 'interns1_pro') return { image: cfg.image_token_id, series: cfg.ts_token_id };
+  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return { image: cfg.image_token_id, series: null };
+  return { image: null, series: null };
+}
+
+/**
+ * Intern-S1, Intern-S1-mini and Intern-S1-Pro for generation.
+ *
+ * @example
+ * ```ts
+ * import { InternS1ForConditionalGeneration, initTiny } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-s1-example', { variant: 's1', vocabSize: 64 });
+ * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-s1-example');
+ * const out = model.forward({ inputIds: [[1, 2, 3]] }, { returnRouter: true });
+ * console.log(out.logits!.shape, out.expertLoad![0]!.perExpert); // [1, 3, 64] [...]
+ * model.disposeOutput(out);
+ * model.dispose();
+ * ```
+ */
+export class InternS1ForConditionalGeneration implements Disposable {
+  readonly variant: Variant;
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly text: Qwen3TextModel,
+    readonly vision: ImageEncoder | null,
+    readonly timeSeries: TimeSeriesModel | null,
+  ) {
+    this.variant = configVariant(config);
+  }
+
+  /** Load from a checkpoint folder (config.json + safetensors). */
+  static fromCheckpoint(dir: string, opts: ModelLoadOptions = {}): InternS1ForConditionalGeneration {
+    const ckpt = openCheckpoint(dir);
+    if (!ckpt.config) throw new ConfigError(`${dir}: a model folder needs a config.json`);
+    return InternS1ForConditionalGeneration.fromWeights(ckpt.config, ckpt.weights, opts);
+  }
+
+  /** Build from a parsed config and a weight source, loading only the towers asked for. */
+  static fromWeights(config: ModelConfig, weights: WeightSource, opts: ModelLoadOptions = {}): InternS1ForConditionalGeneration {
+    const variant = configVariant(config);
+    const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
+    const owned: Disposable[] = [];
+    try {
+      const text = Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings });
+      owned.push(text);
+      let vision: ImageEncoder | null = null;
+      if ((opts.vision ?? true) && (variant === 's1' || variant === 'mini') && 'vision_config' in config && config.model_type !== 'interns1_pro') {
+        vision = new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights));
+        owned.push(vision);
+      } else if ((opts.vision ?? true) && variant === 'pro') {
+        vision = loadProVision(config, weights);
+        if (vision) owned.push(vision);
+      }
+      let ts: TimeSeriesModel | null = null;
+      if ((opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config) {
+        ts = TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series');
+      }
+      return new InternS1ForConditionalGeneration(config, text, vision, ts);
+    } catch (e) {
+      for (const o of owned) o.dispose();
+      throw e;
+    }
+  }
+
+  /** Placeholder id replaced by image features, or null for a text-only config. */
+  get imageTokenId(): number | null {
+    return tokenIds(this.config).image;
+  }
+
+  /** Placeholder id replaced by time-series features (Pro), or null. */
+  get seriesTokenId(): number | null {
+    return tokenIds(this.config).series;
+  }
+
+  /** A fresh KV cache for incremental decoding. */
+  newCache(): Qwen3KVCache {
+    return this.text.newCache();
+  }
+
+  /** Encode the media of `inputs` into placeholders, in the order the spec scatters them (images, then series). */
+  private encodeMedia(inputs: ModelInputs): Placeholder[] {
+    const out: Placeholder[] = [];
+    try {
+      if (inputs.images) {
+        if (!this.vision || this.imageTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: images were given but this ${this.variant} model has no vision tower loaded`);
+        out.push({ name: 'image', tokenId: this.imageTokenId, features: this.vision.encode(inputs.images) });
+      }
+      if (inputs.series?.length) {
+        if (!this.timeSeries || this.seriesTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: signals were given but this ${this.variant} model has no time-series tower loaded`);
+        const feats = inputs.series.map((s) => this.timeSeries!.encode(s.signal, s.samplingRate).features);
+        out.push({ name: 'time series', tokenId: this.seriesTokenId, features: feats.length === 1 ? feats[0] : tf.tidy(() => tf.concat(feats, 0)) });
+        if (feats.length > 1) tf.dispose(feats);
+      }
+      return out;
+    } catch (e) {
+      tf.dispose(out.map((p) => p.features));
+      throw e;
+    }
+  }
+
+  /**
+   * Input embeddings `[B, T, D]` with placeholder rows replaced by media features (spec 8).
+   * @throws ShapeError when a placeholder count differs from the feature rows (both numbers named).
+   */
+  embed(inputs: ModelInputs): { embeds: tf.Tensor; mediaTokens: Record<string, number> } {
+    const placeholders = this.encodeMedia(inputs);
+    try {
+      const ids = inputs.inputIds.flat();
+      const tokens = this.text.embed(inputs.inputIds); // [B, T, D]
+      const mediaTokens = Object.fromEntries(placeholders.map((p) => [p.name.replace(' ', '_'), p.features.shape[0]]));
+      if (!placeholders.length) return { embeds: tokens, mediaTokens };
+      try {
+        return { embeds: scatterFeatures(tokens, ids, placeholders), mediaTokens };
+      } finally {
+        tokens.dispose();
+      }
+    } finally {
+      tf.dispose(placeholders.map((p) => p.features));
+    }
+  }
+
+  /** Embed (with media), run the decoder, and return logits, hidden states and router statistics. */
+  forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
+    const { embeds, mediaTokens } = this.embed(inputs);
+    try {
+      const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
+      const text = textConfigOf(this.config);
+      const groups = 'router_n_groups' in text && text.router_n_groups ? text.router_n_groups : 1;
+      const load = out.router?.map((r, l) => (r && isMoeLayer(text, l) ? expertLoad(r.indices, r.logits.shape[1] as number, groups) : null)) ?? null;
+      return { logits: out.logits, hidden: out.hidden, router: out.router, expertLoad: load, mediaTokens };
+    } finally {
+      embeds.dispose();
+    }
+  }
+
+  /** Dispose every tensor of a {@link ModelOutput}. */
+  disposeOutput(out: ModelOutput): void {
+    tf.dispose([out.logits, out.hidden].filter((t): t is tf.Tensor => t !== null));
+    for (const r of out.router ?? []) if (r) tf.dispose([r.logits, r.indices, r.weights]);
+  }
+
+  dispose(): void {
+    this.text.dispose();
+    this.vision?.dispose();
+    this.timeSeries?.dispose();
+  }
+}
+
+/** The Pro vision tower, when this build has it (issue 9); null otherwise. */
+function loadProVision(_config: ModelConfig, _weights: WeightSource): ImageEncoder | null {
+  return null;
+}

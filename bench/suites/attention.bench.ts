@@ -210,12 +210,12 @@ export const suite: Suite = {
     const load = os.loadavg()[0];
     const acc: Acc = { rows: [], memChunked: [], memFull: [], msChunked: [], msFull: [], refAt: null };
     const sizes = quick ? SIZES.slice(0, 2) : SIZES;
-    for (const T of sizes) await oneSize(T, acc, log, quick ? 1 : 2);
+    for (const T of sizes) await oneSize(T, acc, log, quick ? 1 : 3);
     const notes = [
       `Not run: the reference above T=${REF_MAX} (it grows as T² from ~0.5 s at 256), unchunked attention above ` +
         `T=${UNCHUNKED_MAX} (one kv group's [R·T, S] float32 scores are 268 MB at 4096, about 1.2 GB at peak), and cpu ` +
         `above T=${CPU_MAX}. Timings use tinybench (3+ calls, ≥ 0.5 s) below T=2048 and the mean of 2 calls after a ` +
-        'warm-up from 2048 up; wasm rows keep the best of 2 rounds because the machine is shared with other jobs ' +
+        'warm-up from 2048 up; wasm rows keep the best of 3 rounds because the machine is shared with other jobs ' +
         `(1-minute load average ${load.toFixed(1)} on ${os.cpus().length} cores when this run started; tfjs-wasm is single-threaded).`,
     ].join(' ');
     return { rows: acc.rows, targets: targets(acc), charts: charts(acc), notes };

@@ -1,3 +1,5 @@
 /** The whole Intern-S1 model: multimodal assembly and generation (spec section 8). @module */
 export * from './assemble.js';
 export * from './sampling.js';
+export * from './generate.js';
+export * from './model.js';

@@ -1,0 +1,51 @@
+/**
+ * Reference generation: recompute the whole sequence at every step (no cache) with the float64
+ * model, and pick tokens with the reference sampler.
+ *
+ * @module
+ */
+import { toFlat } from '../../ndarray.js';
+import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
+import { sampleToken, type SamplingOptions } from './sampling.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  readonly maxNewTokens: number;
+  readonly stopTokens?: readonly number[];
+  readonly seed?: number;
+  readonly onToken?: (token: number, step: number) => void | boolean;
+}
+
+export interface GenerateResult {
+  readonly tokens: number[];
+  readonly finishReason: 'stop' | 'length' | 'callback';
+  readonly promptTokens: number;
+}
+
+/** mulberry32 (the same stream as the fast path's generator). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Greedy or sampled generation, recomputing everything each step. */
+export function generate(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): GenerateResult {
+  const rng = mulberry32(opts.seed ?? 0);
+  const stops = new Set(opts.stopTokens ?? []);
+  const tokens: number[] = [];
+  for (;;) {
+    const ids = [[...inputs.inputIds[0], ...tokens]];
+    const out = model.forward({ ...inputs, inputIds: ids }, { logits: 'last' });
+    const tok = sampleToken(toFlat(out.logits!), opts, rng);
+    tokens.push(tok);
+    const more = opts.onToken?.(tok, tokens.length - 1);
+    if (stops.has(tok)) return { tokens, finishReason: 'stop', promptTokens: inputs.inputIds[0].length };
+    if (more === false) return { tokens, finishReason: 'callback', promptTokens: inputs.inputIds[0].length };
+    if (tokens.length >= opts.maxNewTokens) return { tokens, finishReason: 'length', promptTokens: inputs.inputIds[0].length };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The patch merger of the Intern-S1-Pro vision tower (spec 6.2.2; HF `Qwen3VLMoeVisionPatchMerger`
+ * with `use_postshuffle_norm = False`):
+ *
+ * ```
+ * Z = LayerNorm(X)                      // per patch, width C, eps 1e-6
+ * Z = view(Z, [P / m², m²·C])           // the m² consecutive patches of one merge window side by side
+ * Y = linear_fc2(GELU(linear_fc1(Z)))   // m²C → m²C (bias), exact erf GELU, m²C → out_hidden_size (bias)
+ * ```
+ *
+ * The patches arrive in window order, so consecutive groups of m² rows are the windows and the
+ * output rows are the windows in order: row-major over windows, per temporal group, per item.
+ *
+ * Legend: P patches, C width, m merge size, W = m²·C merged width, D out_hidden_size.
+ *
+ * @module
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ShapeError } from '../../errors.js';
+import type { ProVisionConfig } from '../../io/configs/vision.js';
+import type { WeightSource } from '../../io/weights.js';
+import { type Disposable, Linear } from '../../nn/linear.js';
+import type { LayerNorm } from '../../nn/norm.js';
+import { gelu } from '../../ops/activations.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { join, loadAll } from '../internvit/load.js';
+import { loadVisionNorm } from './block.js';
+import { checkProVisionConfig } from './config.js';
+
+/**
+ * `[P, C]` → `[P / m², D]`.
+ *
+ * Weights under `prefix` (default `model.visual.merger`): `norm.{weight, bias} [C]`,
+ * `linear_fc1.{weight [W, W], bias [W]}`, `linear_fc2.{weight [D, W], bias [D]}`.
+ *
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { ProVisionPatchMerger, parseProVisionConfig, memoryWeights, type TensorInput } from 'intern-s1-ts';
+ * const cfg = parseProVisionConfig({ depth: 0, hidden_size: 4, intermediate_size: 8, num_heads: 1,
+ *   out_hidden_size: 3, num_position_embeddings: 4 });
+ * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
+ * const w = memoryWeights({ 'm.norm.weight': t([4], 1), 'm.norm.bias': t([4], 0),
+ *   'm.linear_fc1.weight': t([16, 16], 0.1), 'm.linear_fc1.bias': t([16], 0), 'm.linear_fc2.weight': t([3, 16], 0.1), 'm.linear_fc2.bias': t([3], 0) });
+ * const merger = ProVisionPatchMerger.fromWeights(cfg, w, 'm');
+ * console.log(merger.forward(tf.randomNormal([8, 4])).shape); // [2, 3]: two 2x2 windows
+ * merger.dispose();
+ * ```
+ */
+export class ProVisionPatchMerger implements Disposable {
+  constructor(readonly config: ProVisionConfig, readonly norm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear) {}
+
+  static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.merger'): ProVisionPatchMerger {
+    const op = 'ProVisionPatchMerger';
+    checkProVisionConfig(op, config);
+    const C = config.hidden_size;
+    const W = C * config.spatial_merge_size ** 2;
+    return loadAll((own) => {
+      const norm = own(loadVisionNorm(op, weights, join(prefix, 'norm'), C));
+      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc1'), { bias: true, expect: [W, W] }));
+      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc2'), { bias: true, expect: [config.out_hidden_size, W] }));
+      return new ProVisionPatchMerger(config, norm, fc1, fc2);
+    });
+  }
+
+  /** `x [P, C]` (P a multiple of m², window order) → `[P / m², D]`. */
+  forward(x: tf.Tensor): tf.Tensor {
+    const op = 'ProVisionPatchMerger';
+    const C = this.config.hidden_size;
+    const u = this.config.spatial_merge_size ** 2;
+    checkFloat(op, 'x', x);
+    checkRank(op, 'x', x, 2);
+    if (x.shape[1] !== C || x.shape[0] % u !== 0) {
+      throw new ShapeError(`${op}: 'x' ${fmtShape(x.shape)} must be [P, ${C}] with P a multiple of ${u} (whole merge windows)`);
+    }
+    return tf.tidy(() => {
+      const z = tf.reshape(this.norm.forward(x), [x.shape[0] / u, u * C]); // [P/m², W]
+      return this.fc2.forward(gelu(this.fc1.forward(z))); // [P/m², D]
+    });
+  }
+
+  dispose(): void {
+    this.norm.dispose();
+    this.fc1.dispose();
+    this.fc2.dispose();
+  }
+}

@@ -8,6 +8,7 @@
 export const COMPONENT_MODULES: readonly (() => Promise<unknown>)[] = [
   () => import('./text-embed.js'),
   () => import('./vision.js'),
+  () => import('./proVision.js'),
   () => import('./text-decoder.js'),
 ];
 

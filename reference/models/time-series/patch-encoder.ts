@@ -88,6 +88,23 @@ function addArrays(a: NDArray, b: NDArray): NDArray {
   return out;
 }
 
+/**
+ * The rows of patches `n0 .. n1−1`: build `P[n, k, c] = X[n·s + k, c]` (zero past T), then
+ * reshape its memory plainly to `[(n1−n0)·C, p]` (no transpose), as the released code does.
+ */
+export function patchRows(data: ArrayLike<number>, numChannels: number, plan: TimeSeriesPlan, n0: number, n1: number): NDArray {
+  const { stride: s, patchSize: p } = plan;
+  const C = numChannels;
+  const T = data.length / C;
+  const P = zeros([n1 - n0, p, C]); // [patches, p, C]
+  for (let n = n0; n < n1; n++) {
+    for (let k = 0; k < p; k++) {
+      for (let c = 0; c < C; c++) if (n * s + k < T) P.set(n - n0, k, c, data[(n * s + k) * C + c]);
+    }
+  }
+  return reshape(P, [(n1 - n0) * C, p]);
+}
+
 /** Options as in the fast path (batching does not change the result). */
 export interface PatchEncoderOptions {
   readonly patchBatch?: number;

@@ -46,6 +46,8 @@ export interface WhisperEncoderOptions {
 /** Options as in the fast path (chunking does not change the result). */
 export interface WhisperForwardOptions {
   readonly attentionChunk?: number;
+  readonly convChunk?: number;
+  readonly mlpChunk?: number;
 }
 
 function addArrays(a: NDArray, b: NDArray): NDArray {

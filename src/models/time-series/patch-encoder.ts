@@ -23,10 +23,10 @@ import { CheckpointError, ShapeError, ValueError } from '../../errors.js';
 import type { WeightSource } from '../../io/weights.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
-import { attention } from '../../ops/attention.js';
 import { conv1d } from '../../ops/conv.js';
 import { fmtShape } from '../../util/check.js';
 import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
+import { readSignal } from './processor.js';
 
 /** Width of the patch encoder (conv channels, transformer d_model), fixed by the release. */
 export const TS_PATCH_DIM = 128;
@@ -42,8 +42,8 @@ export const TS_PE_ROWS = 2 * TS_MAX_STRIDE;
 export const TS_PE_CHECK_ATOL = 1e-2;
 /** Default batch budget: positions (rows × p) encoded per batch (the FFN holds ×F floats). */
 export const TS_PATCH_BATCH_POSITIONS = 16384;
-/** From this patch size on, attention runs per row with 2-D products (faster on wasm than batched). */
-const ROWWISE_ATTENTION_MIN_P = 128;
+/** From this patch size on, attention runs per (row, head) with 2-D products (faster on wasm than batched). */
+const ROWWISE_ATTENTION_MIN_P = 64;
 
 /**
  * The fixed sinusoidal table of the patch encoder (`pe`, spec 7.2): `pe[t, 2i] = sin(t·ω_i)`,
@@ -85,13 +85,16 @@ function peValues(length: number, dim: number): Float32Array {
 /**
  * PyTorch's `nn.TransformerEncoderLayer` as the release builds it (spec 7.2): post-norm,
  * `x = LN1(x + SA(x)); x = LN2(x + linear2(relu(linear1(x))))`, 8 heads, bidirectional within a
- * row, fused `in_proj` (rows q, k, v), LayerNorm eps 1e-5, dropout inactive.
+ * row, fused `in_proj` (rows q, k, v; split into three products at load), LayerNorm eps 1e-5,
+ * dropout inactive.
  *
  * Shapes: `forward(x [R·p, D], p)` → `[R·p, D]`: R independent sequences of length p, stacked.
  */
 export class PatchTransformerLayer {
   constructor(
-    readonly inProj: Linear,
+    readonly qProj: Linear,
+    readonly kProj: Linear,
+    readonly vProj: Linear,
     readonly outProj: Linear,
     readonly linear1: Linear,
     readonly linear2: Linear,
@@ -105,14 +108,14 @@ export class PatchTransformerLayer {
     const made: { dispose(): void }[] = [];
     const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
     try {
-      const inProj = keep(inProjection(weights, `${prefix}.self_attn`));
+      const [q, k, v] = inProjections(weights, `${prefix}.self_attn`).map(keep);
       const outProj = keep(Linear.fromWeights(weights, `${prefix}.self_attn.out_proj`, { bias: true, expect: [D, D] }));
       const F = weights.info(`${prefix}.linear1.weight`).shape[0];
       const linear1 = keep(Linear.fromWeights(weights, `${prefix}.linear1`, { bias: true, expect: [F, D] }));
       const linear2 = keep(Linear.fromWeights(weights, `${prefix}.linear2`, { bias: true, expect: [D, F] }));
       const norm1 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm1`, TS_PATCH_LN_EPS));
       const norm2 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm2`, TS_PATCH_LN_EPS));
-      return new PatchTransformerLayer(inProj, outProj, linear1, linear2, norm1, norm2);
+      return new PatchTransformerLayer(q, k, v, outProj, linear1, linear2, norm1, norm2);
     } catch (e) {
       made.forEach((m) => m.dispose());
       throw e;
@@ -121,56 +124,129 @@ export class PatchTransformerLayer {
 
   /** `x [R·p, D]` (R rows of p positions) → `[R·p, D]`. */
   forward(x: tf.Tensor2D, p: number): tf.Tensor2D {
-    return tf.tidy(() => {
-      const D = TS_PATCH_DIM;
-      const qkv = this.inProj.forward(x); // [R·p, 3D]
-      const part = (i: number) => tf.slice(qkv, [0, i * D], [-1, D]); // [R·p, D]
-      const sa = this.outProj.forward(rowAttention(part(0), part(1), part(2), p)); // [R·p, D]
-      const h = this.norm1.forward(tf.add(x, sa)); // [R·p, D]
-      const ff = this.linear2.forward(tf.relu(this.linear1.forward(h))); // [R·p, D]
-      return this.norm2.forward(tf.add(h, ff)) as tf.Tensor2D; // [R·p, D]
-    });
+    const [q, k, v] = tf.tidy(() => [this.qProj.forward(x), this.kProj.forward(x), this.vProj.forward(x)]); // 3 × [R·p, D]
+    let a: tf.Tensor;
+    try {
+      a = rowAttention(q, k, v, p); // [R·p, D]
+    } finally {
+      tf.dispose([q, k, v]);
+    }
+    try {
+      return tf.tidy(() => {
+        const h = this.norm1.forward(tf.add(x, this.outProj.forward(a))); // [R·p, D]
+        const ff = this.linear2.forward(tf.relu(this.linear1.forward(h))); // [R·p, D]
+        return this.norm2.forward(tf.add(h, ff)) as tf.Tensor2D; // [R·p, D]
+      });
+    } finally {
+      a.dispose();
+    }
   }
 
   dispose(): void {
-    for (const m of [this.inProj, this.outProj, this.linear1, this.linear2, this.norm1, this.norm2]) m.dispose();
+    for (const m of [this.qProj, this.kProj, this.vProj, this.outProj, this.linear1, this.linear2, this.norm1, this.norm2]) m.dispose();
   }
 }
 
-/** The fused `in_proj_weight [3D, D]` / `in_proj_bias [3D]` as one Linear. */
-function inProjection(weights: WeightSource, prefix: string): Linear {
+/** The fused `in_proj_weight [3D, D]` / `in_proj_bias [3D]` split into the q, k, v Linears. */
+function inProjections(weights: WeightSource, prefix: string): Linear[] {
   const D = TS_PATCH_DIM;
   const shape = weights.info(`${prefix}.in_proj_weight`).shape;
   if (shape.length !== 2 || shape[0] !== 3 * D || shape[1] !== D) {
     throw new ShapeError(`PatchTransformerLayer: '${prefix}.in_proj_weight' has shape ${fmtShape(shape)}, expected [${3 * D}, ${D}]`);
   }
-  const w = weights.tensor(`${prefix}.in_proj_weight`, { transpose: true }) as tf.Tensor2D; // [D, 3D]
-  try {
-    return new Linear(w, weights.tensor(`${prefix}.in_proj_bias`) as tf.Tensor1D);
-  } catch (e) {
-    w.dispose();
-    throw e;
+  const bShape = weights.info(`${prefix}.in_proj_bias`).shape;
+  if (bShape.length !== 1 || bShape[0] !== 3 * D) {
+    throw new ShapeError(`PatchTransformerLayer: '${prefix}.in_proj_bias' has shape ${fmtShape(bShape)}, expected [${3 * D}]`);
   }
+  const w = weights.float32(`${prefix}.in_proj_weight`); // [3D, D]: rows q, k, v
+  const b = weights.float32(`${prefix}.in_proj_bias`); // [3D]
+  return [0, 1, 2].map((i) => {
+    const [wT, bias] = tf.tidy(() => [
+      tf.transpose(tf.tensor2d(w.subarray(i * D * D, (i + 1) * D * D), [D, D])), // Wᵢᵀ [D, D]
+      tf.tensor1d(b.subarray(i * D, (i + 1) * D)), // [D]
+    ]);
+    return new Linear(wT as tf.Tensor2D, bias as tf.Tensor1D);
+  });
 }
 
 /**
- * Bidirectional 8-head attention within each row of p positions: `q, k, v [R·p, D]` → `[R·p, D]`.
- * Long rows use the library's block-diagonal attention (2-D products per row and head); short
- * rows one batched product over all R·H (row, head) pairs, which costs fewer op calls.
+ * Bidirectional 8-head attention within each row of p positions:
+ * `o = softmax(q·kᵀ / √16) · v` per (row, head); `q, k, v [R·p, D]` → `[R·p, D]`.
+ *
+ * Two equivalent schedules, chosen by measured speed on wasm: short rows (p < 64) use one batched
+ * product over all R·H (row, head) pairs; long rows read q, k, v once and run each (row, head) as
+ * two 2-D products on small tensors built in JS (about 3x faster at p = 320: wasm's batched
+ * product runs ~1 GFLOP/s, and slicing a block out of a large tensor costs time proportional to the
+ * whole tensor there, so the per-block slices of a generic block-diagonal attention do not scale).
  */
 function rowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, p: number): tf.Tensor {
   const D = TS_PATCH_DIM;
   const H = TS_PATCH_HEADS;
   const d = D / H;
-  const R = q.shape[0] / p;
-  if (p >= ROWWISE_ATTENTION_MIN_P) {
-    const h3 = (t: tf.Tensor) => tf.reshape(t, [R * p, H, d]); // [R·p, H, d]
-    return tf.reshape(attention(h3(q), h3(k), h3(v), { seqLens: new Array<number>(R).fill(p) }), [R * p, D]);
+  const R = q.shape[0]! / p;
+  const scale = 1 / Math.sqrt(d);
+  if (p < ROWWISE_ATTENTION_MIN_P) {
+    return tf.tidy(() => {
+      const heads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [R, p, H, d]), [0, 2, 1, 3]), [R * H, p, d]); // [R·H, p, d]
+      const scores = tf.matMul(heads(tf.mul(q, scale)), heads(k), false, true); // [R·H, p, p]
+      const o = tf.matMul(tf.softmax(scores), heads(v)); // [R·H, p, d]
+      return tf.reshape(tf.transpose(tf.reshape(o, [R, H, p, d]), [0, 2, 1, 3]), [R * p, D]); // [R·p, D]
+    });
   }
-  const heads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [R, p, H, d]), [0, 2, 1, 3]), [R * H, p, d]); // [R·H, p, d]
-  const scores = tf.matMul(heads(tf.mul(q, 1 / Math.sqrt(d))), heads(k), false, true); // [R·H, p, p]
-  const o = tf.matMul(tf.softmax(scores), heads(v)); // [R·H, p, d]
-  return tf.reshape(tf.transpose(tf.reshape(o, [R, H, p, d]), [0, 2, 1, 3]), [R * p, D]); // [R·p, D]
+  const [Q, K, V] = [q.dataSync(), k.dataSync(), v.dataSync()]; // [R·p, D] each
+  const out = new Float32Array(R * p * D); // [R·p, D]
+  const qb = new Float32Array(p * d); // [p, d]
+  const kTb = new Float32Array(d * p); // [d, p]
+  const vb = new Float32Array(p * d); // [p, d]
+  for (let r = 0; r < R; r++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < p; i++) {
+        for (let c = 0; c < d; c++) {
+          const at = (r * p + i) * D + h * d + c;
+          qb[i * d + c] = Q[at] * scale;
+          kTb[c * p + i] = K[at];
+          vb[i * d + c] = V[at];
+        }
+      }
+      const o = tf.tidy(() => tf.matMul(tf.softmax(tf.matMul(tf.tensor2d(qb, [p, d]), tf.tensor2d(kTb, [d, p]))), tf.tensor2d(vb, [p, d]))); // [p, d]
+      const od = o.dataSync();
+      o.dispose();
+      for (let i = 0; i < p; i++) for (let c = 0; c < d; c++) out[(r * p + i) * D + h * d + c] = od[i * d + c];
+    }
+  }
+  return tf.tensor2d(out, [R * p, D]);
+}
+
+/**
+ * The rows the patch encoder sees for patches `n0 .. n1−1` (spec 7.2): the plain reshape of
+ * `P[n0:n1] [n1−n0, p, C]` to `[(n1−n0)·C, p]`. Row `r = (n−n0)·C + j` is
+ * `X.flat[n·s·C + j·p, n·s·C + (j+1)·p)` of the row-major signal `X [T, C]`, zero past `T·C`:
+ * for C > 1 it interleaves channels (offset ⌊m/C⌋, channel m mod C of its m-th value).
+ *
+ * @param data - the normalised signal `[T, C]`, row-major.
+ * @param numChannels - C.
+ * @returns `[(n1−n0)·C, p]` row-major.
+ * @example
+ * ```ts
+ * import { patchRows, timeSeriesPlan } from 'intern-s1-ts';
+ * const X = [0, 1, 100, 101, 200, 201, 300, 301, 400, 401]; // [T = 5, C = 2]: 100·t + c
+ * const rows = patchRows(X, 2, timeSeriesPlan(5, 1), 0, 1); // s = 2, p = 4
+ * console.log(Array.from(rows)); // [0, 1, 100, 101, 200, 201, 300, 301]: rows [0, 1, 100, 101] and [200, 201, 300, 301]
+ * ```
+ */
+export function patchRows(data: ArrayLike<number>, numChannels: number, plan: TimeSeriesPlan, n0: number, n1: number): Float32Array {
+  const { stride: s, patchSize: p } = plan;
+  const C = numChannels;
+  if (!Number.isSafeInteger(n0) || !Number.isSafeInteger(n1) || n0 < 0 || n1 > plan.numPatches || n1 <= n0) {
+    throw new ValueError(`patchRows: patches [${n0}, ${n1}) are not a non-empty range within the plan's ${plan.numPatches}`);
+  }
+  const rows = new Float32Array((n1 - n0) * C * p); // [R, p]
+  for (let n = n0; n < n1; n++) {
+    const start = n * s * C; // P[n] is the contiguous window X.flat[n·s·C, (n·s + p)·C)
+    const end = Math.min(start + p * C, data.length);
+    for (let i = start; i < end; i++) rows[(n - n0) * p * C + (i - start)] = data[i];
+  }
+  return rows;
 }
 
 /** Options of {@link TimeSeriesPatchEncoder.forward}. */
@@ -239,12 +315,7 @@ export class TimeSeriesPatchEncoder {
     }
     const nb = n1 - n0;
     const R = nb * C;
-    const rows = new Float32Array(R * p); // [R, p]: the plain reshape of P[n0:n1] (zeros past T)
-    for (let n = n0; n < n1; n++) {
-      const start = n * s * C;
-      const end = Math.min(start + p * C, data.length);
-      if (end > start) rows.set(data.subarray(start, end), (n - n0) * p * C);
-    }
+    const rows = patchRows(data, C, plan, n0, n1); // [R, p]
     return tf.tidy(() => {
       const D = TS_PATCH_DIM;
       const x = tf.tensor3d(rows, [R, 1, p]); // [R, 1, p]
@@ -262,11 +333,8 @@ export class TimeSeriesPatchEncoder {
    * Holds all L1 rows: for long signals the model streams batches instead.
    */
   forward(signal: tf.Tensor, plan: TimeSeriesPlan, opts: PatchEncoderOptions = {}): tf.Tensor2D {
-    if (signal.rank < 1 || signal.rank > 2 || signal.shape[0] !== plan.numSamples) {
-      throw new ShapeError(`TimeSeriesPatchEncoder: 'signal' ${fmtShape(signal.shape)} must be [T] or [T, C] with T = plan.numSamples = ${plan.numSamples}`);
-    }
-    const C = signal.rank === 2 ? signal.shape[1]! : 1;
-    const data = signal.dataSync() as Float32Array;
+    const { data, T, C } = readSignal('TimeSeriesPatchEncoder.forward', signal);
+    if (T !== plan.numSamples) throw new ShapeError(`TimeSeriesPatchEncoder.forward: 'signal' has T = ${T} samples but the plan is for ${plan.numSamples}`);
     const B = this.batchSize(plan, C, opts);
     const parts: tf.Tensor2D[] = [];
     for (let n0 = 0; n0 < plan.numPatches; n0 += B) parts.push(this.encodeBatch(data, C, plan, n0, Math.min(n0 + B, plan.numPatches)));

@@ -52,6 +52,18 @@ export interface WhisperEncoderOptions {
 export interface WhisperForwardOptions {
   /** Queries per attention chunk (default 256); does not change the result. */
   readonly attentionChunk?: number;
+  /** Output positions per convolution chunk (default {@link TS_CONV_CHUNK}); does not change the result. */
+  readonly convChunk?: number;
+  /** Rows per MLP chunk (default {@link TS_MLP_CHUNK}); does not change the result. */
+  readonly mlpChunk?: number;
+}
+
+/** Throw unless each chunk option is absent or a positive integer. */
+function checkChunks(o: WhisperForwardOptions): void {
+  for (const k of ['attentionChunk', 'convChunk', 'mlpChunk'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new ValueError(`TimeSeriesWhisperEncoder: '${k}' must be a positive integer, got ${v}`);
+  }
 }
 
 /** Apply `fn` to row blocks of `x [L, ...]` of at most `chunk` rows and concatenate. */
@@ -72,14 +84,14 @@ function byRows(x: tf.Tensor, chunk: number, fn: (b: tf.Tensor) => tf.Tensor): t
  * positions: chunk `[o0, o1)` reads input `[o0·s − pad, (o1−1)·s − pad + k)`, zero outside
  * `[0, L)`, with a valid (unpadded) conv1d. Equal to the unchunked conv.
  */
-function convGeluChunked(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, stride: number, padding: number): tf.Tensor {
+function convGeluChunked(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, stride: number, padding: number, chunk: number): tf.Tensor {
   const L = x.shape[2]!;
   const k = w.shape[2]!;
   const Lo = Math.floor((L + 2 * padding - k) / stride) + 1;
-  if (Lo <= TS_CONV_CHUNK) return tf.tidy(() => gelu(conv1d(x, w, b, { stride, padding })));
+  if (Lo <= chunk) return tf.tidy(() => gelu(conv1d(x, w, b, { stride, padding })));
   const parts: tf.Tensor[] = [];
-  for (let o0 = 0; o0 < Lo; o0 += TS_CONV_CHUNK) {
-    const o1 = Math.min(o0 + TS_CONV_CHUNK, Lo);
+  for (let o0 = 0; o0 < Lo; o0 += chunk) {
+    const o1 = Math.min(o0 + chunk, Lo);
     const start = o0 * stride - padding;
     const end = (o1 - 1) * stride - padding + k;
     parts.push(tf.tidy(() => {
@@ -136,7 +148,7 @@ export class TimeSeriesWhisperLayer {
       }); // [L, H, hd]
       const h1 = tf.add(h, this.outProj.forward(tf.reshape(a, [L, d]))); // [L, d]
       const mlp = (r: tf.Tensor) => this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(r)))); // [n, d]
-      return tf.add(h1, byRows(h1, TS_MLP_CHUNK, mlp)) as tf.Tensor2D; // [L, d]
+      return tf.add(h1, byRows(h1, opts.mlpChunk ?? TS_MLP_CHUNK, mlp)) as tf.Tensor2D; // [L, d]
     });
   }
 
@@ -203,13 +215,12 @@ export class TimeSeriesWhisperEncoder {
     if (a.rank !== 2 || mel !== this.cfg.num_mel_bins || L2 < 1) {
       throw new ShapeError(`TimeSeriesWhisperEncoder: 'a' must be [L2 >= 1, ${this.cfg.num_mel_bins}], got ${fmtShape(a.shape)}`);
     }
-    if (opts.attentionChunk !== undefined && (!Number.isSafeInteger(opts.attentionChunk) || opts.attentionChunk < 1)) {
-      throw new ValueError(`TimeSeriesWhisperEncoder: 'attentionChunk' must be a positive integer, got ${opts.attentionChunk}`);
-    }
+    checkChunks(opts);
+    const chunk = opts.convChunk ?? TS_CONV_CHUNK;
     let h = tf.tidy(() => {
       const x = tf.reshape(tf.transpose(a), [1, mel, L2]); // [1, 80, L2]
-      const b1 = convGeluChunked(x, this.conv1[0], this.conv1[1], 1, 1); // [1, d, L2]
-      const b2 = convGeluChunked(b1, this.conv2[0], this.conv2[1], 2, 1); // [1, d, L3]
+      const b1 = convGeluChunked(x, this.conv1[0], this.conv1[1], 1, 1, chunk); // [1, d, L2]
+      const b2 = convGeluChunked(b1, this.conv2[0], this.conv2[1], 2, 1, chunk); // [1, d, L3]
       const L3 = b2.shape[2]!;
       const d = this.cfg.d_model;
       const P = this.cfg.max_source_positions;

@@ -7,6 +7,7 @@
 import type { Command } from '../command.js';
 
 export const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import('./demo.js')).demo,
   info: async () => (await import('./info.js')).info,
   'init-tiny': async () => (await import('./init-tiny.js')).initTinyCommand,
   inspect: async () => (await import('./inspect.js')).inspect,

@@ -85,7 +85,10 @@ export interface ModelLoadOptions {
 
 /** The image encoder of a variant: tiles or patches → feature rows `[N, D]`. */
 export interface ImageEncoder extends Disposable {
+  /** Feature rows `[N, D]` for the images, in order. */
   encode(images: ImageInputs): tf.Tensor;
+  /** How many rows {@link ImageEncoder.encode} will return (= placeholder tokens the prompt needs). */
+  featureRows(images: ImageInputs): number;
 }
 
 class InternVitEncoder implements ImageEncoder {
@@ -93,6 +96,10 @@ class InternVitEncoder implements ImageEncoder {
   encode(images: ImageInputs): tf.Tensor {
     if (images.gridThw) throw new ValueError('InternS1ForConditionalGeneration: gridThw is for Intern-S1-Pro images; Intern-S1 takes tiles [N, 3, H, W]');
     return this.tower.forward(images.pixelValues);
+  }
+  featureRows(images: ImageInputs): number {
+    const [N, , H, W] = images.pixelValues.shape;
+    return N * this.tower.tokensPerTile(H, W);
   }
   dispose(): void {
     this.tower.dispose();

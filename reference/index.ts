@@ -10,6 +10,7 @@ export * from './weights.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
 export * from './models/qwen3/index.js';
+export * from './models/time-series/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

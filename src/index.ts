@@ -12,6 +12,7 @@ export * from './io/index.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
 export * from './models/qwen3/index.js';
+export * from './models/time-series/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './models/intern-s1/index.js';

@@ -9,6 +9,7 @@ export * from './ops/index.js';
 export * from './weights.js';
 export * from './nn/index.js';
 export * from './models/internvit/index.js';
+export * from './models/pro-vision/index.js';
 export * from './models/qwen3/index.js';
 export * from './models/time-series/index.js';
 export * from './image/index.js';

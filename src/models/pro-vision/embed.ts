@@ -31,7 +31,7 @@ import { checkProVisionConfig, patchFeatures } from './config.js';
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { ProVisionPatchEmbed, parseProVisionConfig, memoryWeights } from 'intern-s1-ts';
- * const cfg = parseProVisionConfig({ depth: 0, hidden_size: 4, intermediate_size: 8, num_heads: 1, out_hidden_size: 4,
+ * const cfg = parseProVisionConfig({ depth: 1, hidden_size: 4, intermediate_size: 8, num_heads: 1, out_hidden_size: 4,
  *   num_position_embeddings: 4, in_channels: 1, temporal_patch_size: 1, patch_size: 2 });
  * const w = memoryWeights({
  *   'pe.proj.weight': { dtype: 'F32', shape: [4, 1, 1, 2, 2], data: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] },

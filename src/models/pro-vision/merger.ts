@@ -37,7 +37,7 @@ import { checkProVisionConfig } from './config.js';
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { ProVisionPatchMerger, parseProVisionConfig, memoryWeights, type TensorInput } from 'intern-s1-ts';
- * const cfg = parseProVisionConfig({ depth: 0, hidden_size: 4, intermediate_size: 8, num_heads: 1,
+ * const cfg = parseProVisionConfig({ depth: 1, hidden_size: 4, intermediate_size: 8, num_heads: 1,
  *   out_hidden_size: 3, num_position_embeddings: 4 });
  * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
  * const w = memoryWeights({ 'm.norm.weight': t([4], 1), 'm.norm.bias': t([4], 0),

@@ -83,7 +83,7 @@ export function proPositionSamples(N: number, n: number): PositionSamples {
  * @example
  * ```ts
  * import { ProVisionPositionEmbedding, parseProVisionConfig, memoryWeights } from 'intern-s1-ts';
- * const cfg = parseProVisionConfig({ depth: 0, hidden_size: 4, intermediate_size: 8, num_heads: 1,
+ * const cfg = parseProVisionConfig({ depth: 1, hidden_size: 4, intermediate_size: 8, num_heads: 1,
  *   out_hidden_size: 4, num_position_embeddings: 4 });
  * const w = memoryWeights({ 'pos.weight': { dtype: 'F32', shape: [4, 4], data: [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3] } });
  * const pos = ProVisionPositionEmbedding.fromWeights(cfg, w, 'pos');

@@ -89,25 +89,22 @@ Examples:
         stage(io, 'prompt', `${prep.encoding.ids.length} tokens:`);
         println(io.stdout, formatTokens(prep.encoding, io.stdout.isTTY === true));
 
-        const fwd = progress(io, 'prefill: encoders + decoder', () => model.forward(prep.inputs, { returnRouter: true, logits: 'last' }));
-        const loads = fwd.expertLoad ?? [];
-        stage(io, 'media rows', Object.entries(fwd.mediaTokens).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none');
-        loads.forEach((l, i) => {
-          if (l) stage(io, `layer ${i} experts`, `load per expert [${l.perExpert.join(' ')}], per group [${l.perGroup.join(' ')}] (group imbalance ${l.groupImbalance.toFixed(2)})`);
-        });
-        if (!loads.some((l) => l)) stage(io, 'experts', 'dense decoder (no routing)');
-        model.disposeOutput(fwd);
-
         const streamed: number[] = [];
         io.stdout.write(`[generate] `);
         const res = generate(model, prep.inputs, {
-          maxNewTokens: maxNew, ...sampling, stopTokens: [tokenizer.tokenToId('<|im_end|>')!].filter((x) => x !== undefined),
+          maxNewTokens: maxNew, ...sampling, returnRouter: true, stopTokens: [tokenizer.tokenToId('<|im_end|>')!].filter((x) => x !== undefined),
           onToken: (t) => {
             streamed.push(t);
             io.stdout.write(`${t} `);
           },
         });
         println(io.stdout);
+        stage(io, 'media rows', Object.entries(res.mediaTokens).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none');
+        const loads = res.expertLoad ?? [];
+        loads.forEach((l, i) => {
+          if (l) stage(io, `layer ${i} experts`, `prompt load per expert [${l.perExpert.join(' ')}], per group [${l.perGroup.join(' ')}] (group imbalance ${l.groupImbalance.toFixed(2)})`);
+        });
+        if (!loads.some((l) => l)) stage(io, 'experts', 'dense decoder (no routing)');
         stage(io, 'output', JSON.stringify(tokenizer.decode(res.tokens)));
         const tps = res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9);
         stage(io, 'timing', `prefill ${res.prefillMs.toFixed(0)} ms for ${res.promptTokens} tokens; ${res.tokens.length} tokens in ${res.decodeMs.toFixed(0)} ms (${tps.toFixed(1)} tokens/s); finished by ${res.finishReason}; total ${((performance.now() - t0) / 1000).toFixed(1)} s`);

@@ -10,7 +10,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../errors.js';
 import { mulberry32 } from '../../util/random.js';
-import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
+import type { ExpertLoad } from '../qwen3/routing.js';
+import type { InternS1ForConditionalGeneration, ModelInputs, ModelOutput } from './model.js';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling.js';
 
 /** Options of {@link generate}. */
@@ -27,6 +28,8 @@ export interface GenerateOptions extends SamplingOptions {
   readonly onToken?: (token: number, step: number) => void | boolean;
   /** Query block size of the chunked prefill attention. */
   readonly chunkSize?: number;
+  /** Report the prompt's per-layer expert load (from the prefill; no extra forward pass). */
+  readonly returnRouter?: boolean;
 }
 
 /** What {@link generate} returns. */
@@ -40,6 +43,10 @@ export interface GenerateResult {
   /** Milliseconds spent on the prompt (media encoders + prefill) and on the decode steps. */
   readonly prefillMs: number;
   readonly decodeMs: number;
+  /** Per-layer expert load over the prompt (null for dense layers), when `returnRouter`. */
+  readonly expertLoad: (ExpertLoad | null)[] | null;
+  /** Media feature rows scattered into the prompt, e.g. `{ image: 80, time_series: 21 }`. */
+  readonly mediaTokens: Record<string, number>;
 }
 
 /** Read one `[1, 1, V]` logits tensor to the host and dispose it. */
@@ -96,10 +103,15 @@ export function generate(model: InternS1ForConditionalGeneration, inputs: ModelI
   } finally {
     step.dispose();
   }
-  return { tokens, finishReason, promptTokens: T, prefillMs, decodeMs: performance.now() - t0 - prefillMs };
+  return {
+    tokens, finishReason, promptTokens: T, prefillMs, decodeMs: performance.now() - t0 - prefillMs,
+    expertLoad: step.prefill?.expertLoad ?? null, mediaTokens: step.prefill?.mediaTokens ?? {},
+  };
 }
 
 interface Stepper {
+  /** What the prefill reported (set by `first`). */
+  prefill?: Pick<ModelOutput, 'expertLoad' | 'mediaTokens'>;
   /** Logits after the prompt. */
   first(): Float32Array;
   /** Logits after appending `token`. */
@@ -109,20 +121,26 @@ interface Stepper {
 
 function cachedStepper(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): Stepper {
   const cache = model.newCache();
-  const fwd = (x: ModelInputs) => {
-    const out = model.forward(x, { cache, logits: 'last', chunkSize: opts.chunkSize });
-    out.hidden.dispose();
-    return lastLogits(out.logits);
-  };
-  return {
-    first: () => fwd(inputs),
-    next: (token) => fwd({ inputIds: [[token]] }),
+  const stepper: Stepper = {
+    first: () => {
+      const out = model.forward(inputs, { cache, logits: 'last', chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
+      stepper.prefill = { expertLoad: out.expertLoad, mediaTokens: out.mediaTokens };
+      const logits = out.logits;
+      model.disposeOutput({ ...out, logits: null });
+      return lastLogits(logits);
+    },
+    next: (token) => {
+      const out = model.forward({ inputIds: [[token]] }, { cache, logits: 'last' });
+      out.hidden.dispose();
+      return lastLogits(out.logits);
+    },
     dispose: () => cache.dispose(),
   };
+  return stepper;
 }
 
 function uncachedStepper(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): Stepper {
-  const { embeds } = model.embed(inputs); // the prompt with its media, [1, T, D]
+  const { embeds, mediaTokens } = model.embed(inputs); // the prompt with its media, [1, T, D]
   const generated: number[] = [];
   const run = () => {
     const all = generated.length ? tf.tidy(() => tf.concat([embeds, model.text.embed([generated])], 1)) : embeds; // [1, T + n, D]
@@ -135,6 +153,7 @@ function uncachedStepper(model: InternS1ForConditionalGeneration, inputs: ModelI
     }
   };
   return {
+    prefill: { expertLoad: null, mediaTokens },
     first: run,
     next: (token) => {
       generated.push(token);

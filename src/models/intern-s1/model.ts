@@ -14,11 +14,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ValueError } from '../../errors.js';
 import { openCheckpoint } from '../../io/checkpoint.js';
-import { configVariant, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
+import { configVariant, type InternS1ProConfig, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
 import { isMoeLayer } from '../../io/configs/text.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { InternS1VisionTower } from '../internvit/tower.js';
+import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
@@ -158,9 +159,9 @@ export class InternS1ForConditionalGeneration implements Disposable {
       if ((opts.vision ?? true) && (variant === 's1' || variant === 'mini') && 'vision_config' in config && config.model_type !== 'interns1_pro') {
         vision = new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights));
         owned.push(vision);
-      } else if ((opts.vision ?? true) && variant === 'pro') {
+      } else if ((opts.vision ?? true) && config.model_type === 'interns1_pro') {
         vision = loadProVision(config, weights);
-        if (vision) owned.push(vision);
+        owned.push(vision);
       }
       let ts: TimeSeriesModel | null = null;
       if ((opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config) {
@@ -257,7 +258,22 @@ export class InternS1ForConditionalGeneration implements Disposable {
   }
 }
 
-/** The Pro vision tower, when this build has it (issue 9); null otherwise. */
-function loadProVision(_config: ModelConfig, _weights: WeightSource): ImageEncoder | null {
-  return null;
+class ProVisionEncoder implements ImageEncoder {
+  constructor(readonly tower: ProVisionModel) {}
+  encode(images: ImageInputs): tf.Tensor {
+    if (!images.gridThw) throw new ValueError('InternS1ForConditionalGeneration: Intern-S1-Pro images need gridThw next to pixelValues [P, 1536]');
+    return this.tower.forward(images.pixelValues, images.gridThw);
+  }
+  featureRows(images: ImageInputs): number {
+    if (!images.gridThw) throw new ValueError('InternS1ForConditionalGeneration: Intern-S1-Pro images need gridThw');
+    return this.tower.tokenCounts(images.gridThw).reduce((a, b) => a + b, 0);
+  }
+  dispose(): void {
+    this.tower.dispose();
+  }
+}
+
+/** The Pro native-resolution vision tower (spec 6.2) under `model.visual`. */
+function loadProVision(config: InternS1ProConfig, weights: WeightSource): ImageEncoder {
+  return new ProVisionEncoder(ProVisionModel.fromWeights(config.vision_config, weights, 'model.visual'));
 }

@@ -128,6 +128,8 @@ export class SentencePieceModel {
   readonly proto: SentencePieceModelProto;
   readonly unkId: number;
   readonly name: string;
+  /** piece string → id. */
+  private readonly ids = new Map<string, number>();
 
   /** Parse and build from the bytes of a `.model` file. */
   static fromBytes(bytes: Uint8Array, name = 'model'): SentencePieceModel {
@@ -143,12 +145,11 @@ export class SentencePieceModel {
     if (trainerSpec.byteFallback) throw new Error(`${name}: byte_fallback models are not supported`);
     if (trainerSpec.treatWhitespaceAsSuffix) throw new Error(`${name}: treat_whitespace_as_suffix is not supported`);
     if (normalizerSpec.precompiledCharsmap.length > 0) throw new Error(`${name}: only the identity normalizer is supported`);
-    const seen = new Set<string>();
-    for (const p of pieces) {
+    pieces.forEach((p, id) => {
       if (p.piece === '') throw new Error(`${name}: a piece is empty`);
-      if (seen.has(p.piece)) throw new Error(`${name}: piece ${JSON.stringify(p.piece)} is defined twice`);
-      seen.add(p.piece);
-    }
+      if (this.ids.has(p.piece)) throw new Error(`${name}: piece ${JSON.stringify(p.piece)} is defined twice`);
+      this.ids.set(p.piece, id);
+    });
     const unknowns = pieces.flatMap((p, i) => (p.type === 'UNKNOWN' ? [i] : []));
     if (unknowns.length !== 1) throw new Error(`${name}: expected exactly one UNKNOWN piece, found ${unknowns.length}`);
     this.unkId = unknowns[0];
@@ -163,8 +164,7 @@ export class SentencePieceModel {
   }
 
   pieceToId(piece: string): number {
-    const id = this.proto.pieces.findIndex((p) => p.piece === piece);
-    return id < 0 ? this.unkId : id;
+    return this.ids.get(piece) ?? this.unkId;
   }
 
   idToPiece(id: number): string {
@@ -174,8 +174,8 @@ export class SentencePieceModel {
 
   /** The id of `piece` if the encoder may produce it (NORMAL, USER_DEFINED), else undefined. */
   private usable(piece: string): number | undefined {
-    const id = this.proto.pieces.findIndex((p) => p.piece === piece);
-    if (id < 0) return undefined;
+    const id = this.ids.get(piece);
+    if (id === undefined) return undefined;
     const type = this.proto.pieces[id].type;
     return type === 'NORMAL' || type === 'USER_DEFINED' ? id : undefined;
   }

@@ -8,6 +8,8 @@ import { fromArray, type NDArray } from '../../ndarray.js';
 import type { WeightSource } from '../../weights.js';
 import type { InternS1VisionConfig } from '../internvit/config.js';
 import { InternS1VisionTower } from '../internvit/tower.js';
+import type { ProVisionConfig } from '../pro-vision/config.js';
+import { ProVisionModel } from '../pro-vision/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
 import { type DecoderConfig, isMoeLayer } from '../qwen3/decoder.js';
 import { Qwen3TextModel } from '../qwen3/model.js';
@@ -26,7 +28,7 @@ export interface ModelConfigLike {
   readonly ts_token_id?: number;
 }
 
-/** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini. */
+/** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini; patches `[P, 1536]` and `gridThw` for Pro. */
 export interface ImageInputs {
   readonly pixelValues: NDArray;
   readonly gridThw?: readonly (readonly [number, number, number])[];
@@ -75,7 +77,7 @@ export class InternS1ForConditionalGeneration {
   constructor(
     readonly config: ModelConfigLike,
     readonly text: Qwen3TextModel,
-    readonly vision: InternS1VisionTower | null,
+    readonly vision: InternS1VisionTower | ProVisionModel | null,
     readonly timeSeries: TimeSeriesModel | null,
   ) {}
 
@@ -83,7 +85,10 @@ export class InternS1ForConditionalGeneration {
     const v = variantOf(config);
     const textCfg = (config.text_config ?? config) as DecoderConfig;
     const text = Qwen3TextModel.fromWeights(textCfg, weights, { prefix: v === 'text' ? 'model.' : 'model.language_model.' });
-    const vision = v === 's1' && (opts.vision ?? true) ? InternS1VisionTower.fromWeights(config as unknown as InternS1VisionConfig, weights) : null;
+    const wantVision = opts.vision ?? true;
+    const vision = !wantVision ? null
+      : v === 's1' ? InternS1VisionTower.fromWeights(config as unknown as InternS1VisionConfig, weights)
+        : v === 'pro' ? ProVisionModel.fromWeights(config.vision_config as ProVisionConfig, weights, 'model.visual') : null;
     const ts = v === 'pro' && (opts.timeSeries ?? true) && config.ts_config ? TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series') : null;
     return new InternS1ForConditionalGeneration(config, text, vision, ts);
   }
@@ -97,7 +102,9 @@ export class InternS1ForConditionalGeneration {
     const placeholders: Placeholder[] = [];
     if (inputs.images) {
       if (!this.vision) throw new Error('InternS1ForConditionalGeneration: no vision tower for images');
-      placeholders.push({ name: 'image', tokenId: this.config.image_token_id!, features: this.vision.forward(inputs.images.pixelValues) });
+      const img = inputs.images;
+      const features = this.vision instanceof ProVisionModel ? this.vision.forward(img.pixelValues, img.gridThw ?? []) : this.vision.forward(img.pixelValues);
+      placeholders.push({ name: 'image', tokenId: this.config.image_token_id!, features });
     }
     if (inputs.series?.length) {
       if (!this.timeSeries) throw new Error('InternS1ForConditionalGeneration: no time-series tower for signals');

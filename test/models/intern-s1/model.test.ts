@@ -82,6 +82,28 @@ forEachBackend((backend) => {
       model.dispose();
     });
 
+    it('pro: two images (patches + gridThw) scattered into <|image_pad|> rows; fast == reference', () => {
+      const { cfg, weights } = tiny('pro', 6);
+      const model = fast.InternS1ForConditionalGeneration.fromWeights(cfg, weights, { timeSeries: false });
+      const refModel = ref.InternS1ForConditionalGeneration.fromWeights(cfg as never, weights, { timeSeries: false });
+      const grid: [number, number, number][] = [[1, 4, 6], [1, 2, 2]];
+      const P = 4 * 6 + 2 * 2;
+      const pv = normals(mulberry32(8), P * 1536);
+      const pixelValues = tf.tensor2d(Float32Array.from(pv), [P, 1536]);
+      const images = { pixelValues, gridThw: grid };
+      const n = model.vision!.featureRows(images);
+      expect(n).toBe(6 + 1);
+      const img = model.imageTokenId!;
+      const ids = prompt(3, 2, [...new Array(6).fill(img), 9, img, 4]);
+      const out = model.forward({ inputIds: ids, images }, { logits: 'all' });
+      expect(out.mediaTokens).toEqual({ image: 7 });
+      const expected = refModel.forward({ inputIds: ids, images: { pixelValues: toNd(pixelValues), gridThw: grid } });
+      assertRelClose(out.logits!, expected.logits!, 1e-4, 'logits');
+      model.disposeOutput(out);
+      pixelValues.dispose();
+      model.dispose();
+    });
+
     it('pro: two signals scattered into <TS_CONTEXT> rows in prompt order; fast == reference', () => {
       const { cfg, weights } = tiny('pro', 4);
       const model = fast.InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false });

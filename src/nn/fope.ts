@@ -231,7 +231,10 @@ export function applyFope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tens
     const xg = tf.reshape(x, [...lead, T, G, H / G, d]); // [.., T, G, R, d]
     const c = tf.reshape(tf.transpose(cos, [1, 0, 2]), [T, G, 1, d]); // [T, G, 1, d]
     const s = tf.reshape(tf.transpose(sin, [1, 0, 2]), [T, G, 1, d]); // [T, G, 1, d]
-    const y = tf.add(tf.mul(xg, c), tf.mul(rotateHalf(xg), s)); // [.., T, G, R, d]
+    // rotate_half on x itself, not on the 5-D view: tfjs-wasm's split of a rank-5 tensor is ~100x
+    // slower than of the same data as rank 4 (5.9 s vs 52 ms for 4096 × 8 × 64 values).
+    const rot = tf.reshape(rotateHalf(x), xg.shape); // [.., T, G, R, d]
+    const y = tf.add(tf.mul(xg, c), tf.mul(rot, s)); // [.., T, G, R, d]
     return tf.reshape(y, x.shape); // [.., T, H, d]
   });
 }
@@ -395,7 +398,7 @@ export class FourierPositionEmbedding implements Disposable {
     return fopeTables(positions, this.freqs, this.cosCoef, this.sinCoef, this.headDim, this.padding);
   }
 
-  /** Rotate `x [.., T, H, d]` with tables from {@link tables} (see {@link applyFope}). */
+  /** Rotate `x [.., T, H, d]` with tables from {@link FourierPositionEmbedding.tables} (see {@link applyFope}). */
   apply(x: tf.Tensor, tables: FopeTables): tf.Tensor {
     return applyFope(x, tables.cos, tables.sin);
   }

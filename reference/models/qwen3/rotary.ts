@@ -69,3 +69,8 @@ export function resolvePositions(op: string, positions: PositionIds | undefined,
   }
   return rows.length === B ? rows : Array.from({ length: B }, () => rows[0]);
 }
+
+/** Whether every row holds the same ids. */
+export function sameRows(rows: number[][]): boolean {
+  return rows.every((r) => r.length === rows[0].length && r.every((p, t) => p === rows[0][t]));
+}

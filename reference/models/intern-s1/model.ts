@@ -34,10 +34,11 @@ export interface ImageInputs {
   readonly gridThw?: readonly (readonly [number, number, number])[];
 }
 
-/** One raw signal `[T, C]` and its rate in Hz. */
+/** One signal `[T, C]` (raw, or already normalised when `preprocessed`) and its rate in Hz. */
 export interface SeriesInput {
   readonly signal: NDArray;
   readonly samplingRate: number;
+  readonly preprocessed?: boolean;
 }
 
 export interface ModelInputs {
@@ -108,7 +109,8 @@ export class InternS1ForConditionalGeneration {
     }
     if (inputs.series?.length) {
       if (!this.timeSeries) throw new Error('InternS1ForConditionalGeneration: no time-series tower for signals');
-      const feats = inputs.series.map((s) => this.timeSeries!.encode(s.signal, s.samplingRate).features);
+      const ts = this.timeSeries;
+      const feats = inputs.series.map((s) => (s.preprocessed ? ts.forward(s.signal, s.samplingRate) : ts.encode(s.signal, s.samplingRate)).features);
       placeholders.push({ name: 'time series', tokenId: this.config.ts_token_id!, features: concatRows(feats) });
     }
     const embeds = scatterFeatures(this.text.embed(inputs.inputIds), inputs.inputIds.flat(), placeholders);

@@ -9,7 +9,9 @@ export const COMPONENT_MODULES: readonly (() => Promise<unknown>)[] = [
   () => import('./text-embed.js'),
   () => import('./vision.js'),
   () => import('./proVision.js'),
+  () => import('./timeSeries.js'),
   () => import('./text-decoder.js'),
+  () => import('./model.js'),
 ];
 
 let loaded: Promise<void> | undefined;

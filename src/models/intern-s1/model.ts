@@ -43,6 +43,11 @@ export interface SeriesInput {
   readonly signal: tf.Tensor;
   /** Sampling rate in Hz. */
   readonly samplingRate: number;
+  /**
+   * The signal is already normalised (as the processor returns it, or `intern-s1 preprocess-series`
+   * writes it): skip the z-score (default false: raw samples are z-scored per channel, spec 7.1).
+   */
+  readonly preprocessed?: boolean;
 }
 
 /** What one forward call reads. */
@@ -199,7 +204,8 @@ export class InternS1ForConditionalGeneration implements Disposable {
       }
       if (inputs.series?.length) {
         if (!this.timeSeries || this.seriesTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: signals were given but this ${this.variant} model has no time-series tower loaded`);
-        const feats = inputs.series.map((s) => this.timeSeries!.encode(s.signal, s.samplingRate).features);
+        const ts = this.timeSeries;
+        const feats = inputs.series.map((s) => (s.preprocessed ? ts.forward(s.signal, s.samplingRate) : ts.encode(s.signal, s.samplingRate)).features);
         out.push({ name: 'time series', tokenId: this.seriesTokenId, features: feats.length === 1 ? feats[0] : tf.tidy(() => tf.concat(feats, 0)) });
         if (feats.length > 1) tf.dispose(feats);
       }

@@ -96,7 +96,26 @@ function unitLength(s: string, i: number, close: number): number {
  * `((?![:.=])(?>unit){10,}(?<![:.=]))`, in one linear pass (see the module comment).
  */
 export function smilesCandidates(s: string, minUnits = 10): Array<[number, number]> {
-  const n = s.length;
+  if (s.indexOf('[') >= 0 || minUnits < 10) return scanCandidates(s, 0, s.length, minUnits);
+  // Without brackets every unit is one or two characters, and every chain of units is a run of
+  // ZONE tokens (an upper-case letter followed by a lower-case one, or a one-character unit), at
+  // most two units per token: a chain of 10 units lies inside a ZONE match of ≥ 5 tokens. Matches
+  // cannot start outside such zones or cross their ends, so scanning only the zones gives the
+  // same find-all result.
+  const out: Array<[number, number]> = [];
+  ZONE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = ZONE.exec(s)) !== null) {
+    for (const c of scanCandidates(s, m.index, m.index + m[0].length, minUnits)) out.push(c);
+  }
+  return out;
+}
+
+const ZONE = /(?:[A-Z][a-z]|[()\.=\-#@$%*:+\/\\BCFHIKNOPSUVWYbcnops]|\p{Nd}){5,}/gu;
+
+/** The linear scan over `s[from, to)` (positions are indices into `s`). */
+function scanCandidates(s: string, from: number, to: number, minUnits: number): Array<[number, number]> {
+  const n = to;
   if (ulenBuf.length < n + 1) {
     ulenBuf = new Int32Array(n + 1);
     farBuf = new Int32Array(n + 1);
@@ -108,11 +127,11 @@ export function smilesCandidates(s: string, minUnits = 10): Array<[number, numbe
   let close = -1;
   far[n] = -1;
   let any = false;
-  for (let i = n - 1; i >= 0; i--) {
+  for (let i = n - 1; i >= from; i--) {
     const c = s.charCodeAt(i);
     const L = unitLength(s, i, c === 0x5b ? close : -1);
     if (c === 0x5d) close = i;
-    if (L === 0) {
+    if (L === 0 || i + L > n) {
       far[i] = -1;
       continue;
     }
@@ -131,7 +150,7 @@ export function smilesCandidates(s: string, minUnits = 10): Array<[number, numbe
   }
   const out: Array<[number, number]> = [];
   if (!any) return out;
-  let p = 0;
+  let p = from;
   while (p < n) {
     if (far[p] >= 0 && cnt[p] >= minUnits && !isBadEnd(s.charCodeAt(p))) {
       out.push([p, far[p]]);

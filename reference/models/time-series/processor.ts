@@ -65,17 +65,35 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): { values:
   return { values, mean, std, constant };
 }
 
-/** Normalise over the whole input, keep the first `maxSamples` (default 240000), plan. */
-export function preprocessTimeSeries(signal: NDArray, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedTimeSeries {
+/** What `preprocessValues` returns (as the fast path). */
+export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal'> {
+  readonly values: Float64Array;
+}
+
+/** The processor on plain values `data [T, C]`: normalise over the whole input, keep `maxSamples`, plan. */
+export function preprocessValues(data: ArrayLike<number>, T: number, C: number, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedValues {
   const max = opts.maxSamples ?? TS_LMDEPLOY_MAX_SAMPLES;
   if (!Number.isSafeInteger(max) || max < 1 || max > TS_MAX_SAMPLES) throw new Error(`maxSamples out of range: ${max}`);
-  const { data, T, C } = readSignal('preprocessTimeSeries', signal);
+  if (T < 1 || C < 1 || data.length !== T * C) throw new Error(`${data.length} values do not form a signal [${T}, ${C}]`);
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new Error(`signal has a non-finite sample ${data[i]}`);
   if (T > max && opts.overflow === 'error') throw new Error(`signal has ${T} samples, more than maxSamples ${max}`);
   const kept = Math.min(T, max);
   const plan = timeSeriesPlan(kept, samplingRate, opts);
   const z = zScore(data, T, C);
   return {
-    signal: fromArray(z.values.subarray(0, kept * C), [kept, C]), plan, numChannels: C, originalLength: T,
-    truncated: T > kept, mean: z.mean, std: z.std, constantChannels: z.constant,
+    values: z.values.subarray(0, kept * C), plan, numChannels: C, originalLength: T, truncated: T > kept,
+    mean: z.mean, std: z.std, constantChannels: z.constant,
   };
+}
+
+/** Normalise over the whole input, keep the first `maxSamples` (default 240000), plan. */
+export function preprocessTimeSeries(signal: NDArray, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedTimeSeries {
+  const { data, T, C } = readSignal('preprocessTimeSeries', signal);
+  const { values, ...rest } = preprocessValues(data, T, C, samplingRate, opts);
+  return { signal: fromArray(values, [rest.plan.numSamples, C]), ...rest };
+}
+
+/** Throw on the first NaN or ±Inf sample. */
+export function checkSamples(op: string, data: ArrayLike<number>, _C: number): void {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) throw new Error(`${op}: signal has a non-finite sample ${data[i]}`);
 }

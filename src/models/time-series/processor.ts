@@ -80,12 +80,17 @@ export function readSignal(op: string, signal: tf.Tensor): { data: Float32Array;
   const C: number = signal.rank === 2 ? signal.shape[1]! : 1;
   if (T === 0 || C === 0) throw new ShapeError(`${op}: 'signal' is empty (shape ${fmtShape(signal.shape)}); it needs at least one sample of one channel`);
   const data = signal.dataSync() as Float32Array; // [T, C]
+  checkSamples(op, data, C);
+  return { data, T, C };
+}
+
+/** Throw a ValueError naming the first NaN or ±Inf sample of `data [T, C]` by (time, channel). */
+export function checkSamples(op: string, data: ArrayLike<number>, C: number): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i])) {
       throw new ValueError(`${op}: 'signal' has a non-finite sample ${data[i]} at [${Math.floor(i / C)}, ${i % C}] (time, channel); remove or fill NaN/Inf first`);
     }
   }
-  return { data, T, C };
 }
 
 /**
@@ -122,6 +127,45 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): { values:
   return { values, mean, std, constant };
 }
 
+/** What {@link preprocessValues} returns: the normalised values and what was done. */
+export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal'> {
+  /** The normalised, truncated signal `[T, C]`, row-major, float64. */
+  readonly values: Float64Array;
+}
+
+/**
+ * The processor on plain values (float64 throughout, for inputs that are float64 already, such as
+ * a `.npy` file): `data [T, C]` row-major → normalised, truncated values and the plan. See
+ * {@link preprocessTimeSeries} for the steps and the differences from lmdeploy.
+ *
+ * @throws ShapeError for T or C < 1 or data that does not fill `[T, C]`; ValueError as
+ *   {@link preprocessTimeSeries}.
+ * @example
+ * ```ts
+ * import { preprocessValues } from 'intern-s1-ts';
+ * const p = preprocessValues([1, 2, 3, 4, 5, 6], 6, 1, 1);
+ * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // 1 -1.4639
+ * ```
+ */
+export function preprocessValues(data: ArrayLike<number>, T: number, C: number, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedValues {
+  const op = 'preprocessValues';
+  const max = checkOptions(op, opts);
+  if (!Number.isSafeInteger(T) || !Number.isSafeInteger(C) || T < 1 || C < 1 || data.length !== T * C) {
+    throw new ShapeError(`${op}: ${data.length} values do not form a non-empty signal [T, C] = [${T}, ${C}]`);
+  }
+  if (T > max && opts.overflow === 'error') {
+    throw new ValueError(`${op}: the signal has ${T} samples, more than maxSamples = ${max} (overflow: 'error')`);
+  }
+  const kept = Math.min(T, max);
+  const plan = timeSeriesPlan(kept, samplingRate, opts); // validates the rate
+  checkSamples(op, data, C);
+  const z = zScore(data, T, C); // statistics over the whole input, as lmdeploy (normalise, then truncate)
+  return {
+    values: z.values.subarray(0, kept * C), plan, numChannels: C, originalLength: T, truncated: T > kept,
+    mean: z.mean, std: z.std, constantChannels: Object.freeze(z.constant),
+  };
+}
+
 /**
  * Prepare a raw signal for the encoder as lmdeploy's processor does (spec 7.1): z-score each
  * channel over the whole input, then keep the first `maxSamples` samples (default 240000), then
@@ -150,18 +194,7 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): { values:
  * ```
  */
 export function preprocessTimeSeries(signal: tf.Tensor, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedTimeSeries {
-  const op = 'preprocessTimeSeries';
-  const max = checkOptions(op, opts);
-  const { data, T, C } = readSignal(op, signal);
-  if (T > max && opts.overflow === 'error') {
-    throw new ValueError(`${op}: the signal has ${T} samples, more than maxSamples = ${max} (overflow: 'error')`);
-  }
-  const Tk = Math.min(T, max);
-  const plan = timeSeriesPlan(Tk, samplingRate, opts); // validates the rate before any tensor exists
-  const z = zScore(data, T, C); // statistics over the whole input, as lmdeploy (normalise, then truncate)
-  const out = tf.tensor2d(Float32Array.from(z.values.subarray(0, Tk * C)), [Tk, C]); // [T, C]
-  return {
-    signal: out, plan, numChannels: C, originalLength: T, truncated: T > Tk,
-    mean: z.mean, std: z.std, constantChannels: Object.freeze(z.constant),
-  };
+  const { data, T, C } = readSignal('preprocessTimeSeries', signal);
+  const { values, ...rest } = preprocessValues(data, T, C, samplingRate, opts);
+  return { signal: tf.tensor2d(Float32Array.from(values), [rest.plan.numSamples, C]), ...rest }; // [T, C]
 }

@@ -6,7 +6,9 @@
  * {@link SafetensorsFile} parses and validates the header once and reads any tensor (or any byte
  * range of one) with positioned reads on a file handle, so a small tensor of a multi-GB file costs
  * only its own bytes. Every malformed file is a {@link CheckpointError} naming the file and the
- * byte offset. The writer is in `safetensors-write.ts`.
+ * byte offset. Decision: gaps between tensors and trailing bytes after the last one are accepted
+ * (the Rust reader rejects them, but they lose no data); overlapping tensors, offsets past the end,
+ * and offsets that disagree with shape × dtype are rejected. The writer is in `safetensors-write.ts`.
  *
  * @module
  */

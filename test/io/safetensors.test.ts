@@ -184,6 +184,11 @@ describe('malformed files are CheckpointErrors naming the file and the byte offs
     expectBad(craft(h, new Uint8Array(12)), /tensor 'b' overlaps tensor 'a'/);
   });
   it('metadata that is not strings', () => expectBad(craft({ __metadata__: { a: 1 } }), /__metadata__ value 'a' must be a string/));
+  it('accepted by decision: a gap between tensors and trailing bytes', () => {
+    const h = { a: { dtype: 'U8', shape: [2], data_offsets: [0, 2] }, b: { dtype: 'U8', shape: [2], data_offsets: [4, 6] } };
+    const f = SafetensorsFile.fromBytes(craft(h, new Uint8Array([1, 2, 9, 9, 3, 4, 9, 9])));
+    expect(Array.from(f.read('b'))).toEqual([3, 4]);
+  });
   it('a missing tensor names the file', () => {
     const f = SafetensorsFile.fromBytes(craft(ok, new Uint8Array(8)), 'mem.safetensors');
     expect(() => f.read('y')).toThrow(/mem\.safetensors: no tensor 'y' \(1 tensors in the file\)/);

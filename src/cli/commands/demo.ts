@@ -17,7 +17,7 @@ import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.j
 import { timeSeriesPlan } from '../../models/time-series/plan.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
-import { demoCheckpoint } from '../demo/checkpoint.js';
+import { demoCheckpoint, saveDemo } from '../demo/checkpoint.js';
 import { demoImagePng, demoSignal } from '../demo/media.js';
 import { buildDemoTokenizer } from '../demo/tokenizer.js';
 import { preparePrompt } from '../pipeline.js';
@@ -28,7 +28,7 @@ const PROMPT = 'Describe the molecule C1=CC=C(C=C1)C=O, then the protein <protei
 export const demo: Command = {
   name: 'demo',
   summary: 'run the whole model end to end on a built-in tiny checkpoint (the main job)',
-  help: `Usage: intern-s1 demo [--variant pro|s1|mini] [--checkpoint DIR] [--max-new-tokens N] [--seed N]
+  help: `Usage: intern-s1 demo [--variant pro|s1|mini] [--checkpoint DIR | --save DIR] [--max-new-tokens N] [--seed N]
                       [--temperature T] [--top-k K] [--top-p P] [--backend tensorflow|wasm|cpu]
 
 Runs Intern-S1 end to end and prints every stage: the dynamic tokenizer's pieces by
@@ -47,13 +47,17 @@ demo shows the machinery, not an answer. With --checkpoint DIR it loads a Huggin
 Examples:
   intern-s1 demo
   intern-s1 demo --variant s1 --max-new-tokens 4
-  intern-s1 demo --checkpoint ./Intern-S1-mini --temperature 0.7 --top-p 0.9`,
+  intern-s1 demo --checkpoint ./Intern-S1-mini --temperature 0.7 --top-p 0.9
+  intern-s1 demo --save /tmp/tiny-pro && intern-s1 generate /tmp/tiny-pro --prompt 'Hello'
+
+--save DIR also writes the built-in checkpoint and tokenizer as a Hugging Face folder.`,
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
       options: {
         variant: { type: 'string' }, checkpoint: { type: 'string' }, 'max-new-tokens': { type: 'string' }, seed: { type: 'string' },
         temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, backend: { type: 'string' },
+        save: { type: 'string' },
       },
     });
     const variant = values.variant ?? 'pro';
@@ -66,7 +70,8 @@ Examples:
     const bi = await initBackend(values.backend as BackendName | undefined);
     stage(io, 'backend', `${bi.backend}${bi.wasm ? ` (SIMD ${bi.wasm.simd ? 'on' : 'off'}, single-threaded)` : ''}`);
 
-    const { model, tokenizer } = await load(io, variant as 'pro' | 's1' | 'mini', values.checkpoint, sampling.seed ?? 0);
+    if (values.save !== undefined && values.checkpoint !== undefined) throw new UsageError('--save writes the built-in checkpoint; it cannot be combined with --checkpoint');
+    const { model, tokenizer } = await load(io, variant as 'pro' | 's1' | 'mini', values.checkpoint, sampling.seed ?? 0, values.save);
     try {
       const image = decodeImage(demoImagePng());
       const sig = demoSignal();
@@ -119,7 +124,7 @@ Examples:
   },
 };
 
-async function load(io: CliIO, variant: 'pro' | 's1' | 'mini', checkpoint: string | undefined, seed: number) {
+async function load(io: CliIO, variant: 'pro' | 's1' | 'mini', checkpoint: string | undefined, seed: number, save: string | undefined) {
   if (checkpoint) {
     if (!existsSync(path.join(checkpoint, 'tokenizer_config.json'))) throw new UsageError(`${checkpoint}: no tokenizer_config.json (the demo needs the checkpoint's tokenizer files)`);
     const tokenizer = progress(io, `loading the tokenizer of ${checkpoint}`, () => InternS1Tokenizer.fromDir(checkpoint));
@@ -131,6 +136,10 @@ async function load(io: CliIO, variant: 'pro' | 's1' | 'mini', checkpoint: strin
   const tokenizer = InternS1Tokenizer.fromFiles(demoTok.files);
   stage(io, 'tokenizer', `built-in tiny dynamic tokenizer: ${demoTok.vocabSize} ids (byte-level BPE + SMILES / PROT / XNA sentencepiece)`);
   const ckpt = progress(io, `building the tiny ${variant} checkpoint (seed ${seed})`, () => demoCheckpoint(variant, demoTok, seed));
+  if (save !== undefined) {
+    progress(io, `writing the checkpoint and tokenizer to ${save}`, () => saveDemo(save, ckpt, demoTok));
+    stage(io, 'saved', `${save} (config.json, model.safetensors, tokenizer files): try 'intern-s1 generate ${save} --prompt ...'`);
+  }
   const model = InternS1ForConditionalGeneration.fromWeights(ckpt.config, ckpt.weights);
   stage(io, 'checkpoint', `built-in tiny ${variant}: ${ckpt.parameters.toLocaleString('en-US')} parameters, random weights (seed ${seed})`);
   return { model, tokenizer };

@@ -8,10 +8,12 @@ import type { Command } from '../command.js';
 
 export const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: async () => (await import('./demo.js')).demo,
+  generate: async () => (await import('./generate.js')).generate,
   info: async () => (await import('./info.js')).info,
   'init-tiny': async () => (await import('./init-tiny.js')).initTinyCommand,
   inspect: async () => (await import('./inspect.js')).inspect,
   'preprocess-image': async () => (await import('./preprocessImage.js')).preprocessImage,
+  'preprocess-series': async () => (await import('./preprocessSeries.js')).preprocessSeries,
   run: async () => (await import('./run.js')).run,
   tokenize: async () => (await import('./tokenize.js')).tokenize,
   detokenize: async () => (await import('./detokenize.js')).detokenize,

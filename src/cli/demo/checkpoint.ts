@@ -7,7 +7,10 @@
 import { type ModelConfig, parseConfig } from '../../io/configs/model.js';
 import { tinyConfigJson, type TinyVariant } from '../../io/tiny-config.js';
 import { tinyTensors } from '../../io/tiny.js';
-import { memoryWeights, type WeightSource } from '../../io/weights.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeSafetensors } from '../../io/safetensors-write.js';
+import { memoryWeights, type TensorInput, type WeightSource } from '../../io/weights.js';
 import type { DemoTokenizer } from './tokenizer.js';
 
 /** Config and weights of the built-in checkpoint. */
@@ -15,6 +18,9 @@ export interface DemoCheckpoint {
   readonly config: ModelConfig;
   readonly weights: WeightSource;
   readonly parameters: number;
+  /** The config.json object and the tensors, for {@link saveDemo}. */
+  readonly json: Record<string, unknown>;
+  readonly tensors: Record<string, TensorInput>;
 }
 
 /** The tiny `variant` checkpoint wired to the demo tokenizer's ids (deterministic for `seed`). */
@@ -31,5 +37,20 @@ export function demoCheckpoint(variant: TinyVariant, tok: DemoTokenizer, seed = 
   Object.assign(json.text_config as Record<string, unknown>, { bos_token_id: id('<|endoftext|>'), eos_token_id: id('<|im_end|>') });
   const tensors = tinyTensors(json, { variant, seed });
   const parameters = Object.values(tensors).reduce((s, t) => s + t.shape.reduce((a, b) => a * b, 1), 0);
-  return { config: parseConfig(json), weights: memoryWeights(tensors), parameters };
+  return { config: parseConfig(json), weights: memoryWeights(tensors), parameters, json, tensors };
+}
+
+/**
+ * Write the demo checkpoint and its tokenizer as a Hugging Face folder (config.json,
+ * model.safetensors, vocab.json, merges.txt, tokenizer_config.json, tokenizer_*.model), so that
+ * `generate`, `inspect`, `run` and `tokenize` can use it.
+ */
+export function saveDemo(dir: string, ckpt: DemoCheckpoint, tok: DemoTokenizer): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(ckpt.json, null, 2) + '\n');
+  writeSafetensors(path.join(dir, 'model.safetensors'), ckpt.tensors, { format: 'pt', generator: 'intern-s1-ts demo' });
+  writeFileSync(path.join(dir, 'vocab.json'), tok.files.vocab);
+  writeFileSync(path.join(dir, 'merges.txt'), tok.files.merges);
+  writeFileSync(path.join(dir, 'tokenizer_config.json'), tok.files.tokenizerConfig);
+  for (const [name, bytes] of Object.entries(tok.files.models)) writeFileSync(path.join(dir, name), bytes);
 }

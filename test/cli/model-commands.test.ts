@@ -1,0 +1,85 @@
+/**
+ * `intern-s1 demo` and `intern-s1 generate` as a user runs them: spawned processes, exit codes,
+ * and what they print. The demo's saved folder feeds `generate` (the whole path: tokenizer files,
+ * config.json, safetensors, chat template, media preprocessing, streamed decoding).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PNG } from 'pngjs';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'intern-s1-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function cli(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root, encoding: 'utf8', env: { ...process.env, INTERN_S1_BACKEND: 'wasm' }, timeout: 240_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('intern-s1 demo', () => {
+  const saved = path.join(tmp, 'tiny-pro');
+  it('runs every stage on the built-in tiny Intern-S1-Pro and saves it', () => {
+    const r = cli('demo', '--max-new-tokens', '3', '--save', saved);
+    expect(r.err).not.toMatch(/internal error|at .*\.ts:\d+/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\[tokenizer\] built-in tiny dynamic tokenizer/);
+    expect(r.out).toMatch(/\[image\] built-in 320x240 PNG -> t=1 gh=16 gw=20 .* -> 80 image tokens/);
+    expect(r.out).toMatch(/\[signal\] built-in 2000 samples x 3 channels at 100 Hz -> stride 24, 21 time-series tokens/);
+    expect(r.out).toMatch(/SMILES/);
+    expect(r.out).toMatch(/PROT/);
+    expect(r.out).toMatch(/\[media rows\] image: 80, time_series: 21/);
+    expect(r.out).toMatch(/\[layer 0 experts\] .*group imbalance 1\.00/);
+    expect(r.out).toMatch(/\[generate\] (\d+ ){3}/);
+    expect(r.out).toMatch(/\[timing\] prefill \d+ ms .* 3 tokens in/);
+  });
+
+  it('is deterministic: the same generated tokens on a second run', () => {
+    const gen = (o: string) => o.match(/\[generate\] ([\d ]+)/)?.[1];
+    const a = cli('demo', '--variant', 'mini', '--max-new-tokens', '4');
+    const b = cli('demo', '--variant', 'mini', '--max-new-tokens', '4');
+    expect(a.code).toBe(0);
+    expect(a.out).toMatch(/\[image\] built-in 320x240 PNG -> 4x3 tiles \+ thumbnail = 13 tiles of 448x448 -> 3328 image tokens/);
+    expect(a.out).toMatch(/\[signal\] skipped/);
+    expect(a.out).toMatch(/\[experts\] dense decoder/);
+    expect(gen(a.out)).toBeDefined();
+    expect(gen(b.out)).toBe(gen(a.out));
+  });
+
+  it('generate streams text from the saved folder, with an image and a series', () => {
+    const png = new PNG({ width: 64, height: 300 });
+    png.data.fill(200);
+    const img = path.join(tmp, 'img.png');
+    writeFileSync(img, PNG.sync.write(png));
+    const csv = path.join(tmp, 'sig.csv');
+    writeFileSync(csv, 'a,b\n' + Array.from({ length: 200 }, (_, i) => `${Math.sin(i / 5)},${Math.cos(i / 7)}`).join('\n'));
+    const r = cli('generate', saved, '--prompt', 'Describe <SMILES>CCO</SMILES>.', '--image', img, '--series', csv, '--rate', '50', '--max-new-tokens', '4', '--json');
+    expect(r.err).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.out);
+    expect(res.ids).toHaveLength(res.finish_reason === 'stop' ? res.ids.length : 4);
+    expect(typeof res.text).toBe('string');
+  });
+
+  it('errors are one line with a non-zero exit code', () => {
+    const a = cli('generate', saved);
+    expect(a.code).toBe(2);
+    expect(a.err.trim().split('\n')).toHaveLength(1);
+    expect(a.err).toMatch(/--prompt/);
+    const b = cli('generate', path.join(tmp, 'nope'), '--prompt', 'x');
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/^intern-s1: .*nope/);
+    expect(b.err).not.toMatch(/at .*\.ts/);
+    const c = cli('demo', '--variant', 'huge');
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(/--variant must be pro, s1 or mini/);
+    const d = cli('generate', saved, '--prompt', 'x', '--image', path.join(tmp, 'sig.csv'));
+    expect(d.code).toBe(1);
+    expect(d.err.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -114,7 +114,7 @@ describe('Intern-S1 flavour with constructed files', () => {
         expect(tok.decode(e.ids)).toBe(rtok.decode(e.ids));
         if (!s.includes('\u2581') && !/\p{Cs}/u.test(s) && !s.includes('_AUTO_DETECT>')) expect(tok.decode(e.ids)).toBe(s.normalize('NFC'));
       }),
-      { numRuns: 150 },
+      { numRuns: 100 },
     );
   });
 });

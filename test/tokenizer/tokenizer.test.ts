@@ -213,7 +213,7 @@ describePro('InternS1Tokenizer with the Intern-S1-Pro files', (dir) => {
         expect(tok.decode(e.ids)).toBe(rtok.decode(e.ids));
         expect(tok.decode(e.ids, { skipSpecialTokens: true })).toBe(rtok.decode(e.ids, { skipSpecialTokens: true }));
       }),
-      { numRuns: 250 },
+      { numRuns: 150 },
     );
   });
 

@@ -111,6 +111,8 @@ export class InternS1Tokenizer {
   readonly specialTokens: SpecialTokens;
   readonly addedTokens: readonly AddedTokenInfo[];
   readonly domains: readonly LoadedDomain[];
+  /** `split_special_tokens` of tokenizer_config.json. */
+  readonly splitSpecialTokensDefault: boolean;
   private readonly detectors: Detector[];
 
   /** Load from a tokenizer folder. */
@@ -136,6 +138,7 @@ export class InternS1Tokenizer {
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
     const config = parseJson(files.tokenizerConfig, 'tokenizer_config.json');
     this.flavour = chooseFlavour(opts.flavour, config);
+    this.splitSpecialTokensDefault = config.split_special_tokens === true;
 
     // added tokens: added_tokens_decoder, else added_tokens.json
     const added: AddedTokenInfo[] = [];
@@ -240,7 +243,7 @@ export class InternS1Tokenizer {
 
   /** The Python `tokenize`: token strings, auto markers included. */
   tokenize(text: string, opts: TokenizerEncodeOptions = {}): string[] {
-    const split = opts.splitSpecialTokens === true;
+    const split = opts.splitSpecialTokens ?? this.splitSpecialTokensDefault;
     const A = split ? new Set<string>() : this.addedSet();
     const [protectBegin, protectEnd] = this.flavour.protectTags;
     const P = new Set([protectBegin, protectEnd]);

@@ -44,7 +44,7 @@ export interface InternS1TokenizerOptions {
 
 /** Options of `tokenize` / `encode`. */
 export interface TokenizerEncodeOptions {
-  /** Do not split out added tokens: tags become plain text (spec §3). Default false. */
+  /** Do not split out added tokens: tags become plain text (spec §3). Default: `split_special_tokens` of tokenizer_config.json (false in the released files). */
   splitSpecialTokens?: boolean;
 }
 
@@ -118,6 +118,8 @@ export class InternS1Tokenizer {
   readonly addedTokens: readonly AddedTokenInfo[];
   /** The domain sub-tokenizers, in flavour order. */
   readonly domains: readonly LoadedDomain[];
+  /** `split_special_tokens` of tokenizer_config.json: the default of the encode option. */
+  readonly splitSpecialTokensDefault: boolean;
 
   private readonly added = new Map<string, AddedTokenInfo>();
   private readonly splitter: AddedTokenSplitter;
@@ -153,6 +155,7 @@ export class InternS1Tokenizer {
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
     const config = parseJsonFile(files.tokenizerConfig, 'tokenizer_config.json');
     this.flavour = resolveFlavour(opts.flavour, config);
+    this.splitSpecialTokensDefault = config.split_special_tokens === true;
     this.specialTokens = readSpecialTokens(config, files.specialTokensMap);
     this.addedTokens = readAddedTokens(config, files.addedTokens);
     // the small files first, so that a bad one is reported without waiting for vocab.json
@@ -347,7 +350,7 @@ export class InternS1Tokenizer {
 
   /** Step 3 with ids carried along. With `keepMarkers`, auto markers are kept with `ids[i] = -1`. */
   private run(text: string, opts: TokenizerEncodeOptions, keepMarkers: boolean): Encoding & { markers: boolean } {
-    const split = opts.splitSpecialTokens === true;
+    const split = opts.splitSpecialTokens ?? this.splitSpecialTokensDefault;
     const chunks = this.chunks(text, split);
     const ids: number[] = [];
     const tokens: string[] = [];

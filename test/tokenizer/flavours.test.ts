@@ -145,6 +145,15 @@ describe('Pro flavour on tiny models (skipping detected spans)', () => {
     );
   });
 
+  it('split_special_tokens in tokenizer_config.json sets the default of the option', () => {
+    const cfgJson = JSON.parse(files.tokenizerConfig);
+    const split = { ...files, tokenizerConfig: JSON.stringify({ ...cfgJson, split_special_tokens: true }) };
+    for (const t of [fastTok.InternS1Tokenizer.fromFiles(split), refTok.InternS1Tokenizer.fromFiles(split)]) {
+      expect(t.encode('<protein>MKT</protein>').domains.every((d) => d === 'text')).toBe(true);
+      expect(t.encode('<protein>MKT</protein>', { splitSpecialTokens: false }).domains[0]).toBe('added');
+    }
+  });
+
   it('a missing model file is a TokenizerError', () => {
     const { 'tokenizer_XNA.model': _drop, ...rest } = models;
     expect(() => fastTok.InternS1Tokenizer.fromFiles({ ...files, models: rest })).toThrow(/tokenizer_XNA\.model: the XNA sentencepiece model is missing/);

@@ -49,12 +49,14 @@ export interface InternVisionOutput {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { InternVisionModel, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
- * const ckpt = openCheckpoint('/models/Intern-S1-mini');
+ * import { InternVisionModel, initTiny, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-mini-vit', { variant: 'mini', vocabSize: 64 }); // or a real folder: '/models/Intern-S1-mini'
+ * const ckpt = openCheckpoint('/tmp/tiny-mini-vit');
  * const cfg = ckpt.config as InternS1Config;
  * const vit = InternVisionModel.fromWeights(cfg.vision_config, ckpt.weights);
  * const { lastHiddenState } = vit.forward(tf.zeros([1, 3, 448, 448]));
- * console.log(lastHiddenState.shape); // [1, 1025, 1024]
+ * console.log(lastHiddenState.shape); // [1, 1025, 16] (tiny width; [1, 1025, 1024] for Intern-S1-mini)
+ * vit.dispose();
  * ```
  */
 export class InternVisionModel implements Disposable {

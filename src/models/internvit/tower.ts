@@ -43,10 +43,12 @@ export interface VisionTowerPrefixes {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { InternS1VisionTower, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
- * const ckpt = openCheckpoint('/models/Intern-S1-mini');
+ * import { InternS1VisionTower, initTiny, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-mini-tower', { variant: 'mini', vocabSize: 64 }); // or a real folder: '/models/Intern-S1-mini'
+ * const ckpt = openCheckpoint('/tmp/tiny-mini-tower');
  * const tower = InternS1VisionTower.fromWeights(ckpt.config as InternS1Config, ckpt.weights);
- * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // [512, 4096]
+ * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // [512, 16] (tiny; [512, 4096] for Intern-S1-mini)
+ * tower.dispose();
  * ```
  */
 export class InternS1VisionTower implements Disposable {

@@ -37,6 +37,7 @@ export const TS_WHISPER_LN_EPS = 1e-5;
 /** The fast path's chunk sizes (the reference has nothing to chunk). */
 export const TS_CONV_CHUNK = 8192;
 export const TS_MLP_CHUNK = 8192;
+export const TS_ATTENTION_BLOCK = 2 ** 23;
 
 /** Options as in the fast path. */
 export interface WhisperEncoderOptions {

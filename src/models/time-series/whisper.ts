@@ -41,6 +41,8 @@ export const TS_WHISPER_LN_EPS = 1e-5;
 export const TS_CONV_CHUNK = 8192;
 /** Rows per MLP chunk. */
 export const TS_MLP_CHUNK = 8192;
+/** Budget of one attention chunk's scores, queries × keys (2^23 floats = 32 MB). */
+export const TS_ATTENTION_BLOCK = 2 ** 23;
 
 /** Options of the Whisper encoder. */
 export interface WhisperEncoderOptions {
@@ -50,7 +52,10 @@ export interface WhisperEncoderOptions {
 
 /** Options of a forward pass. */
 export interface WhisperForwardOptions {
-  /** Queries per attention chunk (default 256); does not change the result. */
+  /**
+   * Queries per attention chunk; does not change the result. Default: 256, fewer for long inputs
+   * so that one chunk's scores stay under {@link TS_ATTENTION_BLOCK} floats (at least 16).
+   */
   readonly attentionChunk?: number;
   /** Output positions per convolution chunk (default {@link TS_CONV_CHUNK}); does not change the result. */
   readonly convChunk?: number;
@@ -143,8 +148,9 @@ export class TimeSeriesWhisperLayer {
       const hd = d / this.heads;
       const x = this.attnNorm.forward(h); // [L, d]
       const split = (t: tf.Tensor) => tf.reshape(t, [L, this.heads, hd]); // [L, H, hd]
+      const chunkSize = opts.attentionChunk ?? Math.max(16, Math.min(256, Math.floor(TS_ATTENTION_BLOCK / L)));
       const a = attentionChunked(split(this.qProj.forward(x)), split(this.kProj.forward(x)), split(this.vProj.forward(x)), {
-        mask: 'causal', chunkSize: opts.attentionChunk,
+        mask: 'causal', chunkSize,
       }); // [L, H, hd]
       const h1 = tf.add(h, this.outProj.forward(tf.reshape(a, [L, d]))); // [L, d]
       const mlp = (r: tf.Tensor) => this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(r)))); // [n, d]

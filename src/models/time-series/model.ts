@@ -89,14 +89,13 @@ export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { TimeSeriesModel, parseTimeSeriesConfig, timeSeriesTokenCount } from 'intern-s1-ts';
- * // given `weights` (a WeightSource with model.time_series.* tensors) and its ts_config:
- * declare const weights: import('intern-s1-ts').WeightSource;
- * const cfg = parseTimeSeriesConfig({ d_model: 32, encoder_layers: 1, encoder_attention_heads: 4, encoder_ffn_dim: 64, ts_adapt_out_dim: 48 }, 64);
- * const model = TimeSeriesModel.fromWeights(cfg, weights);
- * const raw = tf.randomNormal([5000, 3]) as tf.Tensor2D;                    // [T, C]
- * const out = model.encode(raw, 100);                                      // 100 Hz
- * console.log(out.features.shape[0] === timeSeriesTokenCount(5000, 100)); // true
+ * import { type InternS1ProConfig, TimeSeriesModel, memoryWeights, parseConfig, tinyConfigJson, tinyTensors, timeSeriesTokenCount } from 'intern-s1-ts';
+ * const json = tinyConfigJson('pro', { vocabSize: 64 });               // a tiny Intern-S1-Pro with a ts_config
+ * const cfg = (parseConfig(json) as InternS1ProConfig).ts_config!;
+ * const model = TimeSeriesModel.fromWeights(cfg, memoryWeights(tinyTensors(json, { seed: 1 })));
+ * const raw = tf.randomNormal([40, 3]);                                 // [T, C] raw samples
+ * const out = model.encode(raw, 1);                                     // 1 Hz: stride 2, patch 4
+ * console.log(out.features.shape, timeSeriesTokenCount(40, 1));        // [5, 16] 5
  * out.features.dispose(); model.dispose();
  * ```
  */

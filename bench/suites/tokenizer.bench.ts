@@ -9,6 +9,7 @@
  * beside the repository; without them the suite reports nothing but a note.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +127,7 @@ export const suite: Suite = {
     if (!existsSync(path.join(dir, 'vocab.json'))) {
       return { rows: [], notes: `Skipped: the Intern-S1-Pro tokenizer files were not found (set INTERN_S1_PRO_FILES; looked in ${dir}).` };
     }
+    const loadAtStart = os.loadavg()[0];
     const en = englishCorpus();
     const corpora = [
       { name: 'en_1mb', text: en.text },
@@ -206,7 +208,8 @@ export const suite: Suite = {
       rows,
       targets,
       notes: `English corpus: ${en.source}. Mixed corpus: seeded (2) mix of its sentences, bare and <SMILES>-tagged SMILES, <protein> and bare protein sequences, <dna> and bare DNA. ` +
-        'MB = 10^6 bytes of UTF-8 input. The reference rows are single timed calls; fast rows and anchors are tinybench means after warm-up (the fast path\'s caches are warm).',
+        'MB = 10^6 bytes of UTF-8 input. The reference rows are single timed calls; fast rows and anchors are tinybench means after warm-up (the fast path\'s caches are warm). ' +
+        `1-minute load average when the suite started: ${loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs (other jobs running at the same time slow every row alike).`,
     };
   },
 };

@@ -198,6 +198,33 @@ forEachBackend((backend) => {
     });
   });
 
+  describe('random tiny configs', () => {
+    const configArb = fc.record({
+      d: fc.constantFrom(8, 12, 16), heads: fc.constantFrom(1, 2, 4), layers: fc.integer({ min: 1, max: 2 }),
+      ffn: fc.constantFrom(8, 20), maxPos: fc.integer({ min: 2, max: 8 }), out: fc.constantFrom(8, 12), text: fc.constantFrom(6, 10),
+      act: fc.constantFrom('gelu', 'relu', 'gelu_pytorch_tanh', 'silu'), kBias: fc.boolean(), patchFfn: fc.constantFrom(8, 24),
+    }).filter((c) => c.d % c.heads === 0);
+    it('fast == reference for random widths, heads, depths, activations and k_proj biases', () => {
+      fc.assert(fc.property(configArb, fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 3 }), fc.constantFrom(1, 7, 60, 250), fc.integer({ min: 0, max: 1e6 }), (sizes, T, C, sr, seed) => {
+        const { cfg, weights } = tinyTower(seed, sizes);
+        const fast = TimeSeriesModel.fromWeights(cfg, weights);
+        const sig = makeSignal(seed + 1, T, C);
+        const raw = sig.tensor();
+        try {
+          const out = fast.encode(raw, sr, { returnEncoderStates: true });
+          const r = R.TimeSeriesModel.fromWeights(cfg, weights).encode(sig.nd(), sr, { returnEncoderStates: true });
+          expect(out.features.shape).toEqual([timeSeriesTokenCount(T, sr), sizes.text]);
+          expect(relErr(out.encoderStates!.dataSync(), toFlat(r.encoderStates!))).toBeLessThanOrEqual(1e-4);
+          expect(relErr(out.features.dataSync(), toFlat(r.features))).toBeLessThanOrEqual(1e-4);
+          tf.dispose([out.features, out.encoderStates!]);
+        } finally {
+          raw.dispose();
+          fast.dispose();
+        }
+      }), { numRuns: backend === 'cpu' ? 3 : 6 });
+    });
+  });
+
   describe('checkpoint handling', () => {
     it('a missing k_proj bias is zero; a stored one is used (fast and reference)', () => {
       const specs = towerSpecs({ layers: 1 });

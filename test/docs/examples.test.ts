@@ -48,8 +48,19 @@ export function extractExamples(file: string, src: string): Example[] {
   return out;
 }
 
-const examples = ['src', 'reference'].flatMap((d) => walk(path.join(root, d)))
-  .flatMap((f) => extractExamples(path.relative(root, f), readFileSync(f, 'utf8')));
+/** The ```ts blocks of a markdown file (the README's API tour). */
+export function markdownExamples(file: string, src: string): Example[] {
+  const out: Example[] = [];
+  const re = /^```ts\n([\s\S]*?)^```$/gm;
+  for (const m of src.matchAll(re)) out.push({ file, line: src.slice(0, m.index).split('\n').length + 1, code: m[1] });
+  return out;
+}
+
+const examples = [
+  ...['src', 'reference'].flatMap((d) => walk(path.join(root, d)))
+    .flatMap((f) => extractExamples(path.relative(root, f), readFileSync(f, 'utf8'))),
+  ...markdownExamples('README.md', readFileSync(path.join(root, 'README.md'), 'utf8')),
+];
 
 describe('doc examples', () => {
   beforeAll(async () => {
@@ -69,7 +80,10 @@ describe('doc examples', () => {
     expect(extractExamples('x.ts', src)).toEqual([{ file: 'x.ts', line: 5, code: 'const a = 1;' }]);
   });
 
-  it('finds examples in the sources', () => expect(examples.length).toBeGreaterThan(20));
+  it('finds examples in the sources and the README', () => {
+    expect(examples.length).toBeGreaterThan(20);
+    expect(examples.some((e) => e.file === 'README.md')).toBe(true);
+  });
 
   examples.forEach((ex, n) => {
     it(`${ex.file}:${ex.line} runs`, async () => {

@@ -86,6 +86,41 @@ async function timeFast(
   return best;
 }
 
+/**
+ * Throughput of `ours` as a percentage of `raw`, robust to load from other processes: `pairs`
+ * back-to-back calls of both (alternating which goes first), each read back and disposed; the
+ * result is the median over pairs of `raw ms / ours ms`.
+ */
+async function pairedPercent(inputs: { data: Float32Array; shape: number[] }[], raw: (ts: tf.Tensor[]) => tf.Tensor, ours: (ts: tf.Tensor[]) => tf.Tensor, pairs: number): Promise<number> {
+  await useBackend('wasm');
+  const ts = tensorsOf(inputs);
+  const once = (fn: (ts: tf.Tensor[]) => tf.Tensor): number => {
+    const t0 = performance.now();
+    const out = fn(ts);
+    out.dataSync();
+    out.dispose();
+    return performance.now() - t0;
+  };
+  once(raw);
+  once(ours);
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let r: number;
+    let o: number;
+    if (i % 2 === 0) {
+      r = once(raw);
+      o = once(ours);
+    } else {
+      o = once(ours);
+      r = once(raw);
+    }
+    ratios.push(r / o);
+  }
+  tf.dispose(ts);
+  ratios.sort((x, y) => x - y);
+  return 100 * ratios[Math.floor(ratios.length / 2)];
+}
+
 const MATMUL_SIZES = [256, 512, 1024, 2048];
 const CPU_MATMUL_MAX = 512; // cpu runs ~0.5 GFLOP/s: 1024³ would take ~4 s a call
 const ROW_SIZES: [number, number][] = [[64, 1024], [512, 4096], [2048, 4096]];
@@ -100,8 +135,10 @@ async function matmulRows(quick: boolean, log: (m: string) => void, rows: BenchR
     const r = timeSlow(() => ref.matmul(nd(a.data, a.shape), nd(b.data, b.shape)), n <= 512 ? 3 : 1);
     const expected = r.last.data;
     const timeMs = n >= 1024 ? 1000 : 500;
-    const [raw, ours] = await timeFast('wasm', task, [a, b], [([x, y]) => tf.matMul(x, y), ([x, y]) => fast.matmul(x, y)], expected, timeMs, 5);
-    const pctRaw = (100 * raw.ms) / ours.ms;
+    const rawFn = ([x, y]: tf.Tensor[]) => tf.matMul(x, y);
+    const oursFn = ([x, y]: tf.Tensor[]) => fast.matmul(x, y);
+    const [raw, ours] = await timeFast('wasm', task, [a, b], [rawFn, oursFn], expected, timeMs, 5);
+    const pctRaw = await pairedPercent([a, b], rawFn, oursFn, n <= 512 ? 40 : n <= 1024 ? 12 : 6);
     rows.push(row(task, 'raw tf.matMul (wasm)', raw, { 'GFLOP/s': gflops(flops, raw.ms) }));
     rows.push(row(task, 'fast (wasm)', ours, { 'GFLOP/s': gflops(flops, ours.ms), speedup: r.ms / ours.ms, '% of raw': pctRaw }));
     if (n <= CPU_MATMUL_MAX) {
@@ -111,7 +148,7 @@ async function matmulRows(quick: boolean, log: (m: string) => void, rows: BenchR
     rows.push(row(task, 'reference', r, { 'GFLOP/s': gflops(flops, r.ms) }));
     targets.push({
       description: `wasm matmul at ${n} reaches >= 80% of raw tfjs-wasm tf.matMul in the same run`,
-      met: pctRaw >= 80, measured: `${fmt(pctRaw)}% (${fmt(ours.ms)} ms vs ${fmt(raw.ms)} ms)`,
+      met: pctRaw >= 80, measured: `${fmt(pctRaw)}% (median of paired back-to-back calls)`,
     });
   }
 }
@@ -163,7 +200,9 @@ export const suite: Suite = {
     'variants run in alternating rounds (5 for matmul, where raw tf.matMul and the wrapper take turns going ' +
     'first; 3 for the row ops) and each keeps its best round, because other processes share the cores. ' +
     '"raw tf.matMul (wasm)" is tfjs-wasm\'s own 2-D product in the same run, to show the wrapper adds no ' +
-    'overhead. speedup = reference ms / fast ms.',
+    'overhead; its "% of raw" is the median, over back-to-back pairs of calls (alternating which goes ' +
+    'first), of raw ms / wrapper ms, which cancels most of the load from other processes. ' +
+    'speedup = reference ms / fast ms.',
   async run({ quick, log }) {
     const loadBefore = os.loadavg()[0];
     const rows: BenchRow[] = [];

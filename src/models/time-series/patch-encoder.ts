@@ -309,23 +309,35 @@ export class TimeSeriesPatchEncoder {
    * mean over the p positions → mean over the C rows of each patch. Returns `[n1 − n0, 128]`.
    */
   encodeBatch(data: Float32Array, C: number, plan: TimeSeriesPlan, n0: number, n1: number): tf.Tensor2D {
-    const { stride: s, patchSize: p } = plan;
+    const p = plan.patchSize;
     if (p > this.positions.shape[0]) {
       throw new CheckpointError(`TimeSeriesPatchEncoder: patch size ${p} needs ${p} rows of pos_encoder.pe, the checkpoint has ${this.positions.shape[0]}`);
     }
+    const D = TS_PATCH_DIM;
     const nb = n1 - n0;
     const R = nb * C;
     const rows = patchRows(data, C, plan, n0, n1); // [R, p]
-    return tf.tidy(() => {
-      const D = TS_PATCH_DIM;
+    const h = tf.tidy(() => {
       const x = tf.tensor3d(rows, [R, 1, p]); // [R, 1, p]
       const c = tf.relu(conv1d(x, this.convWeight, this.convBias, { padding: 2 })); // [R, D, p]
       const pe = tf.slice(this.positions, [0, 0], [p, D]); // [p, D]
-      const h = tf.reshape(tf.add(tf.transpose(c, [0, 2, 1]), pe), [R * p, D]); // [R·p, D]
-      const y = this.layer.forward(h as tf.Tensor2D, p); // [R·p, D]
-      const perRow = tf.mean(tf.reshape(y, [R, p, D]), 1); // [R, D]
-      return tf.mean(tf.reshape(perRow, [nb, C, D]), 1) as tf.Tensor2D; // [nb, D]
+      return tf.reshape(tf.add(tf.transpose(c, [0, 2, 1]), pe), [R * p, D]) as tf.Tensor2D; // [R·p, D]
     });
+    // Outside any tidy: the long-row attention reads its inputs back (dataSync is slow inside a tidy).
+    let y: tf.Tensor2D;
+    try {
+      y = this.layer.forward(h, p); // [R·p, D]
+    } finally {
+      h.dispose();
+    }
+    try {
+      return tf.tidy(() => {
+        const perRow = tf.mean(tf.reshape(y, [R, p, D]), 1); // [R, D]
+        return tf.mean(tf.reshape(perRow, [nb, C, D]), 1) as tf.Tensor2D; // [nb, D]
+      });
+    } finally {
+      y.dispose();
+    }
   }
 
   /**

@@ -63,7 +63,8 @@ export class Linear implements Disposable {
 
   /**
    * Load `<prefix>.weight [out, in]` (and `<prefix>.bias [out]`) from a checkpoint.
-   * @param expect - optional `[out, in]` shape to check (a CheckpointError-free ShapeError names the tensor).
+   * @param opts - `bias`: whether the layer has one (default `'optional'`: used when present);
+   *   `expect`: an `[out, in]` shape to check (a mismatch is a ShapeError naming the tensor).
    */
   static fromWeights(weights: WeightSource, prefix: string, opts: { bias?: BiasMode; expect?: [number, number] } = {}): Linear {
     const wName = `${prefix}.weight`;

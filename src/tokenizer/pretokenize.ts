@@ -28,7 +28,7 @@ export const PRETOKENIZE_PATTERN =
   `|[${S}]+(?![^${S}])` +
   `|[${S}]+`;
 
-/** A fresh instance of the pre-tokenizer regex (flags `gu` by default; `uy` for the sticky one {@link pieceEnd} uses). */
+/** A fresh instance of the pre-tokenizer regex (flags `gu` by default; `uy` for the sticky one `pieceEnd` uses). */
 export function pretokenizeRegex(flags = 'gu'): RegExp {
   return new RegExp(PRETOKENIZE_PATTERN, flags);
 }

@@ -126,7 +126,7 @@ export class ProVisionPositionEmbedding implements Disposable {
    *
    * Computed separably (equal to the four-term blend, whose weights are products of a row and a
    * column weight): the rows of E are blended with a sparse `[gh, N]` weight matrix, then the
-   * columns with a `[gw, N]` one (two 2-D matmuls, differentiable on every backend, and ~10x
+   * columns with a `[gw, N]` one (two 2-D matmuls, differentiable on every backend, and ~6x
    * faster on wasm than gathering four corners per patch); two transposes put the rows into
    * window order, and temporal groups repeat them.
    */

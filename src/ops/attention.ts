@@ -454,7 +454,14 @@ export function attentionChunked(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts:
  */
 export function attentionGrad(
   q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, dOut: tf.Tensor, opts: AttentionOptions = {},
-): { dq: tf.Tensor; dk: tf.Tensor; dv: tf.Tensor } {
+): {
+  /** Gradient with respect to `q`, shaped like `q` (`[T, H, d]` or `[B, T, H, d]`). */
+  dq: tf.Tensor;
+  /** Gradient with respect to `k`, shaped like `k` (`[S, Hkv, d]` or `[B, S, Hkv, d]`). */
+  dk: tf.Tensor;
+  /** Gradient with respect to `v`, shaped like `v` (`[S, Hkv, dv]` or `[B, S, Hkv, dv]`). */
+  dv: tf.Tensor;
+} {
   const p = makePlan('attentionGrad', q, k, v, { ...opts, returnProbs: false }, false);
   checkFloat('attentionGrad', 'dOut', dOut);
   const want = [...q.shape.slice(0, -1), p.dv];

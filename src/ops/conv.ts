@@ -27,8 +27,11 @@ export interface Conv1dOptions {
 
 /** Options of {@link conv2d}: a number applies to both axes, a pair is `[height, width]`. */
 export interface Conv2dOptions {
+  /** Step between output positions; default 1. */
   stride?: number | readonly [number, number];
+  /** Zeros added on both ends of each spatial axis; default 0. */
   padding?: number | readonly [number, number];
+  /** Spacing between kernel taps; default 1. */
   dilation?: number | readonly [number, number];
 }
 

@@ -324,14 +324,23 @@ export type BlockSize = number | readonly [number, number];
 
 /** Raw FP8 codes with their shape (rank ≥ 2, row-major). */
 export interface Fp8Block {
+  /** Tensor shape, rank ≥ 2 (`[..., R, C]`). */
   readonly shape: readonly number[];
+  /** FP8 e4m3fn codes, one byte per element, row-major. */
   readonly data: Uint8Array;
 }
 
 /** What {@link quantFp8Block} returns: the codes and the `weight_scale_inv` tensor. */
 export interface Fp8Quantized {
+  /** The FP8 e4m3fn codes, shaped like the input `[..., R, C]`. */
   readonly q: Fp8Block;
-  readonly scaleInv: { readonly shape: number[]; readonly data: Float32Array };
+  /** The `weight_scale_inv` tensor: one float32 scale per block, `[..., ⌈R/br⌉, ⌈C/bc⌉]`. */
+  readonly scaleInv: {
+    /** `[..., ⌈R/br⌉, ⌈C/bc⌉]`. */
+    readonly shape: number[];
+    /** The scales, row-major; `W ≈ Q · scale_inv` blockwise. */
+    readonly data: Float32Array;
+  };
 }
 
 function blockDims(op: string, blockSize: BlockSize): [number, number] {

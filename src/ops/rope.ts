@@ -88,7 +88,12 @@ function invFreq(d: number, theta: number): Float32Array {
  * console.log(cos.shape, sin.shape); // [3, 8] [3, 8]
  * ```
  */
-export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: number, theta: number): { cos: tf.Tensor; sin: tf.Tensor } {
+export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: number, theta: number): {
+  /** `cos([φ_t, φ_t])`, `[T, d]` float32. */
+  cos: tf.Tensor;
+  /** `sin([φ_t, φ_t])`, `[T, d]` float32. */
+  sin: tf.Tensor;
+} {
   const pos = readPositions('ropeTables', positions);
   if (!Number.isInteger(headDim) || headDim < 2 || headDim % 2 !== 0) {
     throw new ValueError(`ropeTables: 'headDim' must be a positive even integer, got ${headDim}`);

@@ -81,6 +81,7 @@ export class SafetensorsStore implements TensorStore {
     return [...this.fileOf.keys()];
   }
 
+  /** Whether `name` is stored in one of the files (by the index, or by the headers read). */
   has(name: string): boolean {
     return this.fileOf.has(name);
   }
@@ -108,6 +109,7 @@ export class SafetensorsStore implements TensorStore {
     return n;
   }
 
+  /** Close every opened file; later reads reopen them. */
   close(): void {
     for (const f of this.opened.values()) f.close();
     this.opened.clear();
@@ -129,7 +131,10 @@ export class SafetensorsStore implements TensorStore {
  * w.close();
  * ```
  */
-export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSource & { readonly store: SafetensorsStore } {
+export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSource & {
+  /** The storage under the weights (header, byte counters). */
+  readonly store: SafetensorsStore;
+} {
   const abs = path.resolve(file);
   return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader), opts) as MappedWeights & { store: SafetensorsStore };
 }
@@ -176,6 +181,7 @@ export interface Checkpoint {
   readonly config: ModelConfig | null;
   /** The raw config.json object, or null. */
   readonly configJson: unknown;
+  /** Release the open file handles (later reads reopen them). */
   close(): void;
 }
 
@@ -184,7 +190,12 @@ export interface Checkpoint {
  *
  * @throws CheckpointError when it is missing or not JSON; ConfigError when it is inconsistent.
  */
-export function readConfig(dir: string): { config: ModelConfig; json: unknown } {
+export function readConfig(dir: string): {
+  /** The parsed, validated config. */
+  config: ModelConfig;
+  /** The raw JSON object as read. */
+  json: unknown;
+} {
   const file = path.join(dir, 'config.json');
   if (!existsSync(file)) throw new CheckpointError(`${dir}: no config.json`);
   let json: unknown;

@@ -33,21 +33,29 @@ export type SymbolicShape = readonly (number | string)[];
 
 /** One declared input. */
 export interface ComponentInput {
+  /** The input's name, the key of the tensor in the inputs file. */
   readonly name: string;
+  /** Dtypes accepted in the inputs file (floats reach the fast path as float32, integers as int32). */
   readonly dtypes: readonly InputDType[];
   /** The shape (its length is the rank); omit to accept any shape. */
   readonly shape?: SymbolicShape;
   /** Alternative shapes (e.g. `['T']` or `['B', 'T']`); used when `shape` is absent. */
   readonly shapes?: readonly SymbolicShape[];
+  /** When true the input may be absent; otherwise a missing input is a ValueError. */
   readonly optional?: boolean;
+  /** What the input is, for listings and error messages. */
   readonly description: string;
 }
 
 /** One declared output. */
 export interface ComponentOutput {
+  /** The output's name, its key in the results. */
   readonly name: string;
+  /** The dtype the component must return it in (checked after the run). */
   readonly dtype: OutputDType;
+  /** When true the component may omit it; otherwise a missing output is an error. */
   readonly optional?: boolean;
+  /** What the output is, for listings. */
   readonly description: string;
 }
 
@@ -57,6 +65,7 @@ export interface ComponentContext {
   readonly name: string;
   /** Integer parameters from the pattern (`{ N: 3 }` for `text.layer.N`). */
   readonly params: Readonly<Record<string, number>>;
+  /** The checkpoint's weights, read lazily. */
   readonly weights: WeightSource;
   /** The checkpoint's parsed config.json (null for a bare safetensors file). */
   readonly config: ModelConfig | null;
@@ -64,14 +73,26 @@ export interface ComponentContext {
 
 /** Results of a run: float32 / int32 tensors (fast path) or float64 arrays (reference). */
 export type FastOutputs = Record<string, tf.Tensor>;
-export type ReferenceOutputs = Record<string, NDArray | { readonly dtype: 'I32'; readonly array: NDArray }>;
+/**
+ * Results of a reference run: a float64 NDArray for an `F32` output, or the wrapped form for an
+ * `I32` output (integer values held in a float64 NDArray).
+ */
+export type ReferenceOutputs = Record<string, NDArray | {
+  /** Marks an integer output. */
+  readonly dtype: 'I32';
+  /** The integer values (float64 storage), converted to int32 in the result. */
+  readonly array: NDArray;
+}>;
 
 /** A registered component. */
 export interface ComponentSpec {
   /** Name or pattern: dot-separated, a single upper-case letter segment is an integer parameter (`text.layer.N`). */
   readonly name: string;
+  /** What the component computes, for listings. */
   readonly description: string;
+  /** Declared inputs, in order. */
   readonly inputs: readonly ComponentInput[];
+  /** Declared outputs. */
   readonly outputs: readonly ComponentOutput[];
   /** Sizes of named dims for this checkpoint (`{ D: hidden_size }`), checked against the inputs. */
   dims?(ctx: ComponentContext): Record<string, number>;
@@ -85,15 +106,21 @@ export interface ComponentSpec {
 
 /** A tensor read from or written to a components file. */
 export interface ComponentTensor {
+  /** Storage dtype of `bytes`. */
   readonly dtype: DType;
+  /** Shape, row-major. */
   readonly shape: readonly number[];
+  /** The data: little-endian, row-major, in `dtype`. */
   readonly bytes: Uint8Array;
 }
 
 /** An output: values in their dtype's typed array. */
 export interface ComponentResult {
+  /** `'F32'` (data is a Float32Array) or `'I32'` (an Int32Array). */
   readonly dtype: OutputDType;
+  /** Shape, row-major. */
   readonly shape: number[];
+  /** The values, row-major. */
   readonly data: Float32Array | Int32Array;
 }
 
@@ -136,7 +163,12 @@ export function listComponents(): ComponentSpec[] {
 }
 
 /** The component matching a concrete name, with its parameters; undefined when none does. */
-export function findComponent(name: string): { spec: ComponentSpec; params: Record<string, number> } | undefined {
+export function findComponent(name: string): {
+  /** The registered component whose pattern matches. */
+  spec: ComponentSpec;
+  /** Integer parameters read from the name (`{ N: 3 }` for `text.layer.3`). */
+  params: Record<string, number>;
+} | undefined {
   for (const spec of registry.values()) {
     const m = patternOf(spec.name).exec(name);
     if (!m) continue;

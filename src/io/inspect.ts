@@ -16,30 +16,57 @@ export type ParameterComponent = 'text' | 'experts' | 'vision' | 'projector' | '
 
 /** One group of tensors whose names differ only in their numbers (`layers.*.mlp.gate.weight`). */
 export interface TensorGroup {
+  /** The stored name with each layer / expert number replaced by `*`. */
   readonly pattern: string;
+  /** Number of stored tensors in the group. */
   readonly count: number;
   /** Distinct shapes, as `[a, b]` strings. */
   readonly shapes: string[];
+  /** Distinct storage dtypes (`BF16`, `F8_E4M3`, ...). */
   readonly dtypes: string[];
+  /** Elements summed over the group's tensors (0 for a `*_scale_inv` group). */
   readonly parameters: number;
+  /** Stored bytes summed over the group's tensors. */
   readonly bytes: number;
 }
 
 /** What {@link inspectCheckpoint} returns (also the `--json` output). */
 export interface CheckpointReport {
+  /** The file or folder inspected. */
   readonly path: string;
+  /** Number of safetensors files (shards). */
   readonly files: number;
+  /** A summary of config.json (variant, sizes, MoE, vision, time series), or null when there is none. */
   readonly config: Record<string, unknown> | null;
   /** Parameters per component and in total (quantisation scales excluded). */
   readonly parameters: Record<ParameterComponent | 'total', number>;
   /** FP8 block scales (`*_scale_inv`): count and bytes. */
-  readonly scales: { readonly tensors: number; readonly bytes: number };
-  readonly dtypes: Record<string, { tensors: number; bytes: number }>;
+  readonly scales: {
+    /** Number of `*_scale_inv` tensors. */
+    readonly tensors: number;
+    /** Their stored bytes. */
+    readonly bytes: number;
+  };
+  /** Per storage dtype: how many tensors and how many stored bytes. */
+  readonly dtypes: Record<string, {
+    /** Number of tensors stored in this dtype. */
+    tensors: number;
+    /** Their stored bytes. */
+    bytes: number;
+  }>;
+  /** Stored bytes of all tensor data (headers excluded). */
   readonly totalBytes: number;
+  /** Number of stored tensors, scales included. */
   readonly tensors: number;
+  /** Tensors grouped by name pattern, in storage order of first appearance. */
   readonly groups: TensorGroup[];
   /** Tensors the config implies but the checkpoint lacks, and the reverse (null without a config). */
-  readonly layout: { readonly missing: string[]; readonly unexpected: string[] } | null;
+  readonly layout: {
+    /** Canonical names the config requires that the checkpoint lacks (optional buffers excluded). */
+    readonly missing: string[];
+    /** Names in the checkpoint (after name mapping) that the config does not imply (`*_scale_inv` excluded). */
+    readonly unexpected: string[];
+  } | null;
 }
 
 /** Which component a canonical name belongs to. */

@@ -18,7 +18,9 @@ export type TensorKind =
 export interface LayoutEntry {
   /** Canonical HF name. */
   readonly name: string;
+  /** Shape in the canonical `[out, in]` layout. */
   readonly shape: readonly number[];
+  /** What the tensor is. */
   readonly kind: TensorKind;
   /** Stored as FP8 + `_scale_inv` in the FP8 releases (text attention and expert projections). */
   readonly fp8: boolean;

@@ -23,7 +23,9 @@ export interface View {
 
 /** Access to the stored tensors: existence (cheap: an index lookup) and header info (may open a shard). */
 export interface Lookup {
+  /** Whether a tensor is stored under the name `stored`. */
   has(stored: string): boolean;
+  /** Stored shape and dtype of `stored`. */
   info(stored: string): TensorInfo;
 }
 

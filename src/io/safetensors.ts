@@ -26,6 +26,7 @@ export interface ByteReader {
   readonly size: number;
   /** Exactly `length` bytes at `position` (throws when fewer are available). */
   read(position: number, length: number): Uint8Array;
+  /** Release the underlying handle (a no-op for memory). */
   close(): void;
 }
 
@@ -36,6 +37,11 @@ export class FileReader implements ByteReader {
   private fd: number | undefined;
   readonly size: number;
 
+  /**
+   * Opens `path` for reading; CheckpointError when it cannot be opened.
+   *
+   * @param path - the file's path.
+   */
   constructor(readonly path: string) {
     try {
       this.fd = openSync(path, 'r');
@@ -59,6 +65,7 @@ export class FileReader implements ByteReader {
     return out;
   }
 
+  /** Close the file descriptor; a later {@link read} reopens the file. */
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
@@ -67,6 +74,7 @@ export class FileReader implements ByteReader {
 
 /** A {@link ByteReader} over bytes in memory (parsing serialized files without touching disk). */
 export class BufferReader implements ByteReader {
+  /** Bytes read so far (for benchmarks and tests). */
   bytesRead = 0;
   readonly size: number;
   constructor(private readonly buf: Uint8Array) {
@@ -77,11 +85,13 @@ export class BufferReader implements ByteReader {
     this.bytesRead += length;
     return this.buf.slice(position, position + length);
   }
+  /** A no-op (nothing to release). */
   close(): void {}
 }
 
 /** One tensor's header entry, with absolute byte offsets in the file. */
 export interface SafetensorsEntry extends TensorInfo {
+  /** The tensor's name as stored in the header. */
   readonly name: string;
   readonly shape: readonly number[];
   readonly dtype: DType;
@@ -217,7 +227,12 @@ export class SafetensorsFile {
   readonly dataStart: number;
   private readonly entries: Map<string, SafetensorsEntry>;
 
-  private constructor(readonly path: string, readonly reader: ByteReader) {
+  private constructor(
+    /** The file's path (or the name given to {@link fromBytes}), as named in messages. */
+    readonly path: string,
+    /** The positioned reader the tensor bytes are read with. */
+    readonly reader: ByteReader,
+  ) {
     const h = parseHeader(reader, path);
     this.entries = h.entries;
     this.metadata = Object.freeze(h.metadata);
@@ -245,6 +260,7 @@ export class SafetensorsFile {
     return [...this.entries.keys()];
   }
 
+  /** Whether the header has a tensor `name`. */
   has(name: string): boolean {
     return this.entries.has(name);
   }
@@ -266,6 +282,7 @@ export class SafetensorsFile {
     return this.reader.read(e.start + start, stop - start);
   }
 
+  /** Close the reader (for a {@link FileReader}, a later read reopens the file). */
   close(): void {
     this.reader.close();
   }

@@ -177,10 +177,15 @@ export function tinyTensors(configJson: Record<string, unknown>, opts: TinyOptio
 
 /** What {@link initTiny} wrote. */
 export interface TinySummary {
+  /** The output folder. */
   readonly dir: string;
+  /** The parsed config written to `config.json`. */
   readonly config: ModelConfig;
+  /** Paths of the safetensors files written (one, or the shards). */
   readonly files: string[];
+  /** Number of tensors written. */
   readonly tensors: number;
+  /** Total size in bytes of the safetensors files written (index and config excluded). */
   readonly bytes: number;
 }
 

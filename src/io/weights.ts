@@ -40,9 +40,13 @@ export interface TensorInfo {
 
 /** Stored bytes of one tensor: little-endian, row-major, in `dtype`. */
 export interface RawTensor {
+  /** The tensor's name (after name mapping). */
   readonly name: string;
+  /** Storage dtype of `bytes`. */
   readonly dtype: DType;
+  /** Shape, row-major. */
   readonly shape: number[];
+  /** The stored bytes: little-endian, row-major, in `dtype`. */
   readonly bytes: Uint8Array;
 }
 
@@ -94,6 +98,7 @@ export interface TensorStore {
   readonly location: string;
   /** Stored names in storage order. */
   names(): string[];
+  /** Whether `name` is stored. */
   has(name: string): boolean;
   /** Stored shape and dtype; throws CheckpointError if missing. */
   info(name: string): TensorInfo;
@@ -101,6 +106,7 @@ export interface TensorStore {
   read(name: string, start?: number, end?: number): Uint8Array;
   /** Where `name` lives, for messages (file path, absolute byte offset). */
   where(name: string): string;
+  /** Release open file handles (a no-op for memory stores). */
   close(): void;
 }
 
@@ -119,9 +125,13 @@ export interface WeightOptions {
  * little-endian).
  */
 export interface TensorInput {
+  /** Storage dtype to encode `data` to (or the dtype of `bytes`). */
   readonly dtype: DType;
+  /** Shape, row-major. */
   readonly shape: readonly number[];
+  /** Values, row-major, one per element: numbers or bigints (bigints keep I64 / U64 values exact); give this or `bytes`. */
   readonly data?: ArrayLike<number> | ArrayLike<bigint>;
+  /** Already-encoded bytes, little-endian, row-major; give this or `data`. */
   readonly bytes?: Uint8Array;
 }
 

@@ -56,6 +56,7 @@ export interface InternS1Config {
 
 /** Intern-S1-Pro (HF `InternS1ProForConditionalGeneration`). */
 export interface InternS1ProConfig {
+  /** Always `interns1_pro`. */
   readonly model_type: 'interns1_pro';
   /** The Pro text decoder (grouped routing, FoPE). */
   readonly text_config: InternS1ProTextConfig;

@@ -74,6 +74,10 @@ async function tryRung(candidate: string): Promise<string | undefined> {
     if (candidate === 'wasm') await loadWasm();
     else if (candidate === 'cpu') {
       if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
+      // tfjs-cpu prints a "install tfjs-node" banner on first use; the ladder already reports
+      // which faster backends were tried and why they were skipped (intern-s1 info).
+      const cpu = tf.findBackend('cpu') as { firstUse?: boolean } | null;
+      if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
     } else await loadNode(candidate);
     return undefined;
   } catch (e) {

@@ -30,7 +30,9 @@ import type { Disposable } from './linear.js';
 
 /** The constants written into the clipped lanes K .. d/2−1 of the cos and sin tables. */
 export interface FopePadding {
+  /** Value of the cos table on the clipped lanes. */
   readonly cos: number;
+  /** Value of the sin table on the clipped lanes. */
   readonly sin: number;
 }
 
@@ -52,20 +54,30 @@ const MAX_POSITION = 2 ** 24;
 
 /** The config keys FoPE reads (a structural subset of the text config, spec 9.6). */
 export interface FopeConfig {
+  /** Head dim d (even). */
   readonly head_dim: number;
+  /** Hkv: the coefficient matrices are per KV head when `fope_sep_head` is true. */
   readonly num_key_value_heads: number;
+  /** The rope base θ of `ω_i = θ^(−2i/d)`. */
   readonly rope_theta: number;
+  /** L: frequencies with `ω_i > 2π / L` are kept (unless `num_inv_freq` is set). */
   readonly max_position_embeddings: number;
+  /** The FoPE keys of `rope_scaling`, or null (shared coefficients, threshold rule, gain 0.5). */
   readonly rope_scaling: {
+    /** Gain of the XavierNormal initialisation of new coefficients (null: 0.5). */
     readonly fope_init_factor: number | null;
+    /** True: one `[K, K]` coefficient matrix per KV head (`[Hkv, K, K]`); false or null: one shared `[K, K]`. */
     readonly fope_sep_head: boolean | null;
+    /** Keep exactly the first `num_inv_freq` frequencies; null: the `2π / L` threshold rule. */
     readonly num_inv_freq: number | null;
   } | null;
 }
 
 /** FoPE tables: `cos`, `sin` `[G, T, d]` float32 (G = Hkv with per-head coefficients, else 1). */
 export interface FopeTables {
+  /** `cosF = [Ĉ, Ĉ]` with the padded lanes, `[G, T, d]` float32. */
   cos: tf.Tensor;
+  /** `sinF = [Ŝ, Ŝ]` with the padded lanes, `[G, T, d]` float32. */
   sin: tf.Tensor;
 }
 
@@ -274,7 +286,12 @@ function mulberry32(seed: number): () => number {
  * console.log(cosCoef.shape); // [4, 45, 45]
  * ```
  */
-export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): { cosCoef: tf.Tensor; sinCoef: tf.Tensor } {
+export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): {
+  /** `cos_coef`, float32 `[G, K, K]` (or `[K, K]`), drawn second. */
+  cosCoef: tf.Tensor;
+  /** `sin_coef`, same shape, drawn first. */
+  sinCoef: tf.Tensor;
+} {
   const op = 'fopeInitCoefficients';
   if (!Number.isInteger(K) || K < 1) throw new ValueError(`${op}: 'K' must be a positive integer, got ${K}`);
   if (heads !== null && (!Number.isInteger(heads) || heads < 1)) throw new ValueError(`${op}: 'heads' must be a positive integer or null, got ${heads}`);
@@ -326,6 +343,7 @@ export interface FopeOptions {
  * ```
  */
 export class FourierPositionEmbedding implements Disposable {
+  /** Tags this as FoPE among the decoder's position encodings. */
   readonly kind = 'fope' as const;
 
   constructor(
@@ -335,7 +353,9 @@ export class FourierPositionEmbedding implements Disposable {
     readonly cosCoef: tf.Tensor,
     /** `sin_coef`, same shape. */
     readonly sinCoef: tf.Tensor,
+    /** Head dim d (even, ≥ 2K). */
     readonly headDim: number,
+    /** Values of the clipped lanes K .. d/2−1 of the tables. */
     readonly padding: FopePadding = DEFAULT_FOPE_PADDING,
   ) {
     checkCoef('FourierPositionEmbedding', 'cosCoef', cosCoef, freqs.length);
@@ -403,6 +423,7 @@ export class FourierPositionEmbedding implements Disposable {
     return applyFope(x, tables.cos, tables.sin);
   }
 
+  /** Release the coefficient tensors. */
   dispose(): void {
     this.cosCoef.dispose();
     this.sinCoef.dispose();

@@ -18,6 +18,7 @@ export type BiasMode = boolean | 'optional';
 
 /** Something that owns tensors and must be disposed. */
 export interface Disposable {
+  /** Release the tensors this object owns; it must not be used afterwards. */
   dispose(): void;
 }
 

@@ -24,8 +24,14 @@ import type { Disposable } from './linear.js';
  * ```
  */
 export class RMSNorm implements Disposable {
-  constructor(readonly weight: tf.Tensor1D, readonly eps: number) {}
+  constructor(
+    /** The scale `w [D]`. */
+    readonly weight: tf.Tensor1D,
+    /** Added to `mean(x²)` before the square root. */
+    readonly eps: number,
+  ) {}
 
+  /** Load `<prefix>.weight [D]` from a checkpoint. */
   static fromWeights(weights: WeightSource, prefix: string, eps: number): RMSNorm {
     return new RMSNorm(weights.tensor(`${prefix}.weight`) as tf.Tensor1D, eps);
   }
@@ -35,6 +41,7 @@ export class RMSNorm implements Disposable {
     return rmsNorm(x, this.weight, this.eps);
   }
 
+  /** Release the weight tensor. */
   dispose(): void {
     this.weight.dispose();
   }
@@ -56,8 +63,16 @@ export class RMSNorm implements Disposable {
  * ```
  */
 export class LayerNorm implements Disposable {
-  constructor(readonly weight: tf.Tensor1D, readonly bias: tf.Tensor1D | null, readonly eps: number) {}
+  constructor(
+    /** The scale `w [D]`. */
+    readonly weight: tf.Tensor1D,
+    /** The shift `b [D]`, or null for none (zero). */
+    readonly bias: tf.Tensor1D | null,
+    /** Added to the variance before the square root. */
+    readonly eps: number,
+  ) {}
 
+  /** Load `<prefix>.weight [D]` and, when present, `<prefix>.bias [D]` from a checkpoint. */
   static fromWeights(weights: WeightSource, prefix: string, eps: number): LayerNorm {
     const w = weights.tensor(`${prefix}.weight`) as tf.Tensor1D;
     const b = weights.has(`${prefix}.bias`) ? (weights.tensor(`${prefix}.bias`) as tf.Tensor1D) : null;
@@ -69,6 +84,7 @@ export class LayerNorm implements Disposable {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }
 
+  /** Release the weight and bias tensors. */
   dispose(): void {
     this.weight.dispose();
     this.bias?.dispose();

@@ -40,8 +40,9 @@ export interface GenerateResult {
   readonly finishReason: 'stop' | 'length' | 'callback';
   /** Prompt tokens (after media expansion). */
   readonly promptTokens: number;
-  /** Milliseconds spent on the prompt (media encoders + prefill) and on the decode steps. */
+  /** Milliseconds spent on the prompt (media encoders + prefill, up to the first logits). */
   readonly prefillMs: number;
+  /** Milliseconds spent after the prefill: sampling and the decode steps. */
   readonly decodeMs: number;
   /** Per-layer expert load over the prompt (null for dense layers), when `returnRouter`. */
   readonly expertLoad: (ExpertLoad | null)[] | null;

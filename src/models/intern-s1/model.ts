@@ -54,6 +54,7 @@ export interface SeriesInput {
 export interface ModelInputs {
   /** Token ids `[B][T]` (rectangular), with the media placeholders already expanded. */
   readonly inputIds: readonly (readonly number[])[];
+  /** Images (Intern-S1 / mini tiles, or Pro patches with their grids), in prompt order. */
   readonly images?: ImageInputs;
   /** Signals in prompt order (Pro). */
   readonly series?: readonly SeriesInput[];
@@ -83,7 +84,9 @@ export interface ModelOutput {
 
 /** Which parts to load. Defaults: every tower the config declares. */
 export interface ModelLoadOptions {
+  /** Load the vision tower (default true when the config has one). */
   readonly vision?: boolean;
+  /** Load the time-series tower (default true when the config has one; Pro only). */
   readonly timeSeries?: boolean;
   /** Read embedding rows from the checkpoint on demand instead of holding `[V, D]` (see Qwen3TextModel). */
   readonly lazyEmbeddings?: boolean;
@@ -134,8 +137,17 @@ function tokenIds(cfg: ModelConfig): { image: number | null; series: number | nu
  * ```
  */
 export class InternS1ForConditionalGeneration implements Disposable {
+  /** Which model family the config describes (`s1`, `mini`, `pro`, or `text` for a bare text decoder config). */
   readonly variant: Variant;
 
+  /**
+   * Assemble from loaded parts (usually via {@link fromCheckpoint} or {@link fromWeights}).
+   *
+   * @param config - the parsed config.json.
+   * @param text - the language model (decoder, embeddings, lm_head).
+   * @param vision - the image encoder (InternViT tower or Pro vision tower), or null when not loaded.
+   * @param timeSeries - the time-series tower (Pro), or null when not loaded.
+   */
   constructor(
     readonly config: ModelConfig,
     readonly text: Qwen3TextModel,
@@ -220,7 +232,12 @@ export class InternS1ForConditionalGeneration implements Disposable {
    * Input embeddings `[B, T, D]` with placeholder rows replaced by media features (spec 8).
    * @throws ShapeError when a placeholder count differs from the feature rows (both numbers named).
    */
-  embed(inputs: ModelInputs): { embeds: tf.Tensor; mediaTokens: Record<string, number> } {
+  embed(inputs: ModelInputs): {
+    /** Input embeddings `[B, T, D]`, media rows scattered in; the caller disposes it. */
+    embeds: tf.Tensor;
+    /** Feature rows scattered per modality, e.g. `{ image: 512, time_series: 100 }`. */
+    mediaTokens: Record<string, number>;
+  } {
     const placeholders = this.encodeMedia(inputs);
     try {
       const ids = inputs.inputIds.flat();
@@ -257,6 +274,7 @@ export class InternS1ForConditionalGeneration implements Disposable {
     for (const r of out.router ?? []) if (r) tf.dispose([r.logits, r.indices, r.weights]);
   }
 
+  /** Dispose the weights of every loaded part. */
   dispose(): void {
     this.text.dispose();
     this.vision?.dispose();

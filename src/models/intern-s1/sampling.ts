@@ -56,7 +56,12 @@ export function argmax(logits: ArrayLike<number>): number {
  * console.log(d.tokens, d.probs); // [0, 1], [0.731, 0.269]
  * ```
  */
-export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { tokens: number[]; probs: number[] } {
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): {
+  /** Candidate token ids, increasing (one, the argmax, when `temperature` is 0). */
+  tokens: number[];
+  /** Their probabilities, summing to 1. */
+  probs: number[];
+} {
   const V = logits.length;
   checkSampling(o, V);
   const tau = o.temperature ?? 0;

@@ -82,15 +82,23 @@ export interface VitAttentionResult {
  */
 export class InternVisionAttention implements Disposable {
   constructor(
+    /** The vision config (width C, heads H, eps). */
     readonly config: InternVitConfig,
+    /** `q_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly qProj: Linear,
+    /** `k_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly kProj: Linear,
+    /** `v_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly vProj: Linear,
+    /** Full-width q RMSNorm, weight `[C]`, or null without `use_qk_norm`. */
     readonly qNorm: RMSNorm | null,
+    /** Full-width k RMSNorm, weight `[C]`, or null without `use_qk_norm`. */
     readonly kNorm: RMSNorm | null,
+    /** `projection_layer`, `[C, C]` with bias. */
     readonly projection: Linear,
   ) {}
 
+  /** Load the weights under `prefix` (`...encoder.layer.{i}.attention`); unused q/k norms or biases are a CheckpointError. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionAttention {
     const op = 'InternVisionAttention';
     checkVitConfig(op, config);
@@ -148,6 +156,7 @@ export class InternVisionAttention implements Disposable {
     return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
+  /** Release every projection and norm weight. */
   dispose(): void {
     for (const m of [this.qProj, this.kProj, this.vProj, this.qNorm, this.kNorm, this.projection]) m?.dispose();
   }
@@ -170,12 +179,21 @@ export class InternVisionAttention implements Disposable {
  * ```
  */
 export class InternVisionMLP implements Disposable {
+  /** The activation named by `hidden_act`. */
   readonly act: ActivationFn;
 
-  constructor(readonly config: InternVitConfig, readonly fc1: Linear, readonly fc2: Linear) {
+  constructor(
+    /** The vision config (C, I, `hidden_act`). */
+    readonly config: InternVitConfig,
+    /** `fc1`, `[I, C]` with bias. */
+    readonly fc1: Linear,
+    /** `fc2`, `[C, I]` with bias. */
+    readonly fc2: Linear,
+  ) {
     this.act = activation(config.hidden_act);
   }
 
+  /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
     const C = config.hidden_size;
     const I = config.intermediate_size;
@@ -192,6 +210,7 @@ export class InternVisionMLP implements Disposable {
     return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
   }
 
+  /** Release `fc1` and `fc2`. */
   dispose(): void {
     this.fc1.dispose();
     this.fc2.dispose();
@@ -229,15 +248,23 @@ export class InternVisionMLP implements Disposable {
  */
 export class InternVisionEncoderLayer implements Disposable {
   constructor(
+    /** The vision config. */
     readonly config: InternVitConfig,
+    /** `layernorm_before` (Norm1), before attention. */
     readonly norm1: VitNorm,
+    /** The self-attention block. */
     readonly attention: InternVisionAttention,
+    /** Layer scale λ1 `[C]` on the attention branch (`lambda_1`). */
     readonly lambda1: tf.Tensor,
+    /** `layernorm_after` (Norm2), before the MLP. */
     readonly norm2: VitNorm,
+    /** The MLP block. */
     readonly mlp: InternVisionMLP,
+    /** Layer scale λ2 `[C]` on the MLP branch (`lambda_2`). */
     readonly lambda2: tf.Tensor,
   ) {}
 
+  /** Load one layer's weights under `prefix`, checking shapes against the config. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower.encoder.layer.0'): InternVisionEncoderLayer {
     const op = 'InternVisionEncoderLayer';
     checkVitConfig(op, config);
@@ -269,6 +296,7 @@ export class InternVisionEncoderLayer implements Disposable {
     return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
+  /** Release every weight of the layer. */
   dispose(): void {
     this.norm1.dispose();
     this.attention.dispose();

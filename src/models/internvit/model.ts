@@ -61,8 +61,11 @@ export interface InternVisionOutput {
  */
 export class InternVisionModel implements Disposable {
   constructor(
+    /** The vision config. */
     readonly config: InternVitConfig,
+    /** Patch embedding, CLS token and position embeddings. */
     readonly embeddings: InternVisionEmbeddings,
+    /** The `num_hidden_layers` encoder layers, in order. */
     readonly layers: readonly InternVisionEncoderLayer[],
     /** The final LayerNorm, present only when `use_mean_pooling` is false. */
     readonly layernorm: LayerNorm | null,

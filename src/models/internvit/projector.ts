@@ -40,12 +40,17 @@ export const PROJECTOR_LN_EPS = 1e-5;
  * ```
  */
 export class InternS1MultiModalProjector implements Disposable {
+  /** The activation named by `projector_hidden_act`. */
   readonly act: ActivationFn;
 
   constructor(
+    /** Supplies `projector_hidden_act`. */
     readonly config: InternS1ProjectorConfig,
+    /** `layer_norm` over the s²C input width (weight and bias `[s²C]`). */
     readonly layerNorm: LayerNorm,
+    /** `linear_1`, `[D, s²C]` with bias. */
     readonly linear1: Linear,
+    /** `linear_2`, `[D, D]` with bias. */
     readonly linear2: Linear,
   ) {
     this.act = activation(config.projector_hidden_act);
@@ -94,6 +99,7 @@ export class InternS1MultiModalProjector implements Disposable {
     return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(x)))));
   }
 
+  /** Release the norm and both linear layers. */
   dispose(): void {
     this.layerNorm.dispose();
     this.linear1.dispose();

@@ -56,13 +56,17 @@ export class InternS1VisionTower implements Disposable {
   readonly factor: number;
 
   constructor(
+    /** The config keys the tower reads (`vision_config`, `downsample_ratio`, `vision_feature_layer`, ...). */
     readonly config: InternS1VisionConfig,
+    /** The InternViT encoder. */
     readonly encoder: InternVisionModel,
+    /** The projector from pixel-shuffled ViT features `[.., s²C]` to text width `[.., D]`. */
     readonly projector: InternS1MultiModalProjector,
   ) {
     this.factor = checkTowerConfig(config);
   }
 
+  /** Load the encoder and projector (HF names under `prefixes`, defaults `model.vision_tower` and `model.multi_modal_projector`). */
   static fromWeights(config: InternS1VisionConfig, weights: WeightSource, prefixes: VisionTowerPrefixes = {}): InternS1VisionTower {
     const s = checkTowerConfig(config);
     const C = config.vision_config.hidden_size;
@@ -122,6 +126,7 @@ export class InternS1VisionTower implements Disposable {
     }
   }
 
+  /** Release the encoder and projector weights. */
   dispose(): void {
     this.encoder.dispose();
     this.projector.dispose();

@@ -64,8 +64,16 @@ export function loadVisionNorm(op: string, weights: WeightSource, prefix: string
  * `proj.weight [C, C]`, `proj.bias [C]`.
  */
 export class ProVisionAttention implements Disposable {
-  constructor(readonly config: ProVisionConfig, readonly qkv: Linear, readonly proj: Linear) {}
+  constructor(
+    /** The vision config (width C, heads H). */
+    readonly config: ProVisionConfig,
+    /** Fused `qkv`, `[3C, C]` with bias (rows: q, then k, then v). */
+    readonly qkv: Linear,
+    /** Output projection `proj`, `[C, C]` with bias. */
+    readonly proj: Linear,
+  ) {}
 
+  /** Load `<prefix>.qkv` and `<prefix>.proj` (weights and biases, shapes checked). */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionAttention {
     checkProVisionConfig('ProVisionAttention', config);
     const C = config.hidden_size;
@@ -92,6 +100,7 @@ export class ProVisionAttention implements Disposable {
     });
   }
 
+  /** Release `qkv` and `proj`. */
   dispose(): void {
     this.qkv.dispose();
     this.proj.dispose();
@@ -106,12 +115,21 @@ export class ProVisionAttention implements Disposable {
  * `linear_fc2.{weight [C, I], bias [C]}`.
  */
 export class ProVisionMLP implements Disposable {
+  /** The activation named by `hidden_act`. */
   readonly act: ActivationFn;
 
-  constructor(readonly config: ProVisionConfig, readonly fc1: Linear, readonly fc2: Linear) {
+  constructor(
+    /** The vision config (C, I, `hidden_act`). */
+    readonly config: ProVisionConfig,
+    /** `linear_fc1`, `[I, C]` with bias. */
+    readonly fc1: Linear,
+    /** `linear_fc2`, `[C, I]` with bias. */
+    readonly fc2: Linear,
+  ) {
     this.act = activation(config.hidden_act);
   }
 
+  /** Load `<prefix>.linear_fc1` and `<prefix>.linear_fc2` (weights and biases, shapes checked). */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
     checkProVisionConfig('ProVisionMLP', config);
     const [C, I] = [config.hidden_size, config.intermediate_size];
@@ -127,6 +145,7 @@ export class ProVisionMLP implements Disposable {
     return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
   }
 
+  /** Release `fc1` and `fc2`. */
   dispose(): void {
     this.fc1.dispose();
     this.fc2.dispose();
@@ -161,13 +180,19 @@ export class ProVisionMLP implements Disposable {
  */
 export class ProVisionBlock implements Disposable {
   constructor(
+    /** The vision config. */
     readonly config: ProVisionConfig,
+    /** `norm1`, LayerNorm `[C]` before attention. */
     readonly norm1: LayerNorm,
+    /** The self-attention block. */
     readonly attn: ProVisionAttention,
+    /** `norm2`, LayerNorm `[C]` before the MLP. */
     readonly norm2: LayerNorm,
+    /** The MLP block. */
     readonly mlp: ProVisionMLP,
   ) {}
 
+  /** Load one block's weights under `prefix`, checking shapes against the config. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.blocks.0'): ProVisionBlock {
     const op = 'ProVisionBlock';
     checkProVisionConfig(op, config);
@@ -190,6 +215,7 @@ export class ProVisionBlock implements Disposable {
     });
   }
 
+  /** Release every weight of the block. */
   dispose(): void {
     this.norm1.dispose();
     this.attn.dispose();

@@ -43,6 +43,7 @@ import { checkProVisionConfig, patchFeatures } from './config.js';
  */
 export class ProVisionPatchEmbed implements Disposable {
   /**
+   * @param config - the vision config (C, Cin, Tp, p).
    * @param weightT - `W_flatᵀ [K, C]`.
    * @param bias - `[C]`.
    */
@@ -86,6 +87,7 @@ export class ProVisionPatchEmbed implements Disposable {
     return dense(pixelValues, this.weightT, this.bias) as tf.Tensor2D; // [P, C]
   }
 
+  /** Release the weight and bias. */
   dispose(): void {
     this.weightT.dispose();
     this.bias.dispose();

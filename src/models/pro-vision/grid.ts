@@ -87,7 +87,12 @@ export function proPatchCount(grid: readonly (readonly [number, number, number])
  * console.log(Array.from(rows), Array.from(cols)); // [0, 0, 1, 1, 0, 0, 1, 1] [0, 1, 0, 1, 2, 3, 2, 3]
  * ```
  */
-export function proWindowCoords(gridThw: GridThw | tf.Tensor, mergeSize = 2): { rows: Int32Array; cols: Int32Array } {
+export function proWindowCoords(gridThw: GridThw | tf.Tensor, mergeSize = 2): {
+  /** Full-resolution row of each patch, `[P]`. */
+  rows: Int32Array;
+  /** Full-resolution column of each patch, `[P]`. */
+  cols: Int32Array;
+} {
   const grid = checkGridThw('proWindowCoords', gridThw, mergeSize);
   const m = mergeSize;
   const P = proPatchCount(grid);

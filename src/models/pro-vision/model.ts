@@ -64,10 +64,15 @@ export interface ProVisionOutput {
  */
 export class ProVisionModel implements Disposable {
   constructor(
+    /** The vision config. */
     readonly config: ProVisionConfig,
+    /** Patch embedding `[P, K]` → `[P, C]`. */
     readonly patchEmbed: ProVisionPatchEmbed,
+    /** Learned position embedding, interpolated to each grid. */
     readonly posEmbed: ProVisionPositionEmbedding,
+    /** The `depth` blocks, in order. */
     readonly blocks: readonly ProVisionBlock[],
+    /** The patch merger `[P, C]` → `[P / m², D]`. */
     readonly merger: ProVisionPatchMerger,
   ) {
     checkProVisionConfig('ProVisionModel', config);
@@ -162,6 +167,7 @@ export class ProVisionModel implements Disposable {
     }
   }
 
+  /** Release every part's weights. */
   dispose(): void {
     this.patchEmbed.dispose();
     this.posEmbed.dispose();

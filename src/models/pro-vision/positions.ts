@@ -92,7 +92,10 @@ export function proPositionSamples(N: number, n: number): PositionSamples {
  * ```
  */
 export class ProVisionPositionEmbedding implements Disposable {
-  /** @param table - `[N², C]`. */
+  /**
+   * @param config - the vision config (N² = `num_position_embeddings`, C, m).
+   * @param table - `[N², C]`.
+   */
   constructor(readonly config: ProVisionConfig, readonly table: tf.Tensor2D) {
     checkProVisionConfig('ProVisionPositionEmbedding', config);
   }
@@ -141,6 +144,7 @@ export class ProVisionPositionEmbedding implements Disposable {
     });
   }
 
+  /** Release the table. */
   dispose(): void {
     this.table.dispose();
   }
@@ -185,7 +189,12 @@ function visionInvFreq(D: number, theta: number): Float32Array {
  * cos.print(); // patch 3 (row 1, col 1): [cos 1, cos 0.01, cos 1, cos 0.01, cos 1, cos 0.01, cos 1, cos 0.01]
  * ```
  */
-export function proVisionRopeTables(gridThw: GridThw | tf.Tensor, headDim: number, mergeSize = 2, theta = PRO_VISION_ROPE_THETA): { cos: tf.Tensor2D; sin: tf.Tensor2D } {
+export function proVisionRopeTables(gridThw: GridThw | tf.Tensor, headDim: number, mergeSize = 2, theta = PRO_VISION_ROPE_THETA): {
+  /** `cos(emb)`, `[P, d]` float32, rows in patch order. */
+  cos: tf.Tensor2D;
+  /** `sin(emb)`, `[P, d]` float32, rows in patch order. */
+  sin: tf.Tensor2D;
+} {
   if (!Number.isInteger(headDim) || headDim < 4 || headDim % 4 !== 0) {
     throw new ValueError(`proVisionRopeTables: 'headDim' must be a positive multiple of 4, got ${headDim}`);
   }

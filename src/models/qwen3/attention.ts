@@ -32,12 +32,19 @@ import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } f
 
 /** The config keys of the attention. */
 export interface AttentionConfig {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** Query heads H. */
   readonly num_attention_heads: number;
+  /** Key/value heads Hkv (H is a multiple of Hkv: grouped-query attention). */
   readonly num_key_value_heads: number;
+  /** Head dim d. */
   readonly head_dim: number;
+  /** eps of the per-head q and k RMSNorms. */
   readonly rms_norm_eps: number;
+  /** Whether q/k/v/o projections have biases. */
   readonly attention_bias: boolean;
+  /** Default bound on position ids (positions must be in `[0, max_position_embeddings)`). */
   readonly max_position_embeddings: number;
 }
 
@@ -46,7 +53,9 @@ export interface AttentionConfig {
  * by the cache; {@link dispose} frees them.
  */
 export class KVCacheLayer implements Disposable {
+  /** Cached keys `[B, S, Hkv, d]` (normed and rotated), or null while empty. */
   k: tf.Tensor | null = null;
+  /** Cached values `[B, S, Hkv, d]`, or null while empty. */
   v: tf.Tensor | null = null;
 
   /** Cached positions S. */
@@ -55,7 +64,12 @@ export class KVCacheLayer implements Disposable {
   }
 
   /** Append new `k`, `v` `[B, T, Hkv, d]` (the cache takes ownership) and return the full ones. */
-  append(k: tf.Tensor, v: tf.Tensor): { k: tf.Tensor; v: tf.Tensor } {
+  append(k: tf.Tensor, v: tf.Tensor): {
+    /** All cached keys `[B, S, Hkv, d]`, new ones included (owned by the cache). */
+    k: tf.Tensor;
+    /** All cached values `[B, S, Hkv, d]` (owned by the cache). */
+    v: tf.Tensor;
+  } {
     if (this.k && this.v) {
       if (this.k.shape[0] !== k.shape[0] || this.k.shape[2] !== k.shape[2] || this.k.shape[3] !== k.shape[3]) {
         throw new ShapeError(`KVCacheLayer: new keys ${fmtShape(k.shape)} do not extend the cached ${fmtShape(this.k.shape)}`);
@@ -72,6 +86,7 @@ export class KVCacheLayer implements Disposable {
     return { k: this.k, v: this.v };
   }
 
+  /** Free the cached tensors; the layer is empty afterwards and can be reused. */
   dispose(): void {
     tf.dispose([this.k, this.v].filter((t): t is tf.Tensor => t !== null));
     this.k = null;
@@ -91,8 +106,10 @@ export class KVCacheLayer implements Disposable {
  * ```
  */
 export class Qwen3KVCache implements Disposable {
+  /** One cache per decoder layer, in layer order. */
   readonly layers: KVCacheLayer[];
 
+  /** An empty cache for `numLayers` layers. */
   constructor(numLayers: number) {
     this.layers = Array.from({ length: numLayers }, () => new KVCacheLayer());
   }
@@ -102,6 +119,7 @@ export class Qwen3KVCache implements Disposable {
     return this.layers[0]?.length ?? 0;
   }
 
+  /** Free every layer's tensors (the cache is empty afterwards). */
   dispose(): void {
     for (const l of this.layers) l.dispose();
   }
@@ -127,9 +145,11 @@ export interface AttentionOutput {
 export interface AttentionWeights {
   /** `[Wqᵀ | Wkᵀ | Wvᵀ]` `[D, (H + 2·Hkv)·d]`. */
   readonly qkvT: tf.Tensor2D;
+  /** `[b_q | b_k | b_v]` `[(H + 2·Hkv)·d]`, or null without `attention_bias`. */
   readonly qkvBias: tf.Tensor1D | null;
   /** `Woᵀ` `[H·d, D]`. */
   readonly oT: tf.Tensor2D;
+  /** `b_o` `[D]`, or null without `attention_bias`. */
   readonly oBias: tf.Tensor1D | null;
   /** `[d]`. */
   readonly qNorm: tf.Tensor1D;
@@ -184,8 +204,18 @@ function loadWeights(cfg: AttentionConfig, w: WeightSource, prefix: string): Att
  * ```
  */
 export class Qwen3Attention implements Disposable {
-  constructor(readonly cfg: AttentionConfig, readonly weights: AttentionWeights, readonly position: PositionEncoding, readonly maxPosition: number = cfg.max_position_embeddings) {}
+  constructor(
+    /** The attention's config keys. */
+    readonly cfg: AttentionConfig,
+    /** The loaded, pre-transposed tensors. */
+    readonly weights: AttentionWeights,
+    /** RoPE or FoPE, shared by all layers and owned by the caller. */
+    readonly position: PositionEncoding,
+    /** Position ids must be below this (default `max_position_embeddings`). */
+    readonly maxPosition: number = cfg.max_position_embeddings,
+  ) {}
 
+  /** Load the projections and norms under `prefix` (shapes checked against `cfg`); `maxPosition` overrides the position bound. */
   static fromWeights(cfg: AttentionConfig, weights: WeightSource, prefix: string, position: PositionEncoding, opts: { maxPosition?: number } = {}): Qwen3Attention {
     return new Qwen3Attention(cfg, loadWeights(cfg, weights, prefix), position, opts.maxPosition ?? cfg.max_position_embeddings);
   }

@@ -95,9 +95,13 @@ export function rotaryPrefixOf(prefix: string): string {
  */
 export class Qwen3DecoderLayer implements Disposable {
   constructor(
+    /** `input_layernorm`, RMSNorm `[D]` before attention. */
     readonly inputNorm: RMSNorm,
+    /** The self-attention block. */
     readonly selfAttn: Qwen3Attention,
+    /** `post_attention_layernorm`, RMSNorm `[D]` before the FFN. */
     readonly postNorm: RMSNorm,
+    /** The FFN: dense SwiGLU MLP, or the sparse MoE block on MoE layers. */
     readonly mlp: Qwen3MLP | Qwen3MoeSparseBlock,
     /** A position encoding this layer built itself (disposed with it), or null when shared. */
     private readonly ownPosition: PositionEncoding | null = null,
@@ -170,6 +174,7 @@ export class Qwen3DecoderLayer implements Disposable {
     }
   }
 
+  /** Release the layer's weights (and its own position encoding, if it built one). */
   dispose(): void {
     this.inputNorm.dispose();
     this.selfAttn.dispose();

@@ -32,7 +32,9 @@ export function expectShape(op: string, weights: WeightSource, name: string, wan
 
 /** The weights of one SwiGLU: `gateUpT = [gateᵀ | upᵀ]` `[D, 2I]`, `downT = downᵀ` `[I, D]`. */
 export interface SwiGluWeights {
+  /** `[gateᵀ | upᵀ]`, `[D, 2I]`. */
   readonly gateUpT: tf.Tensor2D;
+  /** `downᵀ`, `[I, D]`. */
   readonly downT: tf.Tensor2D;
 }
 
@@ -69,8 +71,11 @@ export function swiGlu(x: tf.Tensor, w: SwiGluWeights, act: ActivationFn): tf.Te
 
 /** The config keys of the dense FFN. */
 export interface MlpConfig {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** FFN width I. */
   readonly intermediate_size: number;
+  /** Activation of the gate (`silu` in the releases). */
   readonly hidden_act: string;
 }
 
@@ -93,7 +98,12 @@ export interface MlpConfig {
 export class Qwen3MLP implements Disposable {
   private readonly act: ActivationFn;
 
-  constructor(readonly weights: SwiGluWeights, readonly hiddenAct: string) {
+  constructor(
+    /** The pre-transposed gate/up and down weights. */
+    readonly weights: SwiGluWeights,
+    /** Activation name of the gate (`silu`). */
+    readonly hiddenAct: string,
+  ) {
     this.act = activation(hiddenAct);
   }
 
@@ -102,6 +112,7 @@ export class Qwen3MLP implements Disposable {
     return this.weights.gateUpT.shape[0];
   }
 
+  /** Load `<prefix>.{gate_proj,up_proj,down_proj}.weight`, checking shapes against `cfg`. */
   static fromWeights(cfg: MlpConfig, weights: WeightSource, prefix: string): Qwen3MLP {
     const act = activation(cfg.hidden_act); // validate before loading anything
     void act;
@@ -117,6 +128,7 @@ export class Qwen3MLP implements Disposable {
     return tf.tidy(() => tf.reshape(swiGlu(tf.reshape(x, [-1, D]), this.weights, this.act), x.shape));
   }
 
+  /** Release the weights. */
   dispose(): void {
     this.weights.gateUpT.dispose();
     this.weights.downT.dispose();

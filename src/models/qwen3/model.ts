@@ -96,13 +96,17 @@ export interface TextModelOutput {
  */
 export class Qwen3TextModel implements Disposable {
   constructor(
+    /** The text config. */
     readonly cfg: TextConfig,
     /** `[V, D]`, or null with lazy embeddings. */
     readonly embedTokens: tf.Tensor2D | null,
+    /** The `num_hidden_layers` decoder layers, in order. */
     readonly layers: readonly Qwen3DecoderLayer[],
+    /** The final RMSNorm `model.norm` `[D]`. */
     readonly norm: RMSNorm,
     /** `lm_headᵀ [D, V]`. */
     readonly lmHeadT: tf.Tensor2D,
+    /** RoPE (Qwen3) or FoPE (Pro), shared by every layer and owned by the model. */
     readonly position: PositionEncoding,
     /** The source and name of the embedding table, for lazy embeddings. */
     private readonly lazy: { weights: WeightSource; name: string } | null = null,
@@ -220,6 +224,7 @@ export class Qwen3TextModel implements Disposable {
     }
   }
 
+  /** Release every weight, the position encoding included. */
   dispose(): void {
     this.embedTokens?.dispose();
     for (const l of this.layers) l.dispose();

@@ -44,8 +44,11 @@ import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens
 
 /** The config keys of the MoE block. */
 export interface MoeConfig extends MoeRouterKeys {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** Width I of each expert's SwiGLU. */
   readonly moe_intermediate_size: number;
+  /** Activation of the experts' gates (`silu` in the releases). */
   readonly hidden_act: string;
 }
 
@@ -150,7 +153,9 @@ export class Qwen3MoeSparseBlock implements Disposable {
     readonly gateT: tf.Tensor2D,
     /** One SwiGLU per expert. */
     readonly experts: readonly SwiGluWeights[],
+    /** The router's numbers (E, K, G, top-k renormalisation). */
     readonly routing: RoutingConfig,
+    /** Activation name of the experts' gates. */
     readonly hiddenAct: string,
   ) {
     this.act = activation(hiddenAct);
@@ -283,6 +288,7 @@ export class Qwen3MoeSparseBlock implements Disposable {
     return scatterAddRows(tf.mul(y, ws), rows, N); // [N, D]
   }
 
+  /** Release the gate and every expert's weights. */
   dispose(): void {
     this.gateT.dispose();
     for (const x of this.experts) tf.dispose([x.gateUpT, x.downT]);

@@ -24,12 +24,15 @@ export type PositionIds = ArrayLike<number> | readonly ArrayLike<number>[];
 
 /** Rotation tables for some positions (`[T, d]` for RoPE, `[G, T, d]` for FoPE). */
 export interface PositionTables {
+  /** cos table, `[T, d]` (RoPE) or `[G, T, d]` (FoPE), float32. */
   cos: tf.Tensor;
+  /** sin table, same shape as `cos`. */
   sin: tf.Tensor;
 }
 
 /** RoPE or FoPE: tables for any positions (KV-cache aware) and their application to q or k. */
 export interface PositionEncoding extends Disposable {
+  /** `'rope'` (standard RoPE) or `'fope'` (Fourier position encoding). */
   readonly kind: 'rope' | 'fope';
   /** Tables for integer positions. */
   tables(positions: ArrayLike<number>): PositionTables;
@@ -50,9 +53,15 @@ export interface PositionEncoding extends Disposable {
  * ```
  */
 export class Qwen3RotaryEmbedding implements PositionEncoding {
+  /** Always `'rope'`. */
   readonly kind = 'rope' as const;
 
-  constructor(readonly headDim: number, readonly theta: number) {}
+  constructor(
+    /** Head dim d (even). */
+    readonly headDim: number,
+    /** The rope base θ (`rope_theta`). */
+    readonly theta: number,
+  ) {}
 
   tables(positions: ArrayLike<number>): PositionTables {
     return ropeTables(positions, this.headDim, this.theta);
@@ -62,6 +71,7 @@ export class Qwen3RotaryEmbedding implements PositionEncoding {
     return applyRope(x, tables.cos, tables.sin);
   }
 
+  /** A no-op: RoPE holds no tensors. */
   dispose(): void {}
 }
 

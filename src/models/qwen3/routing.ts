@@ -52,9 +52,13 @@ export interface RoutingConfig {
 
 /** The MoE config keys the router reads (a structural subset of the text configs). */
 export interface MoeRouterKeys {
+  /** E, the number of routed experts. */
   readonly num_experts: number;
+  /** K, experts chosen per token. */
   readonly num_experts_per_tok: number;
+  /** Whether the K chosen softmax probabilities are renormalised to sum to 1. */
   readonly norm_topk_prob: boolean;
+  /** G, expert groups of grouped routing (Pro); absent or null means 1 (plain top-k). */
   readonly router_n_groups?: number | null;
 }
 

@@ -81,6 +81,7 @@ export const suite: Suite = {
     const sig = demoSignal();
     const signal = tf.tensor2d(sig.data, [sig.T, sig.C]);
     const prep = preparePrompt(model, tok, { text: 'Describe C1=CC=C(C=C1)C=O and <protein>MKTAYIAKQR</protein>.', image: decodeImage(demoImagePng()), series: { signal, samplingRate: sig.rate } });
+    generate(model, prep.inputs, { maxNewTokens: 2 }); // warm-up: wasm kernels and JIT, not timed
     const fastTiny = generate(model, prep.inputs, { maxNewTokens: newTokens });
     const uncached = generate(model, prep.inputs, { maxNewTokens: newTokens, useCache: false });
     if (uncached.tokens.join() !== fastTiny.tokens.join()) throw new Error('generation: cached and uncached tokens differ');
@@ -110,7 +111,7 @@ export const suite: Suite = {
     const big = InternS1ForConditionalGeneration.fromWeights(cfg, weights);
     const rand = mulberry32(9);
     const prompt: ModelInputs = { inputIds: [Array.from({ length: 64 }, () => Math.floor(rand() * 16000))] };
-    const check = generate(big, prompt, { maxNewTokens: 2, useCache: false });
+    const check = generate(big, prompt, { maxNewTokens: 2, useCache: false }); // also the warm-up
     const res = generate(big, prompt, { maxNewTokens: newTokens });
     if (check.tokens.join() !== res.tokens.slice(0, 2).join()) throw new Error('generation: 300M cached and uncached tokens differ');
     rows.push(row(`${(params / 1e6).toFixed(0)}M dense, prompt 64`, 'fast (wasm), KV cache', res, params));

@@ -39,7 +39,14 @@ export interface BackendInfo {
   /** Every rung in ladder order with its status. */
   readonly attempts: readonly BackendAttempt[];
   /** wasm features: SIMD and multithreading as tfjs-wasm detected them (wasm only). */
-  readonly wasm?: { readonly simd: boolean; readonly threads: boolean; readonly threadsNote: string };
+  readonly wasm?: {
+    /** tfjs's `WASM_HAS_SIMD_SUPPORT` flag. */
+    readonly simd: boolean;
+    /** tfjs's `WASM_HAS_MULTITHREAD_SUPPORT` flag. */
+    readonly threads: boolean;
+    /** Why the backend is single-threaded in Node regardless of that flag. */
+    readonly threadsNote: string;
+  };
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];

@@ -49,6 +49,7 @@ export interface DecodeOptions {
 
 /** A decoded image and the format it was read from. */
 export interface DecodedImage extends RgbImage {
+  /** The container the bytes were decoded from. */
   readonly format: ImageFormat;
 }
 

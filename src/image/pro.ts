@@ -71,7 +71,12 @@ export interface ProPixels {
   /** `[t, gh, gw]` (one row of `image_grid_thw` / `video_grid_thw`). */
   readonly gridThw: [number, number, number];
   /** The smart_resize size the frames were resized to. */
-  readonly resized: { readonly height: number; readonly width: number };
+  readonly resized: {
+    /** Resized height in pixels (a multiple of p·m). */
+    readonly height: number;
+    /** Resized width in pixels (a multiple of p·m). */
+    readonly width: number;
+  };
 }
 
 /**
@@ -106,7 +111,12 @@ export function pyRound(x: number): number {
  * console.log(smartResize(48, 80)); // { height: 224, width: 352 }: 80/32 = 2.5 rounds to 2, then scaled up to >= 65536 pixels
  * ```
  */
-export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): { height: number; width: number } {
+export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): {
+  /** New height in pixels, a multiple of `factor`. */
+  height: number;
+  /** New width in pixels, a multiple of `factor`. */
+  width: number;
+} {
   const f = options.factor ?? 32;
   const minPixels = options.minPixels ?? PRO_IMAGE_MIN_PIXELS;
   const maxPixels = options.maxPixels ?? PRO_IMAGE_MAX_PIXELS;
@@ -158,7 +168,12 @@ function patchGeometry(op: string, o: ProOptions): { p: number; m: number; tp: n
  * tf.dispose([frames, pixelValues]);
  * ```
  */
-export function flattenProPatches(frames: tf.Tensor, options: ProOptions = {}): { pixelValues: tf.Tensor2D; gridThw: [number, number, number] } {
+export function flattenProPatches(frames: tf.Tensor, options: ProOptions = {}): {
+  /** `[t·gh·gw, C·Tp·p·p]` float32, rows in merge-window order. */
+  pixelValues: tf.Tensor2D;
+  /** `[t, gh, gw]`: temporal groups `⌈F/Tp⌉` and the patch grid `H/p × W/p`. */
+  gridThw: [number, number, number];
+} {
   checkFloat('flattenProPatches', 'frames', frames);
   checkRank('flattenProPatches', 'frames', frames, 4);
   const { p, m, tp } = patchGeometry('flattenProPatches', options);

@@ -16,7 +16,10 @@ function escapeRegExp(s: string): string {
 export class AddedTokenSplitter {
   private readonly re: RegExp | null;
 
-  constructor(readonly tokens: readonly string[]) {
+  constructor(
+    /** The tokens to split on, as given (duplicates and empty strings are ignored). */
+    readonly tokens: readonly string[],
+  ) {
     const sorted = [...new Set(tokens)].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
     this.re = sorted.length ? new RegExp(sorted.map(escapeRegExp).join('|'), 'g') : null;
   }

@@ -395,7 +395,14 @@ export class ByteLevelBPE {
   }
 
   /** Cache counters: hits, misses, entries. */
-  cacheStats(): { hits: number; misses: number; size: number } {
+  cacheStats(): {
+    /** Pre-token lookups that found their ids in the cache. */
+    hits: number;
+    /** Pre-token lookups that did not (the pre-token was then merged). */
+    misses: number;
+    /** Entries in the cache now. */
+    size: number;
+  } {
     return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
   }
 }

@@ -199,12 +199,17 @@ export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {
 
 /** Options of {@link runDetector}. */
 export interface RunDetectorOptions {
+  /** Name of the domain the detected runs are sent to (e.g. `PROT`). */
   domain: string;
+  /** The begin / end auto markers put around a detected run. */
   markers: readonly [string, string];
   /** A run of characters from this class (the body of a `[...]` character class, ASCII). */
   charClass: string;
+  /** Minimum run length. */
   minLength: number;
+  /** When false, a run touching an ASCII letter on either side is rejected (see {@link Detector.truncation}). */
   truncation: boolean;
+  /** Accept or reject a run; default: accept all. */
   legitimate?: (candidate: string) => boolean;
 }
 

@@ -12,21 +12,31 @@ import type { FlavourConfig } from './config.js';
 
 /** One added token, as `added_tokens_decoder` describes it. */
 export interface AddedTokenInfo {
+  /** The token's id. */
   readonly id: number;
+  /** The token's text. */
   readonly content: string;
   /** The `special` flag of the file (not the same as "registered special token", spec §1.8). */
   readonly special: boolean;
+  /** `lstrip`: whitespace left of the token is removed when splitting (false when absent). */
   readonly lstrip: boolean;
+  /** `rstrip`: whitespace right of the token is removed when splitting (false when absent). */
   readonly rstrip: boolean;
+  /** `single_word`: the token matches only as a whole word (false when absent). */
   readonly singleWord: boolean;
 }
 
 /** The registered special tokens (transformers' `all_special_tokens`). */
 export interface SpecialTokens {
+  /** `bos_token`, or null when unset. */
   readonly bos: string | null;
+  /** `eos_token`, or null when unset. */
   readonly eos: string | null;
+  /** `pad_token`, or null when unset. */
   readonly pad: string | null;
+  /** `unk_token`, or null when unset. */
   readonly unk: string | null;
+  /** `additional_special_tokens`, in file order. */
   readonly additional: readonly string[];
 }
 

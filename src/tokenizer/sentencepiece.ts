@@ -31,7 +31,9 @@ export { SENTENCEPIECE_SCHEMA, parseSentencePieceModel, type SentencePieceModelP
 
 /** Result of {@link SentencePieceModel.encode}: piece strings (unknown runs as their surface) and ids. */
 export interface SentencePieceEncoding {
+  /** Piece strings, in order (an unknown run appears as its surface text). */
   pieces: string[];
+  /** Piece ids within this model (no domain offset; an unknown run gets the UNKNOWN piece's id). */
   ids: number[];
 }
 

@@ -56,6 +56,7 @@ export interface TokenizerDecodeOptions {
 
 /** The result of `encode`: one entry per id. */
 export interface Encoding {
+  /** Token ids in the joint vocabulary. */
   ids: number[];
   /** The token string of each id (byte-level alphabet for BPE tokens, pieces for sentencepiece). */
   tokens: string[];
@@ -65,8 +66,11 @@ export interface Encoding {
 
 /** A domain as loaded: its configuration and model. */
 export interface LoadedDomain {
+  /** Domain name, e.g. `SMILES`. */
   readonly name: string;
+  /** Joint-vocabulary id of the model's piece 0. */
   readonly offset: number;
+  /** The domain's sentencepiece model. */
   readonly model: SentencePieceModel;
 }
 

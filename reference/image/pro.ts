@@ -11,35 +11,56 @@ import { type ResizeMethod, type RgbImage, resizeImage } from './resize.js';
 
 /** Pro image pixel budget (`preprocessor_config.json` `size.shortest_edge` / `longest_edge`). */
 export const PRO_IMAGE_MIN_PIXELS = 65536;
+/** Largest resized area of a Pro image, in pixels (`size.longest_edge`). */
 export const PRO_IMAGE_MAX_PIXELS = 16777216;
 /** Pro video pixel budget per frame (spec 6.2.1). */
 export const PRO_VIDEO_MIN_PIXELS = 4096;
+/** Largest resized area of one Pro video frame, in pixels (spec 6.2.1). */
 export const PRO_VIDEO_MAX_PIXELS = 25165824;
 
 /** Options of the Pro preprocessing (fast-path defaults). */
 export interface ProOptions {
+  /** p, the patch side in pixels (default 16). */
   readonly patchSize?: number;
+  /** m, the spatial merge size (default 2). */
   readonly mergeSize?: number;
+  /** Tp, frames per temporal patch (default 2). */
   readonly temporalPatchSize?: number;
+  /** Smallest resized area in pixels (default: images 65536, videos 4096). */
   readonly minPixels?: number;
+  /** Largest resized area in pixels (default: images 16777216, videos 25165824). */
   readonly maxPixels?: number;
+  /** Per-channel mean on the 0..1 scale (default 0.5, 0.5, 0.5). */
   readonly imageMean?: readonly number[];
+  /** Per-channel std on the 0..1 scale (default 0.5, 0.5, 0.5). */
   readonly imageStd?: readonly number[];
+  /** Resize flavour (default `'pil'`). */
   readonly method?: ResizeMethod;
 }
 
 /** Options of {@link smartResize}. */
 export interface SmartResizeOptions {
+  /** Sides become multiples of this (default 32 = p·m). */
   readonly factor?: number;
+  /** Smallest area in pixels (default 65536). */
   readonly minPixels?: number;
+  /** Largest area in pixels (default 16777216). */
   readonly maxPixels?: number;
 }
 
 /** What the Pro preprocessing returns. */
 export interface ProPixels {
+  /** `pixel_values` `[t·gh·gw, C·Tp·p·p]`, patches in merge-window order. */
   readonly pixelValues: NDArray;
+  /** `[t, gh, gw]`: temporal groups and the patch grid. */
   readonly gridThw: [number, number, number];
-  readonly resized: { readonly height: number; readonly width: number };
+  /** The smart_resize size the frames were resized to. */
+  readonly resized: {
+    /** Resized height in pixels. */
+    readonly height: number;
+    /** Resized width in pixels. */
+    readonly width: number;
+  };
 }
 
 /** Python 3's `round(x)`: to the nearest integer, ties to the even one (2.5 → 2, 3.5 → 4). */
@@ -55,7 +76,12 @@ export function pyRound(x: number): number {
  * Spec 6.2.1 smart_resize: sides rounded to multiples of `factor` (banker's rounding), then
  * scaled by β to fit [minPixels, maxPixels]. Throws on an aspect ratio above 200.
  */
-export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): { height: number; width: number } {
+export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): {
+  /** New height in pixels, a multiple of `factor`. */
+  height: number;
+  /** New width in pixels, a multiple of `factor`. */
+  width: number;
+} {
   const f = options.factor ?? 32;
   const minPixels = options.minPixels ?? PRO_IMAGE_MIN_PIXELS;
   const maxPixels = options.maxPixels ?? PRO_IMAGE_MAX_PIXELS;
@@ -80,7 +106,12 @@ export function smartResize(height: number, width: number, options: SmartResizeO
  * (g, row / m, col / m, row mod m, col mod m), and its feature `c·Tp·p² + f·p² + py·p + px` is
  * `frames[g·Tp + f][c][row·p + py][col·p + px]`.
  */
-export function flattenProPatches(frames: NDArray, options: ProOptions = {}): { pixelValues: NDArray; gridThw: [number, number, number] } {
+export function flattenProPatches(frames: NDArray, options: ProOptions = {}): {
+  /** `[t·gh·gw, C·Tp·p·p]`, patches in merge-window order. */
+  pixelValues: NDArray;
+  /** `[t, gh, gw]` with t = ⌈F/Tp⌉, gh = H/p, gw = W/p. */
+  gridThw: [number, number, number];
+} {
   const p = options.patchSize ?? 16;
   const m = options.mergeSize ?? 2;
   const tp = options.temporalPatchSize ?? 2;

@@ -23,8 +23,11 @@ import { type NDArray, toFlat, zeros } from '../ndarray.js';
 
 /** An 8-bit RGB image, channels last (the same shape as the fast path's `RgbImage`). */
 export interface RgbImage {
+  /** Width W in pixels. */
   readonly width: number;
+  /** Height H in pixels. */
   readonly height: number;
+  /** `[H, W, 3]` bytes, row-major: `data[(y·W + x)·3 + c]`. */
   readonly data: Uint8Array;
 }
 
@@ -33,6 +36,7 @@ export type ResizeMethod = 'pil' | 'torch';
 
 /** Options of {@link resizeImage}. */
 export interface ResizeOptions {
+  /** `'pil'` (default) or `'torch'`. */
   readonly method?: ResizeMethod;
 }
 

@@ -16,20 +16,34 @@ export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
 
 /** Options of {@link tileImage} (see the fast path for the defaults' sources). */
 export interface TilingOptions {
+  /** Tile side s in pixels (default 448). */
   readonly tileSize?: number;
+  /** Fewest crops c·r (default 1). */
   readonly minTiles?: number;
+  /** Most crops c·r (default 12). */
   readonly maxTiles?: number;
+  /** Append the whole-image thumbnail when c·r > 1 (default true). */
   readonly useThumbnail?: boolean;
+  /** Resize flavour (default `'pil'`). */
   readonly method?: ResizeMethod;
+  /**
+   * Accepted for parity with the fast path, which rejects images whose long / short side ratio
+   * exceeds it; the reference does not check it.
+   */
   readonly maxAspectRatio?: number;
 }
 
 /** The chosen grid: `cols × rows` crops plus the thumbnail, `tiles` in all. */
 export interface TileGrid {
+  /** c, the number of tile columns. */
   readonly cols: number;
+  /** r, the number of tile rows. */
   readonly rows: number;
+  /** Whether a thumbnail tile was appended (c·r > 1 and `useThumbnail`). */
   readonly thumbnail: boolean;
+  /** N = c·r + [thumbnail], the first dimension of `pixelValues`. */
   readonly tiles: number;
+  /** s, the tile side in pixels. */
   readonly tileSize: number;
 }
 
@@ -72,7 +86,12 @@ export function chooseGrid(width: number, height: number, options: TilingOptions
  * Spec 6.1.1 steps 3–5: `pixelValues [N, 3, s, s]` with tile i = (column i mod c, row ⌊i / c⌋) of
  * the (c·s) × (r·s) resize, then the thumbnail, each value `(v / 255 − mean_ch) / std_ch`.
  */
-export function tileImage(image: RgbImage, options: TilingOptions = {}): { pixelValues: NDArray; grid: TileGrid } {
+export function tileImage(image: RgbImage, options: TilingOptions = {}): {
+  /** `[N, 3, s, s]` normalised tiles, crops row by row, then the thumbnail. */
+  pixelValues: NDArray;
+  /** The chosen grid. */
+  grid: TileGrid;
+} {
   const grid = chooseGrid(image.width, image.height, options);
   const { cols: c, rows: r, tileSize: s } = grid;
   const resized = resizeImage(image, c * s, r * s, { method: options.method }); // [3, r·s, c·s]

@@ -14,7 +14,9 @@ import type { WeightSource } from '../weights.js';
 
 /** The constants of the clipped lanes K .. d/2−1. */
 export interface FopePadding {
+  /** Value of the cos table on the clipped lanes. */
   readonly cos: number;
+  /** Value of the sin table on the clipped lanes. */
   readonly sin: number;
 }
 
@@ -29,20 +31,30 @@ export const DEFAULT_FOPE_PADDING: FopePadding = FOPE_PADDING_TRAINED;
 
 /** The config keys FoPE reads. */
 export interface FopeConfig {
+  /** Head dim d (even). */
   readonly head_dim: number;
+  /** Hkv: the coefficient matrices are per KV head when `fope_sep_head` is true. */
   readonly num_key_value_heads: number;
+  /** The rope base θ of `ω_i = θ^(−2i/d)`. */
   readonly rope_theta: number;
+  /** L: frequencies with `ω_i > 2π / L` are kept (unless `num_inv_freq` is set). */
   readonly max_position_embeddings: number;
+  /** The FoPE keys of `rope_scaling`, or null (shared coefficients, threshold rule, gain 0.5). */
   readonly rope_scaling: {
+    /** Gain of the initialisation of new coefficients (null: 0.5). */
     readonly fope_init_factor: number | null;
+    /** True: one `[K, K]` coefficient matrix per KV head (`[Hkv, K, K]`); false or null: one shared `[K, K]`. */
     readonly fope_sep_head: boolean | null;
+    /** Keep exactly the first `num_inv_freq` frequencies; null: the `2π / L` threshold rule. */
     readonly num_inv_freq: number | null;
   } | null;
 }
 
 /** Tables `[G, T, d]`. */
 export interface FopeTables {
+  /** `[Ĉ, Ĉ]` with the padded lanes, `[G, T, d]`. */
   cos: NDArray;
+  /** `[Ŝ, Ŝ]` with the padded lanes, `[G, T, d]`. */
   sin: NDArray;
 }
 
@@ -148,7 +160,12 @@ function mulberry32(seed: number): () => number {
  * `coef = I + N(0, std²)` with `std = gain·√(2/(fan_in + fan_out))`; fan_in = K², fan_out = G·K
  * for `[G, K, K]`, both K for a shared `[K, K]`. sin first, then cos, from one stream.
  */
-export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): { cosCoef: NDArray; sinCoef: NDArray } {
+export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): {
+  /** `cos_coef`, `[G, K, K]` (or `[K, K]`), drawn second. */
+  cosCoef: NDArray;
+  /** `sin_coef`, same shape, drawn first. */
+  sinCoef: NDArray;
+} {
   const G = heads ?? 1;
   const std = heads === null ? gain * Math.sqrt(2 / (2 * K)) : gain * Math.sqrt(2 / (K * K + G * K));
   const rand = mulberry32(seed);
@@ -171,25 +188,34 @@ export function fopeInitCoefficients(K: number, heads: number | null, gain: numb
 
 /** Options of {@link FourierPositionEmbedding}. */
 export interface FopeOptions {
+  /** Values of the clipped lanes; default {@link DEFAULT_FOPE_PADDING}. */
   padding?: FopePadding;
 }
 
 /** The FoPE module: frequencies, coefficients, `tables(positions)` and `apply(x, tables)`. */
 export class FourierPositionEmbedding {
+  /** Tags this as FoPE among the decoder's position encodings. */
   readonly kind = 'fope' as const;
 
   constructor(
+    /** The K retained frequencies (float32 values). */
     readonly freqs: Float32Array,
+    /** `cos_coef` `[Hkv, K, K]` or `[K, K]`. */
     readonly cosCoef: NDArray,
+    /** `sin_coef`, same shape. */
     readonly sinCoef: NDArray,
+    /** Head dim d (even, ≥ 2K). */
     readonly headDim: number,
+    /** Values of the clipped lanes K .. d/2−1 of the tables. */
     readonly padding: FopePadding = DEFAULT_FOPE_PADDING,
   ) {}
 
+  /** Retained frequency count K. */
   get numFreqs(): number {
     return this.freqs.length;
   }
 
+  /** The retained frequencies of a config ({@link fopeFrequencies}). */
   static frequencies(cfg: FopeConfig): Float32Array {
     return fopeFrequencies(cfg.head_dim, cfg.rope_theta, cfg.max_position_embeddings, cfg.rope_scaling?.num_inv_freq ?? null);
   }
@@ -200,6 +226,7 @@ export class FourierPositionEmbedding {
     return new FourierPositionEmbedding(freqs, weights.array(`${prefix}.cos_coef`), weights.array(`${prefix}.sin_coef`), cfg.head_dim, opts.padding);
   }
 
+  /** New coefficients for a config ({@link fopeInitCoefficients} with `fope_init_factor`, gain 0.5 when null). */
   static init(cfg: FopeConfig, seed: number, opts: FopeOptions = {}): FourierPositionEmbedding {
     const freqs = FourierPositionEmbedding.frequencies(cfg);
     const sep = cfg.rope_scaling?.fope_sep_head === true;
@@ -207,10 +234,12 @@ export class FourierPositionEmbedding {
     return new FourierPositionEmbedding(freqs, cosCoef, sinCoef, cfg.head_dim, opts.padding);
   }
 
+  /** Tables `[G, T, d]` for integer positions ({@link fopeTables}). */
   tables(positions: ArrayLike<number>): FopeTables {
     return fopeTables(positions, this.freqs, this.cosCoef, this.sinCoef, this.headDim, this.padding);
   }
 
+  /** Rotate `x [.., T, H, d]` with tables from {@link FourierPositionEmbedding.tables} ({@link applyFope}). */
   apply(x: NDArray, tables: FopeTables): NDArray {
     return applyFope(x, tables.cos, tables.sin);
   }

@@ -12,12 +12,19 @@ export type BiasMode = boolean | 'optional';
 
 /** `y = x·Wᵀ + b`; `x [..., in]` → `[..., out]`. */
 export class Linear {
-  constructor(readonly weight: NDArray, readonly bias: NDArray | null) {}
+  constructor(
+    /** `W [out, in]`, as stored in the checkpoint. */
+    readonly weight: NDArray,
+    /** `b [out]`, or null. */
+    readonly bias: NDArray | null,
+  ) {}
 
+  /** Input width `in`. */
   get inFeatures(): number {
     return this.weight.shape[1];
   }
 
+  /** Output width `out`. */
   get outFeatures(): number {
     return this.weight.shape[0];
   }
@@ -29,6 +36,7 @@ export class Linear {
     return new Linear(weights.array(`${prefix}.weight`), useBias ? weights.array(`${prefix}.bias`) : null);
   }
 
+  /** `x [..., in]` → `x·Wᵀ + b`, `[..., out]`. */
   forward(x: NDArray): NDArray {
     return linear(x, this.weight, this.bias ?? undefined);
   }

@@ -9,12 +9,19 @@ import type { WeightSource } from '../weights.js';
 
 /** `y = w ⊙ x / sqrt(mean(x²) + eps)` over the last axis. */
 export class RMSNorm {
-  constructor(readonly weight: NDArray, readonly eps: number) {}
+  constructor(
+    /** The scale `w [D]`. */
+    readonly weight: NDArray,
+    /** Added to `mean(x²)` before the square root. */
+    readonly eps: number,
+  ) {}
 
+  /** Load `<prefix>.weight [D]`. */
   static fromWeights(weights: WeightSource, prefix: string, eps: number): RMSNorm {
     return new RMSNorm(weights.array(`${prefix}.weight`), eps);
   }
 
+  /** `x [..., D]` → `[..., D]`. */
   forward(x: NDArray): NDArray {
     return rmsNorm(x, this.weight, this.eps);
   }
@@ -22,13 +29,22 @@ export class RMSNorm {
 
 /** `y = (x − mean) / sqrt(var + eps) ⊙ w + b` over the last axis; a missing bias is zero. */
 export class LayerNorm {
-  constructor(readonly weight: NDArray, readonly bias: NDArray | null, readonly eps: number) {}
+  constructor(
+    /** The scale `w [D]`. */
+    readonly weight: NDArray,
+    /** The shift `b [D]`, or null for none (zero). */
+    readonly bias: NDArray | null,
+    /** Added to the variance before the square root. */
+    readonly eps: number,
+  ) {}
 
+  /** Load `<prefix>.weight [D]` and, when present, `<prefix>.bias [D]`. */
   static fromWeights(weights: WeightSource, prefix: string, eps: number): LayerNorm {
     const b = weights.has(`${prefix}.bias`) ? weights.array(`${prefix}.bias`) : null;
     return new LayerNorm(weights.array(`${prefix}.weight`), b, eps);
   }
 
+  /** `x [..., D]` → `[..., D]`. */
   forward(x: NDArray): NDArray {
     return layerNorm(x, this.weight, this.bias, this.eps);
   }

@@ -17,21 +17,29 @@ export type AttentionMask = 'causal' | 'none' | NDArray;
 
 /** Options, as in the fast path: see `attention` there for the meaning of each. */
 export interface AttentionOptions {
+  /** `'none'` (default), `'causal'` (query i sees keys `j ≤ queryOffset + i`), or an additive `[T, S]` mask. */
   mask?: AttentionMask;
+  /** Multiplies `q·kᵀ`; default `d^-0.5`. */
   scale?: number;
+  /** Lengths of sequences packed along T: a token attends only within its block (causal positions from the block start). */
   seqLens?: readonly number[];
+  /** Causal attention: position of the first query among the S keys (default `S − T`). */
   queryOffset?: number;
+  /** Also return the probabilities `[H, T, S]` (`[B, H, T, S]` when batched). */
   returnProbs?: boolean;
 }
 
 /** {@link AttentionOptions} plus `chunkSize` (which does not change the result). */
 export interface ChunkedAttentionOptions extends AttentionOptions {
+  /** Accepted for parity with the fast path's query block size; the result does not depend on it. */
   chunkSize?: number;
 }
 
 /** Output `[T, H, dv]` and probabilities `[H, T, S]` (with a leading B when batched). */
 export interface AttentionResult {
+  /** `[T, H, dv]` (or `[B, T, H, dv]`). */
   output: NDArray;
+  /** `[H, T, S]` (or `[B, H, T, S]`); rows of queries that see no key are all zero. */
   probs: NDArray;
 }
 
@@ -166,7 +174,14 @@ export function attentionChunked(q: NDArray, k: NDArray, v: NDArray, opts: Chunk
  */
 export function attentionGrad(
   q: NDArray, k: NDArray, v: NDArray, dOut: NDArray, opts: AttentionOptions = {}, dProbs?: NDArray,
-): { dq: NDArray; dk: NDArray; dv: NDArray } {
+): {
+  /** Gradient with respect to `q`, `[T, H, d]`. */
+  dq: NDArray;
+  /** Gradient with respect to `k`, `[S, Hkv, d]`. */
+  dk: NDArray;
+  /** Gradient with respect to `v`, `[S, Hkv, dv]`. */
+  dv: NDArray;
+} {
   const [T, H, d] = q.shape;
   const [S, Hkv] = k.shape;
   const dvDim = v.shape[2];

@@ -161,13 +161,17 @@ export type BlockSize = number | readonly [number, number];
 
 /** Raw FP8 codes with their shape (rank ≥ 2, row-major). */
 export interface Fp8Block {
+  /** Tensor shape, rank ≥ 2 (`[..., R, C]`). */
   readonly shape: readonly number[];
+  /** FP8 e4m3fn codes, one byte per element, row-major. */
   readonly data: Uint8Array;
 }
 
 /** What {@link quantFp8Block} returns: the codes and the scales. */
 export interface Fp8Quantized {
+  /** The FP8 e4m3fn codes, shaped like the input `[..., R, C]`. */
   readonly q: Fp8Block;
+  /** `weight_scale_inv`, one scale per block, `[..., ⌈R/br⌉, ⌈C/bc⌉]`. */
   readonly scaleInv: NDArray;
 }
 

@@ -11,6 +11,7 @@ import { type NDArray, zeros } from '../ndarray.js';
 
 /** Options as in the fast path. */
 export interface InterpolateOptions {
+  /** False (default): half-pixel centres; true: corner pixels map to corner pixels, `o·(in − 1)/(out − 1)`. */
   alignCorners?: boolean;
 }
 

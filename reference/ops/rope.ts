@@ -40,7 +40,12 @@ function invFreq(d: number, theta: number): number[] {
  * `φ[t, i] = pos[t] · inv_freq[i]` (a float32 product, as HF computes it), then
  * `cos[t, i] = cos(φ[t, i mod d/2])`, `sin[t, i] = sin(φ[t, i mod d/2])` in float64 → `[T, d]` each.
  */
-export function ropeTables(positions: ArrayLike<number>, headDim: number, theta: number): { cos: NDArray; sin: NDArray } {
+export function ropeTables(positions: ArrayLike<number>, headDim: number, theta: number): {
+  /** `cos(φ[t, i mod d/2])`, `[T, d]`. */
+  cos: NDArray;
+  /** `sin(φ[t, i mod d/2])`, `[T, d]`. */
+  sin: NDArray;
+} {
   const T = positions.length;
   const d = headDim;
   const f = invFreq(d, theta);

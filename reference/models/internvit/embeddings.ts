@@ -19,6 +19,7 @@ import { type InternVitConfig, checkShape, checkVitConfig, join } from './config
  */
 export class InternVisionEmbeddings {
   constructor(
+    /** The vision config (C, Cin, patch and image sizes). */
     readonly config: InternVitConfig,
     /** `[C, Cin, ph, pw]`. */
     readonly patchWeight: NDArray,
@@ -32,6 +33,7 @@ export class InternVisionEmbeddings {
     checkVitConfig('InternVisionEmbeddings', config);
   }
 
+  /** Load the patch projection, CLS token and (with `use_absolute_position_embeddings`) the position table under `prefix`, shapes checked. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower.embeddings'): InternVisionEmbeddings {
     const op = 'InternVisionEmbeddings';
     checkVitConfig(op, config);

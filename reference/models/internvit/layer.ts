@@ -71,15 +71,23 @@ function plus(a: NDArray, b: NDArray): NDArray {
  */
 export class InternVisionAttention {
   constructor(
+    /** The vision config (width C, heads H, eps). */
     readonly config: InternVitConfig,
+    /** `q_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly qProj: Linear,
+    /** `k_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly kProj: Linear,
+    /** `v_proj`, `[C, C]` (+ bias iff `attention_bias`). */
     readonly vProj: Linear,
+    /** Full-width q RMSNorm, weight `[C]`, or null without `use_qk_norm`. */
     readonly qNorm: RMSNorm | null,
+    /** Full-width k RMSNorm, weight `[C]`, or null without `use_qk_norm`. */
     readonly kNorm: RMSNorm | null,
+    /** `projection_layer`, `[C, C]` with bias. */
     readonly projection: Linear,
   ) {}
 
+  /** Load the projections (and q/k norms with `use_qk_norm`) under `prefix`, shapes checked. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionAttention {
     const op = 'InternVisionAttention';
     checkVitConfig(op, config);
@@ -119,18 +127,28 @@ export class InternVisionAttention {
 
 /** `fc2(act(fc1(x)))` with `act = hidden_act` (exact erf GELU). */
 export class InternVisionMLP {
+  /** The activation named by `hidden_act`. */
   readonly act: ActivationFn;
 
-  constructor(readonly config: InternVitConfig, readonly fc1: Linear, readonly fc2: Linear) {
+  constructor(
+    /** The vision config (C, I, `hidden_act`). */
+    readonly config: InternVitConfig,
+    /** `fc1`, `[I, C]` with bias. */
+    readonly fc1: Linear,
+    /** `fc2`, `[C, I]` with bias. */
+    readonly fc2: Linear,
+  ) {
     this.act = activation(config.hidden_act);
   }
 
+  /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
     const op = 'InternVisionMLP';
     const [C, I] = [config.hidden_size, config.intermediate_size];
     return new InternVisionMLP(config, loadLinear(op, weights, join(prefix, 'fc1'), I, C, true), loadLinear(op, weights, join(prefix, 'fc2'), C, I, true));
   }
 
+  /** `x [..., C]` → `[..., C]`. */
   forward(x: NDArray): NDArray {
     return this.fc2.forward(this.act(this.fc1.forward(x)));
   }
@@ -139,15 +157,23 @@ export class InternVisionMLP {
 /** One pre-norm layer with layer scales `lambda_1`, `lambda_2` (HF `InternVLVisionLayer`). */
 export class InternVisionEncoderLayer {
   constructor(
+    /** The vision config. */
     readonly config: InternVitConfig,
+    /** `layernorm_before` (Norm1), before attention. */
     readonly norm1: VitNorm,
+    /** The self-attention block. */
     readonly attention: InternVisionAttention,
+    /** Layer scale λ1 `[C]` on the attention branch (`lambda_1`). */
     readonly lambda1: NDArray,
+    /** `layernorm_after` (Norm2), before the MLP. */
     readonly norm2: VitNorm,
+    /** The MLP block. */
     readonly mlp: InternVisionMLP,
+    /** Layer scale λ2 `[C]` on the MLP branch (`lambda_2`). */
     readonly lambda2: NDArray,
   ) {}
 
+  /** Load one layer's weights under `prefix`, checking shapes against the config. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower.encoder.layer.0'): InternVisionEncoderLayer {
     const op = 'InternVisionEncoderLayer';
     checkVitConfig(op, config);

@@ -15,26 +15,36 @@ import { InternVisionEncoderLayer } from './layer.js';
 
 /** Options as in the fast path. */
 export interface InternVisionForwardOptions {
+  /** Also return every hidden state (embeddings, then each layer's output). */
   outputHiddenStates?: boolean;
+  /** Also return every layer's attention probabilities. */
   outputAttentions?: boolean;
 }
 
 /** As in the fast path: `lastHiddenState [N, T, C]`, `hiddenStates` (L + 1), `attentions` (L × `[N, H, T, T]`). */
 export interface InternVisionOutput {
+  /** `[N, T, C]`: the last layer's output (after the final LayerNorm when there is one). */
   lastHiddenState: NDArray;
+  /** L + 1 arrays `[N, T, C]`: the embeddings, then each layer's output; with `outputHiddenStates`. */
   hiddenStates?: NDArray[];
+  /** L arrays `[N, H, T, T]` of attention probabilities; with `outputAttentions`. */
   attentions?: NDArray[];
 }
 
 /** `pixel_values [N, Cin, H, W]` → `last_hidden_state [N, 1 + P, C]`. */
 export class InternVisionModel {
   constructor(
+    /** The vision config. */
     readonly config: InternVitConfig,
+    /** Patch embedding, CLS token and position embeddings. */
     readonly embeddings: InternVisionEmbeddings,
+    /** The `num_hidden_layers` encoder layers, in order. */
     readonly layers: readonly InternVisionEncoderLayer[],
+    /** The final LayerNorm, present only when `use_mean_pooling` is false. */
     readonly layernorm: LayerNorm | null,
   ) {}
 
+  /** Load every part from HF names under `prefix`. */
   static fromWeights(config: InternVitConfig, weights: WeightSource, prefix = 'model.vision_tower'): InternVisionModel {
     checkVitConfig('InternVisionModel', config);
     const layers: InternVisionEncoderLayer[] = [];

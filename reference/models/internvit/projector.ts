@@ -17,17 +17,23 @@ export const PROJECTOR_LN_EPS = 1e-5;
 
 /** LayerNorm(s²C) → Linear(s²C → D) → act → Linear(D → D). */
 export class InternS1MultiModalProjector {
+  /** The activation named by `projector_hidden_act`. */
   readonly act: ActivationFn;
 
   constructor(
+    /** Supplies `projector_hidden_act`. */
     readonly config: InternS1ProjectorConfig,
+    /** `layer_norm` over the s²C input width (weight and bias `[s²C]`, eps 1e-5). */
     readonly layerNorm: LayerNorm,
+    /** `linear_1`, `[D, s²C]` with bias. */
     readonly linear1: Linear,
+    /** `linear_2`, `[D, D]` with bias. */
     readonly linear2: Linear,
   ) {
     this.act = activation(config.projector_hidden_act);
   }
 
+  /** Load under `prefix`; widths come from `linear_1.weight [D, s²C]`, and `inFeatures` (if given) must equal s²C. */
   static fromWeights(config: InternS1ProjectorConfig, weights: WeightSource, prefix = 'model.multi_modal_projector', inFeatures?: number): InternS1MultiModalProjector {
     const op = 'InternS1MultiModalProjector';
     const w1 = weights.array(join(prefix, 'linear_1.weight'));
@@ -48,10 +54,12 @@ export class InternS1MultiModalProjector {
     );
   }
 
+  /** Input width s²C. */
   get inFeatures(): number {
     return this.linear1.inFeatures;
   }
 
+  /** Output width D (the text model's hidden_size). */
   get outFeatures(): number {
     return this.linear2.outFeatures;
   }

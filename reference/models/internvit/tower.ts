@@ -15,22 +15,29 @@ import { InternS1MultiModalProjector } from './projector.js';
 
 /** Prefixes as in the fast path. */
 export interface VisionTowerPrefixes {
+  /** Prefix of the InternViT weights (default `model.vision_tower`). */
   vision?: string;
+  /** Prefix of the projector weights (default `model.multi_modal_projector`). */
   projector?: string;
 }
 
 /** `pixel_values [N, Cin, H, W]` → `image_features [N·Q, D]`. */
 export class InternS1VisionTower {
+  /** s = 1 / downsample_ratio. */
   readonly factor: number;
 
   constructor(
+    /** The config keys the tower reads. */
     readonly config: InternS1VisionConfig,
+    /** The InternViT encoder. */
     readonly encoder: InternVisionModel,
+    /** The projector from pixel-shuffled features `[.., s²C]` to `[.., D]`. */
     readonly projector: InternS1MultiModalProjector,
   ) {
     this.factor = checkTowerConfig(config);
   }
 
+  /** Load the encoder and projector under `prefixes`. */
   static fromWeights(config: InternS1VisionConfig, weights: WeightSource, prefixes: VisionTowerPrefixes = {}): InternS1VisionTower {
     const s = checkTowerConfig(config);
     const encoder = InternVisionModel.fromWeights(config.vision_config, weights, prefixes.vision ?? 'model.vision_tower');
@@ -38,6 +45,7 @@ export class InternS1VisionTower {
     return new InternS1VisionTower(config, encoder, projector);
   }
 
+  /** Text width D of the features. */
   get outFeatures(): number {
     return this.projector.outFeatures;
   }
@@ -64,6 +72,7 @@ export class InternS1VisionTower {
     return pixelShuffle(grid, 1 / this.factor);
   }
 
+  /** `pixel_values [N, Cin, H, W]` → `image_features [N·Q, D]` (tiles in order, tokens row-major). */
   forward(pixelValues: NDArray): NDArray {
     const [N, , H, W] = pixelValues.shape;
     const Q = this.tokensPerTile(H, W);

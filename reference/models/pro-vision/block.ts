@@ -21,8 +21,11 @@ import { PRO_VISION_LN_EPS, type ProVisionConfig, checkProVisionConfig, checkSha
 
 /** RoPE tables `[P, d]` and attention block lengths shared by every block. */
 export interface ProVisionPositions {
+  /** `[P, d]` RoPE cos table, rows in patch order. */
   readonly cos: NDArray;
+  /** `[P, d]` RoPE sin table. */
   readonly sin: NDArray;
+  /** Attention block lengths (one block per temporal group of each item), summing to P. */
   readonly seqLens: readonly number[];
 }
 
@@ -64,8 +67,16 @@ function columns(a: NDArray, from: number, n: number): NDArray {
  * `o = softmax(q kᵀ / √d) v`, then `proj`.
  */
 export class ProVisionAttention {
-  constructor(readonly config: ProVisionConfig, readonly qkv: Linear, readonly proj: Linear) {}
+  constructor(
+    /** The vision config (width C, heads H). */
+    readonly config: ProVisionConfig,
+    /** Fused `qkv`, `[3C, C]` with bias (rows: q, then k, then v). */
+    readonly qkv: Linear,
+    /** Output projection `proj`, `[C, C]` with bias. */
+    readonly proj: Linear,
+  ) {}
 
+  /** Load `<prefix>.qkv` and `<prefix>.proj` (weights and biases, shapes checked). */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionAttention {
     const C = config.hidden_size;
     return new ProVisionAttention(config, loadLinear('ProVisionAttention', weights, join(prefix, 'qkv'), 3 * C, C), loadLinear('ProVisionAttention', weights, join(prefix, 'proj'), C, C));
@@ -87,17 +98,27 @@ export class ProVisionAttention {
 
 /** `linear_fc2(act(linear_fc1(x)))`, act = `hidden_act` (tanh GELU). */
 export class ProVisionMLP {
+  /** The activation named by `hidden_act`. */
   readonly act: ActivationFn;
 
-  constructor(readonly config: ProVisionConfig, readonly fc1: Linear, readonly fc2: Linear) {
+  constructor(
+    /** The vision config (C, I, `hidden_act`). */
+    readonly config: ProVisionConfig,
+    /** `linear_fc1`, `[I, C]` with bias. */
+    readonly fc1: Linear,
+    /** `linear_fc2`, `[C, I]` with bias. */
+    readonly fc2: Linear,
+  ) {
     this.act = activation(config.hidden_act);
   }
 
+  /** Load `<prefix>.linear_fc1` and `<prefix>.linear_fc2` (weights and biases, shapes checked). */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
     const [C, I] = [config.hidden_size, config.intermediate_size];
     return new ProVisionMLP(config, loadLinear('ProVisionMLP', weights, join(prefix, 'linear_fc1'), I, C), loadLinear('ProVisionMLP', weights, join(prefix, 'linear_fc2'), C, I));
   }
 
+  /** `x [..., C]` → `[..., C]`. */
   forward(x: NDArray): NDArray {
     return this.fc2.forward(this.act(this.fc1.forward(x)));
   }
@@ -106,13 +127,19 @@ export class ProVisionMLP {
 /** `X → X + Attn(LN1(X)) → · + MLP(LN2(·))`. */
 export class ProVisionBlock {
   constructor(
+    /** The vision config. */
     readonly config: ProVisionConfig,
+    /** `norm1`, LayerNorm `[C]` before attention. */
     readonly norm1: LayerNorm,
+    /** The self-attention block. */
     readonly attn: ProVisionAttention,
+    /** `norm2`, LayerNorm `[C]` before the MLP. */
     readonly norm2: LayerNorm,
+    /** The MLP block. */
     readonly mlp: ProVisionMLP,
   ) {}
 
+  /** Load one block's weights under `prefix`, checking shapes against the config. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.blocks.0'): ProVisionBlock {
     const op = 'ProVisionBlock';
     checkProVisionConfig(op, config);

@@ -15,6 +15,7 @@ import { type ProVisionConfig, checkProVisionConfig, checkShape, join, patchFeat
 /** `[P, K]` → `[P, C]`. */
 export class ProVisionPatchEmbed {
   /**
+   * @param config - the vision config (C, Cin, Tp, p).
    * @param weightT - `W_flatᵀ [K, C]`.
    * @param bias - `[C]`.
    */
@@ -22,6 +23,7 @@ export class ProVisionPatchEmbed {
     checkProVisionConfig('ProVisionPatchEmbed', config);
   }
 
+  /** Load `<prefix>.proj.weight [C, Cin, Tp, p, p]` and `<prefix>.proj.bias [C]`, checking the shapes. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.patch_embed'): ProVisionPatchEmbed {
     const op = 'ProVisionPatchEmbed';
     const c = config;

@@ -37,7 +37,12 @@ export function proPatchCount(grid: readonly (readonly [number, number, number])
 }
 
 /** Pre-merge row and column of every patch, in patch order. */
-export function proWindowCoords(gridThw: GridThw | NDArray, mergeSize = 2): { rows: number[]; cols: number[] } {
+export function proWindowCoords(gridThw: GridThw | NDArray, mergeSize = 2): {
+  /** Pre-merge row of each patch (P values). */
+  rows: number[];
+  /** Pre-merge column of each patch (P values). */
+  cols: number[];
+} {
   const m = mergeSize;
   const rows: number[] = [];
   const cols: number[] = [];

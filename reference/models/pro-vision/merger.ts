@@ -15,8 +15,18 @@ import { type ProVisionConfig, checkShape, join } from './config.js';
 
 /** `[P, C]` → `[P / m², D]`. */
 export class ProVisionPatchMerger {
-  constructor(readonly config: ProVisionConfig, readonly norm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear) {}
+  constructor(
+    /** The vision config (C, m, D = `out_hidden_size`). */
+    readonly config: ProVisionConfig,
+    /** `norm`, LayerNorm over C, applied per patch before the windows are merged. */
+    readonly norm: LayerNorm,
+    /** `linear_fc1`, `[W, W]` with bias (W = m²·C). */
+    readonly fc1: Linear,
+    /** `linear_fc2`, `[D, W]` with bias. */
+    readonly fc2: Linear,
+  ) {}
 
+  /** Load `<prefix>.norm`, `<prefix>.linear_fc1` and `<prefix>.linear_fc2`, checking shapes. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.merger'): ProVisionPatchMerger {
     const op = 'ProVisionPatchMerger';
     const C = config.hidden_size;

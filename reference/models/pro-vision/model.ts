@@ -20,22 +20,30 @@ import { ProVisionPositionEmbedding, proVisionRopeTables } from './positions.js'
 
 /** With `outputHiddenStates`: the features and the depth + 1 hidden states `[P, C]`. */
 export interface ProVisionOutput {
+  /** `image_features [P / m², D]`. */
   imageFeatures: NDArray;
+  /** depth + 1 arrays `[P, C]`: the embedded input, then each block's output. */
   hiddenStates: NDArray[];
 }
 
 /** `pixel_values [P, K]` + `gridThw` → `image_features [P / m², D]`. */
 export class ProVisionModel {
   constructor(
+    /** The vision config. */
     readonly config: ProVisionConfig,
+    /** Patch embedding `[P, K]` → `[P, C]`. */
     readonly patchEmbed: ProVisionPatchEmbed,
+    /** Learned position embedding, interpolated to each grid. */
     readonly posEmbed: ProVisionPositionEmbedding,
+    /** The `depth` blocks, in order. */
     readonly blocks: readonly ProVisionBlock[],
+    /** The patch merger `[P, C]` → `[P / m², D]`. */
     readonly merger: ProVisionPatchMerger,
   ) {
     checkProVisionConfig('ProVisionModel', config);
   }
 
+  /** Load every part from the HF names under `prefix`. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual'): ProVisionModel {
     const blocks: ProVisionBlock[] = [];
     for (let i = 0; i < config.depth; i++) blocks.push(ProVisionBlock.fromWeights(config, weights, join(prefix, `blocks.${i}`)));
@@ -81,6 +89,7 @@ export class ProVisionModel {
     return { cos, sin, seqLens: proVisionSeqLens(gridThw, m) };
   }
 
+  /** `pixelValues [P, K]`, `gridThw` → `image_features [P / m², D]`, or with `outputHiddenStates` a {@link ProVisionOutput}. */
   forward(pixelValues: NDArray, gridThw: GridThw | NDArray, opts?: { outputHiddenStates?: false }): NDArray;
   forward(pixelValues: NDArray, gridThw: GridThw | NDArray, opts: { outputHiddenStates: true }): ProVisionOutput;
   forward(pixelValues: NDArray, gridThw: GridThw | NDArray, opts: { outputHiddenStates?: boolean } = {}): NDArray | ProVisionOutput {

@@ -14,8 +14,11 @@ import { type GridThw, checkGridThw, proWindowCoords } from './grid.js';
 
 /** One axis of the blend: lower / upper grid index and the upper weight. */
 export interface PositionSamples {
+  /** Lower grid index `⌊r_a⌋` per output position a. */
   readonly lo: number[];
+  /** Upper grid index `min(lo + 1, N − 1)`. */
   readonly hi: number[];
+  /** Weight of the upper index, `r_a − lo` (the lower one gets `1 − frac`). */
   readonly frac: number[];
 }
 
@@ -39,11 +42,15 @@ export function proPositionSamples(N: number, n: number): PositionSamples {
  * patch j at (row, col), with E[r, c] = table row `r·N + c`.
  */
 export class ProVisionPositionEmbedding {
-  /** @param table - `[N², C]`. */
+  /**
+   * @param config - the vision config (N² = `num_position_embeddings`, C, m).
+   * @param table - `[N², C]`.
+   */
   constructor(readonly config: ProVisionConfig, readonly table: NDArray) {
     checkProVisionConfig('ProVisionPositionEmbedding', config);
   }
 
+  /** Load `<prefix>.weight [N², C]`. */
   static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix = 'model.visual.pos_embed'): ProVisionPositionEmbedding {
     const table = weights.array(join(prefix, 'weight'));
     checkShape('ProVisionPositionEmbedding', join(prefix, 'weight'), table.shape, [config.num_position_embeddings, config.hidden_size]);
@@ -82,7 +89,12 @@ export class ProVisionPositionEmbedding {
  * HF), `φ = [row·inv_freq, col·inv_freq]` (float32 products, part of the model's definition,
  * gotcha 10.3), `cos = cos([φ, φ])`, `sin = sin([φ, φ])` in float64.
  */
-export function proVisionRopeTables(gridThw: GridThw | NDArray, headDim: number, mergeSize = 2, theta = PRO_VISION_ROPE_THETA): { cos: NDArray; sin: NDArray } {
+export function proVisionRopeTables(gridThw: GridThw | NDArray, headDim: number, mergeSize = 2, theta = PRO_VISION_ROPE_THETA): {
+  /** `cos([φ, φ])`, `[P, d]`, rows in patch order. */
+  cos: NDArray;
+  /** `sin([φ, φ])`, `[P, d]`, rows in patch order. */
+  sin: NDArray;
+} {
   if (!Number.isInteger(headDim) || headDim < 4 || headDim % 4 !== 0) throw new Error(`proVisionRopeTables: 'headDim' must be a positive multiple of 4, got ${headDim}`);
   const { rows, cols } = proWindowCoords(gridThw, mergeSize);
   const d = headDim;

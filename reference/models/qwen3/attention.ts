@@ -23,25 +23,41 @@ import { type PositionEncoding, type PositionIds, resolvePositions } from './rot
 
 /** The config keys of the attention. */
 export interface AttentionConfig {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** Query heads H. */
   readonly num_attention_heads: number;
+  /** Key/value heads Hkv (H is a multiple of Hkv). */
   readonly num_key_value_heads: number;
+  /** Head dim d. */
   readonly head_dim: number;
+  /** eps of the per-head q and k RMSNorms. */
   readonly rms_norm_eps: number;
+  /** Whether q/k/v/o projections have biases. */
   readonly attention_bias: boolean;
+  /** Default bound on position ids (positions must be in `[0, max_position_embeddings)`). */
   readonly max_position_embeddings: number;
 }
 
 /** The cache of one layer: k, v `[B, S, Hkv, d]`. */
 export class KVCacheLayer {
+  /** Cached keys `[B, S, Hkv, d]` (normed and rotated), or null while empty. */
   k: NDArray | null = null;
+  /** Cached values `[B, S, Hkv, d]`, or null while empty. */
   v: NDArray | null = null;
 
+  /** Cached positions S. */
   get length(): number {
     return this.k ? this.k.shape[1] : 0;
   }
 
-  append(k: NDArray, v: NDArray): { k: NDArray; v: NDArray } {
+  /** Append new `k`, `v` `[B, T, Hkv, d]` along S and return the full cache. */
+  append(k: NDArray, v: NDArray): {
+    /** All cached keys `[B, S, Hkv, d]`, new ones included. */
+    k: NDArray;
+    /** All cached values `[B, S, Hkv, d]`. */
+    v: NDArray;
+  } {
     this.k = this.k ? concat([this.k, k], 1) : k;
     this.v = this.v ? concat([this.v, v], 1) : v;
     return { k: this.k, v: this.v };
@@ -50,12 +66,15 @@ export class KVCacheLayer {
 
 /** One {@link KVCacheLayer} per layer. */
 export class Qwen3KVCache {
+  /** One cache per decoder layer, in layer order. */
   readonly layers: KVCacheLayer[];
 
+  /** An empty cache for `numLayers` layers. */
   constructor(numLayers: number) {
     this.layers = Array.from({ length: numLayers }, () => new KVCacheLayer());
   }
 
+  /** Cached positions (of layer 0). */
   get length(): number {
     return this.layers[0]?.length ?? 0;
   }
@@ -63,25 +82,47 @@ export class Qwen3KVCache {
 
 /** Options: return the probabilities `[B, H, T, S]` (chunkSize is accepted and ignored). */
 export interface AttentionForwardOptions {
+  /** Also return the attention probabilities `[B, H, T, S]`. */
   returnProbs?: boolean;
+  /** Accepted for parity with the fast path's query block size; ignored here. */
   chunkSize?: number;
 }
 
 /** `{ output [B, T, D], probs [B, H, T, S] | null }`. */
 export interface AttentionOutput {
+  /** `[B, T, D]`. */
   output: NDArray;
+  /** `[B, H, T, S]` when requested, else null. */
   probs: NDArray | null;
 }
 
 /** Reference Qwen3 attention. */
 export class Qwen3Attention {
   constructor(
+    /** The attention's config keys. */
     readonly cfg: AttentionConfig,
-    readonly proj: { q: Linear; k: Linear; v: Linear; o: Linear; qNorm: NDArray; kNorm: NDArray },
+    /** The projections and norm weights, in checkpoint layout. */
+    readonly proj: {
+      /** `q_proj`, `[H·d, D]` (+ bias with `attention_bias`). */
+      q: Linear;
+      /** `k_proj`, `[Hkv·d, D]` (+ bias). */
+      k: Linear;
+      /** `v_proj`, `[Hkv·d, D]` (+ bias). */
+      v: Linear;
+      /** `o_proj`, `[D, H·d]` (+ bias). */
+      o: Linear;
+      /** `q_norm.weight [d]`, the per-head RMSNorm of q. */
+      qNorm: NDArray;
+      /** `k_norm.weight [d]`, the per-head RMSNorm of k. */
+      kNorm: NDArray;
+    },
+    /** RoPE or FoPE, shared by all layers. */
     readonly position: PositionEncoding,
+    /** Position ids must be below this (default `max_position_embeddings`). */
     readonly maxPosition: number = cfg.max_position_embeddings,
   ) {}
 
+  /** Load the projections and norms under `prefix`; `maxPosition` overrides the position bound. */
   static fromWeights(cfg: AttentionConfig, weights: WeightSource, prefix: string, position: PositionEncoding, opts: { maxPosition?: number } = {}): Qwen3Attention {
     const bias = cfg.attention_bias;
     const lin = (n: string) => Linear.fromWeights(weights, `${prefix}.${n}`, { bias });
@@ -92,6 +133,11 @@ export class Qwen3Attention {
     return new Qwen3Attention(cfg, proj, position, opts.maxPosition ?? cfg.max_position_embeddings);
   }
 
+  /**
+   * `x [B, T, D]` at `positions` (default: after the cache) → `{ output [B, T, D], probs }`; with a
+   * cache the new keys and values are appended after rotation and the queries attend causally to
+   * all S cached keys.
+   */
   forward(x: NDArray, positions?: PositionIds, cache?: KVCacheLayer, opts: AttentionForwardOptions = {}): AttentionOutput {
     const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d, rms_norm_eps: eps } = this.cfg;
     const [B, T] = x.shape;

@@ -13,8 +13,11 @@ import type { WeightSource } from '../../weights.js';
 
 /** One SwiGLU's three projections (`[out, in]` weights, no biases). */
 export interface SwiGluWeights {
+  /** `gate_proj`, `[I, D]`. */
   readonly gate: Linear;
+  /** `up_proj`, `[I, D]`. */
   readonly up: Linear;
+  /** `down_proj`, `[D, I]`. */
   readonly down: Linear;
 }
 
@@ -34,8 +37,11 @@ export function swiGlu(x: NDArray, w: SwiGluWeights, act: ActivationFn): NDArray
 
 /** The config keys of the dense FFN. */
 export interface MlpConfig {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** FFN width I. */
   readonly intermediate_size: number;
+  /** Activation of the gate (`silu` in the releases). */
   readonly hidden_act: string;
 }
 
@@ -43,14 +49,21 @@ export interface MlpConfig {
 export class Qwen3MLP {
   private readonly act: ActivationFn;
 
-  constructor(readonly weights: SwiGluWeights, readonly hiddenAct: string) {
+  constructor(
+    /** The gate, up and down projections. */
+    readonly weights: SwiGluWeights,
+    /** Activation name of the gate (`silu`). */
+    readonly hiddenAct: string,
+  ) {
     this.act = activation(hiddenAct);
   }
 
+  /** Load `<prefix>.{gate_proj,up_proj,down_proj}.weight`. */
   static fromWeights(cfg: MlpConfig, weights: WeightSource, prefix: string): Qwen3MLP {
     return new Qwen3MLP(loadSwiGlu('Qwen3MLP', weights, prefix, cfg.hidden_size, cfg.intermediate_size), cfg.hidden_act);
   }
 
+  /** `x [..., D]` → `[..., D]`. */
   forward(x: NDArray): NDArray {
     return swiGlu(x, this.weights, this.act);
   }

@@ -21,38 +21,56 @@ import type { RouterOutput } from './routing.js';
 
 /** Options (as in the fast path). */
 export interface TextModelOptions {
+  /** Prefix of the decoder weights, ending in a dot (default `model.language_model.`). */
   prefix?: string;
+  /** Name of the lm_head weight (default `lm_head.weight`); unused with tied embeddings. */
   lmHead?: string;
+  /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
   fopePadding?: FopePadding;
+  /** Largest position id + 1 (default `max_position_embeddings`). */
   maxPosition?: number;
+  /** Accepted for parity with the fast path; the reference always holds the whole table. */
   lazyEmbeddings?: boolean;
 }
 
 /** Forward options (as in the fast path). */
 export interface TextForwardOptions extends DecoderForwardOptions {
+  /** Return each layer's router outputs (null for dense layers). */
   returnRouter?: boolean;
+  /** Which logits to compute: every position (`'all'`, default), the last one, or none. */
   logits?: 'all' | 'last' | 'none';
 }
 
 /** `{ logits [B, T, V] | null, hidden [B, T, D], router, attentionProbs }`. */
 export interface TextModelOutput {
+  /** `[B, T, V]` (`[B, 1, V]` with `logits: 'last'`), or null with `'none'`. */
   logits: NDArray | null;
+  /** Final hidden states after `norm`, `[B, T, D]`. */
   hidden: NDArray;
+  /** Per layer (null for dense layers), with `returnRouter`; else null. */
   router: (RouterOutput | null)[] | null;
+  /** Per layer `[B, H, T, S]`, with `returnAttentionProbs`; else null. */
   attentionProbs: NDArray[] | null;
 }
 
 /** Reference text model. */
 export class Qwen3TextModel {
   constructor(
+    /** The text config. */
     readonly cfg: DecoderConfig,
+    /** `embed_tokens` `[V, D]`. */
     readonly embedTokens: NDArray,
+    /** The decoder layers, in order. */
     readonly layers: readonly Qwen3DecoderLayer[],
+    /** The final RMSNorm `norm` `[D]`. */
     readonly norm: RMSNorm,
+    /** `lm_head` `[V, D]` (the embedding table when tied). */
     readonly lmHead: Linear,
+    /** RoPE or FoPE, shared by every layer. */
     readonly position: PositionEncoding,
   ) {}
 
+  /** Load the embeddings, `num_hidden_layers` layers, the final norm and lm_head. */
   static fromWeights(cfg: DecoderConfig, weights: WeightSource, opts: TextModelOptions = {}): Qwen3TextModel {
     const prefix = opts.prefix ?? 'model.language_model.';
     const pos = positionEncoding(cfg, weights, `${prefix}rotary_emb`, { fopePadding: opts.fopePadding });
@@ -63,6 +81,7 @@ export class Qwen3TextModel {
     return new Qwen3TextModel(cfg, embed, layers, RMSNorm.fromWeights(weights, `${prefix}norm`, cfg.rms_norm_eps), head, pos);
   }
 
+  /** A fresh KV cache for incremental decoding. */
   newCache(): Qwen3KVCache {
     return new Qwen3KVCache(this.layers.length);
   }
@@ -76,6 +95,7 @@ export class Qwen3TextModel {
     return embedding(this.embedTokens, flat);
   }
 
+  /** Run the decoder on input embeddings `[B, T, D]` (positions default to the ids after the cache). */
   forwardEmbeds(embeds: NDArray, positions?: PositionIds, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
     let x = embeds;
     const router: (RouterOutput | null)[] = [];
@@ -94,6 +114,7 @@ export class Qwen3TextModel {
     return { logits, hidden, router: opts.returnRouter ? router : null, attentionProbs: opts.returnAttentionProbs ? probs : null };
   }
 
+  /** Embed token ids `[B][T]`, then {@link forwardEmbeds}. */
   forward(ids: readonly (readonly number[])[], positions?: PositionIds, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
     return this.forwardEmbeds(this.embed(ids), positions, cache, opts);
   }

@@ -24,19 +24,25 @@ import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens
 
 /** The config keys of the MoE block. */
 export interface MoeConfig extends MoeRouterKeys {
+  /** Model width D. */
   readonly hidden_size: number;
+  /** Width I of each expert's SwiGLU. */
   readonly moe_intermediate_size: number;
+  /** Activation of the experts' gates (`silu` in the releases). */
   readonly hidden_act: string;
 }
 
 /** Options (the gradient mode does not change the forward). */
 export interface MoeForwardOptions {
+  /** Gradient rule of the routing weights, `'sparse'` (default) or `'ste'`. */
   routerGradient?: RouterGradient;
 }
 
 /** Output shaped like the input, and the router's logits / indices / weights. */
 export interface MoeOutput {
+  /** `Σ_k w_k · expert_k(x)`, shaped like the input (`[N, D]` or `[B, T, D]`). */
   output: NDArray;
+  /** logits `[N, E]`, indices `[N, K]`, weights `[N, K]` with N = B·T. */
   router: RouterOutput;
 }
 
@@ -44,10 +50,20 @@ export interface MoeOutput {
 export class Qwen3MoeSparseBlock {
   private readonly act: ActivationFn;
 
-  constructor(readonly gate: Linear, readonly experts: readonly SwiGluWeights[], readonly routing: RoutingConfig, readonly hiddenAct: string) {
+  constructor(
+    /** The router `gate`, `[E, D]`, no bias. */
+    readonly gate: Linear,
+    /** One SwiGLU per expert (`experts.{e}.{gate,up,down}_proj`). */
+    readonly experts: readonly SwiGluWeights[],
+    /** The router's numbers (E, K, G, top-k renormalisation). */
+    readonly routing: RoutingConfig,
+    /** Activation name of the experts' gates. */
+    readonly hiddenAct: string,
+  ) {
     this.act = activation(hiddenAct);
   }
 
+  /** Load `<prefix>.gate` and the E experts under `<prefix>.experts.{e}`. */
   static fromWeights(cfg: MoeConfig, weights: WeightSource, prefix: string): Qwen3MoeSparseBlock {
     const rc = routingConfig(cfg);
     const experts: SwiGluWeights[] = [];

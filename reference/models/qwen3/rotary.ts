@@ -13,27 +13,40 @@ export type PositionIds = ArrayLike<number> | readonly ArrayLike<number>[];
 
 /** Rotation tables (`[T, d]` RoPE, `[G, T, d]` FoPE). */
 export interface PositionTables {
+  /** cos table, `[T, d]` (RoPE) or `[G, T, d]` (FoPE). */
   cos: NDArray;
+  /** sin table, same shape as `cos`. */
   sin: NDArray;
 }
 
 /** RoPE or FoPE. */
 export interface PositionEncoding {
+  /** `'rope'` (standard RoPE) or `'fope'` (Fourier position encoding). */
   readonly kind: 'rope' | 'fope';
+  /** Tables for integer positions. */
   tables(positions: ArrayLike<number>): PositionTables;
+  /** Rotate `x [T, H, d]` with tables of its T positions. */
   apply(x: NDArray, tables: PositionTables): NDArray;
 }
 
 /** RoPE (spec 5.1). */
 export class Qwen3RotaryEmbedding implements PositionEncoding {
+  /** Always `'rope'`. */
   readonly kind = 'rope' as const;
 
-  constructor(readonly headDim: number, readonly theta: number) {}
+  constructor(
+    /** Head dim d (even). */
+    readonly headDim: number,
+    /** The rope base θ (`rope_theta`). */
+    readonly theta: number,
+  ) {}
 
+  /** RoPE tables `[T, d]` for `positions`. */
   tables(positions: ArrayLike<number>): PositionTables {
     return ropeTables(positions, this.headDim, this.theta);
   }
 
+  /** `x ⊙ cos + rotate_half(x) ⊙ sin`, `x [.., T, H, d]`. */
   apply(x: NDArray, tables: PositionTables): NDArray {
     return applyRope(x, tables.cos, tables.sin);
   }
@@ -41,11 +54,23 @@ export class Qwen3RotaryEmbedding implements PositionEncoding {
 
 /** The config keys that choose and build the encoding. */
 export interface RotaryConfig {
+  /** Head dim d. */
   readonly head_dim: number;
+  /** Hkv (FoPE coefficients are per KV head with `fope_sep_head`). */
   readonly num_key_value_heads: number;
+  /** The rope base θ. */
   readonly rope_theta: number;
+  /** L: FoPE keeps frequencies with `ω_i > 2π / L` (unless `num_inv_freq` is set). */
   readonly max_position_embeddings: number;
-  readonly rope_scaling: { readonly fope_init_factor: number | null; readonly fope_sep_head: boolean | null; readonly num_inv_freq: number | null } | null;
+  /** FoPE keys, or null; FoPE is used when any of the three is non-null, else RoPE. */
+  readonly rope_scaling: {
+    /** Gain of the initialisation of new FoPE coefficients. */
+    readonly fope_init_factor: number | null;
+    /** True: one FoPE coefficient matrix per KV head; false or null: one shared. */
+    readonly fope_sep_head: boolean | null;
+    /** Keep exactly the first `num_inv_freq` frequencies; null: the `2π / L` threshold. */
+    readonly num_inv_freq: number | null;
+  } | null;
 }
 
 /** FoPE when any FoPE key is non-null (spec 5.3), else RoPE. */

@@ -27,24 +27,35 @@ export type RouterGradient = 'sparse' | 'ste';
 
 /** The router's numbers. */
 export interface RoutingConfig {
+  /** E, `num_experts`. */
   readonly numExperts: number;
+  /** K, `num_experts_per_tok`. */
   readonly topK: number;
+  /** G, `router_n_groups` (1 = plain top-k). */
   readonly nGroups: number;
+  /** `norm_topk_prob`: renormalise the K chosen probabilities. */
   readonly normTopkProb: boolean;
 }
 
 /** The config keys the router reads. */
 export interface MoeRouterKeys {
+  /** E, the number of routed experts. */
   readonly num_experts: number;
+  /** K, experts chosen per token. */
   readonly num_experts_per_tok: number;
+  /** Whether the K chosen softmax probabilities are renormalised to sum to 1. */
   readonly norm_topk_prob: boolean;
+  /** G, expert groups of grouped routing (Pro); absent or null means 1. */
   readonly router_n_groups?: number | null;
 }
 
 /** The router's outputs: `logits [N, E]`, `indices [N, K]`, `weights [N, K]`. */
 export interface RouterOutput {
+  /** `[N, E]` router logits. */
   logits: NDArray;
+  /** `[N, K]` chosen expert ids (integers in float64). */
   indices: NDArray;
+  /** `[N, K]` routing weights. */
   weights: NDArray;
 }
 
@@ -147,8 +158,11 @@ export function routingWeightsGrad(
 
 /** Routing of N tokens. */
 export interface Routing {
+  /** `[N, E]` softmax of the logits. */
   probs: NDArray;
+  /** `[N, K]` chosen expert ids. */
   indices: NDArray;
+  /** `[N, K]` routing weights (renormalised when `norm_topk_prob`). */
   weights: NDArray;
 }
 
@@ -161,10 +175,15 @@ export function routeTokens(logits: NDArray, rc: RoutingConfig, opts: { gradient
 
 /** Per-expert and per-group load. */
 export interface ExpertLoad {
+  /** Selections per expert `[E]` (a token counts once per expert it chose). */
   perExpert: number[];
+  /** Selections per group `[G]` (group g = experts [g·E/G, (g+1)·E/G)). */
   perGroup: number[];
+  /** Tokens counted (mask applied). */
   tokens: number;
+  /** max / mean of perExpert (1 = perfectly balanced; 0 when nothing was counted). */
   expertImbalance: number;
+  /** max / mean of perGroup (0 when nothing was counted). */
   groupImbalance: number;
 }
 

@@ -7,7 +7,10 @@
 
 /** A splitter for a fixed set of tokens. */
 export class AddedTokenSplitter {
-  constructor(readonly tokens: readonly string[]) {}
+  constructor(
+    /** The tokens to split on (an empty string never matches). */
+    readonly tokens: readonly string[],
+  ) {}
 
   /** Split `text` into chunks: the tokens as their own chunks, the text between them; no empty chunks. */
   split(text: string): string[] {

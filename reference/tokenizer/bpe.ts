@@ -43,6 +43,7 @@ export function parseMerges(text: string, file = 'merges.txt'): [string, string]
 
 /** Options of {@link ByteLevelBPE} (the reference has no cache; the option is accepted and ignored). */
 export interface ByteLevelBPEOptions {
+  /** The fast path's cache capacity; accepted and ignored here. */
   cacheSize?: number;
 }
 

@@ -21,27 +21,44 @@
 
 /** One item of a multi-part message content. */
 export interface ChatContentItem {
+  /** The item kind; an item is also an image / video / series when it has that key, whatever its type. */
   type?: 'text' | 'image' | 'video' | 'time_series' | string;
+  /** Text, rendered as is (for an item that is not media). */
   text?: string;
+  /** Present for an image item (its value is not read; only the placeholder is rendered). */
   image?: unknown;
+  /** Present for an image item given by URL (value not read). */
   image_url?: unknown;
+  /** Present for a video item (value not read). */
   video?: unknown;
+  /** Present for a time-series item (value not read). */
   time_series?: unknown;
 }
 
 /** A tool call of an assistant message (OpenAI style; `function` may be omitted). */
 export interface ChatToolCall {
-  function?: { name: string; arguments: string | Record<string, unknown> };
+  /** The called function; when absent, `name` and `arguments` are read from the call itself. */
+  function?: {
+    /** Function name. */
+    name: string;
+    /** Arguments: a JSON string rendered verbatim, or an object serialised like Python's `json.dumps`. */
+    arguments: string | Record<string, unknown>;
+  };
+  /** Function name (when `function` is omitted). */
   name?: string;
+  /** Arguments (when `function` is omitted): a JSON string, or an object to serialise. */
   arguments?: string | Record<string, unknown>;
 }
 
 /** One chat message. */
 export interface ChatMessage {
+  /** Who speaks; `tool` messages render as `<tool_response>` blocks in a user turn. */
   role: 'system' | 'user' | 'assistant' | 'tool' | string;
+  /** Plain text, or a list of text and media items. */
   content: string | ChatContentItem[];
   /** Reasoning of an assistant turn, rendered inside `<think>…</think>` when it is kept. */
   reasoning_content?: string;
+  /** Tool calls of an assistant turn, each rendered as a `<tool_call>` block. */
   tool_calls?: ChatToolCall[];
 }
 
@@ -197,7 +214,9 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
 
 /** One temporal group of a Pro video: its mean timestamp (seconds) and its number of visual tokens. */
 export interface VideoGroup {
+  /** Mean timestamp of the group's frames, in seconds (rendered with one decimal). */
   seconds: number;
+  /** Visual tokens of the group (`<|video_pad|>` repeats). */
   tokens: number;
 }
 

@@ -35,7 +35,9 @@ export type DetectorKind = 'smiles' | 'protein' | 'xna' | 'fasta';
 
 /** A complete flavour. */
 export interface FlavourConfig {
+  /** The flavour's name (`intern-s1-pro`, `intern-s1`, or a custom one). */
   readonly name: 'intern-s1-pro' | 'intern-s1' | string;
+  /** The domain sub-tokenizers, with their offsets and tags. */
   readonly domains: readonly DomainConfig[];
   /** Detectors in the order they run. */
   readonly detectors: readonly DetectorKind[];
@@ -78,7 +80,14 @@ export function proFlavour(tokenizerConfig: Record<string, unknown>): FlavourCon
 }
 
 /** The Intern-S1 offsets hard-coded in transformers' port (SMILES 256 pieces, IUPAC 512). */
-export const S1_OFFSETS = Object.freeze({ SMILES: 151669, IUPAC: 151929, FASTA: 152443 });
+export const S1_OFFSETS = Object.freeze({
+  /** Joint-vocabulary id of piece 0 of the SMILES model. */
+  SMILES: 151669,
+  /** Joint-vocabulary id of piece 0 of the IUPAC model. */
+  IUPAC: 151929,
+  /** Joint-vocabulary id of piece 0 of the FASTA model. */
+  FASTA: 152443,
+});
 
 /**
  * Intern-S1 offsets by the run-time rule of the original design (spec §1.2): a running total of

@@ -12,12 +12,17 @@ export { PERIODIC_ELEMENTS, countAsciiLetters, smilesLegitimate, smilesRuleCheck
 
 /** The auto-detection interface: the domain it feeds, its marker pair and its split function. */
 export interface Detector {
+  /** Name of the domain (sentencepiece model) the detected spans are sent to. */
   readonly domain: string;
+  /** The begin / end auto markers (`<SMILES_AUTO_DETECT>`, `</SMILES_AUTO_DETECT>`). */
   readonly markers: readonly [string, string];
+  /** Minimum candidate length in code points. */
   readonly minLength: number;
+  /** When false, a candidate touching an ASCII letter on either side is rejected. */
   readonly truncation: boolean;
   /** Candidate spans `[start, end)` (UTF-16 indices) in find-all order, before any filtering. */
   candidates(text: string): Array<[number, number]>;
+  /** The legitimacy predicate: whether a candidate is accepted. */
   legitimate(candidate: string): boolean;
 }
 
@@ -53,9 +58,13 @@ export function smilesCandidates(text: string, minUnits = 10): Array<[number, nu
 
 /** Options of {@link smilesDetector}. */
 export interface SmilesDetectorOptions {
+  /** Minimum candidate length in code points (default 10). */
   minLength?: number;
+  /** Marker pair (default `<SMILES_AUTO_DETECT>` / `</SMILES_AUTO_DETECT>`). */
   markers?: readonly [string, string];
+  /** Domain fed (default `SMILES`). */
   domain?: string;
+  /** Replaces the rule check; it receives candidates that already have ≥ 5 ASCII letters. */
   validator?: (candidate: string) => boolean;
 }
 
@@ -74,11 +83,17 @@ export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {
 
 /** Options of {@link runDetector}. */
 export interface RunDetectorOptions {
+  /** Name of the domain the detected runs are sent to (e.g. `PROT`). */
   domain: string;
+  /** The begin / end auto markers put around a detected run. */
   markers: readonly [string, string];
+  /** A run of characters from this class (the body of a `[...]` character class, ASCII). */
   charClass: string;
+  /** Minimum run length. */
   minLength: number;
+  /** When false, a run touching an ASCII letter on either side is rejected. */
   truncation: boolean;
+  /** Accept or reject a run; default: accept all. */
   legitimate?: (candidate: string) => boolean;
 }
 

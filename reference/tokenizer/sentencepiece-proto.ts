@@ -6,8 +6,15 @@
  */
 import protobuf from 'protobufjs/light.js';
 
-/** The part of `sentencepiece_model.proto` read here (field numbers and proto2 defaults as upstream). */
-export const SENTENCEPIECE_SCHEMA = {
+/**
+ * The part of `sentencepiece_model.proto` this library reads, as a protobufjs JSON descriptor
+ * (`protobuf.Root.fromJSON`): package `sentencepiece` with the messages `ModelProto` (`pieces`,
+ * `trainerSpec`, `normalizerSpec`, `denormalizerSpec`; `SentencePiece` nested with its `Type`
+ * enum), `TrainerSpec` (with its `ModelType` enum) and `NormalizerSpec`. Field numbers and proto2
+ * defaults are upstream's; what parsing returns is {@link SentencePieceModelProto}. Declared as
+ * protobufjs's `INamespace` (the type `fromJSON` takes), not as its literal type.
+ */
+export const SENTENCEPIECE_SCHEMA: protobuf.INamespace = {
   nested: {
     sentencepiece: {
       nested: {
@@ -64,25 +71,51 @@ export type PieceType = 'NORMAL' | 'UNKNOWN' | 'CONTROL' | 'USER_DEFINED' | 'UNU
 
 /** The fields of a parsed `.model` file, with proto2 defaults applied. */
 export interface SentencePieceModelProto {
-  pieces: { piece: string; score: number; type: PieceType }[];
+  /** The vocabulary, in id order (piece i has id i). */
+  pieces: {
+    /** The piece's surface string (`▁` for a space). */
+    piece: string;
+    /** Its score: log probability (UNIGRAM) or merge priority (BPE; higher merges first). */
+    score: number;
+    /** Its type (NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE). */
+    type: PieceType;
+  }[];
+  /** `TrainerSpec`: the training settings that also govern encoding. */
   trainerSpec: {
+    /** The segmentation algorithm. */
     modelType: 'UNIGRAM' | 'BPE' | 'WORD' | 'CHAR';
+    /** Vocabulary size asked for at training. */
     vocabSize: number;
+    /** Whether pieces never cross whitespace. */
     splitByWhitespace: boolean;
+    /** Whether `▁` ends pieces instead of starting them. */
     treatWhitespaceAsSuffix: boolean;
+    /** Whether every digit is its own piece. */
     splitDigits: boolean;
+    /** Whether unknown characters decompose into UTF-8 byte pieces. */
     byteFallback: boolean;
+    /** Id of the unknown piece. */
     unkId: number;
+    /** Id of `<s>`, −1 for none. */
     bosId: number;
+    /** Id of `</s>`, −1 for none. */
     eosId: number;
+    /** Id of the padding piece, −1 for none. */
     padId: number;
+    /** Surface of the unknown piece. */
     unkPiece: string;
   };
+  /** `NormalizerSpec`: how text is normalised before segmentation. */
   normalizerSpec: {
+    /** Normalisation rule name (`identity`, `nmt_nfkc`, ...). */
     name: string;
+    /** Compiled normalisation rules; empty for the identity normalizer. */
     precompiledCharsmap: Uint8Array;
+    /** Whether a space (`▁`) is prepended to the text. */
     addDummyPrefix: boolean;
+    /** Whether leading and trailing spaces are stripped and inner runs collapsed to one. */
     removeExtraWhitespaces: boolean;
+    /** Whether spaces are replaced by `▁` (U+2581). */
     escapeWhitespaces: boolean;
   };
 }

@@ -16,14 +16,19 @@ export { SENTENCEPIECE_SCHEMA, parseSentencePieceModel, type SentencePieceModelP
 
 /** Piece strings (unknown runs as their surface) and ids. */
 export interface SentencePieceEncoding {
+  /** Piece strings, in order (an unknown run appears as its surface text). */
   pieces: string[];
+  /** Piece ids within this model (no domain offset; an unknown run gets the UNKNOWN piece's id). */
   ids: number[];
 }
 
 /** One sentencepiece model. */
 export class SentencePieceModel {
+  /** The parsed file. */
   readonly proto: SentencePieceModelProto;
+  /** Id of the model's single UNKNOWN piece. */
   readonly unkId: number;
+  /** Name used in error messages (the file name). */
   readonly name: string;
   /** piece string → id. */
   private readonly ids = new Map<string, number>();
@@ -52,18 +57,22 @@ export class SentencePieceModel {
     this.unkId = unknowns[0];
   }
 
+  /** The segmentation algorithm (only BPE and UNIGRAM are supported). */
   get modelType(): 'BPE' | 'UNIGRAM' {
     return this.proto.trainerSpec.modelType as 'BPE' | 'UNIGRAM';
   }
 
+  /** Number of pieces (the model's vocabulary size). */
   get size(): number {
     return this.proto.pieces.length;
   }
 
+  /** The id of a piece string; the UNKNOWN id when it is not in the vocabulary. */
   pieceToId(piece: string): number {
     return this.ids.get(piece) ?? this.unkId;
   }
 
+  /** The piece string of an id; throws when the id is out of range. */
   idToPiece(id: number): string {
     if (id < 0 || id >= this.size) throw new Error(`${this.name}: id ${id} is out of range`);
     return this.proto.pieces[id].piece;

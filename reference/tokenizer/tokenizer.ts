@@ -16,61 +16,89 @@ import { SentencePieceModel } from './sentencepiece.js';
 
 /** One added token of `added_tokens_decoder`. */
 export interface AddedTokenInfo {
+  /** The token's id. */
   readonly id: number;
+  /** The token's text. */
   readonly content: string;
+  /** The `special` flag of the file (not the same as "registered special token"). */
   readonly special: boolean;
+  /** `lstrip`: whitespace left of the token is removed when splitting (false when absent). */
   readonly lstrip: boolean;
+  /** `rstrip`: whitespace right of the token is removed when splitting (false when absent). */
   readonly rstrip: boolean;
+  /** `single_word`: the token matches only as a whole word (false when absent). */
   readonly singleWord: boolean;
 }
 
 /** The registered special tokens. */
 export interface SpecialTokens {
+  /** `bos_token`, or null when unset. */
   readonly bos: string | null;
+  /** `eos_token`, or null when unset. */
   readonly eos: string | null;
+  /** `pad_token`, or null when unset. */
   readonly pad: string | null;
+  /** `unk_token`, or null when unset. */
   readonly unk: string | null;
+  /** `additional_special_tokens`, in file order. */
   readonly additional: readonly string[];
 }
 
 /** The contents of a tokenizer folder. */
 export interface TokenizerFiles {
+  /** `vocab.json` text. */
   readonly vocab: string;
+  /** `merges.txt` text. */
   readonly merges: string;
+  /** `tokenizer_config.json` text. */
   readonly tokenizerConfig: string;
+  /** `special_tokens_map.json` text, if present. */
   readonly specialTokensMap?: string;
+  /** `added_tokens.json` text, if present (used when tokenizer_config.json has no `added_tokens_decoder`). */
   readonly addedTokens?: string;
+  /** Sentencepiece model bytes keyed by file name (`tokenizer_SMILES.model`, ...). */
   readonly models: Readonly<Record<string, Uint8Array>>;
 }
 
 /** Options of {@link InternS1Tokenizer}. */
 export interface InternS1TokenizerOptions {
+  /** `'intern-s1-pro'`, `'intern-s1'`, or a full configuration; default: detected from tokenizer_config.json. */
   flavour?: 'intern-s1-pro' | 'intern-s1' | FlavourConfig;
+  /** Replaces the rule-based SMILES legitimacy check; it receives candidates with ≥ 5 ASCII letters. */
   smilesValidator?: (candidate: string) => boolean;
+  /** The fast path's BPE cache capacity; accepted and ignored here. */
   cacheSize?: number;
 }
 
 /** Options of `tokenize` / `encode`. */
 export interface TokenizerEncodeOptions {
+  /** Do not split out added tokens (they become plain text); default: `split_special_tokens` of tokenizer_config.json. */
   splitSpecialTokens?: boolean;
 }
 
 /** Options of `decode`. */
 export interface TokenizerDecodeOptions {
+  /** Drop the registered special tokens (bos/eos/pad/unk and additional_special_tokens). */
   skipSpecialTokens?: boolean;
 }
 
 /** One entry per id. */
 export interface Encoding {
+  /** Token ids in the joint vocabulary. */
   ids: number[];
+  /** The token string of each id (byte-level alphabet for BPE tokens, pieces for sentencepiece). */
   tokens: string[];
+  /** Which sub-tokenizer produced each id: `'text'`, `'added'`, or a domain name (`'SMILES'`, ...). */
   domains: string[];
 }
 
 /** A loaded domain. */
 export interface LoadedDomain {
+  /** Domain name, e.g. `SMILES`. */
   readonly name: string;
+  /** Joint-vocabulary id of the model's piece 0. */
   readonly offset: number;
+  /** The domain's sentencepiece model. */
   readonly model: SentencePieceModel;
 }
 
@@ -106,10 +134,15 @@ function makeDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Detec
 
 /** The Intern-S1 / Intern-S1-Pro tokenizer. */
 export class InternS1Tokenizer {
+  /** The flavour in use. */
   readonly flavour: FlavourConfig;
+  /** The base byte-level BPE. */
   readonly bpe: ByteLevelBPE;
+  /** The registered special tokens. */
   readonly specialTokens: SpecialTokens;
+  /** The added tokens, sorted by id. */
   readonly addedTokens: readonly AddedTokenInfo[];
+  /** The domain sub-tokenizers, in flavour order. */
   readonly domains: readonly LoadedDomain[];
   /** `split_special_tokens` of tokenizer_config.json. */
   readonly splitSpecialTokensDefault: boolean;

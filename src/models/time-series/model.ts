@@ -30,7 +30,16 @@ export const TS_PROJECTOR_LN_EPS = 1e-5;
 
 /** `projector` (spec 7.4): `LN(1e-5) → linear_1 → act → linear_2`, `[n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
 export class TimeSeriesProjector {
-  constructor(readonly layerNorm: LayerNorm, readonly linear1: Linear, readonly linear2: Linear, readonly act: ActivationFn) {}
+  constructor(
+    /** `layer_norm` over ts_hidden_dim (eps 1e-5). */
+    readonly layerNorm: LayerNorm,
+    /** `linear_1`, `[out_hidden_size, ts_hidden_dim]` with bias. */
+    readonly linear1: Linear,
+    /** `linear_2`, `[out_hidden_size, out_hidden_size]` with bias. */
+    readonly linear2: Linear,
+    /** The activation named by `activation_function`. */
+    readonly act: ActivationFn,
+  ) {}
 
   /** Load `<prefix>.layer_norm`, `<prefix>.linear_1`, `<prefix>.linear_2`. */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string): TimeSeriesProjector {
@@ -52,6 +61,7 @@ export class TimeSeriesProjector {
     return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z)))) as tf.Tensor2D);
   }
 
+  /** Release the norm and both linear layers. */
   dispose(): void {
     for (const m of [this.layerNorm, this.linear1, this.linear2]) m.dispose();
   }
@@ -79,6 +89,7 @@ export interface TimeSeriesOutput {
 
 /** {@link TimeSeriesOutput} of {@link TimeSeriesModel.encode}, plus what the processor did. */
 export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
+  /** What the processor did: plan, channel count, original length, truncation, per-channel mean / std, constant channels. */
   readonly preprocessing: Omit<PreprocessedTimeSeries, 'signal'>;
 }
 
@@ -101,9 +112,13 @@ export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
  */
 export class TimeSeriesModel {
   constructor(
+    /** The `ts_config`. */
     readonly cfg: TimeSeriesConfig,
+    /** `encoder_embed`: signal patches → per-patch features `[L1, 128]`. */
     readonly patchEncoder: TimeSeriesPatchEncoder,
+    /** `encoder`: the Whisper-style encoder, pairs `[L2, 256]` → `[N_ts, ts_hidden_dim]`. */
     readonly encoder: TimeSeriesWhisperEncoder,
+    /** `projector`: `[N_ts, ts_hidden_dim]` → `[N_ts, out_hidden_size]`. */
     readonly projector: TimeSeriesProjector,
   ) {}
 
@@ -187,6 +202,7 @@ export class TimeSeriesModel {
     }
   }
 
+  /** Release every part's weights. */
   dispose(): void {
     this.patchEncoder.dispose();
     this.encoder.dispose();

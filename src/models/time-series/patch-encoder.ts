@@ -92,13 +92,21 @@ function peValues(length: number, dim: number): Float32Array {
  */
 export class PatchTransformerLayer {
   constructor(
+    /** q rows of `in_proj`, `[D, D]` with bias. */
     readonly qProj: Linear,
+    /** k rows of `in_proj`, `[D, D]` with bias. */
     readonly kProj: Linear,
+    /** v rows of `in_proj`, `[D, D]` with bias. */
     readonly vProj: Linear,
+    /** `self_attn.out_proj`, `[D, D]` with bias. */
     readonly outProj: Linear,
+    /** `linear1`, `[F, D]` with bias (F = feed-forward width). */
     readonly linear1: Linear,
+    /** `linear2`, `[D, F]` with bias. */
     readonly linear2: Linear,
+    /** `norm1`, LayerNorm `[D]` after the attention residual (eps 1e-5). */
     readonly norm1: LayerNorm,
+    /** `norm2`, LayerNorm `[D]` after the feed-forward residual (eps 1e-5). */
     readonly norm2: LayerNorm,
   ) {}
 
@@ -142,6 +150,7 @@ export class PatchTransformerLayer {
     }
   }
 
+  /** Release every weight of the layer. */
   dispose(): void {
     for (const m of [this.qProj, this.kProj, this.vProj, this.outProj, this.linear1, this.linear2, this.norm1, this.norm2]) m.dispose();
   }
@@ -268,6 +277,7 @@ export class TimeSeriesPatchEncoder {
     readonly convBias: tf.Tensor1D,
     /** The first rows of `pe`, `[N, 128]` (N ≥ the patch size of any plan it serves). */
     readonly positions: tf.Tensor2D,
+    /** `transformer_encoder.layers.0`, the one transformer layer. */
     readonly layer: PatchTransformerLayer,
     /** Where `positions` came from. */
     readonly positionSource: 'checkpoint' | 'formula',
@@ -356,6 +366,7 @@ export class TimeSeriesPatchEncoder {
     return out;
   }
 
+  /** Release the conv weights, the position table and the layer. */
   dispose(): void {
     tf.dispose([this.convWeight, this.convBias, this.positions]);
     this.layer.dispose();

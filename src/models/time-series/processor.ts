@@ -70,7 +70,14 @@ function checkOptions(op: string, o: PreprocessOptions): number {
  * @throws ShapeError for a rank other than 1 or 2 or an empty signal; DTypeError for a non-float32
  *   tensor; ValueError for NaN or ±Inf samples (naming the first one).
  */
-export function readSignal(op: string, signal: tf.Tensor): { data: Float32Array; T: number; C: number } {
+export function readSignal(op: string, signal: tf.Tensor): {
+  /** The samples `[T, C]`, row-major (time-major). */
+  data: Float32Array;
+  /** Samples per channel. */
+  T: number;
+  /** Channels (1 for a `[T]` signal). */
+  C: number;
+} {
   checkTensor(op, 'signal', signal);
   if (signal.rank !== 1 && signal.rank !== 2) {
     throw new ShapeError(`${op}: 'signal' must be [T] or [T, C] (samples × channels), got shape ${fmtShape(signal.shape)}`);
@@ -104,7 +111,16 @@ export function checkSamples(op: string, data: ArrayLike<number>, C: number): vo
  *
  * @returns the normalised values `[T, C]` (float64), and μ, σ and the constant channels.
  */
-export function zScore(data: ArrayLike<number>, T: number, C: number): { values: Float64Array; mean: Float64Array; std: Float64Array; constant: number[] } {
+export function zScore(data: ArrayLike<number>, T: number, C: number): {
+  /** The normalised values `[T, C]`, row-major (exact zeros on constant channels). */
+  values: Float64Array;
+  /** μ_c per channel `[C]`. */
+  mean: Float64Array;
+  /** σ_c per channel `[C]` (population std; 0 for a constant channel). */
+  std: Float64Array;
+  /** Indices of the constant channels, increasing. */
+  constant: number[];
+} {
   const mean = new Float64Array(C);
   const std = new Float64Array(C);
   const constant: number[] = [];

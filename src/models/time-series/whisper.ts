@@ -115,9 +115,26 @@ function convGeluChunked(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, stride: numbe
 /** One pre-LN Whisper encoder layer (HF `WhisperEncoderLayer`) with a causal mask. */
 export class TimeSeriesWhisperLayer {
   constructor(
-    readonly qProj: Linear, readonly kProj: Linear, readonly vProj: Linear, readonly outProj: Linear,
-    readonly attnNorm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear, readonly ffnNorm: LayerNorm,
-    readonly heads: number, readonly act: ActivationFn,
+    /** `self_attn.q_proj`, `[d, d]` with bias. */
+    readonly qProj: Linear,
+    /** `self_attn.k_proj`, `[d, d]`, bias only if the checkpoint has one. */
+    readonly kProj: Linear,
+    /** `self_attn.v_proj`, `[d, d]` with bias. */
+    readonly vProj: Linear,
+    /** `self_attn.out_proj`, `[d, d]` with bias. */
+    readonly outProj: Linear,
+    /** `self_attn_layer_norm`, LayerNorm `[d]` before attention. */
+    readonly attnNorm: LayerNorm,
+    /** `fc1`, `[F, d]` with bias. */
+    readonly fc1: Linear,
+    /** `fc2`, `[d, F]` with bias. */
+    readonly fc2: Linear,
+    /** `final_layer_norm`, LayerNorm `[d]` before the MLP. */
+    readonly ffnNorm: LayerNorm,
+    /** H, attention heads (`encoder_attention_heads`). */
+    readonly heads: number,
+    /** The MLP activation named by `activation_function`. */
+    readonly act: ActivationFn,
   ) {}
 
   /** Load `<prefix>.self_attn.{q,k,v,out}_proj`, `self_attn_layer_norm`, `fc1`, `fc2`, `final_layer_norm`. */
@@ -158,6 +175,7 @@ export class TimeSeriesWhisperLayer {
     });
   }
 
+  /** Release every weight of the layer. */
   dispose(): void {
     for (const m of [this.qProj, this.kProj, this.vProj, this.outProj, this.attnNorm, this.fc1, this.fc2, this.ffnNorm]) m.dispose();
   }
@@ -166,7 +184,9 @@ export class TimeSeriesWhisperLayer {
 /** `encoder` (spec 7.3): `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
 export class TimeSeriesWhisperEncoder {
   constructor(
+    /** The `ts_config`. */
     readonly cfg: TimeSeriesConfig,
+    /** `adapt_in`, `[num_mel_bins, ts_adapt_in_dim]` with bias (a pair's 256 features → num_mel_bins). */
     readonly adaptIn: Linear,
     /** `[d, 80, 3]`, `[d]`. */
     readonly conv1: readonly [tf.Tensor3D, tf.Tensor1D],
@@ -174,8 +194,11 @@ export class TimeSeriesWhisperEncoder {
     readonly conv2: readonly [tf.Tensor3D, tf.Tensor1D],
     /** `embed_positions.weight [max_source_positions, d]`. */
     readonly positions: tf.Tensor2D,
+    /** The `encoder_layers` Whisper layers, in order. */
     readonly layers: readonly TimeSeriesWhisperLayer[],
+    /** The final `layer_norm` `[d]` (eps 1e-5). */
     readonly layerNorm: LayerNorm,
+    /** `adapt_out`, `[ts_adapt_out_dim, d]` with bias. */
     readonly adaptOut: Linear,
   ) {}
 
@@ -256,6 +279,7 @@ export class TimeSeriesWhisperEncoder {
     }
   }
 
+  /** Release every weight of the encoder. */
   dispose(): void {
     tf.dispose([...this.conv1, ...this.conv2, this.positions]);
     for (const m of [this.adaptIn, ...this.layers, this.layerNorm, this.adaptOut]) m.dispose();

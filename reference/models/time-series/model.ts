@@ -19,8 +19,18 @@ export const TS_PROJECTOR_LN_EPS = 1e-5;
 
 /** `projector`: `linear_2(act(linear_1(LN(z))))`. */
 export class TimeSeriesProjector {
-  constructor(readonly layerNorm: LayerNorm, readonly linear1: Linear, readonly linear2: Linear, readonly act: ActivationFn) {}
+  constructor(
+    /** `layer_norm` over ts_hidden_dim (eps 1e-5). */
+    readonly layerNorm: LayerNorm,
+    /** `linear_1`, `[out_hidden_size, ts_hidden_dim]` with bias. */
+    readonly linear1: Linear,
+    /** `linear_2`, `[out_hidden_size, out_hidden_size]` with bias. */
+    readonly linear2: Linear,
+    /** The activation named by `activation_function`. */
+    readonly act: ActivationFn,
+  ) {}
 
+  /** Load `<prefix>.layer_norm`, `<prefix>.linear_1`, `<prefix>.linear_2`. */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string): TimeSeriesProjector {
     return new TimeSeriesProjector(
       LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_PROJECTOR_LN_EPS),
@@ -30,6 +40,7 @@ export class TimeSeriesProjector {
     );
   }
 
+  /** `z [n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
   forward(z: NDArray): NDArray {
     return this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z))));
   }
@@ -37,30 +48,44 @@ export class TimeSeriesProjector {
 
 /** Options as in the fast path. */
 export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
+  /** Also return `E1 [L1, 128]`, the per-patch features. */
   readonly returnPatchFeatures?: boolean;
+  /** Also return `Z [N_ts, ts_adapt_out_dim]`, the encoder output before the projector. */
   readonly returnEncoderStates?: boolean;
 }
 
 /** Output as in the fast path. */
 export interface TimeSeriesOutput {
+  /** `[N_ts, out_hidden_size]`: one LM embedding per `<TS_CONTEXT>` token. */
   readonly features: NDArray;
+  /** The plan the signal was patched with (`plan.numTokens` = N_ts). */
   readonly plan: TimeSeriesPlan;
+  /** `E1 [L1, 128]` with `returnPatchFeatures`. */
   readonly patchFeatures?: NDArray;
+  /** `Z [N_ts, ts_adapt_out_dim]` with `returnEncoderStates`. */
   readonly encoderStates?: NDArray;
 }
 
 /** Output of `encode`. */
 export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
+  /** What the processor did: plan, channel count, original length, truncation, per-channel mean / std, constant channels. */
   readonly preprocessing: Omit<PreprocessedTimeSeries, 'signal'>;
 }
 
 /** The tower: `encoder_embed`, `encoder`, `projector` under `model.time_series.` by default. */
 export class TimeSeriesModel {
   constructor(
-    readonly cfg: TimeSeriesConfig, readonly patchEncoder: TimeSeriesPatchEncoder,
-    readonly encoder: TimeSeriesWhisperEncoder, readonly projector: TimeSeriesProjector,
+    /** The `ts_config`. */
+    readonly cfg: TimeSeriesConfig,
+    /** `encoder_embed`: signal patches → per-patch features `[L1, 128]`. */
+    readonly patchEncoder: TimeSeriesPatchEncoder,
+    /** `encoder`: pairs `[L2, 256]` → `[N_ts, ts_adapt_out_dim]`. */
+    readonly encoder: TimeSeriesWhisperEncoder,
+    /** `projector`: `[N_ts, ts_hidden_dim]` → `[N_ts, out_hidden_size]`. */
+    readonly projector: TimeSeriesProjector,
   ) {}
 
+  /** Load `<prefix>.encoder_embed.*`, `<prefix>.encoder.*`, `<prefix>.projector.*` (default prefix `model.time_series`). */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix = 'model.time_series', opts: WhisperEncoderOptions = {}): TimeSeriesModel {
     return new TimeSeriesModel(
       cfg, TimeSeriesPatchEncoder.fromWeights(weights, `${prefix}.encoder_embed`),
@@ -69,6 +94,7 @@ export class TimeSeriesModel {
     );
   }
 
+  /** The number of feature rows (= prompt tokens) for T samples at `samplingRate` Hz. */
   tokenCount(numSamples: number, samplingRate: number, opts: TimeSeriesPlanOptions = {}): number {
     return timeSeriesPlan(numSamples, samplingRate, opts).numTokens;
   }

@@ -49,10 +49,21 @@ export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): NDArray
 /** PyTorch's post-norm `nn.TransformerEncoderLayer` (8 heads, ReLU, eps 1e-5) over R rows of p positions. */
 export class PatchTransformerLayer {
   constructor(
-    readonly inProj: Linear, readonly outProj: Linear, readonly linear1: Linear, readonly linear2: Linear,
-    readonly norm1: LayerNorm, readonly norm2: LayerNorm,
+    /** Fused `self_attn.in_proj`, `[3D, D]` with bias (rows: q, then k, then v). */
+    readonly inProj: Linear,
+    /** `self_attn.out_proj`, `[D, D]` with bias. */
+    readonly outProj: Linear,
+    /** `linear1`, `[F, D]` with bias (F = feed-forward width). */
+    readonly linear1: Linear,
+    /** `linear2`, `[D, F]` with bias. */
+    readonly linear2: Linear,
+    /** `norm1`, LayerNorm `[D]` after the attention residual (eps 1e-5). */
+    readonly norm1: LayerNorm,
+    /** `norm2`, LayerNorm `[D]` after the feed-forward residual (eps 1e-5). */
+    readonly norm2: LayerNorm,
   ) {}
 
+  /** Load `<prefix>.self_attn.in_proj_{weight,bias}`, `out_proj`, `linear1/2`, `norm1/2`. */
   static fromWeights(weights: WeightSource, prefix: string): PatchTransformerLayer {
     return new PatchTransformerLayer(
       new Linear(weights.array(`${prefix}.self_attn.in_proj_weight`), weights.array(`${prefix}.self_attn.in_proj_bias`)),
@@ -107,16 +118,26 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
 
 /** Options as in the fast path (batching does not change the result). */
 export interface PatchEncoderOptions {
+  /** The fast path's patches per batch; ignored here. */
   readonly patchBatch?: number;
 }
 
 /** `encoder_embed`: a normalised signal `[T, C]` → `E1 [L1, 128]`. */
 export class TimeSeriesPatchEncoder {
   constructor(
-    readonly convWeight: NDArray, readonly convBias: NDArray, readonly positions: NDArray,
-    readonly layer: PatchTransformerLayer, readonly positionSource: 'checkpoint' | 'formula',
+    /** `conv.weight` `[128, 1, 5]`. */
+    readonly convWeight: NDArray,
+    /** `conv.bias` `[128]`. */
+    readonly convBias: NDArray,
+    /** Sinusoidal positions `[N, 128]` (the checkpoint's `pos_encoder.pe`, or the formula). */
+    readonly positions: NDArray,
+    /** `transformer_encoder.layers.0`, the one transformer layer. */
+    readonly layer: PatchTransformerLayer,
+    /** Where `positions` came from. */
+    readonly positionSource: 'checkpoint' | 'formula',
   ) {}
 
+  /** Build from `<prefix>.*` (prefix e.g. `model.time_series.encoder_embed`). */
   static fromWeights(weights: WeightSource, prefix: string): TimeSeriesPatchEncoder {
     const peName = `${prefix}.pos_encoder.pe`;
     let positions = sinusoidalPositions(TS_PE_ROWS);

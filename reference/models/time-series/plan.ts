@@ -16,19 +16,29 @@ export type ShortSignalPolicy = 'pad' | 'error';
 
 /** Options as in the fast path. */
 export interface TimeSeriesPlanOptions {
+  /** What to do with a signal of T ≤ p samples (default `'pad'`). */
   readonly shortSignal?: ShortSignalPolicy;
 }
 
 /** The plan (same fields as the fast path). */
 export interface TimeSeriesPlan {
+  /** T: samples per channel fed to the encoder. */
   readonly numSamples: number;
+  /** The sampling rate in Hz the stride was computed from. */
   readonly samplingRate: number;
+  /** s = ⌊160 / (1 + e^(−sr/100))^6⌋, in samples. */
   readonly stride: number;
+  /** p = 2s, samples per patch. */
   readonly patchSize: number;
+  /** L1 = ⌈(T − p)/s⌉ + 1 patches (at least 2 under `'pad'`). */
   readonly numPatches: number;
+  /** Zeros appended at the end: (L1 − 1)·s + p − T. */
   readonly padding: number;
+  /** L2 = ⌊L1/2⌋ rows after the concat subsampling. */
   readonly numPairs: number;
+  /** N_ts = (⌊L1/2⌋ + 1) div 2: encoder rows = placeholder tokens in the prompt. */
   readonly numTokens: number;
+  /** Whether the `'pad'` policy extended a too-short signal (T ≤ p) to two patches. */
   readonly shortSignalPadded: boolean;
 }
 

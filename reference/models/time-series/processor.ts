@@ -14,24 +14,41 @@ export const TS_ZSCORE_EPS = 1e-8;
 
 /** Options as in the fast path. */
 export interface PreprocessOptions extends TimeSeriesPlanOptions {
+  /** Keep at most this many samples per channel (default 240000, lmdeploy's; at most 10^6). */
   readonly maxSamples?: number;
+  /** What to do with a longer signal: `'truncate'` (default) or `'error'`. */
   readonly overflow?: 'truncate' | 'error';
 }
 
 /** What the processor returns (same fields as the fast path, with an NDArray signal). */
 export interface PreprocessedTimeSeries {
+  /** The normalised, truncated signal `[T, C]`. */
   readonly signal: NDArray;
+  /** The patching plan for `signal`. */
   readonly plan: TimeSeriesPlan;
+  /** C. */
   readonly numChannels: number;
+  /** Samples per channel before truncation. */
   readonly originalLength: number;
+  /** Whether samples were cut off (originalLength > plan.numSamples). */
   readonly truncated: boolean;
+  /** Per-channel mean over the whole input (before truncation). */
   readonly mean: Float64Array;
+  /** Per-channel population std over the whole input (0 for a constant channel). */
   readonly std: Float64Array;
+  /** Channels whose samples are all equal: they normalise to exact zeros. */
   readonly constantChannels: readonly number[];
 }
 
 /** A `[T]` or `[T, C]` signal as `[T, C]` row-major values; throws on an empty or non-finite signal. */
-export function readSignal(op: string, signal: NDArray): { data: Float64Array; T: number; C: number } {
+export function readSignal(op: string, signal: NDArray): {
+  /** The samples `[T, C]`, row-major (time-major). */
+  data: Float64Array;
+  /** Samples per channel. */
+  T: number;
+  /** Channels (1 for a `[T]` signal). */
+  C: number;
+} {
   if (signal.shape.length !== 1 && signal.shape.length !== 2) throw new Error(`${op}: signal must be [T] or [T, C]`);
   const T = signal.shape[0];
   const C = signal.shape.length === 2 ? signal.shape[1] : 1;
@@ -45,7 +62,16 @@ export function readSignal(op: string, signal: NDArray): { data: Float64Array; T
  * `y[t, c] = (x[t, c] − μ_c) / (σ_c + 1e-8)` with `μ_c = (1/T) Σ_t x[t, c]` and the population std
  * `σ_c = sqrt((1/T) Σ_t (x[t, c] − μ_c)²)`; a channel whose samples are all equal gives zeros.
  */
-export function zScore(data: ArrayLike<number>, T: number, C: number): { values: Float64Array; mean: Float64Array; std: Float64Array; constant: number[] } {
+export function zScore(data: ArrayLike<number>, T: number, C: number): {
+  /** The normalised values `[T, C]`, row-major (zeros on constant channels). */
+  values: Float64Array;
+  /** μ_c per channel `[C]`. */
+  mean: Float64Array;
+  /** σ_c per channel `[C]` (0 for a constant channel). */
+  std: Float64Array;
+  /** Indices of the constant channels, increasing. */
+  constant: number[];
+} {
   const values = new Float64Array(T * C);
   const mean = new Float64Array(C);
   const std = new Float64Array(C);
@@ -67,6 +93,7 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): { values:
 
 /** What `preprocessValues` returns (as the fast path). */
 export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal'> {
+  /** The normalised, truncated values `[T, C]`, row-major. */
   readonly values: Float64Array;
 }
 

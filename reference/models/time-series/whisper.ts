@@ -19,16 +19,27 @@ import type { WeightSource } from '../../weights.js';
 
 /** The `ts_config` fields the reference reads (a structural subset of the fast path's `TimeSeriesConfig`). */
 export interface TimeSeriesConfig {
+  /** Encoder width d. */
   readonly d_model: number;
+  /** Number of Whisper layers. */
   readonly encoder_layers: number;
+  /** Attention heads H (hd = d / H). */
   readonly encoder_attention_heads: number;
+  /** MLP width F of each layer. */
   readonly encoder_ffn_dim: number;
+  /** Rows of `embed_positions`; positions past it get zero. */
   readonly max_source_positions: number;
+  /** Width of `adapt_in`'s output, the channels of `conv1`'s input (80). */
   readonly num_mel_bins: number;
+  /** Activation of the layers' MLP and of the projector. */
   readonly activation_function: string;
+  /** Width of a concatenated patch pair (256 = 2·128), `adapt_in`'s input. */
   readonly ts_adapt_in_dim: number;
+  /** Width of `adapt_out`'s output. */
   readonly ts_adapt_out_dim: number;
+  /** Input width of the projector. */
   readonly ts_hidden_dim: number;
+  /** Output width of the projector: the LM's hidden size. */
   readonly out_hidden_size: number;
 }
 
@@ -36,18 +47,24 @@ export interface TimeSeriesConfig {
 export const TS_WHISPER_LN_EPS = 1e-5;
 /** The fast path's chunk sizes (the reference has nothing to chunk). */
 export const TS_CONV_CHUNK = 8192;
+/** The fast path's rows per MLP chunk (unused by the reference). */
 export const TS_MLP_CHUNK = 8192;
+/** The fast path's budget of one attention chunk's scores, queries × keys (unused by the reference). */
 export const TS_ATTENTION_BLOCK = 2 ** 23;
 
 /** Options as in the fast path. */
 export interface WhisperEncoderOptions {
+  /** LayerNorm eps inside the layers (default 1e-5; lmdeploy uses 1e-6). */
   readonly layerNormEps?: number;
 }
 
 /** Options as in the fast path (chunking does not change the result). */
 export interface WhisperForwardOptions {
+  /** The fast path's queries per attention chunk; ignored here. */
   readonly attentionChunk?: number;
+  /** The fast path's output positions per convolution chunk; ignored here. */
   readonly convChunk?: number;
+  /** The fast path's rows per MLP chunk; ignored here. */
   readonly mlpChunk?: number;
 }
 
@@ -60,11 +77,29 @@ function addArrays(a: NDArray, b: NDArray): NDArray {
 /** Pre-LN Whisper layer: `H += out(attn_causal(LN1(H)))`, `H += fc2(act(fc1(LN2(H))))`. */
 export class TimeSeriesWhisperLayer {
   constructor(
-    readonly qProj: Linear, readonly kProj: Linear, readonly vProj: Linear, readonly outProj: Linear,
-    readonly attnNorm: LayerNorm, readonly fc1: Linear, readonly fc2: Linear, readonly ffnNorm: LayerNorm,
-    readonly heads: number, readonly act: ActivationFn,
+    /** `self_attn.q_proj`, `[d, d]`. */
+    readonly qProj: Linear,
+    /** `self_attn.k_proj`, `[d, d]` (no bias unless the checkpoint has one). */
+    readonly kProj: Linear,
+    /** `self_attn.v_proj`, `[d, d]`. */
+    readonly vProj: Linear,
+    /** `self_attn.out_proj`, `[d, d]`. */
+    readonly outProj: Linear,
+    /** `self_attn_layer_norm`, LayerNorm `[d]` before attention. */
+    readonly attnNorm: LayerNorm,
+    /** `fc1`, `[F, d]`. */
+    readonly fc1: Linear,
+    /** `fc2`, `[d, F]`. */
+    readonly fc2: Linear,
+    /** `final_layer_norm`, LayerNorm `[d]` before the MLP. */
+    readonly ffnNorm: LayerNorm,
+    /** H, attention heads. */
+    readonly heads: number,
+    /** The MLP activation named by `activation_function`. */
+    readonly act: ActivationFn,
   ) {}
 
+  /** Load `<prefix>.self_attn.{q,k,v,out}_proj`, `self_attn_layer_norm`, `fc1`, `fc2`, `final_layer_norm` (biases used when present). */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperLayer {
     const eps = opts.layerNormEps ?? TS_WHISPER_LN_EPS;
     const lin = (n: string) => Linear.fromWeights(weights, n, { bias: 'optional' }); // k_proj has no bias: zero
@@ -76,6 +111,7 @@ export class TimeSeriesWhisperLayer {
     );
   }
 
+  /** `h [L, d]` → `[L, d]`. */
   forward(h: NDArray, _opts: WhisperForwardOptions = {}): NDArray {
     const [L, d] = h.shape;
     const heads = (t: NDArray) => reshape(t, [L, this.heads, d / this.heads]); // [L, H, hd]
@@ -89,12 +125,25 @@ export class TimeSeriesWhisperLayer {
 /** `encoder`: `E2 [L2, 256]` → `Z [L3, ts_adapt_out_dim]`. */
 export class TimeSeriesWhisperEncoder {
   constructor(
-    readonly cfg: TimeSeriesConfig, readonly adaptIn: Linear,
-    readonly conv1: readonly [NDArray, NDArray], readonly conv2: readonly [NDArray, NDArray],
-    readonly positions: NDArray, readonly layers: readonly TimeSeriesWhisperLayer[],
-    readonly layerNorm: LayerNorm, readonly adaptOut: Linear,
+    /** The `ts_config`. */
+    readonly cfg: TimeSeriesConfig,
+    /** `adapt_in`, `[num_mel_bins, ts_adapt_in_dim]` with bias. */
+    readonly adaptIn: Linear,
+    /** `conv1` weight `[d, num_mel_bins, 3]` and bias `[d]`. */
+    readonly conv1: readonly [NDArray, NDArray],
+    /** `conv2` weight `[d, d, 3]` and bias `[d]` (stride 2). */
+    readonly conv2: readonly [NDArray, NDArray],
+    /** `embed_positions.weight [max_source_positions, d]`. */
+    readonly positions: NDArray,
+    /** The `encoder_layers` Whisper layers, in order. */
+    readonly layers: readonly TimeSeriesWhisperLayer[],
+    /** The final `layer_norm` `[d]` (eps 1e-5). */
+    readonly layerNorm: LayerNorm,
+    /** `adapt_out`, `[ts_adapt_out_dim, d]` with bias. */
+    readonly adaptOut: Linear,
   ) {}
 
+  /** Load `<prefix>.*` (prefix e.g. `model.time_series.encoder`). */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperEncoder {
     const conv = (n: string): [NDArray, NDArray] => [weights.array(`${prefix}.${n}.weight`), weights.array(`${prefix}.${n}.bias`)];
     return new TimeSeriesWhisperEncoder(
@@ -130,6 +179,7 @@ export class TimeSeriesWhisperEncoder {
     return this.adaptOut.forward(this.layerNorm.forward(h)); // [L3, out]
   }
 
+  /** `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
   forward(e2: NDArray, opts: WhisperForwardOptions = {}): NDArray {
     return this.forwardAdapted(this.adapt(e2), opts);
   }

@@ -53,14 +53,22 @@ function decodeAll(bytes: Uint8Array, width: number, f: Format): Float64Array {
   return out;
 }
 
-/** bfloat16 bytes (little-endian) to values. */
-export function decodeBf16(bytes: Uint8Array): Float64Array {
-  return decodeAll(bytes, 2, BF16);
+/** bfloat16 bytes (little-endian) to values (written into `out` when given). */
+export function decodeBf16(bytes: Uint8Array, out?: Float64Array): Float64Array {
+  return into(decodeAll(bytes, 2, BF16), out);
 }
 
-/** IEEE float16 bytes (little-endian) to values. */
-export function decodeF16(bytes: Uint8Array): Float64Array {
-  return decodeAll(bytes, 2, F16);
+/** IEEE float16 bytes (little-endian) to values (written into `out` when given). */
+export function decodeF16(bytes: Uint8Array, out?: Float64Array): Float64Array {
+  return into(decodeAll(bytes, 2, F16), out);
+}
+
+/** Copy `values` into `out` (same length) when given. */
+function into(values: Float64Array, out?: Float64Array): Float64Array {
+  if (!out) return values;
+  if (out.length !== values.length) throw new Error(`out holds ${out.length} values, expected ${values.length}`);
+  out.set(values);
+  return out;
 }
 
 /** float8 e4m3fn bytes to values (no infinities; 0x7F and 0xFF are NaN; max 448). */

@@ -28,6 +28,18 @@ function checkBytes(op: string, bytes: Uint8Array, width: number): void {
   checkHost(op);
 }
 
+/**
+ * The output array of a decoder: `out` when given (checked: a Float32Array of exactly `n` values,
+ * offset a multiple of 4), else a new one. Reusing `out` skips the allocation, whose first-touch
+ * page faults cost more than the decoding itself for weight-sized tensors.
+ */
+function outputFor(op: string, out: Float32Array | undefined, n: number): Float32Array {
+  if (out === undefined) return new Float32Array(n);
+  if (!(out instanceof Float32Array)) throw new ValueError(`${op}: 'out' must be a Float32Array`);
+  if (out.length !== n) throw new ShapeError(`${op}: 'out' holds ${out.length} values but 'bytes' encodes ${n}`);
+  return out;
+}
+
 /** A Uint32Array view of the whole 4-byte words of `bytes` (copied first when misaligned). */
 function words(bytes: Uint8Array): { w: Uint32Array; aligned: Uint8Array } {
   const b = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
@@ -42,18 +54,20 @@ function words(bytes: Uint8Array): { w: Uint32Array; aligned: Uint8Array } {
  * Shapes: `bytes [2n]` → `Float32Array [n]`.
  *
  * @param bytes - raw BF16 data, two bytes per value.
- * @throws ShapeError when the byte count is odd.
+ * @param out - optional output of n values to decode into (reused across calls, it avoids
+ *   allocating; the loader decodes into a scratch buffer this way before uploading to wasm).
+ * @throws ShapeError when the byte count is odd or `out` has the wrong length.
  * @example
  * ```ts
  * import { decodeBf16 } from 'intern-s1-ts';
  * decodeBf16(new Uint8Array([0x80, 0x3f, 0x00, 0xc0])); // Float32Array [1, -2]
  * ```
  */
-export function decodeBf16(bytes: Uint8Array): Float32Array {
+export function decodeBf16(bytes: Uint8Array, out?: Float32Array): Float32Array {
   checkBytes('decodeBf16', bytes, 2);
   const n = bytes.byteLength >>> 1;
-  const out = new Float32Array(n);
-  const o32 = new Uint32Array(out.buffer);
+  out = outputFor('decodeBf16', out, n);
+  const o32 = new Uint32Array(out.buffer, out.byteOffset, n);
   const { w, aligned } = words(bytes);
   for (let i = 0, j = 0; i < w.length; i++, j += 2) {
     const x = w[i];
@@ -89,18 +103,19 @@ function f16Lut(): Float32Array {
  * Shapes: `bytes [2n]` → `Float32Array [n]`.
  *
  * @param bytes - raw F16 data, two bytes per value.
- * @throws ShapeError when the byte count is odd.
+ * @param out - optional output of n values to decode into (see {@link decodeBf16}).
+ * @throws ShapeError when the byte count is odd or `out` has the wrong length.
  * @example
  * ```ts
  * import { decodeF16 } from 'intern-s1-ts';
  * decodeF16(new Uint8Array([0x00, 0x3c, 0x01, 0x00])); // Float32Array [1, 5.96e-8]
  * ```
  */
-export function decodeF16(bytes: Uint8Array): Float32Array {
+export function decodeF16(bytes: Uint8Array, out?: Float32Array): Float32Array {
   checkBytes('decodeF16', bytes, 2);
   const lut = f16Lut();
   const n = bytes.byteLength >>> 1;
-  const out = new Float32Array(n);
+  out = outputFor('decodeF16', out, n);
   const { w, aligned } = words(bytes);
   for (let i = 0, j = 0; i < w.length; i++, j += 2) {
     const x = w[i];

@@ -68,6 +68,19 @@ describe('decoders: fast == reference for every code', () => {
       }
     }
   });
+  it('decodes into a given output (any offset of a larger buffer) with the same values; a wrong length is a ShapeError', () => {
+    const bytes = Uint8Array.from({ length: 2 * 37 }, (_, i) => (i * 53 + 7) & 0xff);
+    for (const name of ['decodeBf16', 'decodeF16'] as const) {
+      const big = new Float32Array(40).fill(123);
+      const out = big.subarray(2, 39);
+      expect(fast[name](bytes, out)).toBe(out);
+      expectSameValues(out, ref[name](bytes), `${name} into a view`);
+      expect([big[0], big[1], big[39]]).toEqual([123, 123, 123]);
+      expect(() => fast[name](bytes, new Float32Array(36))).toThrow(/'out' holds 36 values but 'bytes' encodes 37/);
+      const r = new Float64Array(37);
+      expect(ref[name](bytes, r)).toBe(r);
+    }
+  });
   it('an odd byte count is a ShapeError naming the op', () => {
     expect(() => fast.decodeBf16(new Uint8Array(3))).toThrow(ShapeError);
     expect(() => fast.decodeF16(new Uint8Array(1))).toThrow(/decodeF16: 'bytes' has 1 bytes/);

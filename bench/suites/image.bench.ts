@@ -16,17 +16,12 @@ import type { RgbImage } from '../../src/image/image.js';
 import { preprocessProImage } from '../../src/image/pro.js';
 import { resizeImage } from '../../src/image/resize.js';
 import { tileImage } from '../../src/image/tiling.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { type BenchRow, type Suite, time, useBackend, validate } from '../harness.js';
 
 /** A deterministic photo-like RGB image: smooth gradients, hard edges and a noisy patch. */
 function makeImage(width: number, height: number, seed: number): RgbImage {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed);
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

@@ -9,6 +9,7 @@
  * Every fast result is validated against the float64 reference before it is timed.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32, normalSamples } from '../../src/util/random.js';
 import ndarray from 'ndarray';
 import os from 'node:os';
 import type { NDArray } from '../../reference/ndarray.js';
@@ -37,16 +38,7 @@ const CHUNK = 256;
 
 /** Deterministic normal(0, std) values (mulberry32 + Box-Muller), float32-representable. */
 function normals(n: number, seed: number, std = 1): Float32Array {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = std * Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  return out;
+  return normalSamples(mulberry32(seed), n, std);
 }
 
 const f32 = (shape: number[], seed: number, std: number, mean = 0): TensorInput => ({

@@ -3,6 +3,7 @@
  * path (wasm and cpu), raw `tf.matMul` on wasm, and the float64 reference.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32, normalSamples } from '../../src/util/random.js';
 import os from 'node:os';
 import ndarray from 'ndarray';
 import type { NDArray } from '../../reference/ndarray.js';
@@ -21,16 +22,7 @@ import {
 
 /** Deterministic float32-representable normal(0, 1) values (mulberry32 + Box-Muller). */
 function normals(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-  return out;
+  return normalSamples(mulberry32(seed), n);
 }
 
 const nd = (v: Float32Array, shape: number[]): NDArray => ndarray(Float64Array.from(v), shape);

@@ -15,21 +15,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ref from '../../reference/tokenizer/tokenizer.js';
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { type BenchRow, type Suite, type Target, fmt, time } from '../harness.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MB = 1_000_000;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 

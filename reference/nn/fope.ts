@@ -11,6 +11,7 @@
 import { type NDArray, zeros } from '../ndarray.js';
 import { rotateHalf } from '../ops/rope.js';
 import type { WeightSource } from '../weights.js';
+import { mulberry32 } from '../random.js';
 
 /** The constants of the clipped lanes K .. d/2−1. */
 export interface FopePadding {
@@ -144,17 +145,6 @@ export function applyFope(x: NDArray, cos: NDArray, sin: NDArray): NDArray {
   return out;
 }
 
-/** mulberry32, as in the fast path. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `coef = I + N(0, std²)` with `std = gain·√(2/(fan_in + fan_out))`; fan_in = K², fan_out = G·K

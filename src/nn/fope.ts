@@ -27,6 +27,7 @@ import type { WeightSource } from '../io/weights.js';
 import { rotateHalf } from '../ops/rope.js';
 import { checkFinite, checkFloat, checkRank, fmtShape } from '../util/check.js';
 import type { Disposable } from './linear.js';
+import { mulberry32 } from '../util/random.js';
 
 /** The constants written into the clipped lanes K .. d/2−1 of the cos and sin tables. */
 export interface FopePadding {
@@ -251,17 +252,6 @@ export function applyFope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tens
   });
 }
 
-/** mulberry32: a small seeded PRNG (identical in the reference twin). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Initial FoPE coefficients for a new model (spec 5.3, "Initialisation"): `XavierNormal(gain)`

@@ -29,3 +29,19 @@ export function mulberry32(seed: number): Rng {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * `n` standard-normal samples (times `std`) from `rng` by Box-Muller, one pair of uniforms per
+ * value: `std · sqrt(-2 ln(1 − u)) · cos(2π v)`, rounded to float32.
+ *
+ * @example
+ * ```ts
+ * import { mulberry32, normalSamples } from 'intern-s1-ts';
+ * const w = normalSamples(mulberry32(1), 4, 0.02); // Float32Array of 4 values, std 0.02
+ * ```
+ */
+export function normalSamples(rng: Rng, n: number, std = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = std * Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
+  return out;
+}

@@ -5,17 +5,9 @@
 import fc from 'fast-check';
 import type { Data } from './convert.js';
 
-/** A deterministic PRNG (mulberry32) for filling larger arrays from one generated seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The library's seeded PRNG (mulberry32), for filling larger arrays from one generated seed. */
+export { mulberry32 } from '../../src/util/random.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 /** Standard normal samples from a uniform PRNG (Box-Muller). */
 export function normals(rand: () => number, n: number, std = 1, mean = 0): Float64Array {

@@ -7,6 +7,7 @@
 import { toFlat } from '../../ndarray.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
+import { mulberry32 } from '../../random.js';
 
 export interface GenerateOptions extends SamplingOptions {
   readonly maxNewTokens: number;
@@ -21,17 +22,6 @@ export interface GenerateResult {
   readonly promptTokens: number;
 }
 
-/** mulberry32 (the same stream as the fast path's generator). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Greedy or sampled generation, recomputing everything each step. */
 export function generate(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): GenerateResult {

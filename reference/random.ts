@@ -1,0 +1,18 @@
+/**
+ * The reference's seeded PRNG: mulberry32, the same stream as the fast path's `mulberry32`
+ * (the reference imports nothing from src/, so it keeps its own copy of these few lines).
+ *
+ * @module
+ */
+
+/** A generator of uniform numbers in [0, 1) from a 32-bit seed (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

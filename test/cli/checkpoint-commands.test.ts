@@ -2,42 +2,23 @@
  * `intern-s1 init-tiny`, `inspect` and `run`: in process through `main()` (outputs, exit codes,
  * error lines), and spawned as a real process for the exit codes a shell sees.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { writeSafetensors } from '../../src/io/safetensors-write.js';
 import { typedValues } from '../../src/io/dtype.js';
 import { openCheckpoint } from '../../src/io/checkpoint.js';
+import { runCli, spawnCli as spawnCliProcess } from '../support/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-ckpt-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** Run the CLI in process, capturing stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
 
-/** Run the CLI as a process (node --import tsx src/cli/main.ts). */
-function spawnCli(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, INTERN_S1_BACKEND: 'cpu' },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+
+const cli = (...args: string[]) => runCli(args);
+const spawnCli = (...args: string[]) => spawnCliProcess(args, { env: { INTERN_S1_BACKEND: 'cpu' } });
 
 const tiny = path.join(tmp, 'tiny-pro');
 

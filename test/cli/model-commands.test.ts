@@ -3,24 +3,18 @@
  * and what they print. The demo's saved folder feeds `generate` (the whole path: tokenizer files,
  * config.json, safetensors, chat template, media preprocessing, streamed decoding).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../support/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'intern-s1-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(...args: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
-    cwd: root, encoding: 'utf8', env: { ...process.env, INTERN_S1_BACKEND: 'wasm' }, timeout: 240_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+
+const cli = (...args: string[]) => spawnCli(args, { env: { INTERN_S1_BACKEND: 'wasm' } });
 
 describe('intern-s1 demo', () => {
   const saved = path.join(tmp, 'tiny-pro');

@@ -5,16 +5,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend/index.js';
-import { main } from '../../src/cli/main.js';
 import { readImage } from '../../src/image/decode.js';
 import { preprocessProImage } from '../../src/image/pro.js';
 import { tileImage } from '../../src/image/tiling.js';
 import { typedValues } from '../../src/io/dtype.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { FIXTURES } from './fixtures.js';
+import { runCli } from '../support/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-image-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -22,16 +21,8 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main([...args, '--backend', 'cpu'], { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+
+const cli = (...args: string[]) => runCli([...args, '--backend', 'cpu']);
 
 function tensor(file: string, name: string): { shape: number[]; values: number[] } {
   const f = SafetensorsFile.fromBytes(new Uint8Array(readFileSync(file)));

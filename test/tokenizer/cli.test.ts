@@ -3,39 +3,22 @@
  * real process (stdin, stdout, exit codes, one-line errors), on a constructed tokenizer folder and,
  * when available, on the real Intern-S1-Pro files.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { describePro, tinyProFiles, writeTokenizerDir } from './support.js';
+import { runCli, spawnCli as spawnCliProcess } from '../support/cli.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-tok-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const tiny = path.join(tmp, 'tiny');
 writeTokenizerDir(tiny, tinyProFiles());
 
-async function cli(args: string[], stdinText = '', tty = false): Promise<{ code: number; out: string; err: string }> {
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty });
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end(stdinText);
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, stdin });
-  return { code, out, err };
-}
 
-function spawnCli(args: string[], input: string): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, input, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+
+const cli = (args: string[], stdin = '', tty = false) => runCli(args, { stdin, tty });
+const spawnCli = (args: string[], input: string) => spawnCliProcess(args, { input });
 
 describe('tokenize / detokenize on a constructed folder', () => {
   it('tokenize --json prints one {ids, tokens, domains} object; detokenize inverts it', async () => {

@@ -5,10 +5,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/cli/main.js';
 import { parseCsvSeries, parseNpy } from '../../../src/cli/commands/preprocessSeries.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';
 import { openCheckpoint } from '../../../src/io/checkpoint.js';
@@ -19,20 +17,13 @@ import { initBackend } from '../../../src/backend/index.js';
 import { TimeSeriesModel, preprocessValues, timeSeriesTokenCount } from '../../../src/models/time-series/index.js';
 import * as R from '../../../reference/models/time-series/index.js';
 import { relErr } from './support.js';
+import { runCli } from '../../support/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ts-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(args, { stdout, stderr, stdin: new PassThrough() });
-  return { code, out, err };
-}
+
+const cli = (...args: string[]) => runCli(args);
 
 /** A .npy file: header dict padded so the data starts at a multiple of 64 (numpy's layout). */
 function npy(descr: string, shape: number[], values: number[], o: { version?: 1 | 2; fortran?: boolean; cut?: number } = {}): Uint8Array {

@@ -3,6 +3,9 @@
  * <= 1e-4), multimodal assembly with real towers, router statistics, and the errors a user meets.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../../../reference/ndarray.js';
 import * as ref from '../../../reference/models/intern-s1/model.js';
@@ -11,6 +14,7 @@ import { parseConfig } from '../../../src/io/configs/model.js';
 import { tinyConfigJson } from '../../../src/io/tiny-config.js';
 import { tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights } from '../../../src/io/weights.js';
+import { serializeSafetensors } from '../../../src/io/safetensors-write.js';
 import * as fast from '../../../src/models/intern-s1/model.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertRelClose } from '../../support/assertClose.js';
@@ -148,6 +152,25 @@ forEachBackend((backend) => {
   });
 
   describe('InternS1ForConditionalGeneration, loading', () => {
+    it('rejects unsupported and inconsistent configs with a ConfigError naming the key', () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'intern-s1-cfg-'));
+      try {
+        const base = tinyConfigJson('s1', { vocabSize: V });
+        const write = (json: unknown) => writeFileSync(path.join(dir, 'config.json'), JSON.stringify(json));
+        writeFileSync(path.join(dir, 'model.safetensors'), serializeSafetensors({ x: { dtype: 'F32', shape: [1], data: [0] } }));
+        write({ ...base, model_type: 'llava' });
+        expect(() => fast.InternS1ForConditionalGeneration.fromCheckpoint(dir)).toThrow(ConfigError);
+        expect(() => fast.InternS1ForConditionalGeneration.fromCheckpoint(dir)).toThrow(/model_type/);
+        write({ ...base, text_config: { ...(base.text_config as object), num_experts_per_tok: 9 } });
+        expect(() => fast.InternS1ForConditionalGeneration.fromCheckpoint(dir)).toThrow(/num_experts_per_tok/);
+        write({ ...base, text_config: { ...(base.text_config as object), hidden_act: 'mish' } });
+        expect(() => fast.InternS1ForConditionalGeneration.fromCheckpoint(dir)).toThrow(/hidden_act/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+
     it('a missing weight is a CheckpointError naming it, and nothing stays loaded', async () => {
       const json = tinyConfigJson('s1', { vocabSize: V });
       const tensors = tinyTensors(json, { variant: 's1', seed: 1 });

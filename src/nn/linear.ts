@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
+import { expectShape } from '../io/load.js';
 import type { WeightSource } from '../io/weights.js';
 import { dense } from '../ops/matmul.js';
 import { fmtShape } from '../util/check.js';
@@ -71,9 +72,7 @@ export class Linear implements Disposable {
     const wName = `${prefix}.weight`;
     const info = weights.info(wName);
     if (info.shape.length !== 2) throw new ShapeError(`Linear: '${wName}' must be 2-D [out, in], got ${fmtShape(info.shape)}`);
-    if (opts.expect && (info.shape[0] !== opts.expect[0] || info.shape[1] !== opts.expect[1])) {
-      throw new ShapeError(`Linear: '${wName}' has shape ${fmtShape(info.shape)}, expected ${fmtShape(opts.expect)}`);
-    }
+    if (opts.expect) expectShape('Linear', weights, wName, opts.expect);
     const mode = opts.bias ?? 'optional';
     const bName = `${prefix}.bias`;
     const useBias = mode === true || (mode === 'optional' && weights.has(bName));

@@ -16,6 +16,7 @@ import { ConfigError, ValueError } from '../../errors.js';
 import { openCheckpoint } from '../../io/checkpoint.js';
 import { configVariant, type InternS1ProConfig, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
 import { isMoeLayer } from '../../io/configs/text.js';
+import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { InternS1VisionTower } from '../internvit/tower.js';
@@ -168,27 +169,20 @@ export class InternS1ForConditionalGeneration implements Disposable {
   static fromWeights(config: ModelConfig, weights: WeightSource, opts: ModelLoadOptions = {}): InternS1ForConditionalGeneration {
     const variant = configVariant(config);
     const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
-    const owned: Disposable[] = [];
-    try {
-      const text = Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings });
-      owned.push(text);
+    return loadAll((own) => {
+      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings }));
       let vision: ImageEncoder | null = null;
       if ((opts.vision ?? true) && (variant === 's1' || variant === 'mini') && 'vision_config' in config && config.model_type !== 'interns1_pro') {
-        vision = new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights));
-        owned.push(vision);
+        vision = own(new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights)));
       } else if ((opts.vision ?? true) && config.model_type === 'interns1_pro') {
-        vision = loadProVision(config, weights);
-        owned.push(vision);
+        vision = own(loadProVision(config, weights));
       }
       let ts: TimeSeriesModel | null = null;
       if ((opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config) {
-        ts = TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series');
+        ts = own(TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series'));
       }
       return new InternS1ForConditionalGeneration(config, text, vision, ts);
-    } catch (e) {
-      for (const o of owned) o.dispose();
-      throw e;
-    }
+    });
   }
 
   /** Placeholder id replaced by image features, or null for a text-only config. */

@@ -11,13 +11,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
+import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { patchEmbed2d } from '../../ops/conv.js';
 import { interpolateBicubic } from '../../ops/interpolate.js';
 import { checkFloat, checkNonEmpty, checkRank, fmtShape } from '../../util/check.js';
 import { checkVitConfig } from './config.js';
-import { join, loadAll, loadTensor } from './load.js';
 
 /**
  * Turns `pixel_values [N, Cin, H, W]` into the encoder's input tokens `[N, 1 + P, C]`:

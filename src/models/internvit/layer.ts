@@ -19,6 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
+import { join, loadAll, loadTensor, rejectUnused } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
@@ -26,7 +27,6 @@ import { LayerNorm, RMSNorm } from '../../nn/norm.js';
 import { attention } from '../../ops/attention.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { checkVitConfig } from './config.js';
-import { join, loadAll, loadTensor, rejectUnused } from './load.js';
 
 /** A ViT norm: RMSNorm or LayerNorm, chosen by `norm_type`. */
 export type VitNorm = RMSNorm | LayerNorm;
@@ -34,22 +34,14 @@ export type VitNorm = RMSNorm | LayerNorm;
 /** Load `<prefix>.weight [C]` (and `<prefix>.bias [C]` for LayerNorm) as the config's norm type. */
 function loadNorm(op: string, cfg: InternVitConfig, weights: WeightSource, prefix: string): VitNorm {
   const C = cfg.hidden_size;
-  const w = loadTensor(op, weights, join(prefix, 'weight'), [C]) as tf.Tensor1D;
-  if (cfg.norm_type === 'rms_norm') {
-    try {
+  return loadAll((own) => {
+    const w = own(loadTensor(op, weights, join(prefix, 'weight'), [C]) as tf.Tensor1D);
+    if (cfg.norm_type === 'rms_norm') {
       rejectUnused(op, weights, join(prefix, 'bias'), `norm_type is rms_norm (no bias)`);
-    } catch (e) {
-      w.dispose();
-      throw e;
+      return new RMSNorm(w, cfg.layer_norm_eps);
     }
-    return new RMSNorm(w, cfg.layer_norm_eps);
-  }
-  try {
-    return new LayerNorm(w, loadTensor(op, weights, join(prefix, 'bias'), [C]) as tf.Tensor1D, cfg.layer_norm_eps);
-  } catch (e) {
-    w.dispose();
-    throw e;
-  }
+    return new LayerNorm(w, own(loadTensor(op, weights, join(prefix, 'bias'), [C]) as tf.Tensor1D), cfg.layer_norm_eps);
+  });
 }
 
 /** Throw unless `x` is a float32 `[N, T, C]` tensor with the layer's width. */

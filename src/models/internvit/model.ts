@@ -10,13 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
+import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { checkVitConfig } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
-import { join, loadAll, loadTensor } from './load.js';
 
 /** Options of {@link InternVisionModel.forward}. */
 export interface InternVisionForwardOptions {

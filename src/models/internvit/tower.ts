@@ -9,12 +9,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError } from '../../errors.js';
+import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { pixelShuffle } from '../../ops/pixelShuffle.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from './config.js';
-import { loadAll } from './load.js';
 import { InternVisionModel } from './model.js';
 import { InternS1MultiModalProjector } from './projector.js';
 

@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
+import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
@@ -25,7 +26,6 @@ import { LayerNorm } from '../../nn/norm.js';
 import { attention } from '../../ops/attention.js';
 import { applyRope } from '../../ops/rope.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { join, loadAll, loadTensor } from '../internvit/load.js';
 import { PRO_VISION_LN_EPS, checkProVisionConfig } from './config.js';
 
 /** The per-call position inputs every block shares: RoPE tables and the attention blocks. */

@@ -14,11 +14,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
+import { expectShape, join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { dense } from '../../ops/matmul.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { expectShape, join, loadAll, loadTensor } from '../internvit/load.js';
 import { checkProVisionConfig, patchFeatures } from './config.js';
 
 /**

@@ -18,12 +18,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
+import { join, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import type { LayerNorm } from '../../nn/norm.js';
 import { gelu } from '../../ops/activations.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { join, loadAll } from '../internvit/load.js';
 import { loadVisionNorm } from './block.js';
 import { checkProVisionConfig } from './config.js';
 

@@ -16,10 +16,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
+import { join, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { join, loadAll } from '../internvit/load.js';
 import { ProVisionBlock, type ProVisionPositions } from './block.js';
 import { checkProVisionConfig, patchFeatures } from './config.js';
 import { ProVisionPatchEmbed } from './embed.js';

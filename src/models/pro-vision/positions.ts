@@ -17,9 +17,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
+import { join, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
-import { join, loadTensor } from '../internvit/load.js';
 import { PRO_VISION_ROPE_THETA, checkProVisionConfig, positionGridSide } from './config.js';
 import { type GridThw, checkGridThw, proWindowCoords } from './grid.js';
 

@@ -21,13 +21,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
+import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { attentionChunked } from '../../ops/attention.js';
 import { dense } from '../../ops/matmul.js';
 import { rmsNorm } from '../../ops/norm.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { expectShape } from './mlp.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
 
 /** The config keys of the attention. */

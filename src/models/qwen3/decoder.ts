@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../../errors.js';
 import { isMoeLayer, type TextConfig } from '../../io/configs/text.js';
+import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
@@ -123,10 +124,8 @@ export class Qwen3DecoderLayer implements Disposable {
       throw new ValueError(`Qwen3DecoderLayer: prefix '${prefix}' does not end in 'layers.{l}'; pass opts.layerIndex (MoE layers depend on it)`);
     }
     const moe = isMoeLayer(cfg, l ?? 0);
-    const own = opts.positionEncoding ? null : positionEncoding(cfg, weights, opts.rotaryPrefix ?? rotaryPrefixOf(prefix), { fopePadding: opts.fopePadding });
-    const parts: Disposable[] = own ? [own] : [];
-    try {
-      const keep = <T extends Disposable>(x: T): T => (parts.push(x), x);
+    return loadAll((keep) => {
+      const own = opts.positionEncoding ? null : keep(positionEncoding(cfg, weights, opts.rotaryPrefix ?? rotaryPrefixOf(prefix), { fopePadding: opts.fopePadding }));
       const inputNorm = keep(RMSNorm.fromWeights(weights, `${prefix}.input_layernorm`, cfg.rms_norm_eps));
       const attn = keep(Qwen3Attention.fromWeights(cfg, weights, `${prefix}.self_attn`, (opts.positionEncoding ?? own)!, { maxPosition: opts.maxPosition }));
       const postNorm = keep(RMSNorm.fromWeights(weights, `${prefix}.post_attention_layernorm`, cfg.rms_norm_eps));
@@ -134,10 +133,7 @@ export class Qwen3DecoderLayer implements Disposable {
         ? keep(Qwen3MoeSparseBlock.fromWeights(cfg, weights, `${prefix}.mlp`))
         : keep(Qwen3MLP.fromWeights(cfg, weights, `${prefix}.mlp`));
       return new Qwen3DecoderLayer(inputNorm, attn, postNorm, mlp, own);
-    } catch (e) {
-      for (const p of parts) p.dispose();
-      throw e;
-    }
+    });
   }
 
   /**

@@ -16,19 +16,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
+import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { activation, type ActivationFn } from '../../nn/activation.js';
 import type { Disposable } from '../../nn/linear.js';
 import { dense } from '../../ops/matmul.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
-
-/** Throw a ShapeError naming `name` unless its checkpoint shape is `want`. */
-export function expectShape(op: string, weights: WeightSource, name: string, want: number[]): void {
-  const got = weights.info(name).shape;
-  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${op}: '${name}' has shape ${fmtShape(got)}, expected ${fmtShape(want)}`);
-  }
-}
 
 /** The weights of one SwiGLU: `gateUpT = [gateᵀ | upᵀ]` `[D, 2I]`, `downT = downᵀ` `[I, D]`. */
 export interface SwiGluWeights {

@@ -20,6 +20,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../../errors.js';
 import type { TextConfig } from '../../io/configs/text.js';
+import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
@@ -29,7 +30,6 @@ import { dense } from '../../ops/matmul.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { Qwen3KVCache } from './attention.js';
 import { type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
-import { expectShape } from './mlp.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
 
@@ -123,9 +123,7 @@ export class Qwen3TextModel implements Disposable {
     const headName = cfg.tie_word_embeddings ? embedName : (opts.lmHead ?? 'lm_head.weight');
     expectShape('Qwen3TextModel', weights, embedName, [V, D]);
     expectShape('Qwen3TextModel', weights, headName, [V, D]);
-    const parts: Disposable[] = [];
-    const keep = <T extends Disposable>(x: T): T => (parts.push(x), x);
-    try {
+    return loadAll((keep) => {
       const pos = keep(positionEncoding(cfg, weights, `${prefix}rotary_emb`, { fopePadding: opts.fopePadding }));
       const layers: Qwen3DecoderLayer[] = [];
       for (let l = 0; l < cfg.num_hidden_layers; l++) {
@@ -135,10 +133,7 @@ export class Qwen3TextModel implements Disposable {
       const embed = opts.lazyEmbeddings ? null : keep(weights.tensor(embedName) as tf.Tensor2D);
       const head = keep(weights.tensor(headName, { transpose: true }) as tf.Tensor2D); // [D, V]
       return new Qwen3TextModel(cfg, embed, layers, norm, head, pos, opts.lazyEmbeddings ? { weights, name: embedName } : null);
-    } catch (e) {
-      for (const p of parts) p.dispose();
-      throw e;
-    }
+    });
   }
 
   /** A fresh KV cache with one slot per layer. */

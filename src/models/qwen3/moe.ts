@@ -34,12 +34,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
+import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { activation, type ActivationFn } from '../../nn/activation.js';
 import type { Disposable } from '../../nn/linear.js';
 import { dense } from '../../ops/matmul.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { expectShape, loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
+import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
 import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
 
 /** The config keys of the MoE block. */
@@ -179,17 +180,16 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const D = cfg.hidden_size;
     const I = cfg.moe_intermediate_size;
     expectShape('Qwen3MoeSparseBlock', weights, `${prefix}.gate.weight`, [rc.numExperts, D]);
-    const experts: SwiGluWeights[] = [];
-    let gateT: tf.Tensor2D | null = null;
-    try {
-      gateT = weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D; // [D, E]
-      for (let e = 0; e < rc.numExperts; e++) experts.push(loadSwiGlu('Qwen3MoeSparseBlock', weights, `${prefix}.experts.${e}`, D, I));
+    return loadAll((own) => {
+      const gateT = own(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D); // [D, E]
+      const experts = Array.from({ length: rc.numExperts }, (_, e): SwiGluWeights => {
+        const x = loadSwiGlu('Qwen3MoeSparseBlock', weights, `${prefix}.experts.${e}`, D, I);
+        own(x.gateUpT);
+        own(x.downT);
+        return x;
+      });
       return new Qwen3MoeSparseBlock(gateT, experts, rc, cfg.hidden_act);
-    } catch (err) {
-      gateT?.dispose();
-      for (const x of experts) tf.dispose([x.gateUpT, x.downT]);
-      throw err;
-    }
+    });
   }
 
   /**

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InternS1Error } from '../../errors.js';
 import type { TimeSeriesConfig } from '../../io/configs/time-series.js';
+import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
@@ -43,17 +44,12 @@ export class TimeSeriesProjector {
 
   /** Load `<prefix>.layer_norm`, `<prefix>.linear_1`, `<prefix>.linear_2`. */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string): TimeSeriesProjector {
-    const made: { dispose(): void }[] = [];
-    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
-    try {
+    return loadAll((keep) => {
       const ln = keep(LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_PROJECTOR_LN_EPS));
       const l1 = keep(Linear.fromWeights(weights, `${prefix}.linear_1`, { bias: true, expect: [cfg.out_hidden_size, cfg.ts_hidden_dim] }));
       const l2 = keep(Linear.fromWeights(weights, `${prefix}.linear_2`, { bias: true, expect: [cfg.out_hidden_size, cfg.out_hidden_size] }));
       return new TimeSeriesProjector(ln, l1, l2, activation(cfg.activation_function));
-    } catch (e) {
-      made.forEach((m) => m.dispose());
-      throw e;
-    }
+    });
   }
 
   /** `z [n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
@@ -127,16 +123,11 @@ export class TimeSeriesModel {
    * (spec 9.3; default prefix `model.time_series`).
    */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix = 'model.time_series', opts: WhisperEncoderOptions = {}): TimeSeriesModel {
-    const patch = TimeSeriesPatchEncoder.fromWeights(weights, `${prefix}.encoder_embed`);
-    let enc: TimeSeriesWhisperEncoder | undefined;
-    try {
-      enc = TimeSeriesWhisperEncoder.fromWeights(cfg, weights, `${prefix}.encoder`, opts);
+    return loadAll((own) => {
+      const patch = own(TimeSeriesPatchEncoder.fromWeights(weights, `${prefix}.encoder_embed`));
+      const enc = own(TimeSeriesWhisperEncoder.fromWeights(cfg, weights, `${prefix}.encoder`, opts));
       return new TimeSeriesModel(cfg, patch, enc, TimeSeriesProjector.fromWeights(cfg, weights, `${prefix}.projector`));
-    } catch (e) {
-      patch.dispose();
-      enc?.dispose();
-      throw e;
-    }
+    });
   }
 
   /** The number of feature rows (= prompt tokens) for T samples at `samplingRate` Hz. */

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError, ShapeError, ValueError } from '../../errors.js';
+import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
@@ -113,9 +114,7 @@ export class PatchTransformerLayer {
   /** Load `<prefix>.self_attn.in_proj_{weight,bias}`, `out_proj`, `linear1/2`, `norm1/2`. */
   static fromWeights(weights: WeightSource, prefix: string): PatchTransformerLayer {
     const D = TS_PATCH_DIM;
-    const made: { dispose(): void }[] = [];
-    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
-    try {
+    return loadAll((keep) => {
       const [q, k, v] = inProjections(weights, `${prefix}.self_attn`).map(keep);
       const outProj = keep(Linear.fromWeights(weights, `${prefix}.self_attn.out_proj`, { bias: true, expect: [D, D] }));
       const F = weights.info(`${prefix}.linear1.weight`).shape[0];
@@ -124,10 +123,7 @@ export class PatchTransformerLayer {
       const norm1 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm1`, TS_PATCH_LN_EPS));
       const norm2 = keep(LayerNorm.fromWeights(weights, `${prefix}.norm2`, TS_PATCH_LN_EPS));
       return new PatchTransformerLayer(q, k, v, outProj, linear1, linear2, norm1, norm2);
-    } catch (e) {
-      made.forEach((m) => m.dispose());
-      throw e;
-    }
+    });
   }
 
   /** `x [R·p, D]` (R rows of p positions) → `[R·p, D]`. */
@@ -159,14 +155,8 @@ export class PatchTransformerLayer {
 /** The fused `in_proj_weight [3D, D]` / `in_proj_bias [3D]` split into the q, k, v Linears. */
 function inProjections(weights: WeightSource, prefix: string): Linear[] {
   const D = TS_PATCH_DIM;
-  const shape = weights.info(`${prefix}.in_proj_weight`).shape;
-  if (shape.length !== 2 || shape[0] !== 3 * D || shape[1] !== D) {
-    throw new ShapeError(`PatchTransformerLayer: '${prefix}.in_proj_weight' has shape ${fmtShape(shape)}, expected [${3 * D}, ${D}]`);
-  }
-  const bShape = weights.info(`${prefix}.in_proj_bias`).shape;
-  if (bShape.length !== 1 || bShape[0] !== 3 * D) {
-    throw new ShapeError(`PatchTransformerLayer: '${prefix}.in_proj_bias' has shape ${fmtShape(bShape)}, expected [${3 * D}]`);
-  }
+  expectShape('PatchTransformerLayer', weights, `${prefix}.in_proj_weight`, [3 * D, D]);
+  expectShape('PatchTransformerLayer', weights, `${prefix}.in_proj_bias`, [3 * D]);
   const w = weights.float32(`${prefix}.in_proj_weight`); // [3D, D]: rows q, k, v
   const b = weights.float32(`${prefix}.in_proj_bias`); // [3D]
   return [0, 1, 2].map((i) => {
@@ -286,21 +276,15 @@ export class TimeSeriesPatchEncoder {
   /** Build from `<prefix>.*` (prefix e.g. `model.time_series.encoder_embed`). */
   static fromWeights(weights: WeightSource, prefix: string): TimeSeriesPatchEncoder {
     const D = TS_PATCH_DIM;
-    const cw = weights.info(`${prefix}.conv.weight`).shape;
-    if (cw.length !== 3 || cw[0] !== D || cw[1] !== 1 || cw[2] !== TS_PATCH_KERNEL) {
-      throw new ShapeError(`TimeSeriesPatchEncoder: '${prefix}.conv.weight' has shape ${fmtShape(cw)}, expected [${D}, 1, ${TS_PATCH_KERNEL}]`);
-    }
+    expectShape('TimeSeriesPatchEncoder', weights, `${prefix}.conv.weight`, [D, 1, TS_PATCH_KERNEL]);
     const pe = loadPositions(weights, `${prefix}.pos_encoder.pe`);
-    const made: tf.Tensor[] = [];
-    try {
-      made.push(weights.tensor(`${prefix}.conv.weight`), weights.tensor(`${prefix}.conv.bias`));
-      made.push(tf.tensor2d(pe.values, [pe.rows, D]));
+    return loadAll((own) => {
+      const convW = own(weights.tensor(`${prefix}.conv.weight`) as tf.Tensor3D);
+      const convB = own(weights.tensor(`${prefix}.conv.bias`) as tf.Tensor1D);
+      const pos = own(tf.tensor2d(pe.values, [pe.rows, D]));
       const layer = PatchTransformerLayer.fromWeights(weights, `${prefix}.transformer_encoder.layers.0`);
-      return new TimeSeriesPatchEncoder(made[0] as tf.Tensor3D, made[1] as tf.Tensor1D, made[2] as tf.Tensor2D, layer, pe.source);
-    } catch (e) {
-      tf.dispose(made);
-      throw e;
-    }
+      return new TimeSeriesPatchEncoder(convW, convB, pos, layer, pe.source);
+    });
   }
 
   /** Patches per batch for a plan: even, ≥ 2, about {@link TS_PATCH_BATCH_POSITIONS} positions. */

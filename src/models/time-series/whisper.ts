@@ -26,6 +26,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../../errors.js';
 import type { TimeSeriesConfig } from '../../io/configs/time-series.js';
+import { loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
@@ -142,9 +143,7 @@ export class TimeSeriesWhisperLayer {
     const d = cfg.d_model;
     const F = cfg.encoder_ffn_dim;
     const eps = opts.layerNormEps ?? TS_WHISPER_LN_EPS;
-    const made: { dispose(): void }[] = [];
-    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
-    try {
+    return loadAll((keep) => {
       const attn = (n: string, bias: boolean | 'optional') => keep(Linear.fromWeights(weights, `${prefix}.self_attn.${n}`, { bias, expect: [d, d] }));
       const [q, k, v, o] = [attn('q_proj', true), attn('k_proj', 'optional'), attn('v_proj', true), attn('out_proj', true)];
       const ln1 = keep(LayerNorm.fromWeights(weights, `${prefix}.self_attn_layer_norm`, eps));
@@ -152,10 +151,7 @@ export class TimeSeriesWhisperLayer {
       const fc2 = keep(Linear.fromWeights(weights, `${prefix}.fc2`, { bias: true, expect: [d, F] }));
       const ln2 = keep(LayerNorm.fromWeights(weights, `${prefix}.final_layer_norm`, eps));
       return new TimeSeriesWhisperLayer(q, k, v, o, ln1, fc1, fc2, ln2, cfg.encoder_attention_heads, activation(cfg.activation_function));
-    } catch (e) {
-      made.forEach((m) => m.dispose());
-      throw e;
-    }
+    });
   }
 
   /** `h [L, d]` → `[L, d]`. */
@@ -205,32 +201,21 @@ export class TimeSeriesWhisperEncoder {
   /** Build from `<prefix>.*` (prefix e.g. `model.time_series.encoder`). */
   static fromWeights(cfg: TimeSeriesConfig, weights: WeightSource, prefix: string, opts: WhisperEncoderOptions = {}): TimeSeriesWhisperEncoder {
     const d = cfg.d_model;
-    const made: { dispose(): void }[] = [];
-    const keep = <T extends { dispose(): void }>(m: T) => (made.push(m), m);
-    const conv = (n: string, cin: number): [tf.Tensor3D, tf.Tensor1D] => {
-      const shape = weights.info(`${prefix}.${n}.weight`).shape;
-      if (shape.length !== 3 || shape[0] !== d || shape[1] !== cin || shape[2] !== 3) {
-        throw new ShapeError(`TimeSeriesWhisperEncoder: '${prefix}.${n}.weight' has shape ${fmtShape(shape)}, expected [${d}, ${cin}, 3]`);
-      }
-      return [keep(weights.tensor(`${prefix}.${n}.weight`)) as tf.Tensor3D, keep(weights.tensor(`${prefix}.${n}.bias`)) as tf.Tensor1D];
-    };
-    try {
+    const op = 'TimeSeriesWhisperEncoder';
+    return loadAll((keep) => {
+      const conv = (n: string, cin: number): [tf.Tensor3D, tf.Tensor1D] => [
+        keep(loadTensor(op, weights, `${prefix}.${n}.weight`, [d, cin, 3])) as tf.Tensor3D,
+        keep(weights.tensor(`${prefix}.${n}.bias`)) as tf.Tensor1D,
+      ];
       const adaptIn = keep(Linear.fromWeights(weights, `${prefix}.adapt_in`, { bias: true, expect: [cfg.num_mel_bins, cfg.ts_adapt_in_dim] }));
       const c1 = conv('conv1', cfg.num_mel_bins);
       const c2 = conv('conv2', d);
-      const pShape = weights.info(`${prefix}.embed_positions.weight`).shape;
-      if (pShape.length !== 2 || pShape[0] !== cfg.max_source_positions || pShape[1] !== d) {
-        throw new ShapeError(`TimeSeriesWhisperEncoder: '${prefix}.embed_positions.weight' has shape ${fmtShape(pShape)}, expected [${cfg.max_source_positions}, ${d}]`);
-      }
-      const pos = keep(weights.tensor(`${prefix}.embed_positions.weight`)) as tf.Tensor2D;
+      const pos = keep(loadTensor(op, weights, `${prefix}.embed_positions.weight`, [cfg.max_source_positions, d])) as tf.Tensor2D;
       const layers = Array.from({ length: cfg.encoder_layers }, (_, j) => keep(TimeSeriesWhisperLayer.fromWeights(cfg, weights, `${prefix}.layers.${j}`, opts)));
       const ln = keep(LayerNorm.fromWeights(weights, `${prefix}.layer_norm`, TS_WHISPER_LN_EPS));
       const adaptOut = keep(Linear.fromWeights(weights, `${prefix}.adapt_out`, { bias: true, expect: [cfg.ts_adapt_out_dim, d] }));
       return new TimeSeriesWhisperEncoder(cfg, adaptIn, c1, c2, pos, layers, ln, adaptOut);
-    } catch (e) {
-      made.forEach((m) => m.dispose());
-      throw e;
-    }
+    });
   }
 
   /** `adapt_in`: `E2 [n, 256]` → `[n, 80]` (row-wise, so the model applies it batch by batch). */

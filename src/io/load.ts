@@ -1,15 +1,18 @@
 /**
- * Loading helpers shared by the InternViT modules: shape-checked tensors by checkpoint name, and
- * all-or-nothing construction (a failed load disposes what it had already loaded, so a bad
- * checkpoint never leaves half-loaded tensors behind: DESIGN.md, Errors).
+ * Loading helpers for modules built from a {@link WeightSource}: shape-checked tensors by
+ * checkpoint name, and all-or-nothing construction (a failed load disposes what it had already
+ * loaded, so a bad checkpoint never leaves half-loaded tensors behind: DESIGN.md, Errors).
+ *
+ * Shared by every model family (InternViT, the Pro vision tower, the Qwen3 text stack, the
+ * time-series tower) and `Linear.fromWeights`. Internal: not part of the public API.
  *
  * @module
  */
 import type * as tf from '@tensorflow/tfjs';
-import { CheckpointError, ShapeError } from '../../errors.js';
-import type { WeightSource } from '../../io/weights.js';
-import type { Disposable } from '../../nn/linear.js';
-import { fmtShape } from '../../util/check.js';
+import { CheckpointError, ShapeError } from '../errors.js';
+import type { Disposable } from '../nn/linear.js';
+import { fmtShape } from '../util/check.js';
+import type { WeightSource } from './weights.js';
 
 /** Join a prefix and a name with a dot (`''` prefix: the name alone). */
 export function join(prefix: string, name: string): string {
@@ -17,8 +20,9 @@ export function join(prefix: string, name: string): string {
 }
 
 /**
- * Throw a ShapeError naming `op` and the tensor unless checkpoint tensor `name` has shape `want`.
- * A missing tensor is the weight source's CheckpointError (it names the tensor and the location).
+ * Throw a ShapeError naming `op` and the tensor unless checkpoint tensor `name` has shape `want`
+ * (`op: 'name' has shape [a, b], expected [c, d]`). A missing tensor is the weight source's
+ * CheckpointError (it names the tensor and the location).
  */
 export function expectShape(op: string, weights: WeightSource, name: string, want: readonly number[]): void {
   const got = weights.info(name).shape;

@@ -12,10 +12,10 @@ import * as refPro from '../../reference/image/pro.js';
 import * as refResize from '../../reference/image/resize.js';
 import * as refTiling from '../../reference/image/tiling.js';
 import { decodeImage } from '../../src/image/decode.js';
-import type { RgbImage } from '../../src/image/image.js';
 import { preprocessProImage } from '../../src/image/pro.js';
 import { resizeImage } from '../../src/image/resize.js';
 import { tileImage } from '../../src/image/tiling.js';
+import type { RgbImage } from '../../src/image/types.js';
 import { mulberry32 } from '../../src/util/random.js';
 import { type BenchRow, type Suite, time, useBackend, validate } from '../harness.js';
 

@@ -7,9 +7,9 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
-import type { RgbImage } from '../image/image.js';
 import { preprocessProImage } from '../image/pro.js';
 import { tileImage } from '../image/tiling.js';
+import type { RgbImage } from '../image/types.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from '../models/intern-s1/model.js';
 import { applyChatTemplate, type ChatContentItem, expandMediaPlaceholders, type MediaTokenCounts } from '../tokenizer/chat.js';
 import type { Encoding, InternS1Tokenizer } from '../tokenizer/tokenizer.js';

@@ -30,8 +30,8 @@ import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ValueError } from '../errors.js';
-import { MAX_IMAGE_PIXELS, type RgbImage } from './image.js';
 import { libjpegYccToRgb } from './jpegColor.js';
+import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
 
 /** The formats {@link decodeImage} reads. */
 export type ImageFormat = 'png' | 'jpeg';

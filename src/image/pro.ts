@@ -22,8 +22,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../errors.js';
 import { checkFloat, checkIntIn, checkRank, fmtShape } from '../util/check.js';
-import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './image.js';
 import { resizeImage, type ResizeMethod } from './resize.js';
+import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './types.js';
 
 /** Pro image pixel budget: `size.shortest_edge` / `size.longest_edge` of `preprocessor_config.json`. */
 export const PRO_IMAGE_MIN_PIXELS = 65536;

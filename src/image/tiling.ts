@@ -23,8 +23,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../errors.js';
 import { checkIntIn } from '../util/check.js';
-import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './image.js';
 import { resizeImage, type ResizeMethod } from './resize.js';
+import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './types.js';
 
 /** ImageNet channel means (R, G, B) used by InternVL (`IMAGENET_MEAN` in its `constants.py`). */
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/errors.js';
 import { decodeImage, detectImageFormat, ImageDecodeError, readImage } from '../../src/image/decode.js';
-import { rgbImage } from '../../src/image/image.js';
+import { rgbImage } from '../../src/image/types.js';
 import { diffStats, FIXTURES, fixtureBytes, manifest } from './fixtures.js';
 
 const names = Object.keys(manifest.sources);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import type { RgbImage } from '../../src/image/image.js';
+import type { RgbImage } from '../../src/image/types.js';
 import { mulberry32 } from '../support/arbitraries.js';
 
 export const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/images');

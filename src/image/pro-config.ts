@@ -12,7 +12,8 @@ import type { ProOptions } from './pro.js';
  * `size.shortest_edge` / `size.longest_edge` or `min_pixels` / `max_pixels`, `patch_size`,
  * `temporal_patch_size`, `merge_size`, `image_mean`, `image_std`); absent keys keep the defaults.
  *
- * @throws ConfigError for a key of the wrong type.
+ * @throws ConfigError for a config that is not an object, a `size` that is not an object, or a key
+ *   of the wrong type (naming the key).
  * @example
  * ```ts
  * import { proOptionsFromConfig } from 'intern-s1-ts';
@@ -21,7 +22,7 @@ import type { ProOptions } from './pro.js';
  * ```
  */
 export function proOptionsFromConfig(cfg: unknown): ProOptions {
-  if (typeof cfg !== 'object' || cfg === null) throw new ConfigError('proOptionsFromConfig: the preprocessor config must be a JSON object');
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new ConfigError('proOptionsFromConfig: the preprocessor config must be a JSON object');
   const c = cfg as Record<string, unknown>;
   const int = (key: string, v: unknown) => {
     if (v === undefined) return undefined;
@@ -33,13 +34,18 @@ export function proOptionsFromConfig(cfg: unknown): ProOptions {
     if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number')) throw new ConfigError(`proOptionsFromConfig: '${key}' must be 3 numbers, got ${JSON.stringify(v)}`);
     return v as number[];
   };
+  if (c.size != null && (typeof c.size !== 'object' || Array.isArray(c.size))) {
+    throw new ConfigError(`proOptionsFromConfig: 'size' must be an object {shortest_edge, longest_edge}, got ${JSON.stringify(c.size)}`);
+  }
   const size = (c.size ?? {}) as Record<string, unknown>;
+  // `size` wins over the older top-level keys (a null, as Python's None, counts as absent); an error names the key that was read.
+  const sizeKey = (key: string, old: string) => (size[key] != null ? int(`size.${key}`, size[key]) : int(old, c[old]));
   const out: Record<string, unknown> = {
     patchSize: int('patch_size', c.patch_size),
     mergeSize: int('merge_size', c.merge_size),
     temporalPatchSize: int('temporal_patch_size', c.temporal_patch_size),
-    minPixels: int('size.shortest_edge', size.shortest_edge ?? c.min_pixels),
-    maxPixels: int('size.longest_edge', size.longest_edge ?? c.max_pixels),
+    minPixels: sizeKey('shortest_edge', 'min_pixels'),
+    maxPixels: sizeKey('longest_edge', 'max_pixels'),
     imageMean: triple('image_mean', c.image_mean),
     imageStd: triple('image_std', c.image_std),
   };

@@ -4,15 +4,12 @@
  * `Qwen2VLImageProcessor._preprocess` (reshape + `transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)`) and
  * against the index formula `c·512 + f·256 + py·16 + px`, fast == reference.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../../reference/ndarray.js';
 import * as ref from '../../reference/image/pro.js';
-import { ConfigError, ShapeError, ValueError } from '../../src/errors.js';
-import { proOptionsFromConfig } from '../../src/image/pro-config.js';
+import { ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/image/pro.js';
 import { assertClose, ELEMENTWISE } from '../support/assertClose.js';
 import { forEachBackend } from '../support/backends.js';
@@ -221,35 +218,5 @@ forEachBackend(() => {
         await expectThrowsNoLeak(() => tf.tidy(() => (call() as { pixelValues: tf.Tensor }).pixelValues), cls, msg);
       });
     }
-  });
-});
-
-describe('proOptionsFromConfig', () => {
-  // The released Intern-S1-Pro preprocessor_config.json (spec 6.2.1), as shipped.
-  const released = {
-    size: { longest_edge: 16777216, shortest_edge: 65536 }, patch_size: 16, temporal_patch_size: 2, merge_size: 2,
-    image_mean: [0.5, 0.5, 0.5], image_std: [0.5, 0.5, 0.5], image_processor_type: 'Qwen2VLImageProcessorFast',
-  };
-  const want = { patchSize: 16, mergeSize: 2, temporalPatchSize: 2, minPixels: 65536, maxPixels: 16777216, imageMean: [0.5, 0.5, 0.5], imageStd: [0.5, 0.5, 0.5] };
-
-  it('reads the released config into the defaults', () => {
-    expect(proOptionsFromConfig(released)).toEqual(want);
-    expect(proOptionsFromConfig({ min_pixels: 3136, max_pixels: 12845056 })).toEqual({ minPixels: 3136, maxPixels: 12845056 });
-  });
-
-  it('reads the real file when INTERN_S1_PRO_FILES points at it', (ctx) => {
-    const dir = process.env.INTERN_S1_PRO_FILES;
-    const file = dir ? path.join(dir, 'preprocessor_config.json') : '';
-    if (!dir || !existsSync(file)) {
-      ctx.skip(); // set INTERN_S1_PRO_FILES to the folder holding the Pro preprocessor_config.json
-      return;
-    }
-    expect(proOptionsFromConfig(JSON.parse(readFileSync(file, 'utf8')))).toEqual(want);
-  });
-
-  it('rejects malformed values with ConfigError', () => {
-    expect(() => proOptionsFromConfig({ patch_size: '16' })).toThrow(ConfigError);
-    expect(() => proOptionsFromConfig({ image_mean: [0.5, 0.5] })).toThrow(/'image_mean' must be 3 numbers/);
-    expect(() => proOptionsFromConfig(null)).toThrow(/must be a JSON object/);
   });
 });

@@ -9,7 +9,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/errors.js';
 import { decodeImage, detectImageFormat, ImageDecodeError, readImage } from '../../src/image/decode.js';
-import { rgbImage } from '../../src/image/types.js';
 import { diffStats, FIXTURES, fixtureBytes, manifest } from './fixtures.js';
 
 const names = Object.keys(manifest.sources);
@@ -217,13 +216,5 @@ describe('decodeImage rejects bad input with ImageDecodeError', () => {
     const k = Buffer.from(photo);
     k[sof + 4] = 12;
     expect(() => decodeImage(k)).toThrow(/unsupported 12-bit JPEG/);
-  });
-});
-
-describe('rgbImage', () => {
-  it('builds a validated image and rejects inconsistent data', () => {
-    expect(rgbImage(2, 1, new Uint8Array(6)).width).toBe(2);
-    expect(() => rgbImage(2, 2, new Uint8Array(6))).toThrow(/6 bytes but 2x2 RGB needs 12/);
-    expect(() => rgbImage(-1, 2, new Uint8Array(0))).toThrow(ValueError);
   });
 });

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { ValueError } from '../errors.js';
+
 const SCALEBITS = 16;
 const ONE_HALF = 1 << (SCALEBITS - 1);
 const fix = (x: number) => Math.floor(x * (1 << SCALEBITS) + 0.5);
@@ -106,11 +108,31 @@ function upsampleInto(ycc: Uint8Array, width: number, height: number, k: number,
   }
 }
 
+function checkArguments(ycc: Uint8Array, width: number, height: number, factors: readonly [number, number][]): void {
+  const op = 'libjpegYccToRgb';
+  if (!Number.isSafeInteger(width) || !Number.isSafeInteger(height) || width < 1 || height < 1) {
+    throw new ValueError(`${op}: 'width' and 'height' must be positive integers, got ${width}x${height}`);
+  }
+  if (!(ycc instanceof Uint8Array) || ycc.length !== width * height * 3) {
+    const got = ycc instanceof Uint8Array ? `${ycc.length} bytes` : typeof ycc;
+    throw new ValueError(`${op}: 'ycc' must be a Uint8Array of width·height·3 = ${width * height * 3} bytes, got ${got}`);
+  }
+  const pair = (f: unknown) => Array.isArray(f) && f.length === 2 && f.every((v) => Number.isSafeInteger(v) && v >= 1);
+  if (!Array.isArray(factors) || factors.length !== 3 || !factors.every(pair)) {
+    throw new ValueError(`${op}: 'factors' must be 3 [sx, sy] pairs of positive integers, got ${JSON.stringify(factors)}`);
+  }
+}
+
 /**
  * Turn jpeg-js's raw (colour-untransformed, nearest-upsampled) YCbCr output into RGB the way
  * libjpeg-turbo does, in place. `factors[k]` = (maxH / h_k, maxV / v_k) of component k.
+ *
+ * @throws ValueError when the sizes are not positive integers, `ycc` is not `width·height·3`
+ *   bytes, or `factors` is not three pairs of positive integers (the decoder only calls it with
+ *   well-formed arguments; the check keeps a direct caller from reading past the buffer).
  */
 export function libjpegYccToRgb(ycc: Uint8Array, width: number, height: number, factors: readonly [number, number][]): void {
+  checkArguments(ycc, width, height, factors);
   for (let k = 1; k < 3; k++) upsampleInto(ycc, width, height, k, factors[k][0], factors[k][1]);
   const { crR, cbB, crG, cbG } = TABLES;
   for (let i = 0; i < width * height; i++) {

@@ -2,10 +2,14 @@
  * Tiny random Qwen3 / Qwen3-MoE / Intern-S1-Pro text configs and seeded checkpoints for the
  * decoder tests (widths ≤ 64, E ≤ 64).
  */
+import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
+import type { NDArray } from '../../../reference/ndarray.js';
+import { softmax as refSoftmax } from '../../../reference/ops/softmax.js';
 import { parseTextConfig, type TextConfig } from '../../../src/io/configs/text.js';
 import { memoryWeights, type TensorInput, type WeightSource } from '../../../src/io/weights.js';
 import { fopeFrequencies } from '../../../src/nn/fope.js';
+import { type RouterOutput, routingConfig } from '../../../src/models/qwen3/routing.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 
 export type Kind = 'dense' | 'moe' | 'pro';
@@ -158,3 +162,35 @@ export function routingMargin(probs: { shape: readonly number[]; get(...i: numbe
 export function normalData(shape: number[], seed: number, std = 1): { shape: number[]; data: Float64Array } {
   return { shape, data: normals(mulberry32(seed), shape.reduce((a, b) => a * b, 1), std) };
 }
+
+/** A fixed tiny spec (Pro: FoPE per KV head, 8 experts in 2 groups, K = 2) with overrides. */
+export function tinySpec(over: Partial<TinySpec>): TinySpec {
+  return { kind: 'pro', D: 16, H: 4, Hkv: 2, d: 8, I: 8, E: 8, K: 2, G: 2, layers: 1, V: 12, fope: true, sepHead: true, numInvFreq: null, maxPos: 64, norm: true, ...over };
+}
+
+/** Dispose a router output's tensors (nothing for a dense layer). */
+export function disposeRouter(r: RouterOutput | null | undefined): void {
+  if (r) tf.dispose([r.logits, r.indices, r.weights]);
+}
+
+/** The smallest routing margin over the reference's router outputs (Infinity for dense layers). */
+export function refRouterMargin(routers: ({ logits: NDArray } | null)[], s: TinySpec): number {
+  return Math.min(Infinity, ...routers.map((r) => (r ? routingMargin(refSoftmax(r.logits, -1), s.K, s.G) : Infinity)));
+}
+
+/** Positions for a `[B, T]` batch: default (undefined), one shared row, or one row per batch item; all < 64. */
+export const posArb = (B: number, T: number) =>
+  fc.oneof(
+    fc.constant(undefined),
+    fc.array(fc.integer({ min: 0, max: 63 }), { minLength: T, maxLength: T }),
+    fc.array(fc.array(fc.integer({ min: 0, max: 63 }), { minLength: T, maxLength: T }), { minLength: B, maxLength: B }),
+  );
+
+/** Router numbers: E up to 64, K up to 8, G dividing E and K, with and without renormalisation. */
+export const routingConfigArb = fc
+  .record({ E: fc.constantFrom(4, 8, 16, 64), K: fc.integer({ min: 1, max: 8 }), g: fc.nat(), norm: fc.boolean() })
+  .map(({ E, K, g, norm }) => {
+    const k = Math.min(K, E);
+    const gs = Array.from({ length: k }, (_, i) => i + 1).filter((G) => k % G === 0 && E % G === 0);
+    return routingConfig({ num_experts: E, num_experts_per_tok: k, norm_topk_prob: norm, router_n_groups: gs[g % gs.length] });
+  });

@@ -1,13 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as refMlp from '../../../reference/models/qwen3/mlp.js';
 import * as refMoe from '../../../reference/models/qwen3/moe.js';
 import { softmax as refSoftmax } from '../../../reference/ops/softmax.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../../src/errors.js';
 import type { Qwen3MoeTextConfig } from '../../../src/io/configs/text.js';
 import { memoryWeights, type TensorInput } from '../../../src/io/weights.js';
-import { Qwen3MLP } from '../../../src/models/qwen3/mlp.js';
 import { Qwen3MoeSparseBlock } from '../../../src/models/qwen3/moe.js';
 import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
@@ -22,25 +20,6 @@ const MARGIN = 1e-4;
 const moeCase = fc.record({ spec: specArb(['moe', 'pro']), N: fc.integer({ min: 1, max: 8 }), B: fc.boolean(), seed: fc.nat() });
 
 forEachBackend(() => {
-  describe('Qwen3MLP', () => {
-    it('fast == reference (dense SwiGLU), any leading shape', async () => {
-      await fc.assert(fc.asyncProperty(specArb(['dense']), fc.nat(), async (spec, seed) => {
-        const cfg = tinyConfig(spec);
-        const w = tinyWeights(spec, seed);
-        const x = normalData([2, 3, spec.D], seed + 1);
-        const want = refMlp.Qwen3MLP.fromWeights(cfg, w, P).forward(dataToNd(x));
-        await expectNoLeak(() => {
-          const mlp = Qwen3MLP.fromWeights(cfg, w, P);
-          const xt = dataToTf(x);
-          const y = mlp.forward(xt);
-          assertRelClose(y, want, 1e-5);
-          tf.dispose([xt, y]);
-          mlp.dispose();
-        });
-      }), { numRuns: 10 });
-    });
-  });
-
   describe('Qwen3MoeSparseBlock', () => {
     it('fast == reference: output (rel ≤ 1e-4), router logits, exact choices and weights', async () => {
       await fc.assert(fc.asyncProperty(moeCase, async ({ spec, N, B, seed }) => {

@@ -1,30 +1,25 @@
+/**
+ * Routing (spec 4.2, 4.3): the reference gradients against finite differences, fast == reference
+ * (probabilities, exact choices given a margin, weights, STE and sparse gradients), grouped routing
+ * on fixed examples, expert load, typed errors and leaks. The auxiliary losses are losses.test.ts.
+ */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NDArray } from '../../../reference/ndarray.js';
-import * as refL from '../../../reference/models/qwen3/losses.js';
 import * as ref from '../../../reference/models/qwen3/routing.js';
 import { softmax as refSoftmax } from '../../../reference/ops/softmax.js';
 import { ConfigError, ShapeError, ValueError } from '../../../src/errors.js';
-import * as fastL from '../../../src/models/qwen3/losses.js';
 import * as fast from '../../../src/models/qwen3/routing.js';
 import { marginDataArb, mulberry32, normals } from '../../support/arbitraries.js';
 import { assertClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
-
-/** Router numbers: E up to 64, G dividing E and K. */
-const rcArb = fc
-  .record({ E: fc.constantFrom(4, 8, 16, 64), K: fc.integer({ min: 1, max: 8 }), g: fc.nat(), norm: fc.boolean() })
-  .map(({ E, K, g, norm }) => {
-    const k = Math.min(K, E);
-    const gs = Array.from({ length: k }, (_, i) => i + 1).filter((G) => k % G === 0 && E % G === 0);
-    return fast.routingConfig({ num_experts: E, num_experts_per_tok: k, norm_topk_prob: norm, router_n_groups: gs[g % gs.length] });
-  });
+import { routingConfigArb } from './helpers.js';
 
 /** A routing case: logits with a margin between every pair of sorted scores (so choices cannot flip). */
-const caseArb = rcArb.chain((rc) =>
+const caseArb = routingConfigArb.chain((rc) =>
   fc.record({ rc: fc.constant(rc), logits: fc.integer({ min: 1, max: 8 }).chain((N) => marginDataArb([N, rc.numExperts], 0.05)), dw: fc.nat() }));
 
 function dWeights(N: number, K: number, seed: number): Data {
@@ -210,76 +205,6 @@ forEachBackend(() => {
       await expectThrowsNoLeak(() => fast.expertLoad(idx, 3), ValueError, /outside \[0, 3\)/);
       await expectThrowsNoLeak(() => fast.expertLoad(idx, 4, 3), ValueError);
       idx.dispose();
-    });
-  });
-
-  describe('auxiliary losses', () => {
-    const layersArb = fc.record({ L: fc.integer({ min: 1, max: 3 }), B: fc.integer({ min: 1, max: 2 }), T: fc.integer({ min: 1, max: 4 }), rc: rcArb, seed: fc.nat(), masked: fc.boolean() });
-    it('HF, XTuner and z-loss: fast == reference (with and without a mask)', async () => {
-      await fc.assert(fc.asyncProperty(layersArb, async ({ L, B, T, rc, seed, masked }) => {
-        const rand = mulberry32(seed);
-        const N = B * T;
-        const logits = Array.from({ length: L }, () => ({ shape: [N, rc.numExperts], data: normals(rand, N * rc.numExperts, 2) }));
-        const mask = masked ? Array.from({ length: N }, (_, i) => (i === 0 || rand() > 0.4 ? 1 : 0)) : undefined;
-        const refZ = logits.map(dataToNd);
-        const refIdx = refZ.map((z) => ref.routeTokens(z, rc).indices);
-        const wantHf = refL.hfLoadBalancingLoss(refZ, rc.topK, mask);
-        const wantXt = refL.xtunerBalancingLoss(refZ, refIdx, { alpha: 0.01, mask, nMicroBatches: 2 });
-        const wantZ = refL.routerZLoss(refZ, 0.001, mask);
-        await expectNoLeak(() => {
-          const zs = logits.map((d) => dataToTf(d));
-          const idx = refIdx.map((i) => tf.tensor(Int32Array.from(i.data), i.shape, 'int32'));
-          const maskT = mask ? tf.tensor2d(mask, [B, T]) : undefined;
-          const hf = fastL.hfLoadBalancingLoss(zs, rc.topK, maskT);
-          maskT?.dispose();
-          const xt = fastL.xtunerBalancingLoss(zs, idx, { alpha: 0.01, mask, nMicroBatches: 2 });
-          const zl = fastL.routerZLoss(zs, 0.001, mask);
-          expect(hf.dataSync()[0]).toBeCloseTo(wantHf, 4);
-          expect(Math.abs(xt.dataSync()[0] - wantXt)).toBeLessThan(1e-6 + 1e-5 * Math.abs(wantXt));
-          expect(Math.abs(zl.dataSync()[0] - wantZ)).toBeLessThan(1e-8 + 1e-5 * wantZ);
-          tf.dispose([...zs, ...idx, hf, xt, zl]);
-        });
-      }), { numRuns: 15 });
-    });
-    it('known values: uniform router gives HF aux = K, XTuner 1 when balanced; z-loss log(E)²', () => {
-      const hf = fastL.hfLoadBalancingLoss([tf.zeros([4, 8])], 3);
-      expect(hf.dataSync()[0]).toBeCloseTo(3, 5); // E · Σ_k Σ_e f[k,e] / E = K
-      const idx = tf.tensor2d([[0, 1], [2, 3]], [2, 2], 'int32');
-      const xt = fastL.xtunerBalancingLoss([tf.zeros([2, 4])], [idx], { alpha: 1 });
-      expect(xt.dataSync()[0]).toBeCloseTo(1, 6); // (E/(n·K)) Σ_e 1 · 1/4 = (4/4)·1
-      const zl = fastL.routerZLoss(tf.zeros([3, 4]), 1);
-      expect(zl.dataSync()[0]).toBeCloseTo(Math.log(4) ** 2, 5);
-      // a collapsed router (all to expert 0) is penalised: aux = E · P_0 > 1
-      const peaked = tf.tensor2d([[9, 0, 0, 0], [9, 0, 0, 0]]);
-      expect(fastL.hfLoadBalancingLoss(peaked, 1).dataSync()[0]).toBeGreaterThan(3.9);
-      tf.dispose([hf, idx, xt, zl, peaked]);
-    });
-    it('the HF loss gradient (through the mean probabilities) matches finite differences of the reference', () => {
-      const z = { shape: [5, 4], data: normals(mulberry32(11), 20) };
-      const zt = dataToTf(z);
-      const g = toNd(tf.grad((x: tf.Tensor) => fastL.hfLoadBalancingLoss(x, 2))(zt));
-      const nd = dataToNd(z);
-      const h = 1e-6;
-      for (let i = 0; i < 20; i++) {
-        const v = nd.data[i];
-        nd.data[i] = v + h;
-        const up = refL.hfLoadBalancingLoss(nd, 2);
-        nd.data[i] = v - h;
-        const down = refL.hfLoadBalancingLoss(nd, 2);
-        nd.data[i] = v;
-        expect(g.data[i]).toBeCloseTo((up - down) / (2 * h), 4);
-      }
-      zt.dispose();
-    });
-    it('rejects mismatched shapes', async () => {
-      const a = tf.zeros([4, 8]);
-      const b = tf.zeros([4, 6]);
-      const i = tf.zeros([3, 2], 'int32');
-      await expectThrowsNoLeak(() => fastL.hfLoadBalancingLoss([a, b], 2), ShapeError, /logits\[1\]/);
-      await expectThrowsNoLeak(() => fastL.hfLoadBalancingLoss([a], 9), ValueError);
-      await expectThrowsNoLeak(() => fastL.hfLoadBalancingLoss([a], 2, [1, 0, 1]), ShapeError, /mask/);
-      await expectThrowsNoLeak(() => fastL.xtunerBalancingLoss([a], [i]), ShapeError, /indices\[0\]/);
-      tf.dispose([a, b, i]);
     });
   });
 });

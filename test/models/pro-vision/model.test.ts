@@ -1,8 +1,8 @@
 /**
  * The Intern-S1-Pro vision tower (spec 6.2.2): fast == reference for several grids (non-square,
- * several items, a t = 2 video), the patch-embedding order against an explicit Conv3d, block
- * isolation (no attention across images or temporal groups), hidden states, preprocessing → tower
- * end to end on a PNG, the tiny Pro checkpoint, errors and leaks.
+ * several items, a t = 2 video), block isolation (no attention across images or temporal groups),
+ * hidden states, preprocessing → tower end to end on a PNG, the tiny Pro checkpoint, errors and
+ * leaks. The parts have their own files: embed (the Conv3d order), positions, grid, block, merger.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
@@ -13,11 +13,10 @@ import { toFlat } from '../../../reference/ndarray.js';
 import { CheckpointError, ConfigError, DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
 import { type InternS1ProConfig, parseConfig } from '../../../src/io/config.js';
 import { readImage } from '../../../src/image/decode.js';
-import { flattenProPatches, preprocessProImage } from '../../../src/image/pro.js';
+import { preprocessProImage } from '../../../src/image/pro.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
-import { mulberry32 } from '../../support/arbitraries.js';
 import { assertRelClose, relError } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
@@ -92,42 +91,6 @@ forEachBackend(() => {
         expect(Array.from(plain.dataSync())).toEqual(Array.from(out.imageFeatures.dataSync()));
         tf.dispose([xt, plain, out.imageFeatures, ...out.hiddenStates]);
         tower.dispose();
-      });
-    });
-  });
-
-  describe('ProVisionPatchEmbed', () => {
-    it('equals an explicit Conv3d (kernel = stride = (2, 16, 16)) over the frames, patch by patch in window order', async () => {
-      const cfg = tinyProVision({ hidden_size: 8, num_heads: 2 });
-      const w = proVisionWeights(cfg, 11);
-      const [F, H, W] = [2, 64, 32]; // a 4x2 patch grid
-      const rand = mulberry32(12);
-      const frames = Float32Array.from({ length: F * 3 * H * W }, () => 2 * rand() - 1);
-      const kernel = w.float32('model.visual.patch_embed.proj.weight'); // [C, 3, 2, 16, 16]
-      const bias = w.float32('model.visual.patch_embed.proj.bias');
-      const { rows, cols } = fast.proWindowCoords([[1, H / 16, W / 16]], 2);
-      const conv = new Float64Array(rows.length * 8);
-      for (let j = 0; j < rows.length; j++) {
-        for (let o = 0; o < 8; o++) {
-          let acc = bias[o];
-          for (let c = 0; c < 3; c++) for (let f = 0; f < 2; f++) for (let py = 0; py < 16; py++) for (let px = 0; px < 16; px++) {
-            const pix = frames[((f * 3 + c) * H + rows[j] * 16 + py) * W + cols[j] * 16 + px];
-            acc += kernel[(((o * 3 + c) * 2 + f) * 16 + py) * 16 + px] * pix;
-          }
-          conv[j * 8 + o] = acc;
-        }
-      }
-      await expectNoLeak(() => {
-        const x = tf.tensor4d(frames, [F, 3, H, W]);
-        const { pixelValues, gridThw } = flattenProPatches(x);
-        expect(gridThw).toEqual([1, 4, 2]);
-        const pe = fast.ProVisionPatchEmbed.fromWeights(cfg, w);
-        const y = pe.forward(pixelValues);
-        assertRelClose(y, { shape: [8, 8], data: conv }, 1e-5);
-        const r = ref.ProVisionPatchEmbed.fromWeights(cfg, w).forward(toNd(pixelValues));
-        assertRelClose({ shape: r.shape, data: toFlat(r) }, { shape: [8, 8], data: conv }, 1e-10);
-        tf.dispose([x, pixelValues, y]);
-        pe.dispose();
       });
     });
   });

@@ -1,19 +1,17 @@
 /**
- * Position signals and grids of the Pro vision tower (spec 6.2.1, 6.2.2, 8.2): the linspace
- * sample points and the bilinear blend against hand-computed values, the window permutation and
- * the repeat over t, the 2-D RoPE tables against hand-computed angles (rows then columns, head
- * dim 64 frequencies), fast == reference, grid helpers (window coordinates, attention blocks,
- * token counts, video groups) and their errors.
+ * Position signals of the Pro vision tower (spec 6.2.1, 6.2.2): the linspace sample points and
+ * the bilinear blend against hand-computed values, the window permutation and the repeat over t,
+ * the 2-D RoPE tables against hand-computed angles (rows then columns, head dim 64 frequencies),
+ * fast == reference. The grid helpers are grid.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../../reference/models/pro-vision/index.js';
 import { toFlat } from '../../../reference/ndarray.js';
-import { DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
+import { ShapeError, ValueError } from '../../../src/errors.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
-import { applyChatTemplate, expandMediaPlaceholders } from '../../../src/tokenizer/chat.js';
 import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
@@ -182,61 +180,5 @@ forEachBackend(() => {
       await expectThrowsNoLeak(() => fast.proVisionRopeTables([[1, 2, 2]], 8, 2, 0), ValueError, /'theta'/);
       await expectThrowsNoLeak(() => fast.proVisionRopeTables([[1, 3, 2]], 8), ShapeError, /multiples of the merge size 2/);
     });
-  });
-});
-
-describe('grids: window coordinates, attention blocks, token counts, video groups', () => {
-  it('window coordinates: windows row-major, row-major inside, repeated over t and per item', () => {
-    const { rows, cols } = fast.proWindowCoords([[2, 2, 4], [1, 4, 2]]);
-    const one = [[0, 0], [0, 1], [1, 0], [1, 1], [0, 2], [0, 3], [1, 2], [1, 3]];
-    const two = [[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1], [3, 0], [3, 1]];
-    expect(Array.from(rows)).toEqual([...one, ...one, ...two].map((p) => p[0]));
-    expect(Array.from(cols)).toEqual([...one, ...one, ...two].map((p) => p[1]));
-    expect(ref.proWindowCoords([[2, 2, 4], [1, 4, 2]])).toEqual({ rows: Array.from(rows), cols: Array.from(cols) });
-    const m3 = fast.proWindowCoords([[1, 3, 6]], 3); // merge size 3: two 3x3 windows
-    expect(Array.from(m3.cols.subarray(0, 10))).toEqual([0, 1, 2, 0, 1, 2, 0, 1, 2, 3]);
-  });
-
-  it('attention blocks are gh·gw per temporal group; token counts t·gh·gw / 4', () => {
-    const grid = [[1, 28, 28], [2, 4, 6], [1, 2, 2]];
-    expect(fast.proVisionSeqLens(grid)).toEqual([784, 24, 24, 4]);
-    expect(fast.proVisionTokenCounts(grid)).toEqual([196, 12, 1]);
-    expect(ref.proVisionSeqLens(grid)).toEqual([784, 24, 24, 4]);
-    expect(ref.proVisionTokenCounts(grid)).toEqual([196, 12, 1]);
-    expect(fast.proPatchCount(fast.checkGridThw('t', grid, 2))).toBe(784 + 48 + 4);
-    const g = tf.tensor2d([[1, 28, 28]], [1, 3], 'int32');
-    expect(fast.proVisionTokenCounts(g)).toEqual([196]);
-    g.dispose();
-  });
-
-  it('token counts expand the chat template placeholder: <|vision_start|><|image_pad|>×N<|vision_end|>', () => {
-    const p = applyChatTemplate([{ role: 'user', content: [{ type: 'image' }, { type: 'image' }, { type: 'text', text: 'Compare.' }] }]);
-    const out = expandMediaPlaceholders(p, { images: fast.proVisionTokenCounts([[1, 4, 4], [1, 2, 6]]) });
-    expect(out).toContain(`Picture 1: <|vision_start|>${'<|image_pad|>'.repeat(4)}<|vision_end|>Picture 2: <|vision_start|>${'<|image_pad|>'.repeat(3)}<|vision_end|>Compare.`);
-  });
-
-  it('video groups: mean of the first and last frame seconds per pair, the last frame repeated; gh·gw/4 tokens each', () => {
-    expect(fast.proVideoGroups([2, 4, 6], [0, 0.5, 1, 1.5])).toEqual([{ seconds: 0.25, tokens: 6 }, { seconds: 1.25, tokens: 6 }]);
-    expect(fast.proVideoGroups([2, 2, 2], [0, 1, 2])).toEqual([{ seconds: 0.5, tokens: 1 }, { seconds: 2, tokens: 1 }]);
-    expect(ref.proVideoGroups([2, 2, 2], [0, 1, 2])).toEqual(fast.proVideoGroups([2, 2, 2], [0, 1, 2]));
-    const p = applyChatTemplate([{ role: 'user', content: [{ type: 'video' }] }]);
-    const out = expandMediaPlaceholders(p, { videos: [fast.proVideoGroups([2, 2, 2], [0, 1, 2])] });
-    expect(out).toContain('<0.5 seconds><|vision_start|><|video_pad|><|vision_end|><2.0 seconds><|vision_start|><|video_pad|><|vision_end|>');
-    expect(() => fast.proVideoGroups([2, 2, 2], [0, 1, 2, 3, 4])).toThrow(/5 frame timestamps make 3 groups of 2, but the grid has t = 2/);
-    expect(() => fast.proVideoGroups([1, 2, 2], [NaN])).toThrow(ValueError);
-  });
-
-  it('grid errors are typed and name gridThw', () => {
-    expect(() => fast.checkGridThw('op', [], 2)).toThrow(/op: 'gridThw' is empty/);
-    expect(() => fast.checkGridThw('op', [[1, 2, 3]], 2)).toThrow(ShapeError);
-    expect(() => fast.checkGridThw('op', [[1, 0, 2]], 2)).toThrow(ValueError);
-    expect(() => fast.checkGridThw('op', [[-1, 2, 2]], 2)).toThrow(/gridThw\[0\]/);
-    expect(() => fast.checkGridThw('op', [[1, 2, 2], [1, 4]], 2)).toThrow(/'gridThw\[1\]' must be \[t, gh, gw\]/);
-    expect(() => fast.checkGridThw('op', 'x' as never, 2)).toThrow(ValueError);
-    expect(() => fast.checkGridThw('op', [[1, 8192, 8192]], 2)).toThrow(/more than 2\^24 patches/);
-    const f = tf.tensor2d([[1, 2, 2]]);
-    expect(() => fast.checkGridThw('op', f, 2)).toThrow(DTypeError);
-    f.dispose();
-    expect(() => ref.checkGridThw('op', [[1, 3, 2]], 2)).toThrow(/multiples of 2/);
   });
 });

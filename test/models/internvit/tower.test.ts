@@ -1,7 +1,8 @@
 /**
- * InternS1MultiModalProjector and InternS1VisionTower: fast == reference; 256 tokens per 448 tile;
- * pixel-shuffle order (spec 6.1.3) through the tower; config and checkpoint errors; InternVL-chat
- * names (`mlp1.*`); a parsed top-level config; end to end from a PNG through the InternVL tiling.
+ * InternS1VisionTower: fast == reference; 256 tokens per 448 tile; pixel-shuffle order (spec 6.1.3)
+ * through the tower; config and checkpoint errors; InternVL-chat names (`mlp1.*`); a parsed
+ * top-level config; end to end from a PNG through the InternVL tiling. The projector alone is
+ * projector.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
@@ -12,7 +13,6 @@ import { type InternS1Config, parseConfig } from '../../../src/io/config.js';
 import { readImage } from '../../../src/image/decode.js';
 import { tileImage } from '../../../src/image/tiling.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
@@ -27,41 +27,6 @@ const flat = (a: ArrayLike<number>) => ({ shape: [a.length], data: a });
 const vit448 = () => tinyVit('mini', { hidden_size: 8, num_attention_heads: 2, intermediate_size: 16, num_hidden_layers: 1, image_size: 448, patch_size: 14 });
 
 forEachBackend(() => {
-  describe('InternS1MultiModalProjector', () => {
-    it('fast == reference: LayerNorm(eps 1e-5) -> Linear -> GELU -> Linear', async () => {
-      await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 40 }), fc.nat(), async (rows, K, seed) => {
-        const w = randomWeights(projectorSpecs(K, D), seed);
-        const x = { shape: [rows, K], data: normals(mulberry32(seed), rows * K, 2, 0.5) };
-        const expected = ref.InternS1MultiModalProjector.fromWeights({ projector_hidden_act: 'gelu' }, w).forward(dataToNd(x));
-        await expectNoLeak(() => {
-          const p = fast.InternS1MultiModalProjector.fromWeights({ projector_hidden_act: 'gelu' }, w);
-          expect([p.inFeatures, p.outFeatures]).toEqual([K, D]);
-          expect(p.layerNorm.eps).toBe(1e-5);
-          const xt = dataToTf(x);
-          const y = p.forward(xt);
-          assertRelClose(y, expected, 1e-5);
-          tf.dispose([xt, y]);
-          p.dispose();
-        });
-      }), { numRuns: 10 });
-    });
-
-    it('rejects a missing tensor, a width mismatch and an unknown activation', async () => {
-      const w = randomWeights(projectorSpecs(16, D), 1);
-      const load = (o: { act?: string; w?: typeof w; inF?: number }) => () =>
-        fast.InternS1MultiModalProjector.fromWeights({ projector_hidden_act: (o.act ?? 'gelu') as 'gelu' }, o.w ?? w, undefined, o.inF);
-      await expectThrowsNoLeak(load({ w: without(w, 'model.multi_modal_projector.linear_2.bias') }), CheckpointError, /model\.multi_modal_projector\.linear_2\.bias/);
-      await expectThrowsNoLeak(load({ w: without(w, 'model.multi_modal_projector.layer_norm.weight') }), CheckpointError, /layer_norm\.weight/);
-      await expectThrowsNoLeak(load({ inF: 32 }), ShapeError, /linear_1\.weight' has shape \[24, 16\] but the pixel-shuffled ViT features have width 32/);
-      await expectThrowsNoLeak(load({ act: 'mish' }), ConfigError, /unknown activation 'mish'/);
-      const p = load({})();
-      const x = tf.zeros([2, 15]);
-      await expectThrowsNoLeak(() => p.forward(x), ShapeError, /width 15 but the projector takes 16/);
-      x.dispose();
-      p.dispose();
-    });
-  });
-
   describe('InternS1VisionTower', () => {
     it('fast == reference for both variants, several tile grids and vision_feature_layer values', async () => {
       const arb = fc.record({

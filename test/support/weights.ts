@@ -16,3 +16,22 @@ export function randomWeights(specs: Record<string, TensorSpec>, seed: number): 
   }
   return memoryWeights(tensors);
 }
+
+/** Every tensor of `w` as float32 data. */
+export function tensorsOf(w: WeightSource): Record<string, TensorInput> {
+  const out: Record<string, TensorInput> = {};
+  for (const n of w.names()) out[n] = { dtype: 'F32', shape: w.info(n).shape, data: w.float32(n) };
+  return out;
+}
+
+/** A copy of `w` without the tensors named in `drop`. */
+export function without(w: WeightSource, ...drop: string[]): WeightSource {
+  const t = tensorsOf(w);
+  for (const d of drop) delete t[d];
+  return memoryWeights(t);
+}
+
+/** A copy of `w` with some tensors added or replaced. */
+export function withTensors(w: WeightSource, extra: Record<string, TensorInput>): WeightSource {
+  return memoryWeights({ ...tensorsOf(w), ...extra });
+}

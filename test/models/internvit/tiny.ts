@@ -8,7 +8,9 @@ import type { InternVitConfig } from '../../../src/io/configs/vision.js';
 import { parseInternVitConfig } from '../../../src/io/configs/vision.js';
 import { memoryWeights, type TensorInput, type WeightSource } from '../../../src/io/weights.js';
 import type { InternS1VisionConfig } from '../../../src/models/internvit/config.js';
-import { randomWeights, type TensorSpec } from '../../support/weights.js';
+import { randomWeights, tensorsOf, type TensorSpec } from '../../support/weights.js';
+
+export { tensorsOf, without, withTensors } from '../../support/weights.js';
 
 export type Variant = 's1' | 'mini';
 
@@ -86,25 +88,6 @@ export function projectorSpecs(inF: number, D: number, prefix = 'model.multi_mod
 export function tinyWeights(cfg: InternVitConfig, seed: number, D?: number): WeightSource {
   const specs = vitSpecs(cfg);
   return randomWeights(D === undefined ? specs : { ...specs, ...projectorSpecs(4 * cfg.hidden_size, D) }, seed);
-}
-
-/** Every tensor of `w` as float32 data (HF names). */
-export function tensorsOf(w: WeightSource): Record<string, TensorInput> {
-  const out: Record<string, TensorInput> = {};
-  for (const n of w.names()) out[n] = { dtype: 'F32', shape: w.info(n).shape, data: w.float32(n) };
-  return out;
-}
-
-/** A copy of `w` without the tensors named in `drop`. */
-export function without(w: WeightSource, ...drop: string[]): WeightSource {
-  const t = tensorsOf(w);
-  for (const d of drop) delete t[d];
-  return memoryWeights(t);
-}
-
-/** A copy of `w` with some tensors replaced. */
-export function withTensors(w: WeightSource, extra: Record<string, TensorInput>): WeightSource {
-  return memoryWeights({ ...tensorsOf(w), ...extra });
 }
 
 /**

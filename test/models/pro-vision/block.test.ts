@@ -9,13 +9,13 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../../reference/models/pro-vision/index.js';
 import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../src/errors.js';
 import type { ProVisionConfig } from '../../../src/io/configs/vision.js';
-import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertRelClose, relError } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without } from '../../support/weights.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';
 
 type Grid = [number, number, number][];
@@ -36,11 +36,6 @@ function tokens(P: number, C: number, seed: number): Data {
 function positions(grid: Grid, cfg: ProVisionConfig) {
   const d = cfg.hidden_size / cfg.num_heads;
   return { fast: { ...fast.proVisionRopeTables(grid, d), seqLens: fast.proVisionSeqLens(grid) }, ref: { ...ref.proVisionRopeTables(grid, d), seqLens: ref.proVisionSeqLens(grid) } };
-}
-
-/** A copy of `w` without `name`. */
-function without(w: WeightSource, name: string): WeightSource {
-  return memoryWeights(Object.fromEntries(w.names().filter((n) => n !== name).map((n) => [n, { dtype: 'F32' as const, shape: [...w.info(n).shape], data: w.float32(n) }])));
 }
 
 forEachBackend(() => {

@@ -11,12 +11,13 @@ import { type ComponentTensor, findComponent, runComponent } from '../../../src/
 import { type InternS1Config, type InternS1ProConfig, parseConfig } from '../../../src/io/config.js';
 import { toBytes } from '../../../src/io/dtype.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
-import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
+import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToTf } from '../../support/convert.js';
 import { expectNoLeak } from '../../support/leak.js';
+import { without } from '../../support/weights.js';
 import { patches } from './tiny.js';
 
 function tinyPro() {
@@ -33,10 +34,6 @@ function inputs(grid: number[][], seed: number, gridDtype: 'I64' | 'I32' = 'I64'
 }
 
 const asData = (r: { shape: number[]; data: ArrayLike<number> }) => ({ shape: r.shape, data: r.data });
-
-function without(w: WeightSource, name: string): WeightSource {
-  return memoryWeights(Object.fromEntries(w.names().filter((n) => n !== name).map((n) => [n, { dtype: 'F32' as const, shape: [...w.info(n).shape], data: w.float32(n) }])));
-}
 
 forEachBackend((backend) => {
   describe('vision.pro component', () => {

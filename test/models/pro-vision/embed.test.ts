@@ -10,19 +10,14 @@ import * as ref from '../../../reference/models/pro-vision/index.js';
 import { toFlat } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError } from '../../../src/errors.js';
 import { flattenProPatches } from '../../../src/image/pro.js';
-import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32 } from '../../support/arbitraries.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without } from '../../support/weights.js';
 import { patches, proVisionWeights, tinyProVision } from './tiny.js';
-
-/** A copy of `w` without `name`. */
-function without(w: WeightSource, name: string): WeightSource {
-  return memoryWeights(Object.fromEntries(w.names().filter((n) => n !== name).map((n) => [n, { dtype: 'F32' as const, shape: [...w.info(n).shape], data: w.float32(n) }])));
-}
 
 /** Small patch geometries: Cin 1..3, Tp 1..2, p 2..4 (K = Cin·Tp·p² up to 96), width 4 or 8. */
 const geometryArb = fc.record({

@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../../reference/models/pro-vision/index.js';
 import type { NDArray } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError } from '../../../src/errors.js';
-import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertRelClose, relError } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without } from '../../support/weights.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';
 
 const MP = 'model.visual.merger';
@@ -24,11 +24,6 @@ const MP = 'model.visual.merger';
 /** Seeded patch features `[P, C]`. */
 function feats(P: number, C: number, seed: number): Data {
   return { shape: [P, C], data: normals(mulberry32(seed), P * C, 1.5, 0.2) };
-}
-
-/** A copy of `w` without `name`. */
-function without(w: WeightSource, name: string): WeightSource {
-  return memoryWeights(Object.fromEntries(w.names().filter((n) => n !== name).map((n) => [n, { dtype: 'F32' as const, shape: [...w.info(n).shape], data: w.float32(n) }])));
 }
 
 /** Rows `[from, from + n)` of a `[P, C]` tensor as float64 data. */

@@ -21,6 +21,7 @@ import { assertRelClose, relError } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without } from '../../support/weights.js';
 import { gridPatches, patches, proVisionWeights, tinyProVision } from './tiny.js';
 
 type Grid = [number, number, number][];
@@ -30,11 +31,6 @@ function both(cfg: ReturnType<typeof tinyProVision>, w: WeightSource, grid: Grid
   const x = gridPatches(cfg, grid, seed);
   const expected = ref.ProVisionModel.fromWeights(cfg, w).forward(dataToNd(x), grid);
   return { x, expected };
-}
-
-/** A copy of `w` without `name`. */
-function without(w: WeightSource, name: string): WeightSource {
-  return memoryWeights(Object.fromEntries(w.names().filter((n) => n !== name).map((n) => [n, { dtype: 'F32' as const, shape: [...w.info(n).shape], data: w.float32(n) }])));
 }
 
 forEachBackend(() => {

@@ -11,7 +11,7 @@ import * as refA from '../../../reference/models/qwen3/attention.js';
 import * as refR from '../../../reference/models/qwen3/rotary.js';
 import { concat } from '../../../reference/ops/shape.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
-import { memoryWeights, type TensorInput, type WeightSource } from '../../../src/io/weights.js';
+import type { WeightSource } from '../../../src/io/weights.js';
 import { KVCacheLayer, Qwen3Attention, Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { positionEncoding } from '../../../src/models/qwen3/rotary.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
@@ -19,6 +19,7 @@ import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without, withTensors } from '../../support/weights.js';
 import { normalData, posArb, specArb, type TinySpec, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
 
 const AP = 'model.language_model.layers.0.self_attn';
@@ -26,24 +27,13 @@ const ROTARY = 'model.language_model.rotary_emb';
 
 /** `w` plus seeded q/k/v/o biases under AP (for `attention_bias: true`). */
 function withBiases(w: WeightSource, s: TinySpec, seed: number): WeightSource {
-  const t: Record<string, TensorInput> = {};
-  for (const n of w.names()) t[n] = { dtype: 'F32', shape: w.info(n).shape, data: w.float32(n) };
   const rand = mulberry32(seed);
-  for (const [n, size] of [['q_proj', s.H * s.d], ['k_proj', s.Hkv * s.d], ['v_proj', s.Hkv * s.d], ['o_proj', s.D]] as const) {
-    t[`${AP}.${n}.bias`] = { dtype: 'F32', shape: [size], data: normals(rand, size, 0.3) };
-  }
-  return memoryWeights(t);
+  const sizes = [['q_proj', s.H * s.d], ['k_proj', s.Hkv * s.d], ['v_proj', s.Hkv * s.d], ['o_proj', s.D]] as const;
+  return withTensors(w, Object.fromEntries(sizes.map(([n, size]) => [`${AP}.${n}.bias`, { dtype: 'F32' as const, shape: [size], data: normals(rand, size, 0.3) }])));
 }
 
-/** A copy of `w` without `drop`, or with `drop` replaced by zeros of shape `reshape`. */
-function edited(w: WeightSource, drop: string, reshape?: number[]): WeightSource {
-  const t: Record<string, TensorInput> = {};
-  for (const n of w.names()) {
-    if (n === drop && !reshape) continue;
-    t[n] = n === drop ? { dtype: 'F32', shape: reshape!, data: new Float32Array(reshape!.reduce((a, b) => a * b, 1)) } : { dtype: 'F32', shape: w.info(n).shape, data: w.float32(n) };
-  }
-  return memoryWeights(t);
-}
+/** `w` with tensor `name` replaced by zeros of `shape`. */
+const reshaped = (w: WeightSource, name: string, shape: number[]) => withTensors(w, { [name]: { dtype: 'F32', shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) } });
 
 /** Fast and reference attention over the same weights (the caller disposes `fast` and `pe`). */
 function build(s: TinySpec, seed: number, bias: boolean) {
@@ -151,9 +141,9 @@ forEachBackend(() => {
       const cfg = tinyConfig(s);
       const w = tinyWeights(s, 3);
       const pe = positionEncoding(cfg, w, ROTARY);
-      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, edited(w, `${AP}.q_norm.weight`, [4]), AP, pe), ShapeError, /^Qwen3Attention: '.*self_attn\.q_norm\.weight' has shape \[4\], expected \[8\]$/);
-      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, edited(w, `${AP}.o_proj.weight`, [16, 16]), AP, pe), ShapeError, /o_proj\.weight' has shape \[16, 16\], expected \[16, 32\]/);
-      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, edited(w, `${AP}.v_proj.weight`), AP, pe), CheckpointError, /v_proj\.weight/);
+      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, reshaped(w, `${AP}.q_norm.weight`, [4]), AP, pe), ShapeError, /^Qwen3Attention: '.*self_attn\.q_norm\.weight' has shape \[4\], expected \[8\]$/);
+      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, reshaped(w, `${AP}.o_proj.weight`, [16, 16]), AP, pe), ShapeError, /o_proj\.weight' has shape \[16, 16\], expected \[16, 32\]/);
+      await expectThrowsNoLeak(() => Qwen3Attention.fromWeights(cfg, without(w, `${AP}.v_proj.weight`), AP, pe), CheckpointError, /v_proj\.weight/);
       await expectThrowsNoLeak(() => Qwen3Attention.fromWeights({ ...cfg, attention_bias: true }, w, AP, pe), CheckpointError, /q_proj\.bias/);
       pe.dispose();
     });

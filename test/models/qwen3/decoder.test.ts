@@ -10,13 +10,13 @@ import { describe, expect, it } from 'vitest';
 import * as refA from '../../../reference/models/qwen3/attention.js';
 import * as refD from '../../../reference/models/qwen3/decoder.js';
 import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js';
-import { memoryWeights, type TensorInput, type WeightSource } from '../../../src/io/weights.js';
 import { Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf } from '../../../src/models/qwen3/decoder.js';
 import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { without, withTensors } from '../../support/weights.js';
 import { disposeRouter, normalData, posArb, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
 
 const LP = 'model.language_model.layers.0';
@@ -123,18 +123,11 @@ forEachBackend(() => {
     it('loading: names the missing or misshapen tensor, and the FoPE coefficients next to the layers', async () => {
       const s = tinySpec({});
       const w = tinyWeights(s, 4);
-      const without = (drop: string, reshape?: number[]): WeightSource => {
-        const t: Record<string, TensorInput> = {};
-        for (const n of w.names()) {
-          if (n === drop && !reshape) continue;
-          t[n] = n === drop ? { dtype: 'F32', shape: reshape!, data: new Float32Array(reshape!.reduce((a, b) => a * b, 1)) } : { dtype: 'F32', shape: w.info(n).shape, data: w.float32(n) };
-        }
-        return memoryWeights(t);
-      };
       const cfg = tinyConfig(s);
-      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, without(`${LP}.self_attn.k_norm.weight`), LP), CheckpointError, /k_norm/);
-      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, without(`${LP}.self_attn.q_proj.weight`, [3, s.D]), LP), ShapeError, /q_proj\.weight.*\[3, 16\]/);
-      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, without('model.language_model.rotary_emb.cos_coef'), LP), CheckpointError, /rotary_emb\.cos_coef/);
+      const misshapen = withTensors(w, { [`${LP}.self_attn.q_proj.weight`]: { dtype: 'F32', shape: [3, s.D], data: new Float32Array(3 * s.D) } });
+      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, without(w, `${LP}.self_attn.k_norm.weight`), LP), CheckpointError, /k_norm/);
+      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, misshapen, LP), ShapeError, /q_proj\.weight.*\[3, 16\]/);
+      await expectThrowsNoLeak(() => Qwen3DecoderLayer.fromWeights(cfg, without(w, 'model.language_model.rotary_emb.cos_coef'), LP), CheckpointError, /rotary_emb\.cos_coef/);
       expect(layerIndexOf('model.language_model.layers.12')).toBe(12);
       expect(rotaryPrefixOf('model.language_model.layers.12')).toBe('model.language_model.rotary_emb');
     });

@@ -20,6 +20,34 @@ const gridsArb = fc.integer({ min: 1, max: 3 }).chain((m) => fc.record({
   grid: fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 })).map(([t, h, w]) => [t, h * m, w * m]), { minLength: 1, maxLength: 3 }),
 }));
 
+// The backend blocks come first: the host-only tests below also build a grid tensor, on the backend left active.
+forEachBackend(() => {
+  describe('grids as int32 [N, 3] tensors', () => {
+    it('give the same coordinates, blocks and counts as the arrays, and leak nothing', async () => {
+      const grid = [[2, 4, 6], [1, 2, 2]];
+      const g = tf.tensor2d(grid, [2, 3], 'int32');
+      await expectNoLeak(() => {
+        expect(fast.checkGridThw('op', g, 2)).toEqual(grid);
+        const [a, b] = [fast.proWindowCoords(g), fast.proWindowCoords(grid)];
+        expect(Array.from(a.rows)).toEqual(Array.from(b.rows));
+        expect(Array.from(a.cols)).toEqual(Array.from(b.cols));
+        expect(fast.proVisionSeqLens(g)).toEqual([24, 24, 4]);
+        expect(fast.proVisionTokenCounts(g)).toEqual([12, 1]);
+      });
+      g.dispose();
+    });
+
+    it('reject float, misshapen and bad-valued tensors with typed errors, leaking nothing', async () => {
+      const [f, r1, w4, zero] = [tf.tensor2d([[1, 2, 2]]), tf.tensor1d([1, 2, 2], 'int32'), tf.tensor2d([[1, 2, 2, 1]], [1, 4], 'int32'), tf.tensor2d([[1, 0, 2]], [1, 3], 'int32')];
+      await expectThrowsNoLeak(() => fast.proVisionSeqLens(f), DTypeError, /^proVisionSeqLens: 'gridThw' must be an int32 tensor, got float32$/);
+      await expectThrowsNoLeak(() => fast.proWindowCoords(r1), ShapeError, /'gridThw' must have shape \[N, 3\], got \[3\]/);
+      await expectThrowsNoLeak(() => fast.proVisionTokenCounts(w4), ShapeError, /got \[1, 4\]/);
+      await expectThrowsNoLeak(() => fast.checkGridThw('op', zero, 2), ValueError, /'gridThw\[0\]' = \[1, 0, 2\] must hold positive integers/);
+      tf.dispose([f, r1, w4, zero]);
+    });
+  });
+});
+
 describe('grids: window coordinates, attention blocks, token counts, video groups', () => {
   it('window coordinates: windows row-major, row-major inside, repeated over t and per item', () => {
     const { rows, cols } = fast.proWindowCoords([[2, 2, 4], [1, 4, 2]]);
@@ -124,32 +152,5 @@ describe('grids on random inputs', () => {
     expect(() => fast.proVideoGroups([1, 2, 2], [0, Infinity])).toThrow(/'frameSeconds' must be finite numbers/);
     expect(() => fast.proVideoGroups([1, 3, 2], [0, 1])).toThrow(ShapeError);
     expect(() => fast.proVideoGroups([2, 2, 2], [0, 1])).toThrow(/2 frame timestamps make 1 groups of 2, but the grid has t = 2/);
-  });
-});
-
-forEachBackend(() => {
-  describe('grids as int32 [N, 3] tensors', () => {
-    it('give the same coordinates, blocks and counts as the arrays, and leak nothing', async () => {
-      const grid = [[2, 4, 6], [1, 2, 2]];
-      const g = tf.tensor2d(grid, [2, 3], 'int32');
-      await expectNoLeak(() => {
-        expect(fast.checkGridThw('op', g, 2)).toEqual(grid);
-        const [a, b] = [fast.proWindowCoords(g), fast.proWindowCoords(grid)];
-        expect(Array.from(a.rows)).toEqual(Array.from(b.rows));
-        expect(Array.from(a.cols)).toEqual(Array.from(b.cols));
-        expect(fast.proVisionSeqLens(g)).toEqual([24, 24, 4]);
-        expect(fast.proVisionTokenCounts(g)).toEqual([12, 1]);
-      });
-      g.dispose();
-    });
-
-    it('reject float, misshapen and bad-valued tensors with typed errors, leaking nothing', async () => {
-      const [f, r1, w4, zero] = [tf.tensor2d([[1, 2, 2]]), tf.tensor1d([1, 2, 2], 'int32'), tf.tensor2d([[1, 2, 2, 1]], [1, 4], 'int32'), tf.tensor2d([[1, 0, 2]], [1, 3], 'int32')];
-      await expectThrowsNoLeak(() => fast.proVisionSeqLens(f), DTypeError, /^proVisionSeqLens: 'gridThw' must be an int32 tensor, got float32$/);
-      await expectThrowsNoLeak(() => fast.proWindowCoords(r1), ShapeError, /'gridThw' must have shape \[N, 3\], got \[3\]/);
-      await expectThrowsNoLeak(() => fast.proVisionTokenCounts(w4), ShapeError, /got \[1, 4\]/);
-      await expectThrowsNoLeak(() => fast.checkGridThw('op', zero, 2), ValueError, /'gridThw\[0\]' = \[1, 0, 2\] must hold positive integers/);
-      tf.dispose([f, r1, w4, zero]);
-    });
   });
 });

@@ -19,9 +19,10 @@
  */
 import { TokenizerError } from '../errors.js';
 import { bytesToUnicode, unicodeToBytes } from './bytes.js';
-import { PieceCache, hashRange } from './lru.js';
+import { PieceCache, hashRange } from '../util/lru.js';
 import { pieceEnd, pretokenizeRegex } from './pretokenize.js';
-import { MinHeap, PairTable } from './tables.js';
+import { MinHeap } from '../util/heap.js';
+import { PairTable } from '../util/pair-table.js';
 
 /** Pre-tokens up to this many bytes are merged with the array scan, longer ones with the heap. */
 export const SHORT_WORD = 24;

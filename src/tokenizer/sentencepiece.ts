@@ -23,8 +23,9 @@
  * @module
  */
 import { TokenizerError } from '../errors.js';
-import { PieceCache, hashRange } from './lru.js';
-import { MinHeap, PairTable } from './tables.js';
+import { PieceCache, hashRange } from '../util/lru.js';
+import { MinHeap } from '../util/heap.js';
+import { PairTable } from '../util/pair-table.js';
 import { type SentencePieceModelProto, parseSentencePieceModel } from './sentencepiece-proto.js';
 
 export { SENTENCEPIECE_SCHEMA, parseSentencePieceModel, type SentencePieceModelProto, type PieceType } from './sentencepiece-proto.js';

@@ -1,13 +1,14 @@
 /**
- * Bounded least-recently-used caches of the fast path. They hold no computation of their own,
- * so they have no reference twin.
+ * A bounded least-recently-used cache from strings to values, looked up by a range of a longer
+ * text without creating a substring: the pre-token → ids cache of the byte-level BPE and the span
+ * cache of the sentencepiece models. A generic data structure of the fast path: it computes
+ * nothing a model defines, so it has no reference twin; test/util/lru.test.ts checks it against a
+ * `Map`-based model.
  *
- * - {@link LruCache}: a general `Map`-based LRU (a hit re-inserts the key, so the oldest entry is
- *   always first).
- * - {@link PieceCache}: the pre-token → ids cache of the byte-level BPE (and the span cache of
- *   the sentencepiece models), looked up by a range of the input text without creating a substring. It is 4-way set-associative with exact LRU
- *   order inside each set (a hit moves the entry to the front of its set; a miss evicts the set's
- *   least recently used entry), so it is bounded and allocation-free on hits.
+ * {@link PieceCache} is 4-way set-associative with exact LRU order inside each set (a hit moves
+ * the entry to the front of its set; an insertion evicts the set's least recently used entry), so
+ * it is bounded and allocation-free on hits. With a capacity of at most 4 (one set) it is an exact
+ * LRU cache of 4 entries.
  *
  * @module
  */
@@ -32,7 +33,7 @@ export class PieceCache<V = Int32Array> {
   /** Number of lookups that did not. */
   misses = 0;
 
-  /** @param capacity entries (rounded up to a power of two ≥ 4); 0 disables caching. */
+  /** @param capacity - entries (rounded up to a power of two ≥ 4); 0 disables caching (no lookup is counted). */
   constructor(readonly capacity: number) {
     let sets = 1;
     while (sets * WAYS < capacity) sets *= 2;
@@ -66,7 +67,10 @@ export class PieceCache<V = Int32Array> {
     return undefined;
   }
 
-  /** Insert at the front of its set, evicting the set's least recently used entry. */
+  /**
+   * Insert at the front of its set, evicting the set's least recently used entry. Call it after a
+   * {@link PieceCache.get} miss: it does not look for an existing entry of the same key.
+   */
   set(key: string, h: number, value: V): void {
     if (this.setMask < 0) return;
     const base = (h & this.setMask) * WAYS;

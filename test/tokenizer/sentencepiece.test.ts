@@ -1,18 +1,18 @@
 /**
- * SentencePiece models: protobuf parsing with proto2 defaults, BPE and unigram encoders, fast vs
- * reference, and both against the sentencepiece WASM oracle (@sctg/sentencepiece-js) on the tiny
- * models of test/fixtures/tokenizer/ and on the real Intern-S1-Pro models.
+ * SentencePiece models: loading and validation, BPE and unigram encoders, fast vs reference, and
+ * both against the sentencepiece WASM oracle (@sctg/sentencepiece-js) on the tiny models of
+ * test/fixtures/tokenizer/ and on the real Intern-S1-Pro models. Parsing the `.model` protobuf
+ * (proto2 defaults, malformed bytes) is in sentencepiece-proto.test.ts.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import protobuf from 'protobufjs/light.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ref from '../../reference/tokenizer/sentencepiece.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fast from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
-import { describePro, dnaArb, proteinArb, smilesArb, textArb } from './support.js';
+import { buildModel, describePro, dnaArb, proteinArb, smilesArb, textArb } from './support.js';
 
 const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
 
@@ -22,12 +22,6 @@ async function oracle(bytes: Uint8Array): Promise<Oracle> {
   const p = new SentencePieceProcessor();
   await p.loadFromB64StringModel(Buffer.from(bytes).toString('base64'));
   return p;
-}
-
-/** Build a .model file from a plain object with the project's schema (for constructed edge cases). */
-function buildModel(obj: Record<string, unknown>): Uint8Array {
-  const type = protobuf.Root.fromJSON(fast.SENTENCEPIECE_SCHEMA).lookupType('sentencepiece.ModelProto');
-  return type.encode(type.fromObject(obj)).finish();
 }
 
 const spText = fc.oneof(textArb, smilesArb, proteinArb, dnaArb, fc.string({ unit: fc.constantFrom(...'CcNO()=1 ▁?\t'), maxLength: 30 }));
@@ -44,25 +38,7 @@ function agree(f: fast.SentencePieceModel, r: ref.SentencePieceModel, o: Oracle,
   );
 }
 
-describe('sentencepiece .model parsing', () => {
-  it('applies proto2 defaults to absent fields', () => {
-    const bytes = buildModel({ pieces: [{ piece: '<unk>', type: 'UNKNOWN' }, { piece: 'a', score: -1 }] });
-    for (const p of [fast.parseSentencePieceModel(bytes), ref.parseSentencePieceModel(bytes)]) {
-      expect(p.trainerSpec.modelType).toBe('UNIGRAM');
-      expect(p.trainerSpec.unkId).toBe(0);
-      expect(p.trainerSpec.bosId).toBe(1);
-      expect(p.normalizerSpec.addDummyPrefix).toBe(true);
-      expect(p.normalizerSpec.removeExtraWhitespaces).toBe(true);
-      expect(p.normalizerSpec.escapeWhitespaces).toBe(true);
-      expect(p.pieces[1]).toEqual({ piece: 'a', score: -1, type: 'NORMAL' }); // type defaults to NORMAL
-    }
-    const m = fast.SentencePieceModel.fromBytes(bytes);
-    expect(m.normalize('  a  b ')).toBe('\u2581a\u2581b'); // squeezed, trimmed, dummy prefix, escaped
-    expect(m.normalize('a\u2581\u2581')).toBe('\u2581a'); // trailing literal ▁ are dropped too
-    expect(m.normalize('   ')).toBe('');
-    expect(m.encode(' aa ').pieces).toEqual(['\u2581', 'a', 'a']);
-  });
-
+describe('sentencepiece .model loading', () => {
   it('reads the tiny fixture models', () => {
     const bpe = fast.SentencePieceModel.fromBytes(fixture('tiny_bpe.model'));
     expect(bpe.modelType).toBe('BPE');

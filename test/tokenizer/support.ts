@@ -7,10 +7,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
+import protobuf from 'protobufjs/light.js';
 import { describe } from 'vitest';
 import { bytesToUnicode, byteLevelEncode } from '../../reference/tokenizer/bytes.js';
 import { pretokenize } from '../../reference/tokenizer/pretokenize.js';
-import { SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
+import { SENTENCEPIECE_SCHEMA, SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
 
 /** The folder of the real Intern-S1-Pro tokenizer files, or undefined. */
@@ -194,4 +195,10 @@ export function writeTokenizerDir(dir: string, f: ReturnType<typeof tinyProFiles
   writeFileSync(path.join(dir, 'merges.txt'), f.merges);
   writeFileSync(path.join(dir, 'tokenizer_config.json'), f.tokenizerConfig);
   for (const [name, bytes] of Object.entries(f.models)) writeFileSync(path.join(dir, name), bytes);
+}
+
+/** Build a .model file from a plain object with the project's schema (for constructed edge cases). */
+export function buildModel(obj: Record<string, unknown>): Uint8Array {
+  const type = protobuf.Root.fromJSON(SENTENCEPIECE_SCHEMA).lookupType('sentencepiece.ModelProto');
+  return type.encode(type.fromObject(obj)).finish();
 }

@@ -145,6 +145,9 @@ export function randomSmiles(seed: number, maxAtoms = 30): string {
 
 export const smilesArb: fc.Arbitrary<string> = fc.integer({ min: 0, max: 2 ** 31 - 1 }).map((s) => randomSmiles(s));
 
+/** Random strings over the SMILES characters plus digits (ASCII and '٣'), letters and a space (up to 60). */
+export const smilesAlphabet: fc.Arbitrary<string> = fc.string({ unit: fc.constantFrom(...'CcNnOoSsPBrlF()[]=.:-#@$%*+/\\123456789٣ HxyzAaéK'), maxLength: 60 });
+
 const AMINO = 'ACDEFGHIKLMNPQRSTVWYXBZUO';
 /** A random protein sequence (length 1..80). */
 export const proteinArb: fc.Arbitrary<string> = fc.string({ unit: fc.constantFrom(...AMINO), minLength: 1, maxLength: 80 });

@@ -25,7 +25,7 @@ import type { WeightSource } from '../../io/weights.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
 import { conv1d } from '../../ops/conv.js';
-import { fmtShape } from '../../util/check.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
 import { readSignal } from './processor.js';
 
@@ -126,8 +126,20 @@ export class PatchTransformerLayer {
     });
   }
 
-  /** `x [R·p, D]` (R rows of p positions) → `[R·p, D]`. */
+  /**
+   * `x [R·p, D]` (R rows of p positions) → `[R·p, D]`.
+   *
+   * @throws ValueError unless `p` is a positive integer; ShapeError / DTypeError unless `x` is a
+   *   float32 `[R·p, 128]` with R ≥ 1.
+   */
   forward(x: tf.Tensor2D, p: number): tf.Tensor2D {
+    const op = 'PatchTransformerLayer.forward';
+    if (!Number.isSafeInteger(p) || p < 1) throw new ValueError(`${op}: 'p' must be a positive integer, got ${p}`);
+    checkFloat(op, 'x', x);
+    checkRank(op, 'x', x, 2);
+    if (x.shape[1] !== TS_PATCH_DIM || x.shape[0] < p || x.shape[0] % p !== 0) {
+      throw new ShapeError(`${op}: 'x' must be [R·p, ${TS_PATCH_DIM}] with R >= 1 rows of p = ${p} positions, got ${fmtShape(x.shape)}`);
+    }
     const [q, k, v] = tf.tidy(() => [this.qProj.forward(x), this.kProj.forward(x), this.vProj.forward(x)]); // 3 × [R·p, D]
     let a: tf.Tensor;
     try {
@@ -301,9 +313,15 @@ export class TimeSeriesPatchEncoder {
    * Encode patches `n0 .. n1−1` of a normalised signal `data [T, C]` (row-major) under `plan`:
    * rows of the plain reshape → conv1d(1→128, k5, p2) + ReLU → + pe → transformer layer →
    * mean over the p positions → mean over the C rows of each patch. Returns `[n1 − n0, 128]`.
+   *
+   * @throws ShapeError unless `data` holds `plan.numSamples · C` values; ValueError for a patch
+   *   range outside the plan; CheckpointError when the position table is shorter than the patch.
    */
   encodeBatch(data: Float32Array, C: number, plan: TimeSeriesPlan, n0: number, n1: number): tf.Tensor2D {
     const p = plan.patchSize;
+    if (!Number.isSafeInteger(C) || C < 1 || data.length !== plan.numSamples * C) {
+      throw new ShapeError(`TimeSeriesPatchEncoder.encodeBatch: 'data' has ${data.length} values, expected T·C = ${plan.numSamples}·${C} for the plan and C = ${C}`);
+    }
     if (p > this.positions.shape[0]) {
       throw new CheckpointError(`TimeSeriesPatchEncoder: patch size ${p} needs ${p} rows of pos_encoder.pe, the checkpoint has ${this.positions.shape[0]}`);
     }

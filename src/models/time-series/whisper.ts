@@ -34,7 +34,7 @@ import { LayerNorm } from '../../nn/norm.js';
 import { gelu } from '../../ops/activations.js';
 import { attentionChunked } from '../../ops/attention.js';
 import { conv1d } from '../../ops/conv.js';
-import { fmtShape } from '../../util/check.js';
+import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 
 /** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
 export const TS_WHISPER_LN_EPS = 1e-5;
@@ -65,10 +65,10 @@ export interface WhisperForwardOptions {
 }
 
 /** Throw unless each chunk option is absent or a positive integer. */
-function checkChunks(o: WhisperForwardOptions): void {
+function checkChunks(op: string, o: WhisperForwardOptions): void {
   for (const k of ['attentionChunk', 'convChunk', 'mlpChunk'] as const) {
     const v = o[k];
-    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new ValueError(`TimeSeriesWhisperEncoder: '${k}' must be a positive integer, got ${v}`);
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 1)) throw new ValueError(`${op}: '${k}' must be a positive integer, got ${v}`);
   }
 }
 
@@ -154,8 +154,19 @@ export class TimeSeriesWhisperLayer {
     });
   }
 
-  /** `h [L, d]` → `[L, d]`. */
+  /**
+   * `h [L, d]` → `[L, d]`.
+   *
+   * @throws ShapeError / DTypeError unless `h` is a float32 `[L >= 1, d]`; ValueError for a chunk
+   *   option that is not a positive integer.
+   */
   forward(h: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    const op = 'TimeSeriesWhisperLayer.forward';
+    checkFloat(op, 'h', h);
+    checkRank(op, 'h', h, 2);
+    const d = this.qProj.inFeatures;
+    if (h.shape[0] < 1 || h.shape[1] !== d) throw new ShapeError(`${op}: 'h' must be [L >= 1, ${d}], got ${fmtShape(h.shape)}`);
+    checkChunks(op, opts);
     return tf.tidy(() => {
       const [L, d] = h.shape;
       const hd = d / this.heads;
@@ -225,11 +236,12 @@ export class TimeSeriesWhisperEncoder {
 
   /** Everything after `adapt_in`: `A [L2, 80]` → `Z [L3, ts_adapt_out_dim]`. */
   forwardAdapted(a: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    checkFloat('TimeSeriesWhisperEncoder', 'a', a);
     const [L2, mel] = a.shape;
     if (a.rank !== 2 || mel !== this.cfg.num_mel_bins || L2 < 1) {
       throw new ShapeError(`TimeSeriesWhisperEncoder: 'a' must be [L2 >= 1, ${this.cfg.num_mel_bins}], got ${fmtShape(a.shape)}`);
     }
-    checkChunks(opts);
+    checkChunks('TimeSeriesWhisperEncoder', opts);
     const chunk = opts.convChunk ?? TS_CONV_CHUNK;
     let h = tf.tidy(() => {
       const x = tf.reshape(tf.transpose(a), [1, mel, L2]); // [1, 80, L2]
@@ -253,6 +265,7 @@ export class TimeSeriesWhisperEncoder {
 
   /** `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
   forward(e2: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    checkFloat('TimeSeriesWhisperEncoder', 'e2', e2);
     if (e2.rank !== 2 || e2.shape[1] !== this.cfg.ts_adapt_in_dim) {
       throw new ShapeError(`TimeSeriesWhisperEncoder: 'e2' must be [L2, ${this.cfg.ts_adapt_in_dim}], got ${fmtShape(e2.shape)}`);
     }

@@ -1,5 +1,6 @@
 /** Shared helpers of the time-series tests: seeded tiny checkpoints and signals. */
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import type { TimeSeriesConfig } from '../../../src/io/configs/time-series.js';
 import { parseTimeSeriesConfig } from '../../../src/io/configs/time-series.js';
 import type { WeightSource } from '../../../src/io/weights.js';
@@ -25,6 +26,15 @@ export interface TinySizes {
 }
 
 export const PREFIX = 'model.time_series';
+
+/** The sizes of the tiny tower the model, patch-encoder and Whisper tests share (seed 42). */
+export const TOWER_SIZES: TinySizes = { patchFfn: 16, d: 16, layers: 2, heads: 4, ffn: 24, maxPos: 6, out: 20, text: 12 };
+
+/** A rate from the whole range (0.5 Hz to 10 kHz), including the float32-trap band. */
+export const rateArb: fc.Arbitrary<number> = fc.oneof(
+  fc.constantFrom(1, 20, 100, 180, 300, 1000, 2500, 3000, 10000),
+  fc.double({ min: Math.log10(0.5), max: 4, noNaN: true }).map((e) => 10 ** e),
+);
 
 /** The tensor specs of a tiny tower under {@link PREFIX}. */
 export function towerSpecs(s: TinySizes = {}): Record<string, TensorSpec> {

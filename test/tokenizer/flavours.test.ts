@@ -3,8 +3,6 @@
  * Intern-S1 flavour (SMILES / IUPAC / FASTA, detectors without skipping, offsets by the run-time
  * rule), a Pro flavour on tiny models, and the id-collision fallback of the fast path.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as refTok from '../../reference/tokenizer/tokenizer.js';
@@ -14,9 +12,8 @@ import * as cfg from '../../src/tokenizer/config.js';
 import type { TokenizerFiles } from '../../src/tokenizer/files.js';
 import { SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
 import * as fastTok from '../../src/tokenizer/tokenizer.js';
-import { dnaArb, mixedArb, proteinArb, smilesArb, textArb, toyFiles, trainToyBpe, TOY_CORPUS } from './support.js';
+import { dnaArb, fixture, mixedArb, proteinArb, smilesArb, textArb, toyFiles, trainToyBpe, TOY_CORPUS } from './support.js';
 
-const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
 const toy = toyFiles(trainToyBpe(TOY_CORPUS, 200));
 const base = Object.keys(JSON.parse(toy.vocab)).length;
 

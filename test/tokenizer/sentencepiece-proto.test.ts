@@ -6,7 +6,6 @@
  * enum values as a TokenizerError naming the file.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as refProto from '../../reference/tokenizer/sentencepiece-proto.js';
@@ -14,9 +13,8 @@ import * as ref from '../../reference/tokenizer/sentencepiece.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fastProto from '../../src/tokenizer/sentencepiece-proto.js';
 import * as fast from '../../src/tokenizer/sentencepiece.js';
-import { buildModel, describePro } from './support.js';
+import { buildModel, describePro, fixture } from './support.js';
 
-const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
 const FIXTURES = ['tiny_bpe.model', 'tiny_bpe_256.model', 'tiny_unigram.model', 'tiny_unigram_ws.model'];
 
 /** The defaults of spec §1.4 and upstream's sentencepiece_model.proto for the fields this library reads. */

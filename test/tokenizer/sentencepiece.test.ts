@@ -5,16 +5,14 @@
  * (proto2 defaults, malformed bytes) is in sentencepiece-proto.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as ref from '../../reference/tokenizer/sentencepiece.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fast from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
-import { buildModel, describePro, dnaArb, proteinArb, smilesArb, textArb } from './support.js';
+import { buildModel, describePro, dnaArb, fixture, proteinArb, smilesArb, textArb } from './support.js';
 
-const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
 
 type Oracle = { encodeIds(t: string): number[]; encodePieces(t: string): string[] };
 async function oracle(bytes: Uint8Array): Promise<Oracle> {

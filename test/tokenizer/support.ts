@@ -173,9 +173,13 @@ export const mixedArb: fc.Arbitrary<string> = fc
   )
   .map((p) => p.join(''));
 
+/** The bytes of a file of test/fixtures/tokenizer/ (the tiny sentencepiece models). */
+export function fixture(f: string): Uint8Array {
+  return readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
+}
+
 /** A constructed Pro-flavour tokenizer folder's contents: toy BPE, the tiny fixture models, the Pro tags. */
 export function tinyProFiles(): { vocab: string; merges: string; tokenizerConfig: string; models: Record<string, Uint8Array> } {
-  const fixture = (f: string): Uint8Array => readFileSync(fileURLToPath(new URL(`../fixtures/tokenizer/${f}`, import.meta.url)));
   const toy = toyFiles(trainToyBpe(TOY_CORPUS, 200));
   const base = Object.keys(JSON.parse(toy.vocab)).length;
   const models = { 'tokenizer_SMILES.model': fixture('tiny_bpe.model'), 'tokenizer_PROT.model': fixture('tiny_bpe_256.model'), 'tokenizer_XNA.model': fixture('tiny_unigram.model') };

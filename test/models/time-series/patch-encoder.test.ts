@@ -9,18 +9,17 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../../../reference/models/time-series/index.js';
-import { type NDArray, fromArray, toFlat } from '../../../reference/ndarray.js';
+import { type NDArray, toFlat } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
 import {
   PatchTransformerLayer, TS_PATCH_BATCH_POSITIONS, TimeSeriesModel, TimeSeriesPatchEncoder, concatSubsample, patchRows,
   sinusoidalPositions, timeSeriesPlan,
 } from '../../../src/models/time-series/index.js';
-import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';
-import { PREFIX, TOWER_SIZES, makeSignal, rateArb, relErr, tinyTower, towerSpecs } from './support.js';
+import { PREFIX, TOWER_SIZES, makeSignal, randomMatrix, rateArb, relErr, tinyTower, towerSpecs } from './support.js';
 
 const EMBED = `${PREFIX}.encoder_embed`;
 const LAYER = `${EMBED}.transformer_encoder.layers.0`;
@@ -28,11 +27,6 @@ const LAYER = `${EMBED}.transformer_encoder.layers.0`;
 /** Reference results are shared by both backends' runs (same seed, same cases). */
 const refCache = new Map<string, { features: NDArray; e1: NDArray }>();
 
-/** Seeded normal values (float32) as a tensor and as the reference's float64 array. */
-function randomInput(shape: [number, number], seed: number, std = 1): { t: () => tf.Tensor2D; nd: NDArray } {
-  const data = Float32Array.from(normals(mulberry32(seed), shape[0] * shape[1], std));
-  return { t: () => tf.tensor2d(data, shape), nd: fromArray(data, shape) };
-}
 
 describe('patchRows: the plain reshape of spec 7.2', () => {
   it('interleaves channels for C > 1 (row n·C + j = X.flat[n·s·C + j·p ...])', () => {
@@ -156,12 +150,12 @@ forEachBackend((backend) => {
     it('fast == reference exactly: rows 2j and 2j+1 side by side, an odd last row dropped', async () => {
       const arb = fc.record({ L1: fc.integer({ min: 2, max: 9 }), D: fc.integer({ min: 1, max: 6 }), seed: fc.nat() });
       await fc.assert(fc.asyncProperty(arb, async ({ L1, D, seed }) => {
-        const x = randomInput([L1, D], seed);
+        const x = randomMatrix(seed, L1, D);
         await expectNoLeak(() => {
-          const xt = x.t();
+          const xt = x.tensor();
           const y = concatSubsample(xt);
           expect(y.shape).toEqual([Math.floor(L1 / 2), 2 * D]);
-          assertClose(y, R.concatSubsample(x.nd), { rtol: 0, atol: 0 });
+          assertClose(y, R.concatSubsample(x.nd()), { rtol: 0, atol: 0 });
           tf.dispose([xt, y]);
         });
       }), { numRuns: 20 });
@@ -181,11 +175,11 @@ forEachBackend((backend) => {
     it.each([['batched', fc.integer({ min: 1, max: 8 })], ['per row and head', fc.integer({ min: 64, max: 66 })]] as const)('fast == reference (relative error <= 1e-5), %s schedule; rows do not see each other', async (_schedule, pArb) => {
       await fc.assert(fc.asyncProperty(caseArb(pArb), async ({ R: rows, p, F, seed }) => {
         const w = tinyTower(seed, { patchFfn: F }).weights;
-        const x = randomInput([rows * p, 128], seed + 1);
-        const want = R.PatchTransformerLayer.fromWeights(w, LAYER).forward(x.nd, p);
+        const x = randomMatrix(seed + 1, rows * p, 128);
+        const want = R.PatchTransformerLayer.fromWeights(w, LAYER).forward(x.nd(), p);
         await expectNoLeak(() => {
           const layer = PatchTransformerLayer.fromWeights(w, LAYER);
-          const xt = x.t();
+          const xt = x.tensor();
           const y = layer.forward(xt, p);
           expect(y.shape).toEqual([rows * p, 128]);
           assertRelClose(y, want, 1e-5);

@@ -115,6 +115,12 @@ export function makeSignal(seed: number, T: number, C: number): { data: Float32A
   return { data, tensor: () => tf.tensor2d(data, [T, C]), nd: () => fromArray(data, [T, C]) };
 }
 
+/** A seeded standard-normal matrix `[rows, cols]` (float32 values), as a tensor and as the reference's array. */
+export function randomMatrix(seed: number, rows: number, cols: number): { data: Float32Array; tensor: () => tf.Tensor2D; nd: () => NDArray } {
+  const data = Float32Array.from(normals(mulberry32(seed), rows * cols));
+  return { data, tensor: () => tf.tensor2d(data, [rows, cols]), nd: () => fromArray(data, [rows, cols]) };
+}
+
 /** Relative error `||a − e|| / ||e||`. */
 export function relErr(a: ArrayLike<number>, e: ArrayLike<number>): number {
   if (a.length !== e.length) throw new Error(`length ${a.length} != ${e.length}`);

@@ -10,25 +10,19 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as R from '../../../reference/models/time-series/index.js';
-import { type NDArray, fromArray, toFlat } from '../../../reference/ndarray.js';
+import { toFlat } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import { TimeSeriesModel, TimeSeriesWhisperEncoder, TimeSeriesWhisperLayer } from '../../../src/models/time-series/index.js';
-import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';
-import { PREFIX, TOWER_SIZES, type TinySizes, makeSignal, relErr, tinyTower, towerSpecs } from './support.js';
+import { PREFIX, TOWER_SIZES, type TinySizes, makeSignal, randomMatrix, relErr, tinyTower, towerSpecs } from './support.js';
 
 const ENC = `${PREFIX}.encoder`;
 const LAYER0 = `${ENC}.layers.0`;
 
-/** Seeded normal values (float32) as a tensor and as the reference's float64 array. */
-function randomInput(shape: [number, number], seed: number): { t: () => tf.Tensor2D; nd: NDArray } {
-  const data = Float32Array.from(normals(mulberry32(seed), shape[0] * shape[1]));
-  return { t: () => tf.tensor2d(data, shape), nd: fromArray(data, shape) };
-}
 
 /** Random tiny Whisper configs: width, heads, FFN, positions, activation, k_proj bias. */
 const configArb: fc.Arbitrary<TinySizes> = fc.record({
@@ -116,12 +110,12 @@ forEachBackend((backend) => {
     it('fast == reference (relative error <= 1e-5) on random configs; chunked attention and MLP give the same rows', async () => {
       await fc.assert(fc.asyncProperty(configArb, fc.integer({ min: 1, max: 20 }), fc.nat(), fc.nat(), async (sizes, L, a, seed) => {
         const { cfg, weights } = tinyTower(seed, sizes);
-        const h = randomInput([L, cfg.d_model], seed + 1);
-        const want = R.TimeSeriesWhisperLayer.fromWeights(cfg, weights, LAYER0).forward(h.nd);
+        const h = randomMatrix(seed + 1, L, cfg.d_model);
+        const want = R.TimeSeriesWhisperLayer.fromWeights(cfg, weights, LAYER0).forward(h.nd());
         await expectNoLeak(() => {
           const layer = TimeSeriesWhisperLayer.fromWeights(cfg, weights, LAYER0);
           expect(layer.kProj.bias === null).toBe(!sizes.kBias); // no k_proj bias unless the checkpoint has one
-          const ht = h.t();
+          const ht = h.tensor();
           const y = layer.forward(ht);
           assertRelClose(y, want, 1e-5);
           const chunked = layer.forward(ht, { attentionChunk: 1 + (a % L), mlpChunk: 1 + ((a >> 4) % L) });
@@ -136,7 +130,7 @@ forEachBackend((backend) => {
       const { cfg, weights } = tinyTower(11, { layers: 1 });
       const layer = TimeSeriesWhisperLayer.fromWeights(cfg, weights, LAYER0);
       const L = 9;
-      const base = Float32Array.from(normals(mulberry32(12), L * cfg.d_model));
+      const base = randomMatrix(12, L, cfg.d_model).data;
       const edit = (row: number) => base.map((v, i) => (Math.floor(i / cfg.d_model) === row ? v + Math.sin(i) : v)); // not a constant shift, which the LayerNorm would remove
       const run = (x: Float32Array) => {
         const xt = tf.tensor2d(x, [L, cfg.d_model]);
@@ -175,11 +169,11 @@ forEachBackend((backend) => {
       const chunkArb = fc.record({ convChunk: fc.integer({ min: 1, max: 8 }), attentionChunk: fc.integer({ min: 1, max: 8 }), mlpChunk: fc.integer({ min: 1, max: 8 }) });
       await fc.assert(fc.asyncProperty(configArb, fc.integer({ min: 1, max: 30 }), chunkArb, fc.nat(), async (sizes, L2, chunks, seed) => {
         const { cfg, weights } = tinyTower(seed, sizes);
-        const e2 = randomInput([L2, 256], seed + 1);
-        const want = R.TimeSeriesWhisperEncoder.fromWeights(cfg, weights, ENC).forward(e2.nd);
+        const e2 = randomMatrix(seed + 1, L2, 256);
+        const want = R.TimeSeriesWhisperEncoder.fromWeights(cfg, weights, ENC).forward(e2.nd());
         await expectNoLeak(() => {
           const enc = TimeSeriesWhisperEncoder.fromWeights(cfg, weights, ENC);
-          const x = e2.t();
+          const x = e2.tensor();
           const z = enc.forward(x);
           expect(z.shape).toEqual([Math.ceil(L2 / 2), cfg.ts_adapt_out_dim]);
           assertRelClose(z, want, 1e-4);

@@ -14,8 +14,8 @@ import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { pixelShuffle } from '../../ops/pixelShuffle.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from './config.js';
-import { InternVisionModel } from './model.js';
+import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from '../internvit/config.js';
+import { InternVisionModel } from '../internvit/model.js';
 import { InternS1MultiModalProjector } from './projector.js';
 
 /** Where {@link InternS1VisionTower.fromWeights} finds its two parts. */

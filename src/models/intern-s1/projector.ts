@@ -14,7 +14,7 @@ import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
-import type { InternS1ProjectorConfig } from './config.js';
+import type { InternS1ProjectorConfig } from '../internvit/config.js';
 
 /** Epsilon of the projector LayerNorm: PyTorch's default 1e-5, not the ViT's 1e-6 (gotcha 10.8). */
 export const PROJECTOR_LN_EPS = 1e-5;

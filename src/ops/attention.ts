@@ -399,12 +399,12 @@ function hostRows(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, L: number, scale: nu
           qb[i * d + c] = Q[row * d + c] * scale;
           kTb[c * L + i] = K[row * d + c];
         }
-        vb.set(V.subarray(row * dv, (row + 1) * dv), i * dv);
+        for (let c = 0; c < dv; c++) vb[i * dv + c] = V[row * dv + c]; // plain loops: a subarray per row costs more here
       }
       const o = tf.tidy(() => tf.matMul(tf.softmax(tf.matMul(tf.tensor2d(qb, [L, d]), tf.tensor2d(kTb, [d, L]))), tf.tensor2d(vb, [L, dv]))); // [L, dv]
       const od = o.dataSync();
       o.dispose();
-      for (let i = 0; i < L; i++) out.set(od.subarray(i * dv, (i + 1) * dv), ((r * L + i) * H + h) * dv);
+      for (let i = 0; i < L; i++) for (let c = 0; c < dv; c++) out[((r * L + i) * H + h) * dv + c] = od[i * dv + c];
     }
   }
   return tf.tensor3d(out, [T, H, dv]);

@@ -12,7 +12,7 @@ import { ConfigError, ShapeError } from '../../errors.js';
 import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
-import { pixelShuffle } from '../../ops/pixelShuffle.js';
+import { pixelShuffle } from '../../ops/pixel-shuffle.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from './config.js';
 import { InternVisionModel } from './model.js';

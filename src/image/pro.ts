@@ -86,7 +86,7 @@ export interface ProPixels {
  * @throws ValueError for NaN or ±Infinity (Python raises too).
  * @example
  * ```ts
- * import { pyRound } from 'intern-s1-ts';
+ * import { pyRound } from 'intern-s1-ts/internals';
  * console.log([0.5, 1.5, 2.5, -2.5].map(pyRound)); // [0, 2, 2, -2]
  * ```
  */
@@ -161,7 +161,7 @@ function patchGeometry(op: string, o: ProOptions): { p: number; m: number; tp: n
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { flattenProPatches } from 'intern-s1-ts';
+ * import { flattenProPatches } from 'intern-s1-ts/internals';
  * const frames = tf.zeros([1, 3, 64, 32]);
  * const { pixelValues, gridThw } = flattenProPatches(frames);
  * console.log(pixelValues.shape, gridThw); // [8, 1536] [1, 4, 2]

@@ -179,7 +179,7 @@ export interface SmilesDetectorOptions {
  *
  * @example
  * ```ts
- * import { smilesDetector, reSplit } from 'intern-s1-ts';
+ * import { smilesDetector, reSplit } from 'intern-s1-ts/internals';
  * reSplit(smilesDetector(), ['Describe C1=CC=C(C=C1)C=O']);
  * // ['Describe ', '<SMILES_AUTO_DETECT>', 'C1=CC=C(C=C1)C=O', '</SMILES_AUTO_DETECT>']
  * ```

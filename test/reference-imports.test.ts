@@ -23,12 +23,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** The src/ modules the reference may import (paths from the repository root). */
 export const SHARED: readonly string[] = [
   'src/errors.ts', // the error classes every module throws
+  'src/image/pro-plan.ts', // Pro pixel budgets, options, pyRound, smart_resize: sizes only
+  'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
+  'src/image/types.ts', // RgbImage, ResizeMethod and their checks
   'src/tokenizer/chat.ts', // chat template: string building
   'src/tokenizer/config.ts', // flavours, domains, offsets: configuration data
   'src/tokenizer/detector-rules.ts', // detector interface, element lists, run-detector settings
   'src/tokenizer/files.ts', // reading a tokenizer folder (Node I/O)
   'src/tokenizer/options.ts', // tokenizer option / result types, the choice of flavour
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
+  'src/util/check-values.ts', // checks of plain numbers (no tensors)
 ];
 
 function walk(dir: string): string[] {

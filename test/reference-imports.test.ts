@@ -26,6 +26,9 @@ export const SHARED: readonly string[] = [
   'src/image/pro-plan.ts', // Pro pixel budgets, options, pyRound, smart_resize: sizes only
   'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
   'src/image/types.ts', // RgbImage, ResizeMethod and their checks
+  'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
+  'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
+  'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
   'src/tokenizer/chat.ts', // chat template: string building
   'src/tokenizer/config.ts', // flavours, domains, offsets: configuration data
   'src/tokenizer/detector-rules.ts', // detector interface, element lists, run-detector settings

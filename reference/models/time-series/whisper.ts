@@ -16,6 +16,10 @@ import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
+import { TS_WHISPER_LN_EPS } from '../../../src/models/time-series/constants.js';
+
+// Shared with the fast path (constants of the release, no twin, DESIGN.md).
+export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } from '../../../src/models/time-series/constants.js';
 
 /** The `ts_config` fields the reference reads (a structural subset of the fast path's `TimeSeriesConfig`). */
 export interface TimeSeriesConfig {
@@ -42,15 +46,6 @@ export interface TimeSeriesConfig {
   /** Output width of the projector: the LM's hidden size. */
   readonly out_hidden_size: number;
 }
-
-/** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
-export const TS_WHISPER_LN_EPS = 1e-5;
-/** The fast path's chunk sizes (the reference has nothing to chunk). */
-export const TS_CONV_CHUNK = 8192;
-/** The fast path's rows per MLP chunk (unused by the reference). */
-export const TS_MLP_CHUNK = 8192;
-/** The fast path's budget of one attention chunk's scores, queries × keys (unused by the reference). */
-export const TS_ATTENTION_BLOCK = 2 ** 23;
 
 /** Options as in the fast path. */
 export interface WhisperEncoderOptions {

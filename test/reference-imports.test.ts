@@ -26,6 +26,9 @@ export const SHARED: readonly string[] = [
   'src/image/pro-plan.ts', // Pro pixel budgets, options, pyRound, smart_resize: sizes only
   'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
   'src/image/types.ts', // RgbImage, ResizeMethod and their checks
+  'src/io/configs/fields.ts', // config field parsing helpers (ConfigError naming the key)
+  'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
+  'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants

@@ -13,6 +13,7 @@ import { toBytes } from '../../../src/io/dtype.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
+import { InternS1VisionTower } from '../../../src/models/intern-s1/tower.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToTf } from '../../support/convert.js';
@@ -52,7 +53,7 @@ forEachBackend((backend) => {
           const vit = fast.InternVisionModel.fromWeights(ck.config.vision_config, ck.weights);
           const direct = vit.forward(xt).lastHiddenState;
           expect(Array.from(enc.last_hidden_state.data)).toEqual(Array.from(direct.dataSync()));
-          const tower = fast.InternS1VisionTower.fromWeights(ck.config, ck.weights);
+          const tower = InternS1VisionTower.fromWeights(ck.config, ck.weights);
           const y = tower.forward(xt);
           expect(Array.from(feats.image_features.data)).toEqual(Array.from(y.dataSync()));
           tf.dispose([xt, direct, y]);

@@ -102,7 +102,7 @@ export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
  * const model = TimeSeriesModel.fromWeights(cfg, memoryWeights(tinyTensors(json, { seed: 1 })));
  * const raw = tf.randomNormal([40, 3]);                                 // [T, C] raw samples
  * const out = model.encode(raw, 1);                                     // 1 Hz: stride 2, patch 4
- * console.log(out.features.shape, timeSeriesTokenCount(40, 1));        // [5, 16] 5
+ * console.log(out.features.shape, timeSeriesTokenCount(40, 1));        // => [5, 16], 5
  * out.features.dispose(); model.dispose();
  * ```
  */

@@ -66,7 +66,7 @@ export function checkTilingOptions(op: string, o: TilingOptions): { s: number; m
  * @example
  * ```ts
  * import { candidateGrids } from 'intern-s1-ts/internals';
- * console.log(candidateGrids(1, 4)); // [[1,1],[1,2],[2,1],[1,3],[3,1],[1,4],[2,2],[4,1]]
+ * console.log(candidateGrids(1, 4)); // => [[1,1],[1,2],[2,1],[1,3],[3,1],[1,4],[2,2],[4,1]]
  * ```
  */
 export function candidateGrids(minTiles = 1, maxTiles = 12): [number, number][] {
@@ -86,8 +86,8 @@ export function candidateGrids(minTiles = 1, maxTiles = 12): [number, number][] 
  * @example
  * ```ts
  * import { chooseGrid } from 'intern-s1-ts/internals';
- * console.log(chooseGrid(1920, 1080)); // { cols: 4, rows: 2, thumbnail: true, tiles: 9, tileSize: 448 }
- * console.log(chooseGrid(1024, 576).cols); // 2: same ratio, but too small to earn the 4x2 tie-break
+ * console.log(chooseGrid(1920, 1080)); // => { cols: 4, rows: 2, thumbnail: true, tiles: 9, tileSize: 448 }
+ * console.log(chooseGrid(1024, 576).cols); // => 2  -- same ratio, but too small to earn the 4x2 tie-break
  * ```
  */
 export function chooseGrid(width: number, height: number, options: TilingOptions = {}): TileGrid {

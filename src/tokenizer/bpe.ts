@@ -36,7 +36,7 @@ const CACHE_MAX_KEY = 256;
  * @example
  * ```ts
  * import { parseVocab } from 'intern-s1-ts/internals';
- * parseVocab('{"a": 0, "b": 1}').get('b'); // 1
+ * parseVocab('{"a": 0, "b": 1}').get('b'); // => 1
  * ```
  */
 export function parseVocab(text: string, file = 'vocab.json'): Map<string, number> {
@@ -67,7 +67,7 @@ export function parseVocab(text: string, file = 'vocab.json'): Map<string, numbe
  * @example
  * ```ts
  * import { parseMerges } from 'intern-s1-ts/internals';
- * parseMerges('#version: 0.2\nĠ t\nh e\n'); // [['Ġ', 't'], ['h', 'e']]
+ * parseMerges('#version: 0.2\nĠ t\nh e\n'); // => [['Ġ', 't'], ['h', 'e']]
  * ```
  */
 export function parseMerges(text: string, file = 'merges.txt'): [string, string][] {
@@ -113,7 +113,7 @@ const INF = 0x7fffffff;
  * const vocab = new Map(bytesToUnicode().map((c, i) => [c, i] as [string, number]));
  * vocab.set('Ġw', 256).set('Ġwo', 257);
  * const bpe = new ByteLevelBPE(vocab, [['Ġ', 'w'], ['Ġw', 'o']]);
- * bpe.tokenize(' wow'); // ['Ġwo', 'w']
+ * bpe.tokenize(' wow'); // => ['Ġwo', 'w']
  * ```
  */
 export class ByteLevelBPE {

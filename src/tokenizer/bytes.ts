@@ -35,7 +35,7 @@ const UNICODE_TABLE: Int16Array = (() => {
  * @example
  * ```ts
  * import { bytesToUnicode } from 'intern-s1-ts/internals';
- * bytesToUnicode()[0x0a]; // 'Ċ'
+ * bytesToUnicode()[0x0a]; // => 'Ċ'
  * ```
  */
 export function bytesToUnicode(): string[] {
@@ -48,7 +48,7 @@ export function bytesToUnicode(): string[] {
  * @example
  * ```ts
  * import { unicodeToBytes } from 'intern-s1-ts/internals';
- * unicodeToBytes().get('Ġ'); // 32
+ * unicodeToBytes().get('Ġ'); // => 32
  * ```
  */
 export function unicodeToBytes(): Map<string, number> {
@@ -66,7 +66,7 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  * @example
  * ```ts
  * import { byteLevelEncode } from 'intern-s1-ts/internals';
- * byteLevelEncode(' é'); // 'ĠÃ©'
+ * byteLevelEncode(' é'); // => 'ĠÃ©'
  * ```
  */
 export function byteLevelEncode(text: string): string {
@@ -94,7 +94,7 @@ export function byteLevelEncode(text: string): string {
  * @example
  * ```ts
  * import { utf8DecodeReplace } from 'intern-s1-ts/internals';
- * utf8DecodeReplace(new Uint8Array([0x61, 0xc3])); // 'a\uFFFD'
+ * utf8DecodeReplace(new Uint8Array([0x61, 0xc3])); // => 'a\uFFFD'
  * ```
  */
 export function utf8DecodeReplace(bytes: Uint8Array): string {
@@ -109,7 +109,7 @@ export function utf8DecodeReplace(bytes: Uint8Array): string {
  * @example
  * ```ts
  * import { byteLevelDecode } from 'intern-s1-ts/internals';
- * byteLevelDecode('HelloĠworld'); // 'Hello world'
+ * byteLevelDecode('HelloĠworld'); // => 'Hello world'
  * ```
  */
 export function byteLevelDecode(text: string): string {

@@ -226,7 +226,7 @@ function checkAffine(
  * import * as tf from '@tensorflow/tfjs';
  * import { dense } from 'intern-s1-ts';
  * const w = tf.tensor2d([[1, 0, 2], [0, 1, 3]]); // [in 2, out 3]
- * dense(tf.tensor2d([[1, 2]]), w, tf.tensor1d([0, 0, 1])).print(); // [[1, 2, 9]]
+ * dense(tf.tensor2d([[1, 2]]), w, tf.tensor1d([0, 0, 1])).print(); // => [[1, 2, 9]]
  * ```
  */
 export function dense(x: tf.Tensor, weightT: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
@@ -260,7 +260,7 @@ export function dense(x: tf.Tensor, weightT: tf.Tensor, bias?: tf.Tensor): tf.Te
  * import * as tf from '@tensorflow/tfjs';
  * import { linear } from 'intern-s1-ts';
  * const w = tf.tensor2d([[1, 0], [0, 1], [2, 3]]); // [out 3, in 2]
- * linear(tf.tensor2d([[1, 2]]), w).print(); // [[1, 2, 8]]
+ * linear(tf.tensor2d([[1, 2]]), w).print(); // => [[1, 2, 8]]
  * ```
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {

@@ -6,10 +6,11 @@ import * as ref from '../../reference/ops/matmul.js';
 import { DTypeError, ShapeError } from '../../src/errors.js';
 import * as fast from '../../src/ops/matmul.js';
 import { data, dataArb } from '../support/arbitraries.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { type Data, dataToNd, dataToTf } from '../support/convert.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 type MP = { transposeA: boolean; transposeB: boolean };
 const dim = fc.integer({ min: 1, max: 5 });
@@ -137,7 +138,7 @@ describe('matmul gradients (wasm: customGrad with explicit transposes)', () => {
           tf.dispose([ta, tb, tg, ...grads]);
           expect(tf.memory().numTensors).toBe(before);
         },
-      ), { numRuns: 10 });
+      ), { numRuns: runs(10) });
     });
 
     const batchedGradCases: [string, number[], number[]][] = [

@@ -7,7 +7,7 @@
  * @module
  */
 import { type NDArray, reshape, zeros } from '../../ndarray.js';
-import { pixelShuffle } from '../../ops/pixelShuffle.js';
+import { pixelShuffle } from '../../ops/pixel-shuffle.js';
 import type { WeightSource } from '../../weights.js';
 import { type InternS1VisionConfig, checkVitConfig } from '../internvit/config.js';
 import { InternVisionModel } from '../internvit/model.js';

@@ -13,7 +13,7 @@ import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { scope } from '../../nn/scope.js';
-import { pixelShuffle } from '../../ops/pixelShuffle.js';
+import { pixelShuffle } from '../../ops/pixel-shuffle.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from '../internvit/config.js';
@@ -49,7 +49,7 @@ export interface VisionTowerPrefixes {
  * initTiny('/tmp/tiny-mini-tower', { variant: 'mini', vocabSize: 64 }); // or a real folder: '/models/Intern-S1-mini'
  * const ckpt = openCheckpoint('/tmp/tiny-mini-tower');
  * const tower = InternS1VisionTower.fromWeights(ckpt.config as InternS1Config, ckpt.weights);
- * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // [512, 16] (tiny; [512, 4096] for Intern-S1-mini)
+ * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // => [512, 16]  -- (tiny; [512, 4096] for Intern-S1-mini)
  * tower.dispose();
  * ```
  */

@@ -24,8 +24,8 @@ import type { WeightSource } from '../../io/weights.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { MLP } from '../../nn/mlp.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
-import { scope } from '../../nn/scope.js';
-import { attention, outputAndProbs } from '../../ops/attention.js';
+import { attention } from '../../ops/attention.js';
+import { outputAndProbs, scope } from '../../nn/scope.js';
 import { add, mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
@@ -162,7 +162,7 @@ export class InternVisionAttention implements Disposable {
  * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
  * const w = memoryWeights({ 'mlp.fc1.weight': t([3, 2], 1), 'mlp.fc1.bias': t([3], 0), 'mlp.fc2.weight': t([2, 3], 1), 'mlp.fc2.bias': t([2], 0) });
  * const mlp = InternVisionMLP.fromWeights(cfg, w, 'mlp');
- * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ≈ [[5.8635, 5.8635]]: fc1 gives 2 per unit, 3 · GELU(2)
+ * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ~> [[5.8635, 5.8635]]  -- fc1 gives 2 per unit, 3 · GELU(2)
  * mlp.dispose();
  * ```
  */
@@ -201,7 +201,7 @@ export class InternVisionMLP extends MLP {
  *   [`${p}.attention.projection_layer.bias`]: t([4]), [`${p}.mlp.fc1.weight`]: t([8, 4]), [`${p}.mlp.fc1.bias`]: t([8]),
  *   [`${p}.mlp.fc2.weight`]: t([4, 8]), [`${p}.mlp.fc2.bias`]: t([4]) });
  * const layer = InternVisionEncoderLayer.fromWeights(cfg, w, p);
- * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // [1, 5, 4]
+ * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // => [1, 5, 4]
  * layer.dispose();
  * ```
  */

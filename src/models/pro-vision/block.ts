@@ -147,7 +147,7 @@ export class ProVisionMLP extends MLP {
  * const block = ProVisionBlock.fromWeights(cfg, w, p);
  * const grid = [[1, 2, 2]];
  * const { cos, sin } = proVisionRopeTables(grid, 4);
- * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // [4, 8]
+ * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // => [4, 8]
  * block.dispose();
  * ```
  */

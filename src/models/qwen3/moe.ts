@@ -143,7 +143,7 @@ function scatterAddRows(src: tf.Tensor, ids: Int32Array, n: number): tf.Tensor {
  * const cfg = { hidden_size: 8, moe_intermediate_size: 6, hidden_act: 'silu', num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: true };
  * const moe = Qwen3MoeSparseBlock.fromWeights(cfg, memoryWeights(w), 'mlp');
  * const { output, router } = moe.forward(tf.ones([3, 8]));
- * console.log(output.shape, router.indices.shape); // [3, 8] [3, 2]
+ * console.log(output.shape, router.indices.shape); // => [3, 8], [3, 2]
  * moe.dispose();
  * ```
  */

@@ -13,11 +13,12 @@ import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../s
 import { parseInternVitConfig } from '../../../src/io/configs/vision.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { pixels, tinyVit, tinyWeights, without, withTensors } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 const P = 'model.vision_tower.embeddings';
 
@@ -39,7 +40,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           emb.dispose();
         });
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('on the trained grid the position table is used as stored (interpolation skipped)', async () => {

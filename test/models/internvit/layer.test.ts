@@ -10,13 +10,14 @@ import * as ref from '../../../reference/models/internvit/index.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../../src/errors.js';
 import type { WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertRelClose, relError } from '../../support/assertClose.js';
+import { assertRelClose, relError } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { normals, mulberry32 } from '../../support/arbitraries.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { tensorsOf, tinyVit, tinyWeights, without, withTensors } from './tiny.js';
 import { memoryWeights } from '../../../src/io/weights.js';
+import { runs } from '../../support/runs.js';
 
 const L0 = 'model.vision_tower.encoder.layer.0';
 
@@ -62,7 +63,7 @@ forEachBackend(() => {
           xt.dispose();
           layer.dispose();
         });
-      }), { numRuns: 16 });
+      }), { numRuns: runs(16) });
     });
 
     it('the layer really is z + λ1·Attn(Norm1 z), then + λ2·MLP(Norm2 ·): zero layer scales make it the identity', async () => {

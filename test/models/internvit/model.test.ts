@@ -10,12 +10,13 @@ import * as ref from '../../../reference/models/internvit/index.js';
 import { CheckpointError, ConfigError, ShapeError, ValueError } from '../../../src/errors.js';
 import { parseInternVitConfig } from '../../../src/io/configs/vision.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { pixels, tinyVit, tinyWeights, toInternVlChat, vitSpecs, without } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 forEachBackend(() => {
   describe('InternVisionModel', () => {
@@ -40,7 +41,7 @@ forEachBackend(() => {
           tf.dispose([xt, lastHiddenState]);
           vit.dispose();
         });
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('hidden states (L + 1, embeddings first) and attentions match the reference', async () => {

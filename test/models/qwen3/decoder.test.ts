@@ -12,12 +12,13 @@ import * as refD from '../../../reference/models/qwen3/decoder.js';
 import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js';
 import { Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf } from '../../../src/models/qwen3/decoder.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without, withTensors } from '../../support/weights.js';
 import { disposeRouter, normalData, posArb, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const LP = 'model.language_model.layers.0';
 const MARGIN = 1e-4;
@@ -54,7 +55,7 @@ forEachBackend(() => {
           tf.dispose([xt, out.hidden, out.attentionProbs!]);
           layer.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('KV cache: prefill then one token at a time equals the full causal pass (RoPE and FoPE, batch 2)', async () => {

@@ -12,12 +12,13 @@ import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../s
 import { memoryWeights } from '../../../src/io/weights.js';
 import { loadSwiGlu, Qwen3MLP, swiGlu } from '../../../src/models/qwen3/mlp.js';
 import { activation } from '../../../src/nn/activation.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { normalData, specArb, tinyConfig, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const P = 'model.language_model.layers.0.mlp';
 
@@ -47,7 +48,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           mlp.dispose();
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
   });
 
@@ -66,7 +67,7 @@ forEachBackend(() => {
           assertRelClose(y, want, 1e-5);
           tf.dispose([xt, y, sw.gateUpT, sw.downT]);
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('a hand-computed case: down(silu(gate·x) ⊙ up·x), gate and up not swapped', async () => {

@@ -13,10 +13,11 @@ import { ShapeError, ValueError } from '../../../src/errors.js';
 import { Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { Qwen3TextModel } from '../../../src/models/qwen3/model.js';
 import { FOPE_PADDING_VLLM } from '../../../src/nn/fope.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { disposeRouter, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const MARGIN = 1e-4;
 
@@ -50,7 +51,7 @@ forEachBackend(() => {
           tf.dispose([out.logits!, out.hidden, e, viaEmbeds.logits!, viaEmbeds.hidden, last]);
           model.dispose();
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('generation with a KV cache (prefill, then one token at a time) equals the full pass; lazy embeddings agree', async () => {

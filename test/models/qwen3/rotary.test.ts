@@ -14,11 +14,12 @@ import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js'
 import { memoryWeights } from '../../../src/io/weights.js';
 import { positionEncoding, Qwen3RotaryEmbedding, resolvePositions, sameRows } from '../../../src/models/qwen3/rotary.js';
 import { FOPE_PADDING_VLLM } from '../../../src/nn/fope.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { normalData, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const ROTARY = 'model.language_model.rotary_emb';
 /** float32 tables of angles up to 63 rad: a few ulps of 63. */
@@ -81,7 +82,7 @@ forEachBackend(() => {
           tf.dispose([t.cos, t.sin, qt, kt, gq, gk]);
           pe.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('the vLLM FoPE padding (sin 0 in the clipped lanes) differs from the trained one; fast == reference', async () => {

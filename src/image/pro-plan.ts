@@ -57,7 +57,7 @@ export interface SmartResizeOptions {
  * @throws ValueError for NaN or ±Infinity (Python raises too).
  * @example
  * ```ts
- * import { pyRound } from 'intern-s1-ts';
+ * import { pyRound } from 'intern-s1-ts/internals';
  * console.log([0.5, 1.5, 2.5, -2.5].map(pyRound)); // => [0, 2, 2, -2]
  * ```
  */

@@ -57,7 +57,7 @@ export interface ProPixels {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { flattenProPatches } from 'intern-s1-ts';
+ * import { flattenProPatches } from 'intern-s1-ts/internals';
  * const frames = tf.zeros([1, 3, 64, 32]);
  * const { pixelValues, gridThw } = flattenProPatches(frames);
  * console.log(pixelValues.shape, gridThw); // => [8, 1536], [1, 4, 2]

@@ -194,7 +194,7 @@ function planarFromImage(image: RgbImage): Uint8Array {
  *
  * @example
  * ```ts
- * import { imageToPlanes, rgbImage } from 'intern-s1-ts';
+ * import { imageToPlanes, rgbImage } from 'intern-s1-ts/internals';
  * const t = imageToPlanes(rgbImage(2, 1, new Uint8Array([1, 2, 3, 4, 5, 6])));
  * t.print(); // => [[[1, 4]], [[2, 5]], [[3, 6]]]
  * t.dispose();
@@ -217,7 +217,7 @@ export function imageToPlanes(image: RgbImage): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { resizePlanes } from 'intern-s1-ts';
+ * import { resizePlanes } from 'intern-s1-ts/internals';
  * const x = tf.tensor3d([0, 255, 0, 255], [1, 1, 4]);
  * const y = resizePlanes(x, 2, 1); // [1, 1, 2], Pillow BICUBIC
  * console.log(Array.from(y.dataSync())); // => [107, 148]

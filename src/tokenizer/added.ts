@@ -47,7 +47,7 @@ export class AddedTokenSplitter {
  *
  * @example
  * ```ts
- * import { splitOnAddedTokens } from 'intern-s1-ts';
+ * import { splitOnAddedTokens } from 'intern-s1-ts/internals';
  * splitOnAddedTokens('a<|im_start|>b<im>', ['<|im_start|>', '<|im', '<im>']); // => ['a', '<|im_start|>', 'b', '<im>']
  * ```
  */

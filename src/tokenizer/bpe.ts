@@ -35,7 +35,7 @@ const CACHE_MAX_KEY = 256;
  *
  * @example
  * ```ts
- * import { parseVocab } from 'intern-s1-ts';
+ * import { parseVocab } from 'intern-s1-ts/internals';
  * parseVocab('{"a": 0, "b": 1}').get('b'); // => 1
  * ```
  */
@@ -66,7 +66,7 @@ export function parseVocab(text: string, file = 'vocab.json'): Map<string, numbe
  *
  * @example
  * ```ts
- * import { parseMerges } from 'intern-s1-ts';
+ * import { parseMerges } from 'intern-s1-ts/internals';
  * parseMerges('#version: 0.2\nĠ t\nh e\n'); // => [['Ġ', 't'], ['h', 'e']]
  * ```
  */
@@ -108,7 +108,7 @@ const INF = 0x7fffffff;
  *
  * @example
  * ```ts
- * import { ByteLevelBPE, bytesToUnicode } from 'intern-s1-ts';
+ * import { ByteLevelBPE, bytesToUnicode } from 'intern-s1-ts/internals';
  * // a toy vocabulary: the 256 byte symbols plus 'Ġw' and 'Ġwo'
  * const vocab = new Map(bytesToUnicode().map((c, i) => [c, i] as [string, number]));
  * vocab.set('Ġw', 256).set('Ġwo', 257);

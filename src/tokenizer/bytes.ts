@@ -34,7 +34,7 @@ const UNICODE_TABLE: Int16Array = (() => {
  *
  * @example
  * ```ts
- * import { bytesToUnicode } from 'intern-s1-ts';
+ * import { bytesToUnicode } from 'intern-s1-ts/internals';
  * bytesToUnicode()[0x0a]; // => 'Ċ'
  * ```
  */
@@ -47,7 +47,7 @@ export function bytesToUnicode(): string[] {
  *
  * @example
  * ```ts
- * import { unicodeToBytes } from 'intern-s1-ts';
+ * import { unicodeToBytes } from 'intern-s1-ts/internals';
  * unicodeToBytes().get('Ġ'); // => 32
  * ```
  */
@@ -65,7 +65,7 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  *
  * @example
  * ```ts
- * import { byteLevelEncode } from 'intern-s1-ts';
+ * import { byteLevelEncode } from 'intern-s1-ts/internals';
  * byteLevelEncode(' é'); // => 'ĠÃ©'
  * ```
  */
@@ -93,7 +93,7 @@ export function byteLevelEncode(text: string): string {
  *
  * @example
  * ```ts
- * import { utf8DecodeReplace } from 'intern-s1-ts';
+ * import { utf8DecodeReplace } from 'intern-s1-ts/internals';
  * utf8DecodeReplace(new Uint8Array([0x61, 0xc3])); // => 'a\uFFFD'
  * ```
  */
@@ -108,7 +108,7 @@ export function utf8DecodeReplace(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { byteLevelDecode } from 'intern-s1-ts';
+ * import { byteLevelDecode } from 'intern-s1-ts/internals';
  * byteLevelDecode('HelloĠworld'); // => 'Hello world'
  * ```
  */

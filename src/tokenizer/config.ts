@@ -100,7 +100,7 @@ export const S1_OFFSETS = Object.freeze({
  *
  * @example
  * ```ts
- * import { s1Offsets } from 'intern-s1-ts';
+ * import { s1Offsets } from 'intern-s1-ts/internals';
  * s1Offsets(151643, 26, [{ size: 256, tags: 4 }, { size: 512, tags: 2 }, { size: 1000, tags: 0 }]);
  * // => [151669, 151929, 152443]
  * ```

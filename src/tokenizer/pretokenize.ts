@@ -53,7 +53,7 @@ export function pieceEnd(text: string, p: number, sticky: RegExp = STICKY): numb
  *
  * @example
  * ```ts
- * import { pretokenize } from 'intern-s1-ts';
+ * import { pretokenize } from 'intern-s1-ts/internals';
  * pretokenize("Hello world, it's 42!"); // => ['Hello', ' world', ',', ' it', "'s", ' ', '4', '2', '!']
  * ```
  */

@@ -50,7 +50,7 @@ function toggle(rings: Map<string, boolean>, label: string): void {
  *
  * @example
  * ```ts
- * import { smilesRuleCheck } from 'intern-s1-ts';
+ * import { smilesRuleCheck } from 'intern-s1-ts/internals';
  * smilesRuleCheck('CC(=O)OC1=CC=CC=C1C(=O)O'); // => true
  * smilesRuleCheck('CC(=O)OC1=CC=CC=C2'); // => false  -- rings 1 and 2 unclosed
  * ```

@@ -48,7 +48,7 @@ function rowsOf(op: string, gridThw: GridThw | tf.Tensor): number[][] {
  *   row that is not a triple or gh, gw not multiples of m; DTypeError for a non-int32 tensor.
  * @example
  * ```ts
- * import { checkGridThw } from 'intern-s1-ts';
+ * import { checkGridThw } from 'intern-s1-ts/internals';
  * console.log(checkGridThw('demo', [[1, 28, 28]], 2)); // => [[1, 28, 28]]
  * ```
  */
@@ -82,7 +82,7 @@ export function proPatchCount(grid: readonly (readonly [number, number, number])
  * @throws as {@link checkGridThw}.
  * @example
  * ```ts
- * import { proWindowCoords } from 'intern-s1-ts';
+ * import { proWindowCoords } from 'intern-s1-ts/internals';
  * const { rows, cols } = proWindowCoords([[1, 2, 4]], 2);
  * console.log(Array.from(rows), Array.from(cols)); // => [0, 0, 1, 1, 0, 0, 1, 1], [0, 1, 0, 1, 2, 3, 2, 3]
  * ```
@@ -162,7 +162,7 @@ export function proVisionTokenCounts(gridThw: GridThw | tf.Tensor, mergeSize = 2
  * @throws ValueError when the frame count does not give t groups, or a timestamp is not finite.
  * @example
  * ```ts
- * import { proVideoGroups } from 'intern-s1-ts';
+ * import { proVideoGroups } from 'intern-s1-ts/internals';
  * console.log(proVideoGroups([2, 4, 4], [0, 0.5, 1, 1.5])); // ~> [{ seconds: 0.25, tokens: 4 }, { seconds: 1.25, tokens: 4 }]
  * ```
  */

@@ -87,7 +87,7 @@ export interface PositionEncodingOptions {
  *
  * @example
  * ```ts
- * import { positionEncoding, memoryWeights } from 'intern-s1-ts';
+ * import { positionEncoding, memoryWeights } from 'intern-s1-ts/internals';
  * const cfg = { head_dim: 8, num_key_value_heads: 1, rope_theta: 1e6, max_position_embeddings: 64, rope_scaling: null };
  * console.log(positionEncoding(cfg, memoryWeights({}), 'model.rotary_emb').kind); // => 'rope'
  * ```

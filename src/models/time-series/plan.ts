@@ -99,7 +99,7 @@ export function timeSeriesStride(samplingRate: number): number {
  *
  * @example
  * ```ts
- * import { timeSeriesStrideFloat32 } from 'intern-s1-ts';
+ * import { timeSeriesStrideFloat32 } from 'intern-s1-ts/internals';
  * console.log(timeSeriesStrideFloat32(2500)); // => 160
  * ```
  */

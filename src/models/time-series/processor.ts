@@ -155,7 +155,7 @@ export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal
  *   {@link preprocessTimeSeries}.
  * @example
  * ```ts
- * import { preprocessValues } from 'intern-s1-ts';
+ * import { preprocessValues } from 'intern-s1-ts/internals';
  * const p = preprocessValues([1, 2, 3, 4, 5, 6], 6, 1, 1);
  * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // => 1, '-1.4639'
  * ```

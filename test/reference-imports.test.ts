@@ -39,6 +39,7 @@ export const SHARED: readonly string[] = [
   'src/tokenizer/options.ts', // tokenizer option / result types, the choice of flavour
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
   'src/util/check-values.ts', // checks of plain numbers (no tensors)
+  'src/util/random.ts', // mulberry32: the one seeded stream both trees draw from
 ];
 
 function walk(dir: string): string[] {

@@ -21,11 +21,11 @@ import { ShapeError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
 import { join, loadAll, loadTensor, rejectUnused } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
-import { scope } from '../../nn/scope.js';
-import { attention, outputAndProbs } from '../../ops/attention.js';
+import { attention } from '../../ops/attention.js';
+import { outputAndProbs, scope } from '../../nn/scope.js';
 import { add, mul } from '../../ops/elementwise.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
@@ -166,42 +166,13 @@ export class InternVisionAttention implements Disposable {
  * mlp.dispose();
  * ```
  */
-export class InternVisionMLP implements Disposable {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: InternVitConfig,
-    /** `fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class InternVisionMLP extends MLP {
+  declare readonly config: InternVitConfig;
 
   /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
-    const C = config.hidden_size;
-    const I = config.intermediate_size;
-    activation(config.hidden_act); // a ConfigError before anything is loaded
-    return loadAll((own) => {
-      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'fc1'), { bias: true, expect: [I, C] }));
-      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'fc2'), { bias: true, expect: [C, I] }));
-      return new InternVisionMLP(config, fc1, fc2);
-    });
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
-  }
-
-  /** Release `fc1` and `fc2`. */
-  dispose(): void {
-    this.fc1.dispose();
-    this.fc2.dispose();
+  static override fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
+    const m = MLP.fromWeights(config, weights, prefix, ['fc1', 'fc2']);
+    return new InternVisionMLP(config, m.fc1, m.fc2);
   }
 }
 

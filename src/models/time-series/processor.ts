@@ -11,7 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
 import {
-  TS_MAX_SAMPLES, type PreprocessOptions, type PreprocessedTimeSeriesInfo, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan,
+  TS_MAX_SAMPLES, type PreprocessOptions, type PreprocessedTimeSeriesInfo, type TimeSeriesPlan, type TimeSeriesPlanOptions,
+  type defaultSamplingRate, timeSeriesPlan, // defaultSamplingRate: for a {@link} below
 } from './plan.js';
 
 export type { PreprocessOptions, PreprocessedTimeSeriesInfo } from './plan.js';

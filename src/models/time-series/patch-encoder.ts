@@ -34,6 +34,9 @@ import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import type { TimeSeriesPlan } from './plan.js';
 import { readSignal } from './processor.js';
 import { TS_PATCH_BATCH_POSITIONS, TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_CHECK_ATOL, TS_PE_ROWS } from './constants.js';
+import type { PatchEncoderOptions } from './options.js';
+
+export type { PatchEncoderOptions } from './options.js';
 
 export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from './constants.js';
 
@@ -200,12 +203,6 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
     for (let i = start; i < end; i++) rows[(n - n0) * p * C + (i - start)] = data[i];
   }
   return rows;
-}
-
-/** Options of {@link TimeSeriesPatchEncoder.forward}. */
-export interface PatchEncoderOptions {
-  /** Patches per batch (even, ≥ 2). Default: as many as fit {@link TS_PATCH_BATCH_POSITIONS} positions. */
-  readonly patchBatch?: number;
 }
 
 /**

@@ -19,3 +19,5 @@ export * from './tokenizer/index.js';
 export * from './models/intern-s1/index.js';
 export * from './util/random.js';
 export * from './generation/index.js';
+export { GenerationSession, type FinishReason, type SessionOptions, type StepResult } from './generation/session.js';
+export { prepareChat, type PrepareChatOptions, type PreparedChat } from './generation/prompt.js';

@@ -1,0 +1,204 @@
+/**
+ * One generation, one token at a time: the prompt's prefill on the first {@link
+ * GenerationSession.step}, then one cached decoder step per token, each token chosen by the logits
+ * processors ({@link sampleNext}) from a seeded generator, until a stop rule fires. Stepwise so that
+ * a caller can interleave other work (the HTTP server yields to the event loop between tokens, so
+ * streams flush and a disconnect is noticed); {@link generate} runs the same steps in a loop.
+ *
+ * Stop rules, first that fires wins (its name is the finish reason):
+ * - `stop`: a stop id was emitted (any of several eos ids), or a stop string appeared in the decoded
+ *   text (matched across token boundaries, see {@link StopStringMatcher});
+ * - `length`: `maxNewTokens` tokens were generated;
+ * - `time`: `maxTimeMs` passed since the session started (checked after each token, as
+ *   transformers' `MaxTimeCriteria`; so at least one token is produced);
+ * - `abort`: the caller called {@link GenerationSession.abort} (a client went away).
+ *
+ * @module
+ */
+import type * as tf from '@tensorflow/tfjs';
+import { ValueError } from '../errors.js';
+import type { InternS1ForConditionalGeneration, ModelInputs, ModelOutput } from '../models/intern-s1/model.js';
+import { mulberry32 } from '../util/random.js';
+import { checkProcessorOptions, type LogitsProcessorOptions, sampleNext } from './processors.js';
+import { IncrementalDetokenizer, StopStringMatcher } from './stop.js';
+
+/** Why a generation ended. */
+export type FinishReason = 'stop' | 'length' | 'time' | 'abort';
+
+/** Options of a {@link GenerationSession}. */
+export interface SessionOptions extends LogitsProcessorOptions {
+  /** At most this many new tokens (≥ 1). */
+  readonly maxNewTokens: number;
+  /** Ids that end generation (kept in `tokens`, left out of `text`). */
+  readonly stopTokens?: readonly number[];
+  /** Strings that end generation when they appear in the decoded text (left out of `text`). Needs `decode`. */
+  readonly stopStrings?: readonly string[];
+  /** Ids → text, for `text`, streaming deltas and stop strings. */
+  readonly decode?: (ids: readonly number[]) => string;
+  /** Wall-clock limit in milliseconds. */
+  readonly maxTimeMs?: number;
+  /** Seed of the sampling generator (default 0). */
+  readonly seed?: number;
+  /** Query block size of the chunked prefill attention. */
+  readonly chunkSize?: number;
+  /** Report the prompt's per-layer expert load (from the prefill). */
+  readonly returnRouter?: boolean;
+}
+
+/** What one step produced. */
+export interface StepResult {
+  readonly token: number;
+  /** Text now safe to show (empty without `decode`, or while a stop string might be forming). */
+  readonly text: string;
+}
+
+/** Read one `[1, 1, V]` logits tensor to the host and dispose it. */
+function hostLogits(logits: tf.Tensor | null): Float32Array {
+  if (!logits) throw new ValueError('generate: the model returned no logits');
+  const v = logits.dataSync() as Float32Array;
+  logits.dispose();
+  return v;
+}
+
+/**
+ * A stepwise generation over a prompt of one sequence. Dispose it (or let it finish) to free its
+ * KV cache.
+ *
+ * @example
+ * ```ts
+ * import { GenerationSession, InternS1ForConditionalGeneration, initTiny } from 'intern-s1-ts';
+ * initTiny('/tmp/tiny-session-example', { variant: 'mini', vocabSize: 64 });
+ * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-session-example');
+ * const s = new GenerationSession(model, { inputIds: [[1, 2, 3]] }, { maxNewTokens: 3, temperature: 0.7, seed: 1 });
+ * while (s.step()) {}
+ * console.log(s.tokens.length, s.finishReason); // 3 'length'
+ * model.dispose();
+ * ```
+ */
+export class GenerationSession {
+  /** The generated ids, stop id included. */
+  readonly tokens: number[] = [];
+  /** Set once the session has ended. */
+  finishReason: FinishReason | null = null;
+  /** The stop string that ended it, if one did. */
+  stopString: string | null = null;
+  /** Milliseconds of the prefill (media encoders + prompt, up to the first logits). */
+  prefillMs = 0;
+  /** What the prefill reported. */
+  prefill: Pick<ModelOutput, 'expertLoad' | 'mediaTokens'> | null = null;
+  readonly promptTokens: number;
+  private readonly rng: () => number;
+  private readonly stops: Set<number>;
+  private readonly detok: IncrementalDetokenizer | null;
+  private readonly matcher: StopStringMatcher | null;
+  private readonly t0 = performance.now();
+  private cache: ReturnType<InternS1ForConditionalGeneration['newCache']> | null = null;
+  private shown = '';
+
+  constructor(private readonly model: InternS1ForConditionalGeneration, private readonly inputs: ModelInputs, private readonly opts: SessionOptions) {
+    if (inputs.inputIds.length !== 1) throw new ValueError(`generate: one sequence at a time, got a batch of ${inputs.inputIds.length}`);
+    this.promptTokens = inputs.inputIds[0].length;
+    if (this.promptTokens === 0) throw new ValueError('generate: the prompt is empty');
+    if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new ValueError(`generate: 'maxNewTokens' must be a positive integer, got ${opts.maxNewTokens}`);
+    if (opts.maxTimeMs !== undefined && !(opts.maxTimeMs > 0)) throw new ValueError(`generate: 'maxTimeMs' must be > 0, got ${opts.maxTimeMs}`);
+    if (opts.stopStrings?.length && !opts.decode) throw new ValueError("generate: 'stopStrings' needs 'decode' (stop strings are matched on text)");
+    checkProcessorOptions(opts, model.text.cfg.vocab_size);
+    this.rng = mulberry32(opts.seed ?? 0);
+    this.stops = new Set(opts.stopTokens ?? []);
+    this.detok = opts.decode ? new IncrementalDetokenizer(opts.decode) : null;
+    this.matcher = opts.stopStrings?.length ? new StopStringMatcher(opts.stopStrings) : null;
+  }
+
+  /** The text shown so far (stop ids and stop strings left out). */
+  get text(): string {
+    return this.shown;
+  }
+
+  /** Produce the next token, or null when the session has ended (then it holds no tensors). */
+  step(): StepResult | null {
+    if (this.finishReason) return null;
+    let logits: Float32Array;
+    try {
+      logits = this.tokens.length === 0 ? this.first() : this.next(this.tokens[this.tokens.length - 1]);
+    } catch (e) {
+      this.dispose();
+      throw e;
+    }
+    const token = sampleNext(logits, this.opts, this.rng, { prompt: this.inputs.inputIds[0], generated: this.tokens });
+    this.tokens.push(token);
+    let text = '';
+    if (this.stops.has(token)) {
+      text = this.flushText();
+      this.end('stop');
+      return { token, text };
+    }
+    if (this.detok) {
+      const delta = this.detok.push(token);
+      if (this.matcher) {
+        const m = this.matcher.push(delta);
+        text = m.text;
+        if (m.stop !== null) {
+          this.stopString = m.stop;
+          this.shown += text;
+          this.end('stop');
+          return { token, text };
+        }
+      } else text = delta;
+    }
+    const limit = this.tokens.length >= this.opts.maxNewTokens ? 'length' : this.opts.maxTimeMs !== undefined && performance.now() - this.t0 >= this.opts.maxTimeMs ? 'time' : null;
+    if (limit) {
+      this.shown += text;
+      text += this.flushText();
+      this.end(limit);
+      return { token, text };
+    }
+    this.shown += text;
+    return { token, text };
+  }
+
+  /** Stop now (the caller's reason, e.g. a client that went away); frees the cache. */
+  abort(): void {
+    if (!this.finishReason) this.end('abort');
+  }
+
+  /** Free the KV cache (idempotent). */
+  dispose(): void {
+    this.cache?.dispose();
+    this.cache = null;
+  }
+
+  /** Held-back text at the end (a partial stop string that never completed, a split character). */
+  private flushText(): string {
+    let t = '';
+    if (this.detok) {
+      const rest = this.detok.finish();
+      t = this.matcher ? this.matcher.push(rest).text + this.matcher.flush() : rest;
+      if (this.matcher?.stopped) this.stopString = this.matcher.stopped;
+    }
+    this.shown += t;
+    return t;
+  }
+
+  private end(reason: FinishReason): null {
+    this.finishReason = reason;
+    this.dispose();
+    return null;
+  }
+
+  private first(): Float32Array {
+    this.cache = this.model.newCache();
+    const out = this.model.forward(this.inputs, { cache: this.cache, logits: 'last', chunkSize: this.opts.chunkSize, returnRouter: this.opts.returnRouter });
+    this.prefill = { expertLoad: out.expertLoad, mediaTokens: out.mediaTokens };
+    const logits = out.logits;
+    this.model.disposeOutput({ ...out, logits: null });
+    const v = hostLogits(logits);
+    this.prefillMs = performance.now() - this.t0;
+    return v;
+  }
+
+  private next(token: number): Float32Array {
+    const out = this.model.forward({ inputIds: [[token]] }, { cache: this.cache!, logits: 'last' });
+    out.hidden.dispose();
+    return hostLogits(out.logits);
+  }
+}

@@ -26,6 +26,8 @@ let client: OpenAI;
 let baseline: number;
 
 const MODEL_ID = 'tiny-mini';
+/** OpenAI's error body. */
+type ErrBody = { error: { message: string; type: string; param: string | null; code: string | null } };
 
 function clientFor(url: string): OpenAI {
   return new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 60_000 });
@@ -144,11 +146,11 @@ describe('serve: the tiny model through the openai client', () => {
     // Plain HTTP: a body that is not JSON, a wrong method, an unknown route.
     const post = await fetch(`${srv.url}/v1/chat/completions`, { method: 'POST', body: '{nope', headers: { 'content-type': 'application/json' } });
     expect(post.status).toBe(400);
-    expect((await post.json()).error.type).toBe('invalid_request_error');
+    expect(((await post.json()) as ErrBody).error.type).toBe('invalid_request_error');
     expect((await fetch(`${srv.url}/v1/chat/completions`)).status).toBe(405);
     const nr = await fetch(`${srv.url}/v2/nothing`);
     expect(nr.status).toBe(404);
-    expect((await nr.json()).error.message).toMatch(/no route/);
+    expect(((await nr.json()) as ErrBody).error.message).toMatch(/no route/);
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
@@ -316,7 +318,7 @@ describe('serve: parsed output (a scripted model)', () => {
     const refused = await fetch(`${s2.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ messages: [{ role: 'user', content: 'x' }] }) });
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('1');
-    expect((await refused.json()).error.type).toBe('rate_limit_exceeded');
+    expect(((await refused.json()) as ErrBody).error.type).toBe('rate_limit_exceeded');
     ac.abort();
     const done = await Promise.all(queued);
     expect(done.map((r) => r.usage!.completion_tokens)).toEqual([2, 2]);

@@ -50,7 +50,7 @@ export function applyPenalties(logits: ArrayLike<number>, o: LogitsProcessorOpti
 }
 
 /** Index of the largest logit; ties to the lower index. */
-function argmax(logits: ArrayLike<number>): number {
+export function argmax(logits: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   return best;

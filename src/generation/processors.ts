@@ -101,7 +101,7 @@ export function applyPenalties(logits: ArrayLike<number>, o: LogitsProcessorOpti
 }
 
 /** Index of the largest value (ties to the lower index); NaN logits are an error. */
-function argmax(logits: ArrayLike<number>): number {
+export function argmax(logits: ArrayLike<number>): number {
   let best = 0;
   for (let i = 0; i < logits.length; i++) {
     if (Number.isNaN(logits[i])) throw new ValueError(`sampling: logit ${i} is NaN`);

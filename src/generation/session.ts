@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../errors.js';
 import type { InternS1ForConditionalGeneration, ModelInputs, ModelOutput } from '../models/intern-s1/model.js';
 import { mulberry32 } from '../util/random.js';
@@ -43,6 +43,8 @@ export interface SessionOptions extends LogitsProcessorOptions {
   readonly chunkSize?: number;
   /** Report the prompt's per-layer expert load (from the prefill). */
   readonly returnRouter?: boolean;
+  /** Use the KV cache (default true); without it each step recomputes the whole sequence (same tokens, the slow reference point). */
+  readonly useCache?: boolean;
 }
 
 /** What one step produced. */
@@ -93,6 +95,8 @@ export class GenerationSession {
   private readonly matcher: StopStringMatcher | null;
   private readonly t0 = performance.now();
   private cache: ReturnType<InternS1ForConditionalGeneration['newCache']> | null = null;
+  /** Without the cache: the prompt's embeddings (media included) `[1, T, D]`, kept for every step. */
+  private embeds: tf.Tensor | null = null;
   private shown = '';
 
   constructor(private readonly model: InternS1ForConditionalGeneration, private readonly inputs: ModelInputs, private readonly opts: SessionOptions) {
@@ -165,6 +169,8 @@ export class GenerationSession {
   dispose(): void {
     this.cache?.dispose();
     this.cache = null;
+    this.embeds?.dispose();
+    this.embeds = null;
   }
 
   /** Held-back text at the end (a partial stop string that never completed, a split character). */
@@ -186,6 +192,14 @@ export class GenerationSession {
   }
 
   private first(): Float32Array {
+    if (this.opts.useCache === false) {
+      const { embeds, mediaTokens } = this.model.embed(this.inputs); // [1, T, D]
+      this.embeds = embeds;
+      this.prefill = { expertLoad: null, mediaTokens };
+      const v = this.uncached();
+      this.prefillMs = performance.now() - this.t0;
+      return v;
+    }
     this.cache = this.model.newCache();
     const out = this.model.forward(this.inputs, { cache: this.cache, logits: 'last', chunkSize: this.opts.chunkSize, returnRouter: this.opts.returnRouter });
     this.prefill = { expertLoad: out.expertLoad, mediaTokens: out.mediaTokens };
@@ -196,7 +210,21 @@ export class GenerationSession {
     return v;
   }
 
+  /** Logits after the prompt and the tokens so far, recomputing everything. */
+  private uncached(): Float32Array {
+    const model = this.model;
+    const all = this.tokens.length ? tf.tidy(() => tf.concat([this.embeds!, model.text.embed([this.tokens])], 1)) : this.embeds!; // [1, T + n, D]
+    try {
+      const out = model.text.forwardEmbeds(all, undefined, undefined, { logits: 'last', chunkSize: this.opts.chunkSize });
+      out.hidden.dispose();
+      return hostLogits(out.logits);
+    } finally {
+      if (all !== this.embeds) all.dispose();
+    }
+  }
+
   private next(token: number): Float32Array {
+    if (this.opts.useCache === false) return this.uncached();
     const out = this.model.forward({ inputIds: [[token]] }, { cache: this.cache!, logits: 'last' });
     out.hidden.dispose();
     return hostLogits(out.logits);

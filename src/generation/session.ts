@@ -54,6 +54,79 @@ export interface StepResult {
   readonly text: string;
 }
 
+/** The stop rules of {@link SessionOptions}, without the model. */
+export type StopRules = Pick<SessionOptions, 'maxNewTokens' | 'stopTokens' | 'stopStrings' | 'decode' | 'maxTimeMs'>;
+
+/** Validate the stop rules; throws ValueError naming the option. */
+export function checkStopRules(o: StopRules): void {
+  if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new ValueError(`generate: 'maxNewTokens' must be a positive integer, got ${o.maxNewTokens}`);
+  if (o.maxTimeMs !== undefined && !(o.maxTimeMs > 0)) throw new ValueError(`generate: 'maxTimeMs' must be > 0, got ${o.maxTimeMs}`);
+  if (o.stopStrings?.length && !o.decode) throw new ValueError("generate: 'stopStrings' needs 'decode' (stop strings are matched on text)");
+}
+
+/**
+ * One sequence's output: the generated ids, the text shown so far, and the stop rules applied after
+ * each token (a stop id, a stop string on the decoded text, the length, the time limit). Shared by
+ * {@link GenerationSession} and batched generation, so every row of a batch stops exactly as it
+ * would alone.
+ */
+export class OutputTracker {
+  /** The generated ids, stop id included. */
+  readonly tokens: number[] = [];
+  /** Set once a rule fired. */
+  finishReason: Exclude<FinishReason, 'abort'> | null = null;
+  /** The stop string that ended it, if one did. */
+  stopString: string | null = null;
+  /** The text shown so far (stop ids and stop strings left out). */
+  text = '';
+  private readonly stops: Set<number>;
+  private readonly detok: IncrementalDetokenizer | null;
+  private readonly matcher: StopStringMatcher | null;
+
+  constructor(private readonly rules: StopRules, private readonly t0 = performance.now()) {
+    checkStopRules(rules);
+    this.stops = new Set(rules.stopTokens ?? []);
+    this.detok = rules.decode ? new IncrementalDetokenizer(rules.decode) : null;
+    this.matcher = rules.stopStrings?.length ? new StopStringMatcher(rules.stopStrings) : null;
+  }
+
+  /** Take the next token; returns the text it settles. Check {@link finishReason} afterwards. */
+  accept(token: number): string {
+    this.tokens.push(token);
+    if (this.stops.has(token)) return this.finish('stop', '');
+    let text = '';
+    if (this.detok) {
+      const delta = this.detok.push(token);
+      if (this.matcher) {
+        const m = this.matcher.push(delta);
+        if (m.stop !== null) {
+          this.stopString = m.stop;
+          this.text += m.text;
+          this.finishReason = 'stop';
+          return m.text;
+        }
+        text = m.text;
+      } else text = delta;
+    }
+    if (this.tokens.length >= this.rules.maxNewTokens) return this.finish('length', text);
+    if (this.rules.maxTimeMs !== undefined && performance.now() - this.t0 >= this.rules.maxTimeMs) return this.finish('time', text);
+    this.text += text;
+    return text;
+  }
+
+  /** End with `reason`, releasing held text (a partial stop string never completed, a split character). */
+  private finish(reason: Exclude<FinishReason, 'abort'>, text: string): string {
+    if (this.detok) {
+      const rest = this.detok.finish();
+      text += this.matcher ? this.matcher.push(rest).text + this.matcher.flush() : rest;
+      if (this.matcher?.stopped) this.stopString = this.matcher.stopped;
+    }
+    this.text += text;
+    this.finishReason = reason;
+    return text;
+  }
+}
+
 /** Read one `[1, 1, V]` logits tensor to the host and dispose it. */
 function hostLogits(logits: tf.Tensor | null): Float32Array {
   if (!logits) throw new ValueError('generate: the model returned no logits');
@@ -78,44 +151,42 @@ function hostLogits(logits: tf.Tensor | null): Float32Array {
  * ```
  */
 export class GenerationSession {
-  /** The generated ids, stop id included. */
-  readonly tokens: number[] = [];
   /** Set once the session has ended. */
   finishReason: FinishReason | null = null;
-  /** The stop string that ended it, if one did. */
-  stopString: string | null = null;
   /** Milliseconds of the prefill (media encoders + prompt, up to the first logits). */
   prefillMs = 0;
   /** What the prefill reported. */
   prefill: Pick<ModelOutput, 'expertLoad' | 'mediaTokens'> | null = null;
   readonly promptTokens: number;
   private readonly rng: () => number;
-  private readonly stops: Set<number>;
-  private readonly detok: IncrementalDetokenizer | null;
-  private readonly matcher: StopStringMatcher | null;
+  private readonly out: OutputTracker;
   private readonly t0 = performance.now();
   private cache: ReturnType<InternS1ForConditionalGeneration['newCache']> | null = null;
   /** Without the cache: the prompt's embeddings (media included) `[1, T, D]`, kept for every step. */
   private embeds: tf.Tensor | null = null;
-  private shown = '';
 
   constructor(private readonly model: InternS1ForConditionalGeneration, private readonly inputs: ModelInputs, private readonly opts: SessionOptions) {
     if (inputs.inputIds.length !== 1) throw new ValueError(`generate: one sequence at a time, got a batch of ${inputs.inputIds.length}`);
     this.promptTokens = inputs.inputIds[0].length;
     if (this.promptTokens === 0) throw new ValueError('generate: the prompt is empty');
-    if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new ValueError(`generate: 'maxNewTokens' must be a positive integer, got ${opts.maxNewTokens}`);
-    if (opts.maxTimeMs !== undefined && !(opts.maxTimeMs > 0)) throw new ValueError(`generate: 'maxTimeMs' must be > 0, got ${opts.maxTimeMs}`);
-    if (opts.stopStrings?.length && !opts.decode) throw new ValueError("generate: 'stopStrings' needs 'decode' (stop strings are matched on text)");
+    this.out = new OutputTracker(opts, this.t0);
     checkProcessorOptions(opts, model.text.cfg.vocab_size);
     this.rng = mulberry32(opts.seed ?? 0);
-    this.stops = new Set(opts.stopTokens ?? []);
-    this.detok = opts.decode ? new IncrementalDetokenizer(opts.decode) : null;
-    this.matcher = opts.stopStrings?.length ? new StopStringMatcher(opts.stopStrings) : null;
+  }
+
+  /** The generated ids, stop id included. */
+  get tokens(): number[] {
+    return this.out.tokens;
   }
 
   /** The text shown so far (stop ids and stop strings left out). */
   get text(): string {
-    return this.shown;
+    return this.out.text;
+  }
+
+  /** The stop string that ended it, if one did. */
+  get stopString(): string | null {
+    return this.out.stopString;
   }
 
   /** Produce the next token, or null when the session has ended (then it holds no tensors). */
@@ -129,34 +200,8 @@ export class GenerationSession {
       throw e;
     }
     const token = sampleNext(logits, this.opts, this.rng, { prompt: this.inputs.inputIds[0], generated: this.tokens });
-    this.tokens.push(token);
-    let text = '';
-    if (this.stops.has(token)) {
-      text = this.flushText();
-      this.end('stop');
-      return { token, text };
-    }
-    if (this.detok) {
-      const delta = this.detok.push(token);
-      if (this.matcher) {
-        const m = this.matcher.push(delta);
-        text = m.text;
-        if (m.stop !== null) {
-          this.stopString = m.stop;
-          this.shown += text;
-          this.end('stop');
-          return { token, text };
-        }
-      } else text = delta;
-    }
-    const limit = this.tokens.length >= this.opts.maxNewTokens ? 'length' : this.opts.maxTimeMs !== undefined && performance.now() - this.t0 >= this.opts.maxTimeMs ? 'time' : null;
-    if (limit) {
-      this.shown += text;
-      text += this.flushText();
-      this.end(limit);
-      return { token, text };
-    }
-    this.shown += text;
+    const text = this.out.accept(token);
+    if (this.out.finishReason) this.end(this.out.finishReason);
     return { token, text };
   }
 
@@ -171,18 +216,6 @@ export class GenerationSession {
     this.cache = null;
     this.embeds?.dispose();
     this.embeds = null;
-  }
-
-  /** Held-back text at the end (a partial stop string that never completed, a split character). */
-  private flushText(): string {
-    let t = '';
-    if (this.detok) {
-      const rest = this.detok.finish();
-      t = this.matcher ? this.matcher.push(rest).text + this.matcher.flush() : rest;
-      if (this.matcher?.stopped) this.stopString = this.matcher.stopped;
-    }
-    this.shown += t;
-    return t;
   }
 
   private end(reason: FinishReason): null {

@@ -23,6 +23,7 @@ import { InternS1VisionTower } from '../internvit/tower.js';
 import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
+import type { PositionIds } from '../qwen3/rotary.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
@@ -62,7 +63,9 @@ export interface ModelInputs {
 }
 
 /** Options of {@link InternS1ForConditionalGeneration.forward}. */
-export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize'> {
+export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize' | 'leftPadding'> {
+  /** Position ids per row (default: after the cache); a left-padded batch gives each row its own. */
+  readonly positions?: PositionIds;
   /** Continue from (and extend) this cache; positions continue after it. */
   readonly cache?: Qwen3KVCache;
   /** Return router outputs and per-layer expert load (MoE layers). */
@@ -252,7 +255,7 @@ export class InternS1ForConditionalGeneration implements Disposable {
   forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
     const { embeds, mediaTokens } = this.embed(inputs);
     try {
-      const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
+      const out = this.text.forwardEmbeds(embeds, opts.positions, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter, leftPadding: opts.leftPadding });
       const text = textConfigOf(this.config);
       const groups = 'router_n_groups' in text && text.router_n_groups ? text.router_n_groups : 1;
       const load = out.router?.map((r, l) => (r && isMoeLayer(text, l) ? expertLoad(r.indices, r.logits.shape[1] as number, groups) : null)) ?? null;

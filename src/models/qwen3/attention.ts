@@ -20,7 +20,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../../errors.js';
+import { ShapeError, ValueError } from '../../errors.js';
 import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
@@ -131,6 +131,12 @@ export interface AttentionForwardOptions {
   returnProbs?: boolean;
   /** Query block size of the chunked attention (default 256). */
   chunkSize?: number;
+  /**
+   * Left padding of a batch of sequences of different lengths: row b's first `leftPadding[b]`
+   * cache slots are padding, hidden from every query (the attention mask of a left-padded batch).
+   * Each row's output equals running that row alone (tested).
+   */
+  leftPadding?: readonly number[];
 }
 
 /** The attention's output and, on request, its probabilities. */
@@ -279,7 +285,9 @@ export class Qwen3Attention implements Disposable {
   private attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: AttentionForwardOptions): AttentionOutput {
     const [B, T, H, d] = q.shape;
     const [output, probs] = tf.tidy(() => {
-      const r = attentionChunked(q, k, v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
+      const r = opts.leftPadding?.some((p) => p > 0)
+        ? leftPaddedAttention(q, k, v, opts.leftPadding, { chunkSize: opts.chunkSize, returnProbs: opts.returnProbs })
+        : attentionChunked(q, k, v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
       const o = r instanceof tf.Tensor ? r : r.output; // [B, T, H, d]
       const out = tf.reshape(dense(tf.reshape(o, [B * T, H * d]), this.weights.oT, this.weights.oBias ?? undefined), [B, T, -1]); // [B, T, D]
       return r instanceof tf.Tensor ? [out] : [out, r.probs];
@@ -292,4 +300,41 @@ export class Qwen3Attention implements Disposable {
     const w = this.weights;
     tf.dispose([w.qkvT, w.oT, w.qNorm, w.kNorm, ...[w.qkvBias, w.oBias].filter((b): b is tf.Tensor1D => b !== null)]);
   }
+}
+
+/**
+ * Causal attention over a left-padded batch: row b attends only to its keys from cache index
+ * `pad[b]` on, so each row's output equals running that row alone (its own keys, its own causal
+ * mask); the queries that sit on padding get zeros.
+ *
+ * ```
+ * S_b = S − pad_b keys;  queries i with past + i ≥ pad_b, past = S − T
+ * o_b = attentionChunked(q_b[first:], k_b[pad_b:], v_b[pad_b:], causal)   (bottom-right aligned)
+ * ```
+ *
+ * @param q - `[B, T, H, d]`; k, v `[B, S, Hkv, d]`.
+ * @param pad - B integers in [0, S).
+ * @returns `[B, T, H, d]`.
+ * @throws ShapeError for a pad of the wrong length or out of range; ValueError with returnProbs.
+ */
+function leftPaddedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, pad: readonly number[], opts: { chunkSize?: number; returnProbs?: boolean } = {}): tf.Tensor {
+  const [B, T, H, d] = q.shape;
+  const S = k.shape[1] as number;
+  if (opts.returnProbs) throw new ValueError('Qwen3Attention: returnProbs is not available with leftPadding');
+  if (pad.length !== B || pad.some((p) => !Number.isInteger(p) || p < 0 || p >= S)) {
+    throw new ShapeError(`Qwen3Attention: 'leftPadding' must hold ${B} integers in [0, ${S}), got [${pad.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    const past = S - T;
+    const rows = pad.map((p, b) => {
+      const first = Math.min(T, Math.max(0, p - past)); // queries before this sit on padding
+      if (first === T) return tf.zeros([T, H, d]);
+      const kb = tf.slice(k, [b, p, 0, 0], [1, S - p, -1, -1]).squeeze([0]); // [S_b, Hkv, d]
+      const vb = tf.slice(v, [b, p, 0, 0], [1, S - p, -1, -1]).squeeze([0]); // [S_b, Hkv, d]
+      const qb = tf.slice(q, [b, first, 0, 0], [1, T - first, -1, -1]).squeeze([0]); // [T − first, H, d]
+      const o = attentionChunked(qb, kb, vb, { mask: 'causal', chunkSize: opts.chunkSize ?? 256 }) as tf.Tensor; // [T − first, H, d]
+      return first > 0 ? tf.concat([tf.zeros([first, H, d]), o], 0) : o; // [T, H, d]
+    });
+    return tf.stack(rows); // [B, T, H, d]
+  });
 }

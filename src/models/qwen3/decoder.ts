@@ -40,7 +40,7 @@ export interface DecoderLayerOptions {
 }
 
 /** Options of {@link Qwen3DecoderLayer.forward}. */
-export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize'> {
+export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize' | 'leftPadding'> {
   /** Return the attention probabilities `[B, H, T, S]`. */
   returnAttentionProbs?: boolean;
   /** Gradient of the routing weights (MoE layers): `'sparse'` (default) or `'ste'`. */
@@ -144,7 +144,7 @@ export class Qwen3DecoderLayer implements Disposable {
     const a = this.inputNorm.forward(x); // [B, T, D]
     let attn;
     try {
-      attn = this.selfAttn.forward(a, positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize });
+      attn = this.selfAttn.forward(a, positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize, leftPadding: opts.leftPadding });
     } finally {
       a.dispose();
     }

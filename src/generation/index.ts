@@ -9,3 +9,5 @@ export * from './config.js';
 export * from './stop.js';
 export * from './reasoning.js';
 export * from './tool-calls.js';
+export * from './session.js';
+export * from './prompt.js';

@@ -11,8 +11,16 @@ export { argmax } from '../../generation/processors.js';
 /** How to pick the next token (see the fast path for the field meanings). */
 export type SamplingOptions = LogitsProcessorOptions;
 
+/** The candidates of {@link samplingDistribution}. */
+export interface SamplingCandidates {
+  /** Kept token ids, increasing. */
+  tokens: number[];
+  /** Their probabilities, renormalised to sum to 1. */
+  probs: number[];
+}
+
 /** Kept tokens (increasing order) and their renormalised probabilities. */
-export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { tokens: number[]; probs: number[] } {
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): SamplingCandidates {
   return nextTokenDistribution(logits, o);
 }
 

@@ -9,11 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ValueError } from '../errors.js';
-import { preprocessProImage } from '../image/pro.js';
+import { preprocessProImage, preprocessProVideo } from '../image/pro.js';
 import { tileImage } from '../image/tiling.js';
 import { checkRgbImage, type RgbImage } from '../image/types.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from '../models/intern-s1/model.js';
-import { applyChatTemplate, type ChatContentItem, type ChatMessage, expandMediaPlaceholders } from '../tokenizer/chat.js';
+import { applyChatTemplate, type ChatContentItem, type ChatMessage, expandMediaPlaceholders, type VideoGroup } from '../tokenizer/chat.js';
 import type { InternS1Tokenizer } from '../tokenizer/tokenizer.js';
 
 /** Options of {@link prepareChat}. */
@@ -35,6 +35,31 @@ export interface PreparedChat {
   readonly startsInReasoning: boolean;
   /** Tensors the caller disposes once generation is over. */
   readonly owned: tf.Tensor[];
+}
+
+/** A video for {@link prepareChat}: its frames, in order, sampled at `fps` frames per second. */
+export interface VideoFrames {
+  readonly frames: readonly RgbImage[];
+  /** Sampling rate of the frames (default 2, the Qwen3-VL processor's default sampling). */
+  readonly fps?: number;
+}
+
+/**
+ * The temporal groups of a Pro video of `n` frames at `fps`: group g pairs frames 2g and 2g + 1
+ * (the last frame repeated when n is odd, as the preprocessing does) and is stamped with the mean
+ * time of its two frames, `(i₀ + i₁) / 2 / fps` seconds; each has `gh·gw/4` tokens.
+ */
+export function videoGroups(n: number, fps: number, gh: number, gw: number): VideoGroup[] {
+  if (!(fps > 0 && Number.isFinite(fps))) throw new ValueError(`prepareChat: a video's 'fps' must be a positive number, got ${fps}`);
+  return Array.from({ length: Math.ceil(n / 2) }, (_, g) => ({ seconds: (2 * g + Math.min(2 * g + 1, n - 1)) / 2 / fps, tokens: (gh * gw) / 4 }));
+}
+
+function videoOf(item: ChatContentItem): VideoFrames | null {
+  if (!('video' in item || item.type === 'video')) return null;
+  const v = item.video as VideoFrames | undefined;
+  if (!v || typeof v !== 'object' || !Array.isArray(v.frames) || v.frames.length === 0) throw new ValueError("prepareChat: a video item must carry { frames: RgbImage[], fps? } under 'video'");
+  v.frames.forEach((f, i) => checkRgbImage('prepareChat', `video frame ${i}`, f));
+  return v;
 }
 
 /** An image item: `{ type: 'image', image: RgbImage }` (the decoded image under `image`). */
@@ -62,7 +87,16 @@ export function prepareChat(model: InternS1ForConditionalGeneration, tokenizer: 
   const pro = model.variant === 'pro';
   const flavour = pro ? 'intern-s1-pro' : 'intern-s1';
   const imgs: RgbImage[] = [];
-  for (const m of messages) if (Array.isArray(m.content)) for (const it of m.content) { const im = imageOf(it); if (im) imgs.push(im); }
+  const vids: VideoFrames[] = [];
+  for (const m of messages) {
+    if (!Array.isArray(m.content)) continue;
+    for (const it of m.content) {
+      const v = videoOf(it);
+      if (v) { vids.push(v); continue; }
+      const im = imageOf(it);
+      if (im) imgs.push(im);
+    }
+  }
   const owned: tf.Tensor[] = [];
   let images: ModelInputs['images'];
   const counts: number[] = [];
@@ -86,10 +120,25 @@ export function prepareChat(model: InternS1ForConditionalGeneration, tokenizer: 
       if (parts.length > 1) owned.push(pixelValues);
       images = pro ? { pixelValues, gridThw: parts.map((p) => p.grid!) } : { pixelValues };
     }
+    let videos: ModelInputs['videos'];
+    const groups: VideoGroup[][] = [];
+    if (vids.length) {
+      if (!pro || !model.vision) throw new ConfigError(`videos need an Intern-S1-Pro model with its vision tower (this is ${model.variant}${model.vision ? '' : ', no vision tower loaded'})`);
+      const parts = vids.map((v) => {
+        const p = preprocessProVideo(v.frames);
+        owned.push(p.pixelValues);
+        const [, gh, gw] = p.gridThw;
+        groups.push(videoGroups(v.frames.length, v.fps ?? 2, gh, gw));
+        return p;
+      });
+      const pixelValues = parts.length === 1 ? parts[0].pixelValues : tf.concat(parts.map((p) => p.pixelValues), 0);
+      if (parts.length > 1) owned.push(pixelValues);
+      videos = { pixelValues, gridThw: parts.map((p) => p.gridThw) };
+    }
     const prompt = applyChatTemplate(messages as ChatMessage[], { addGenerationPrompt: true, enableThinking: opts.enableThinking, tools: opts.tools, flavour });
-    const text = expandMediaPlaceholders(prompt, imgs.length ? { images: counts } : {}, flavour);
+    const text = expandMediaPlaceholders(prompt, { ...(imgs.length ? { images: counts } : {}), ...(vids.length ? { videos: groups } : {}) }, flavour);
     const ids = tokenizer.encode(text).ids;
-    return { inputs: { inputIds: [ids], images }, prompt, startsInReasoning: prompt.endsWith('<think>'), owned };
+    return { inputs: { inputIds: [ids], images, videos }, prompt, startsInReasoning: prompt.endsWith('<think>'), owned };
   } catch (e) {
     tf.dispose(owned);
     throw e;

@@ -7,21 +7,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BackendName, initBackend } from '../../backend/index.js';
+import { initBackend } from '../../backend/index.js';
 import { parseGenerationConfig } from '../../generation/config.js';
 import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
 import { ChatEngine } from '../../server/engine.js';
 import { startChatServer } from '../../server/server.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type Command, println, UsageError } from '../command.js';
+import { backendFlag, intFlag } from '../flags.js';
 import { progress } from '../show.js';
-
-function intOpt(name: string, v: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got '${v}'`);
-  return n;
-}
 
 export const serve: Command = {
   name: 'serve',
@@ -55,12 +49,13 @@ Examples:
       },
     });
     if (positionals.length !== 1) throw new UsageError('serve needs exactly one <checkpoint-dir>');
-    const port = intOpt('port', values.port, 0, 65535) ?? 8000;
-    const concurrency = intOpt('concurrency', values.concurrency, 1, 64) ?? 1;
-    const maxQueue = intOpt('max-queue', values['max-queue'], 0, 100_000) ?? 16;
-    const maxTokens = intOpt('max-tokens', values['max-tokens'], 1);
+    const port = intFlag('port', values.port, { min: 0, max: 65535 }) ?? 8000;
+    const concurrency = intFlag('concurrency', values.concurrency, { min: 1, max: 64 }) ?? 1;
+    const maxQueue = intFlag('max-queue', values['max-queue'], { min: 0 }) ?? 16;
+    const maxTokens = intFlag('max-tokens', values['max-tokens'], { min: 1 });
+    const backend = backendFlag(values.backend);
     const dir = positionals[0];
-    await initBackend(values.backend as BackendName | undefined);
+    await initBackend(backend);
     const genFile = path.join(dir, 'generation_config.json');
     const generationConfig = existsSync(genFile) ? parseGenerationConfig(readFileSync(genFile, 'utf8'), genFile) : undefined;
     const tokenizer = InternS1Tokenizer.fromDir(dir);

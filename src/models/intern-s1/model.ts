@@ -59,6 +59,11 @@ export interface ModelInputs {
   readonly inputIds: readonly (readonly number[])[];
   /** Images (Intern-S1 / mini tiles, or Pro patches with their grids), in prompt order. */
   readonly images?: ImageInputs;
+  /**
+   * Videos (Intern-S1-Pro): the patches of every video's frame groups (`preprocessProVideo`) with one
+   * `[t, gh, gw]` grid per video, in prompt order; their features fill the `<|video_pad|>` tokens.
+   */
+  readonly videos?: ImageInputs;
   /** Signals in prompt order (Pro). */
   readonly series?: readonly SeriesInput[];
 }
@@ -121,10 +126,10 @@ class InternVitEncoder implements ImageEncoder {
 }
 
 /** Placeholder token ids of a config. */
-function tokenIds(cfg: ModelConfig): { image: number | null; series: number | null } {
-  if (cfg.model_type === 'interns1_pro') return { image: cfg.image_token_id, series: cfg.ts_token_id };
-  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return { image: cfg.image_token_id, series: null };
-  return { image: null, series: null };
+function tokenIds(cfg: ModelConfig): { image: number | null; series: number | null; video: number | null } {
+  if (cfg.model_type === 'interns1_pro') return { image: cfg.image_token_id, series: cfg.ts_token_id, video: cfg.video_token_id };
+  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return { image: cfg.image_token_id, series: null, video: null };
+  return { image: null, series: null, video: null };
 }
 
 /**
@@ -211,6 +216,11 @@ export class InternS1ForConditionalGeneration implements Disposable {
       if (inputs.images) {
         if (!this.vision || this.imageTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: images were given but this ${this.variant} model has no vision tower loaded`);
         out.push({ name: 'image', tokenId: this.imageTokenId, features: this.vision.encode(inputs.images) });
+      }
+      if (inputs.videos) {
+        const video = tokenIds(this.config).video;
+        if (!this.vision || video === null) throw new ConfigError(`InternS1ForConditionalGeneration: videos were given but this ${this.variant} model has no Intern-S1-Pro vision tower loaded (Intern-S1 / mini take video frames as images)`);
+        out.push({ name: 'video', tokenId: video, features: this.vision.encode(inputs.videos) });
       }
       if (inputs.series?.length) {
         if (!this.timeSeries || this.seriesTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: signals were given but this ${this.variant} model has no time-series tower loaded`);

@@ -33,8 +33,10 @@ export interface PreparedChat {
   readonly prompt: string;
   /** Whether the prompt ends inside `<think>` (the output starts with reasoning). */
   readonly startsInReasoning: boolean;
-  /** Tensors the caller disposes once generation is over. */
+  /** Tensors the caller disposes once generation is over (not the caller's own signals). */
   readonly owned: tf.Tensor[];
+  /** Placeholder tokens per image, per video and per series, in prompt order. */
+  readonly counts: { readonly images: number[]; readonly videos: number[]; readonly timeSeries: number[] };
 }
 
 /** A video for {@link prepareChat}: its frames, in order, sampled at `fps` frames per second. */
@@ -52,6 +54,19 @@ export interface VideoFrames {
 export function videoGroups(n: number, fps: number, gh: number, gw: number): VideoGroup[] {
   if (!(fps > 0 && Number.isFinite(fps))) throw new ValueError(`prepareChat: a video's 'fps' must be a positive number, got ${fps}`);
   return Array.from({ length: Math.ceil(n / 2) }, (_, g) => ({ seconds: (2 * g + Math.min(2 * g + 1, n - 1)) / 2 / fps, tokens: (gh * gw) / 4 }));
+}
+
+/** A signal for {@link prepareChat} (Intern-S1-Pro): raw samples `[T, C]` and the rate in Hz. */
+export interface SeriesItem {
+  readonly signal: tf.Tensor;
+  readonly samplingRate: number;
+}
+
+function seriesOf(item: ChatContentItem): SeriesItem | null {
+  if (!('time_series' in item || item.type === 'time_series')) return null;
+  const s = item.time_series as SeriesItem | undefined;
+  if (!s || !(s.signal instanceof tf.Tensor) || !(s.samplingRate > 0)) throw new ValueError("prepareChat: a time_series item must carry { signal: Tensor [T, C], samplingRate > 0 } under 'time_series'");
+  return s;
 }
 
 function videoOf(item: ChatContentItem): VideoFrames | null {
@@ -88,9 +103,12 @@ export function prepareChat(model: InternS1ForConditionalGeneration, tokenizer: 
   const flavour = pro ? 'intern-s1-pro' : 'intern-s1';
   const imgs: RgbImage[] = [];
   const vids: VideoFrames[] = [];
+  const series: SeriesItem[] = [];
   for (const m of messages) {
     if (!Array.isArray(m.content)) continue;
     for (const it of m.content) {
+      const ts = seriesOf(it);
+      if (ts) { series.push(ts); continue; }
       const v = videoOf(it);
       if (v) { vids.push(v); continue; }
       const im = imageOf(it);
@@ -136,9 +154,16 @@ export function prepareChat(model: InternS1ForConditionalGeneration, tokenizer: 
       videos = { pixelValues, gridThw: parts.map((p) => p.gridThw) };
     }
     const prompt = applyChatTemplate(messages as ChatMessage[], { addGenerationPrompt: true, enableThinking: opts.enableThinking, tools: opts.tools, flavour });
-    const text = expandMediaPlaceholders(prompt, { ...(imgs.length ? { images: counts } : {}), ...(vids.length ? { videos: groups } : {}) }, flavour);
+    if (series.length && !model.timeSeries) throw new ConfigError(`this ${model.variant} model has no time-series tower loaded`);
+    const tsCounts = series.map((x) => model.timeSeries!.tokenCount(x.signal.shape[0], x.samplingRate));
+    const text = expandMediaPlaceholders(prompt, {
+      ...(imgs.length ? { images: counts } : {}), ...(vids.length ? { videos: groups } : {}), ...(series.length ? { timeSeries: tsCounts } : {}),
+    }, flavour);
     const ids = tokenizer.encode(text).ids;
-    return { inputs: { inputIds: [ids], images, videos }, prompt, startsInReasoning: prompt.endsWith('<think>'), owned };
+    return {
+      inputs: { inputIds: [ids], images, videos, series: series.length ? series.map((x) => ({ signal: x.signal, samplingRate: x.samplingRate })) : undefined },
+      prompt, startsInReasoning: prompt.endsWith('<think>'), owned, counts: { images: counts, videos: groups.map((g) => g.reduce((a, b) => a + b.tokens, 0)), timeSeries: tsCounts },
+    };
   } catch (e) {
     tf.dispose(owned);
     throw e;

@@ -11,18 +11,27 @@
 
 /** Every knob of next-token selection (see the fast path for the field meanings). */
 export interface LogitsProcessorOptions {
+  /** Softmax temperature; 0 is greedy. */
   readonly temperature?: number;
+  /** Keep the k largest logits (0: all). */
   readonly topK?: number;
+  /** Nucleus mass (1: all). */
   readonly topP?: number;
+  /** Min-p fraction of the top probability (0: off). */
   readonly minP?: number;
+  /** HF repetition penalty θ (1: off). */
   readonly repetitionPenalty?: number;
+  /** OpenAI presence penalty α_p. */
   readonly presencePenalty?: number;
+  /** OpenAI frequency penalty α_f. */
   readonly frequencyPenalty?: number;
 }
 
 /** The prompt ids and the ids generated so far. */
 export interface TokenHistory {
+  /** The prompt ids. */
   readonly prompt: readonly number[];
+  /** The ids generated so far. */
   readonly generated: readonly number[];
 }
 
@@ -99,7 +108,12 @@ function minP(z: number[], m: number): number[] {
 }
 
 /** Kept tokens (increasing order) and their renormalised probabilities. */
-export function nextTokenDistribution(logits: ArrayLike<number>, o: LogitsProcessorOptions, history: TokenHistory = EMPTY): { tokens: number[]; probs: number[] } {
+export function nextTokenDistribution(logits: ArrayLike<number>, o: LogitsProcessorOptions, history: TokenHistory = EMPTY): {
+  /** Kept ids, increasing. */
+  tokens: number[];
+  /** Their probabilities. */
+  probs: number[];
+} {
   let z = Array.from(applyPenalties(logits, o, history));
   const tau = o.temperature ?? 0;
   if (tau === 0) return { tokens: [argmax(z)], probs: [1] };

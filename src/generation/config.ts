@@ -30,7 +30,9 @@ export interface GenerationConfig {
   readonly repetition_penalty: number;
   /** Ids that end generation (a single id in the file becomes a one-element list). */
   readonly eos_token_id: readonly number[];
+  /** Beginning-of-sequence id, when the file sets one. */
   readonly bos_token_id: number | null;
+  /** Padding id, when the file sets one. */
   readonly pad_token_id: number | null;
   /** Default cap on new tokens, when the file sets one. */
   readonly max_new_tokens: number | null;

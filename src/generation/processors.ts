@@ -34,7 +34,9 @@ export interface LogitsProcessorOptions {
 
 /** What the penalties look at: the prompt ids and the ids generated so far. */
 export interface TokenHistory {
+  /** The prompt ids (the repetition penalty looks at them). */
   readonly prompt: readonly number[];
+  /** The ids generated so far (all penalties look at them). */
   readonly generated: readonly number[];
 }
 

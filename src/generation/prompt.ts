@@ -28,6 +28,7 @@ export interface PrepareChatOptions {
 
 /** Model inputs for one conversation. */
 export interface PreparedChat {
+  /** Model inputs: the prompt ids (one row) and the preprocessed media. */
   readonly inputs: ModelInputs;
   /** The rendered prompt before placeholder expansion. */
   readonly prompt: string;
@@ -36,11 +37,19 @@ export interface PreparedChat {
   /** Tensors the caller disposes once generation is over (not the caller's own signals). */
   readonly owned: tf.Tensor[];
   /** Placeholder tokens per image, per video and per series, in prompt order. */
-  readonly counts: { readonly images: number[]; readonly videos: number[]; readonly timeSeries: number[] };
+  readonly counts: {
+    /** Per image. */
+    readonly images: number[];
+    /** Per video (all its temporal groups). */
+    readonly videos: number[];
+    /** Per series. */
+    readonly timeSeries: number[];
+  };
 }
 
 /** A video for {@link prepareChat}: its frames, in order, sampled at `fps` frames per second. */
 export interface VideoFrames {
+  /** The frames, equally sized, in time order. */
   readonly frames: readonly RgbImage[];
   /** Sampling rate of the frames (default 2, the Qwen3-VL processor's default sampling). */
   readonly fps?: number;
@@ -58,7 +67,9 @@ export function videoGroups(n: number, fps: number, gh: number, gw: number): Vid
 
 /** A signal for {@link prepareChat} (Intern-S1-Pro): raw samples `[T, C]` and the rate in Hz. */
 export interface SeriesItem {
+  /** Raw samples `[T, C]` (the caller keeps and disposes it). */
   readonly signal: tf.Tensor;
+  /** Sampling rate in Hz. */
   readonly samplingRate: number;
 }
 

@@ -25,7 +25,9 @@ const CLOSE = '</think>';
 
 /** One step of output: new reasoning text and new content text (either may be empty). */
 export interface ReasoningDelta {
+  /** New reasoning text. */
   readonly reasoning: string;
+  /** New content text. */
   readonly content: string;
 }
 
@@ -105,7 +107,7 @@ export class ReasoningParser {
   }
 
   /** Everything so far (call after {@link finish} for the final split). */
-  result(): { reasoning: string; content: string } {
+  result(): ReasoningDelta {
     return { reasoning: this.reasoning, content: this.content };
   }
 }
@@ -119,7 +121,7 @@ export class ReasoningParser {
  * console.log(splitReasoning('<think>\nhmm\n</think>\n\nYes.')); // { reasoning: 'hmm\n', content: 'Yes.' }
  * ```
  */
-export function splitReasoning(text: string, opts: { startInReasoning?: boolean } = {}): { reasoning: string; content: string } {
+export function splitReasoning(text: string, opts: { startInReasoning?: boolean } = {}): ReasoningDelta {
   const p = new ReasoningParser(opts);
   p.push(text);
   p.finish();

@@ -49,6 +49,7 @@ export interface SessionOptions extends LogitsProcessorOptions {
 
 /** What one step produced. */
 export interface StepResult {
+  /** The new token. */
   readonly token: number;
   /** Text now safe to show (empty without `decode`, or while a stop string might be forming). */
   readonly text: string;
@@ -157,6 +158,7 @@ export class GenerationSession {
   prefillMs = 0;
   /** What the prefill reported. */
   prefill: Pick<ModelOutput, 'expertLoad' | 'mediaTokens'> | null = null;
+  /** Prompt length (after media expansion). */
   readonly promptTokens: number;
   private readonly rng: () => number;
   private readonly out: OutputTracker;

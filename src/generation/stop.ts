@@ -112,6 +112,7 @@ export class IncrementalDetokenizer {
     return this.ids;
   }
 
+  /** Add one id; returns the text it settles (maybe empty). */
   push(id: number): string {
     this.ids.push(id);
     let text = this.decode(this.ids);

@@ -32,15 +32,36 @@ const CLOSE = '</tool_call>';
 
 /** A parsed call, in OpenAI's shape (`arguments` as JSON text). */
 export interface ParsedToolCall {
+  /** The function name. */
   readonly name: string;
+  /** Its arguments as JSON text (an object). */
   readonly arguments: string;
 }
 
 /** What the parser reports, in output order. */
 export type ToolCallEvent =
-  | { readonly type: 'text'; readonly text: string }
-  | { readonly type: 'call'; readonly index: number; readonly call: ParsedToolCall }
-  | { readonly type: 'invalid'; readonly raw: string; readonly error: string };
+  | {
+    /** Plain text outside the blocks. */
+    readonly type: 'text';
+    /** The text. */
+    readonly text: string;
+  }
+  | {
+    /** A parsed call. */
+    readonly type: 'call';
+    /** Its position among the calls, from 0. */
+    readonly index: number;
+    /** Name and arguments. */
+    readonly call: ParsedToolCall;
+  }
+  | {
+    /** A block that is not a valid call. */
+    readonly type: 'invalid';
+    /** The block as the model wrote it, tags included. */
+    readonly raw: string;
+    /** Why it is not a call. */
+    readonly error: string;
+  };
 
 /** Parse one block's inner text; a string is the reason it is not a call. */
 export function parseToolCallBody(body: string): ParsedToolCall | string {
@@ -142,7 +163,19 @@ export class ToolCallParser {
 }
 
 /** The text, the calls and the invalid blocks of a whole output (one-shot). */
-export function parseToolCalls(text: string): { text: string; calls: ParsedToolCall[]; invalid: { raw: string; error: string }[] } {
+export function parseToolCalls(text: string): {
+  /** The text outside the blocks. */
+  text: string;
+  /** The valid calls, in order. */
+  calls: ParsedToolCall[];
+  /** The invalid blocks, in order. */
+  invalid: {
+    /** The block as written. */
+    raw: string;
+    /** Why it is not a call. */
+    error: string;
+  }[];
+} {
   const p = new ToolCallParser();
   p.push(text);
   p.finish();

@@ -38,10 +38,15 @@ export interface BatchGenerateOptions extends Omit<GenerateOptions, 'onToken' | 
 
 /** One row's result. */
 export interface BatchRowResult {
+  /** The row's new tokens (stop id included). */
   readonly tokens: number[];
+  /** Its text without stop ids and stop strings (empty without `decode`). */
   readonly text: string;
+  /** Which stop rule ended the row. */
   readonly finishReason: 'stop' | 'length' | 'time';
+  /** The stop string that ended it, or null. */
   readonly stopString: string | null;
+  /** Its prompt length (without padding). */
   readonly promptTokens: number;
 }
 

@@ -31,7 +31,12 @@ export function checkSampling(o: SamplingOptions, vocab: number): void {
  * console.log(d.tokens, d.probs); // ~> [0, 1], [0.731, 0.269]
  * ```
  */
-export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { tokens: number[]; probs: number[] } {
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): {
+  /** Candidate token ids, increasing. */
+  tokens: number[];
+  /** Their probabilities, summing to 1. */
+  probs: number[];
+} {
   return nextTokenDistribution(logits, o);
 }
 

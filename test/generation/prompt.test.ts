@@ -13,7 +13,7 @@ import { prepareChat, videoGroups } from '../../src/generation/prompt.js';
 import { rgbImage, type RgbImage } from '../../src/image/types.js';
 import { InternS1ForConditionalGeneration } from '../../src/models/intern-s1/model.js';
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { relError } from '../support/assertClose.js';
+import { relError } from '../support/assert-close.js';
 import { toNd } from '../support/convert.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { forEachBackend } from '../support/backends.js';

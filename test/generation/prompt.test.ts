@@ -73,6 +73,20 @@ forEachBackend(() => {
       model.dispose();
     });
 
+    it('Intern-S1-mini: several images become InternVL tiles, each placeholder expanded to its feature rows', () => {
+      const mini = demoCheckpoint('mini', dt, 2);
+      const model = InternS1ForConditionalGeneration.fromWeights(mini.config, mini.weights);
+      const before = tf.memory().numTensors;
+      const p = prepareChat(model, tok, [{ role: 'user', content: [{ type: 'image', image: frame(40, 30, 1) }, { type: 'text', text: 'and' }, { type: 'image', image: frame(90, 30, 2) }] }], { maxTiles: 4 });
+      const ctx = dt.added['<IMG_CONTEXT>'];
+      expect(p.inputs.inputIds[0].filter((x) => x === ctx).length).toBe(p.counts.images[0] + p.counts.images[1]);
+      expect(model.vision!.featureRows(p.inputs.images!)).toBe(p.counts.images[0] + p.counts.images[1]); // the tiles of both, concatenated
+      expect(p.counts.images[1]).toBeGreaterThan(p.counts.images[0]); // the wide image gets more tiles
+      tf.dispose(p.owned);
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    });
+
     it('refuses a video without the Pro tower, and malformed media items', () => {
       const mini = demoCheckpoint('mini', dt, 2);
       const model = InternS1ForConditionalGeneration.fromWeights(mini.config, mini.weights);

@@ -19,7 +19,9 @@ import { ChatEngine } from '../../src/server/engine.js';
 import { startChatServer } from '../../src/server/server.js';
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { mulberry32 } from '../../src/util/random.js';
-import { type BenchRow, type Suite, useBackend } from '../harness.js';
+import * as refProc from '../../reference/generation/processors.js';
+import { nextTokenDistribution } from '../../src/generation/processors.js';
+import { type BenchRow, type Suite, time, useBackend } from '../harness.js';
 import { bigConfig, randomWeights } from './generation.bench.js';
 
 /** Stream one chat completion; returns ms to the first delta with text, total ms and the text. */
@@ -54,6 +56,7 @@ export const suite: Suite = {
   name: 'generation-serve',
   title: 'Batched decode and serving over HTTP (wasm)',
   description:
+    'The logits processors (penalties, temperature, top-k, top-p, min-p) on one row of 151,936 logits, fast vs float64 reference. ' +
     'Decode tokens/s of generateBatch (left-padded prompts of 16 to 64 tokens, greedy, KV cache) at batch 1, 4 and 8 on the ' +
     '300M-shaped random dense decoder, counting every row\'s new tokens after the first; then the OpenAI-compatible server ' +
     '(SSE) against the in-process GenerationSession on the demo\'s tiny Intern-S1-mini: time to first token (request sent → ' +
@@ -63,6 +66,24 @@ export const suite: Suite = {
     await useBackend('wasm');
     const rows: BenchRow[] = [];
     const newTokens = quick ? 4 : 16;
+
+    // The logits processors on one Intern-S1-sized row (V = 151,936) with a 512-id history.
+    {
+      const V = 151_936;
+      const r = mulberry32(3);
+      const z = Float32Array.from({ length: V }, () => (r() - 0.5) * 20);
+      const hist = { prompt: Array.from({ length: 448 }, () => Math.floor(r() * V)), generated: Array.from({ length: 64 }, () => Math.floor(r() * V)) };
+      const o = { temperature: 0.7, topK: 50, topP: 0.95, minP: 0.02, repetitionPenalty: 1.1, presencePenalty: 0.3, frequencyPenalty: 0.2 };
+      const a = nextTokenDistribution(z, o, hist);
+      const e = refProc.nextTokenDistribution(z, o, hist);
+      if (a.tokens.join() !== e.tokens.join() || a.probs.some((p, i) => Math.abs(p - e.probs[i]) > 1e-9)) throw new Error('generation-serve: fast and reference processors differ');
+      const f = await time(() => nextTokenDistribution(z, o, hist), { iterations: quick ? 3 : 20 });
+      const rf = await time(() => refProc.nextTokenDistribution(z, o, hist), { iterations: quick ? 1 : 3, timeMs: 0 });
+      for (const [impl, t] of [['fast (host, O(V log k))', f], ['reference (full sort, float64)', rf]] as const) {
+        rows.push({ task: 'logits processors, V 151936, history 512', impl, ms: t.ms, p50: t.p50, samples: t.samples, derived: { 'rows/s': 1000 / t.ms, speedup: rf.ms / t.ms } });
+      }
+      log('processors: validated');
+    }
 
     const cfg = bigConfig(quick ? 4 : 20);
     log('building the 300M-shaped random decoder');

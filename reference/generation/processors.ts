@@ -71,7 +71,7 @@ function ranked(z: number[]): number[] {
 }
 
 function softmax(z: number[]): number[] {
-  const m = Math.max(...z);
+  const m = z.reduce((a, b) => Math.max(a, b), -Infinity);
   const e = z.map((v) => (v === -Infinity ? 0 : Math.exp(v - m)));
   const s = e.reduce((a, b) => a + b, 0);
   return e.map((v) => v / s);
@@ -103,7 +103,7 @@ function topP(z: number[], p: number): number[] {
 function minP(z: number[], m: number): number[] {
   if (m <= 0) return z;
   const probs = softmax(z);
-  const top = Math.max(...probs);
+  const top = probs.reduce((a, b) => Math.max(a, b), 0);
   return z.map((v, j) => (probs[j] >= m * top ? v : -Infinity));
 }
 

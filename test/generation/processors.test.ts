@@ -98,6 +98,17 @@ describe('logits processors', () => {
     tokens.forEach((t, i) => expect(Math.abs(counts[t] / 4000 - probs[i])).toBeLessThan(0.03));
   });
 
+  it('works at a real vocabulary size (V = 151,936: no argument-spreading limits), fast == reference', () => {
+    const r = mulberry32(8);
+    const z = Float32Array.from({ length: 151_936 }, () => (r() - 0.5) * 20);
+    const o = { temperature: 0.7, topK: 50, topP: 0.95, minP: 0.02, repetitionPenalty: 1.1 };
+    const h = { prompt: [1, 5, 151_935], generated: [7] };
+    const a = fast.nextTokenDistribution(z, o, h);
+    const e = ref.nextTokenDistribution(z, o, h);
+    expect(a.tokens).toEqual(e.tokens);
+    a.probs.forEach((p, i) => expect(Math.abs(p - e.probs[i])).toBeLessThan(1e-9));
+  });
+
   it('rejects bad options, NaN logits and out-of-range history ids', () => {
     expect(() => fast.nextTokenDistribution([1, 2], { minP: 1.5 })).toThrow(/minP/);
     expect(() => fast.nextTokenDistribution([1, 2], { repetitionPenalty: 0 })).toThrow(/repetitionPenalty/);

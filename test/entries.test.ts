@@ -40,6 +40,13 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
     'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
   ],
+  // Generation plumbing (issue 17): generation_config.json parsing, text-level stop rules and the
+  // reasoning / tool-call parsers (string processing), the chat-prompt builder, and the stepwise
+  // driver of the fast model, whose tokens are checked against the reference generate().
+  generation: [
+    'parseGenerationConfig', 'processorOptionsFromConfig', 'StopStringMatcher', 'IncrementalDetokenizer', 'ReasoningParser',
+    'splitReasoning', 'ToolCallParser', 'parseToolCalls', 'parseToolCallBody', 'prepareChat', 'GenerationSession',
+  ],
   // Pure data shared with the reference: one module both trees import (the list of such modules is
   // test/reference-imports.test.ts), so intern-s1-ts/reference exports the same object.
   shared: [

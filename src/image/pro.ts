@@ -34,6 +34,18 @@ export const PRO_VIDEO_MIN_PIXELS = 4096;
 /** See {@link PRO_VIDEO_MIN_PIXELS}. */
 export const PRO_VIDEO_MAX_PIXELS = 25165824;
 
+/**
+ * Largest patch grid `gh·gw` of one image or video frame the Pro vision tower accepts (issue #12
+ * item 1): 16384 patches, e.g. 2048×2048 pixels. The tower attends over all patches of a frame at
+ * once; one head's score matrix is (gh·gw)² float32, 1 GiB at this limit (a 3000×3000 image, 34,968
+ * patches, needs 4.9 GB and overruns wasm's 4 GB memory). Project decision: a limit checked before
+ * any work, not chunked attention (chunking would fit in memory but take hours per image on a
+ * CPU backend). Checked by the preprocessing after smart_resize (before resizing) and by
+ * `ProVisionModel` on `gridThw`; raise it with the `maxPatches` option of either, or pass a
+ * smaller `maxPixels` to the preprocessing to downscale a large image.
+ */
+export const PRO_MAX_PATCHES = 16384;
+
 /** Options of {@link preprocessProImage} / {@link preprocessProVideo}; defaults are the released config's. */
 export interface ProOptions {
   /** p, the patch side (16). */
@@ -52,6 +64,20 @@ export interface ProOptions {
   readonly imageStd?: readonly number[];
   /** Resize flavour (default `'pil'`). */
   readonly method?: ResizeMethod;
+  /** Largest patch grid gh·gw per frame after smart_resize (default {@link PRO_MAX_PATCHES}). */
+  readonly maxPatches?: number;
+}
+
+/**
+ * Throw a ValueError when a frame of `gh × gw` patches is above `maxPatches`, naming the limit
+ * and the `maxPixels` that would fit.
+ */
+export function checkProPatches(op: string, what: string, gh: number, gw: number, patchSize: number, maxPatches = PRO_MAX_PATCHES): void {
+  if (gh * gw <= maxPatches) return;
+  throw new ValueError(
+    `${op}: ${what} is ${gh}x${gw} = ${gh * gw} patches per frame, above the limit of ${maxPatches} (PRO_MAX_PATCHES: the vision tower attends over ` +
+      `all patches of a frame at once); downscale with maxPixels <= ${maxPatches * patchSize * patchSize} (CLI --max-pixels), or raise the limit with the maxPatches option`,
+  );
 }
 
 /** Options of {@link smartResize}. */
@@ -268,6 +294,8 @@ function preprocessClip(op: string, frames: readonly RgbImage[], o: ProOptions, 
     throw e instanceof ValueError ? new ValueError(e.message.replace(/^smartResize/, op)) : e;
   }
   checkOutputSize(op, size.width, size.height);
+  if (o.maxPatches !== undefined) checkIntIn(op, 'maxPatches', o.maxPatches, 1, 2 ** 24);
+  checkProPatches(op, `the image resized to ${size.width}x${size.height}`, size.height / p, size.width / p, p, o.maxPatches);
   let gridThw: [number, number, number] = [0, 0, 0];
   const pixelValues = tf.tidy(() => {
     const stacked = tf.stack(frames.map((f) => normalisedFrame(f, size, o))); // [F, 3, h, w]

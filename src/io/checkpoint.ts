@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { CheckpointError, ConfigError, FileError } from '../errors.js';
+import { checkReadable, fileError } from './fs-safe.js';
 import { type ModelConfig, parseConfig, parseQuantizationConfig } from './config.js';
 import { MappedWeights } from './mapped.js';
 import { type ByteReader, FileReader, SafetensorsFile, jsonErrorOffset } from './safetensors.js';
@@ -139,10 +140,33 @@ export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSou
   return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader), opts) as MappedWeights & { store: SafetensorsStore };
 }
 
+/**
+ * {@link checkReadable} with a CheckpointError: a directory, FIFO, socket or device where a
+ * checkpoint file is expected is refused before `open` (a FIFO would block it forever).
+ */
+function checkCheckpointFile(file: string, what: string): void {
+  try {
+    checkReadable(file, what);
+  } catch (e) {
+    if (e instanceof FileError) throw new CheckpointError(e.message);
+    throw e;
+  }
+}
+
+/** Read a small checkpoint text file (config.json, the index) after {@link checkCheckpointFile}. */
+function readText(file: string, what: string): string {
+  checkCheckpointFile(file, what);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError(fileError(e, `cannot read ${what}`, file).message);
+  }
+}
+
 /** Parse the index JSON of a sharded folder into name → absolute shard path, checking the shards exist. */
 function readIndex(dir: string): Map<string, string> {
   const file = path.join(dir, INDEX_FILE);
-  const text = readFileSync(file, 'utf8');
+  const text = readText(file, 'checkpoint index');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -160,6 +184,7 @@ function readIndex(dir: string): Map<string, string> {
     const abs = path.join(dir, shard);
     if (!checked.has(abs)) {
       if (!existsSync(abs)) throw new CheckpointError(`${file}: tensor '${name}' is in shard '${shard}', which does not exist in ${dir}`);
+      checkCheckpointFile(abs, 'shard');
       checked.add(abs);
     }
     out.set(name, abs);
@@ -200,8 +225,9 @@ export function readConfig(dir: string): {
   if (!existsSync(file)) throw new CheckpointError(`${dir}: no config.json`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readText(file, 'config'));
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`${file}: invalid JSON (${(e as Error).message})`);
   }
   try {
@@ -248,6 +274,7 @@ export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
     store = new SafetensorsStore(p, [...new Set(index.values())].sort(), index, opts.openReader);
   } else {
     const files = readdirSync(abs).filter((f) => f.endsWith('.safetensors')).sort().map((f) => path.join(abs, f));
+    for (const f of files) checkCheckpointFile(f, 'safetensors file');
     if (!files.length) throw new CheckpointError(`${p}: no *.safetensors files and no ${INDEX_FILE}`);
     store = new SafetensorsStore(p, files, undefined, opts.openReader);
   }

@@ -63,6 +63,7 @@ export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptio
   probs: number[];
 } {
   const V = logits.length;
+  if (V === 0) throw new ValueError('sampling: the logits are empty (a vocabulary of 0 tokens has nothing to sample)');
   checkSampling(o, V);
   const tau = o.temperature ?? 0;
   if (tau === 0) return { tokens: [argmax(logits)], probs: [1] };

@@ -10,8 +10,12 @@
 
 /** Base class of every error this library throws on purpose. */
 export class InternS1Error extends Error {
+  /**
+   * @param message - what was expected, found, and where. Line breaks (from a quoted input or a
+   *   wrapped parser message) are shown as `\n`, so every message is one line.
+   */
   constructor(message: string) {
-    super(message);
+    super(String(message).replace(/\r\n|\r|\n/g, '\\n'));
     this.name = new.target.name;
   }
 }

@@ -28,7 +28,7 @@ import { writeSafetensors } from './safetensors-write.js';
 import { tinyConfigJson, type TinyVariant } from './tiny-config.js';
 import type { DType, TensorInput } from './weights.js';
 
-export { tinyConfigJson, type TinyVariant, type TinyConfigOptions } from './tiny-config.js';
+export { TINY_MAX_VOCAB, tinyConfigJson, type TinyVariant, type TinyConfigOptions } from './tiny-config.js';
 
 /** Storage of the float tensors: all F32, all BF16, or FP8 text projections + BF16 (as the Pro release). */
 export type TinyDType = 'f32' | 'bf16' | 'fp8';

@@ -55,7 +55,7 @@ export function checkRgbImage(op: string, arg: string, img: unknown): asserts im
  * ```ts
  * import { rgbImage } from 'intern-s1-ts';
  * const red = rgbImage(2, 1, new Uint8Array([255, 0, 0, 255, 0, 0]));
- * console.log(red.width, red.height); // 2 1
+ * console.log(red.width, red.height); // => 2, 1
  * ```
  */
 export function rgbImage(width: number, height: number, data: Uint8Array): RgbImage {
@@ -71,8 +71,11 @@ export function checkOutputSize(op: string, w: number, h: number, maxPixels = MA
   }
 }
 
+/** `'pil'`: Pillow's fixed-point BICUBIC (default); `'torch'`: torch's float antialiased bicubic, rounded. */
+export type ResizeMethod = 'pil' | 'torch';
+
 /** Validate a resize `method` option (`'pil'` or `'torch'`); returns it with the default `'pil'`. */
-export function checkResizeMethod(op: string, method: unknown): 'pil' | 'torch' {
+export function checkResizeMethod(op: string, method: unknown): ResizeMethod {
   if (method === undefined) return 'pil';
   if (method !== 'pil' && method !== 'torch') throw new ValueError(`${op}: 'method' must be 'pil' or 'torch', got ${String(method)}`);
   return method;

@@ -82,7 +82,7 @@ export const TINY_MAX_VOCAB = 2 ** 20;
  * ```ts
  * import { tinyConfigJson, parseConfig } from 'intern-s1-ts';
  * const cfg = parseConfig(tinyConfigJson('pro'));
- * console.log(cfg.model_type); // 'interns1_pro'
+ * console.log(cfg.model_type); // => 'interns1_pro'
  * ```
  */
 export function tinyConfigJson(variant: TinyVariant, opts: TinyConfigOptions = {}): Record<string, unknown> {

@@ -21,10 +21,13 @@ import { ShapeError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
 import { join, loadAll, loadTensor, rejectUnused } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
-import { attention } from '../../ops/attention.js';
+import { scope } from '../../nn/scope.js';
+import { attention, outputAndProbs } from '../../ops/attention.js';
+import { add, mul } from '../../ops/elementwise.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { checkVitConfig } from './config.js';
 
@@ -122,30 +125,23 @@ export class InternVisionAttention implements Disposable {
   /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
   forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
   forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts?: { returnProbs?: boolean }): tf.Tensor | VitAttentionResult;
   forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
     checkTokens('InternVisionAttention', x, this.config.hidden_size);
     const [N, T, C] = x.shape;
     const H = this.config.num_attention_heads;
     const d = C / H;
-    const res = tf.tidy(() => {
-      const rows = tf.reshape(x, [N * T, C]); // [N·T, C]
-      let q = this.qProj.forward(rows); // [N·T, C]
-      let k = this.kProj.forward(rows); // [N·T, C]
-      const v = this.vProj.forward(rows); // [N·T, C]
+    return scope(() => {
+      let q = this.qProj.forward(x); // [N, T, C]
+      let k = this.kProj.forward(x); // [N, T, C]
+      const v = this.vProj.forward(x); // [N, T, C]
       if (this.qNorm) q = this.qNorm.forward(q); // full-width RMSNorm across heads
       if (this.kNorm) k = this.kNorm.forward(k);
-      // One image: the unbatched [T, H, d] form (no unstack/stack round trip).
-      const heads = N === 1 ? [T, H, d] : [N, T, H, d];
-      const withProbs = opts.returnProbs === true;
-      const a = attention(tf.reshape(q, heads), tf.reshape(k, heads), tf.reshape(v, heads), {
-        mask: 'none', scale: 1 / Math.sqrt(d), returnProbs: withProbs,
-      }); // [(N,) T, H, d], or { output, probs [(N,) H, T, T] }
-      const o = a instanceof tf.Tensor ? a : a.output;
-      const out = tf.reshape(this.projection.forward(tf.reshape(o, [N * T, C])), [N, T, C]); // [N, T, C]
-      if (a instanceof tf.Tensor) return [out];
-      return [out, N === 1 ? tf.expandDims(a.probs, 0) : a.probs]; // probs [N, H, T, T]
+      const split = (a: tf.Tensor) => reshape(a, N === 1 ? [T, H, d] : [N, T, H, d]); // one image: the unbatched form
+      const a = outputAndProbs(attention(split(q), split(k), split(v), { mask: 'none', scale: 1 / Math.sqrt(d), returnProbs: opts.returnProbs === true }));
+      const output = this.projection.forward(reshape(a.output, [N, T, C])); // [N, T, C]
+      return a.probs ? { output, probs: reshape(a.probs, [N, H, T, T]) } : output;
     });
-    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
   /** Release every projection and norm weight. */
@@ -166,46 +162,17 @@ export class InternVisionAttention implements Disposable {
  * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
  * const w = memoryWeights({ 'mlp.fc1.weight': t([3, 2], 1), 'mlp.fc1.bias': t([3], 0), 'mlp.fc2.weight': t([2, 3], 1), 'mlp.fc2.bias': t([2], 0) });
  * const mlp = InternVisionMLP.fromWeights(cfg, w, 'mlp');
- * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ≈ [[5.8635, 5.8635]]: fc1 gives 2 per unit, 3 · GELU(2)
+ * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ~> [[5.8635, 5.8635]]  -- fc1 gives 2 per unit, 3 · GELU(2)
  * mlp.dispose();
  * ```
  */
-export class InternVisionMLP implements Disposable {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: InternVitConfig,
-    /** `fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class InternVisionMLP extends MLP {
+  declare readonly config: InternVitConfig;
 
   /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
-    const C = config.hidden_size;
-    const I = config.intermediate_size;
-    activation(config.hidden_act); // a ConfigError before anything is loaded
-    return loadAll((own) => {
-      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'fc1'), { bias: true, expect: [I, C] }));
-      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'fc2'), { bias: true, expect: [C, I] }));
-      return new InternVisionMLP(config, fc1, fc2);
-    });
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
-  }
-
-  /** Release `fc1` and `fc2`. */
-  dispose(): void {
-    this.fc1.dispose();
-    this.fc2.dispose();
+  static override fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
+    const m = MLP.fromWeights(config, weights, prefix, ['fc1', 'fc2']);
+    return new InternVisionMLP(config, m.fc1, m.fc2);
   }
 }
 
@@ -234,7 +201,7 @@ export class InternVisionMLP implements Disposable {
  *   [`${p}.attention.projection_layer.bias`]: t([4]), [`${p}.mlp.fc1.weight`]: t([8, 4]), [`${p}.mlp.fc1.bias`]: t([8]),
  *   [`${p}.mlp.fc2.weight`]: t([4, 8]), [`${p}.mlp.fc2.bias`]: t([4]) });
  * const layer = InternVisionEncoderLayer.fromWeights(cfg, w, p);
- * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // [1, 5, 4]
+ * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // => [1, 5, 4]
  * layer.dispose();
  * ```
  */
@@ -275,17 +242,15 @@ export class InternVisionEncoderLayer implements Disposable {
   /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
   forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
   forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts?: { returnProbs?: boolean }): tf.Tensor | VitAttentionResult;
   forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
     checkTokens('InternVisionEncoderLayer', x, this.config.hidden_size);
-    const res = tf.tidy(() => {
-      const normed = this.norm1.forward(x); // [N, T, C]
-      const a = opts.returnProbs ? this.attention.forward(normed, { returnProbs: true }) : { output: this.attention.forward(normed), probs: null };
-      const h = tf.add(x, tf.mul(this.lambda1, a.output)); // [N, T, C]
-      const m = this.mlp.forward(this.norm2.forward(h)); // [N, T, C]
-      const out = tf.add(h, tf.mul(this.lambda2, m)); // [N, T, C]
-      return a.probs ? [out, a.probs] : [out]; // probs [N, H, T, T]
+    return scope(() => {
+      const a = outputAndProbs(this.attention.forward(this.norm1.forward(x), opts));
+      const h = add(x, mul(this.lambda1, a.output)); // z + λ1 ⊙ Attn(Norm1(z))
+      const output = add(h, mul(this.lambda2, this.mlp.forward(this.norm2.forward(h)))); // h + λ2 ⊙ MLP(Norm2(h))
+      return a.probs ? { output, probs: a.probs } : output; // probs [N, H, T, T]
     });
-    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
   /** Release every weight of the layer. */

@@ -20,11 +20,14 @@ import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { attention } from '../../ops/attention.js';
+import { add } from '../../ops/elementwise.js';
 import { applyRope } from '../../ops/rope.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { PRO_VISION_LN_EPS, checkProVisionConfig } from './config.js';
 
@@ -86,17 +89,14 @@ export class ProVisionAttention implements Disposable {
 
   /** `x [P, C]` → `[P, C]`. */
   forward(x: tf.Tensor, pos: ProVisionPositions): tf.Tensor {
-    const C = this.config.hidden_size;
-    checkTokens('ProVisionAttention', x, C);
+    checkTokens('ProVisionAttention', x, this.config.hidden_size);
+    const [P, C] = x.shape;
     const H = this.config.num_heads;
     const d = C / H;
-    const P = x.shape[0];
-    return tf.tidy(() => {
-      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 1).map((t) => tf.reshape(t, [P, H, d])); // [P, H, d] each
-      const qr = applyRope(q, pos.cos, pos.sin); // [P, H, d]
-      const kr = applyRope(k, pos.cos, pos.sin); // [P, H, d]
-      const o = attention(qr, kr, v, { seqLens: pos.seqLens, scale: 1 / Math.sqrt(d) }); // [P, H, d]
-      return this.proj.forward(tf.reshape(o, [P, C])); // [P, C]
+    return scope(() => {
+      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 1).map((t) => reshape(t, [P, H, d])); // [P, H, d] each
+      const o = attention(applyRope(q, pos.cos, pos.sin), applyRope(k, pos.cos, pos.sin), v, { seqLens: pos.seqLens, scale: 1 / Math.sqrt(d) }); // [P, H, d]
+      return this.proj.forward(reshape(o, [P, C])); // [P, C]
     });
   }
 
@@ -114,41 +114,14 @@ export class ProVisionAttention implements Disposable {
  * Weights under `prefix` (`model.visual.blocks.{i}.mlp`): `linear_fc1.{weight [I, C], bias [I]}`,
  * `linear_fc2.{weight [C, I], bias [C]}`.
  */
-export class ProVisionMLP implements Disposable {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: ProVisionConfig,
-    /** `linear_fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `linear_fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class ProVisionMLP extends MLP {
+  declare readonly config: ProVisionConfig;
 
   /** Load `<prefix>.linear_fc1` and `<prefix>.linear_fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
+  static override fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
     checkProVisionConfig('ProVisionMLP', config);
-    const [C, I] = [config.hidden_size, config.intermediate_size];
-    return loadAll((own) => {
-      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc1'), { bias: true, expect: [I, C] }));
-      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc2'), { bias: true, expect: [C, I] }));
-      return new ProVisionMLP(config, fc1, fc2);
-    });
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
-  }
-
-  /** Release `fc1` and `fc2`. */
-  dispose(): void {
-    this.fc1.dispose();
-    this.fc2.dispose();
+    const m = MLP.fromWeights(config, weights, prefix, ['linear_fc1', 'linear_fc2']);
+    return new ProVisionMLP(config, m.fc1, m.fc2);
   }
 }
 
@@ -174,7 +147,7 @@ export class ProVisionMLP implements Disposable {
  * const block = ProVisionBlock.fromWeights(cfg, w, p);
  * const grid = [[1, 2, 2]];
  * const { cos, sin } = proVisionRopeTables(grid, 4);
- * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // [4, 8]
+ * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // => [4, 8]
  * block.dispose();
  * ```
  */
@@ -209,9 +182,9 @@ export class ProVisionBlock implements Disposable {
   /** `x [P, C]` → `[P, C]`. */
   forward(x: tf.Tensor, pos: ProVisionPositions): tf.Tensor {
     checkTokens('ProVisionBlock', x, this.config.hidden_size);
-    return tf.tidy(() => {
-      const h = tf.add(x, this.attn.forward(this.norm1.forward(x), pos)); // [P, C]
-      return tf.add(h, this.mlp.forward(this.norm2.forward(h))); // [P, C]
+    return scope(() => {
+      const h = add(x, this.attn.forward(this.norm1.forward(x), pos)); // [P, C]
+      return add(h, this.mlp.forward(this.norm2.forward(h))); // [P, C]
     });
   }
 

@@ -14,12 +14,13 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { PRO_MAX_PATCHES, checkProPatches } from '../../image/pro.js';
+import { PRO_MAX_PATCHES, checkProPatches } from '../../image/pro-plan.js';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { join, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { ProVisionBlock, type ProVisionPositions } from './block.js';
 import { checkProVisionConfig, patchFeatures } from './config.js';
@@ -59,7 +60,7 @@ export interface ProVisionOutput {
  * const tower = ProVisionModel.fromWeights((ckpt.config as InternS1ProConfig).vision_config, ckpt.weights);
  * const { pixelValues, gridThw } = preprocessProImage(readImage('test/fixtures/images/src/rgb8.png'));
  * const features = tower.forward(pixelValues, [gridThw]);
- * console.log(gridThw, features.shape); // [1, 14, 20] [70, 16]
+ * console.log(gridThw, features.shape); // => [1, 14, 20], [70, 16]
  * tower.dispose();
  * ```
  */
@@ -153,28 +154,19 @@ export class ProVisionModel implements Disposable {
   forward(pixelValues: tf.Tensor, gridThw: GridThw | tf.Tensor, opts: ProVisionForwardOptions = {}): tf.Tensor | ProVisionOutput {
     const grid = this.checkInputs(pixelValues, gridThw);
     const keep = opts.outputHiddenStates === true;
-    const hidden: tf.Tensor[] = [];
-    const pos = this.positions(grid);
-    let h: tf.Tensor | null = null;
-    try {
-      h = this.embed(pixelValues, grid); // [P, C]
-      if (keep) hidden.push(h);
+    return scope(() => {
+      const pos = this.positions(grid);
+      let h = this.embed(pixelValues, grid); // [P, C]
+      const hidden = [h];
       for (const block of this.blocks) {
         const next = block.forward(h, pos); // [P, C]
-        if (!keep) h.dispose();
+        if (!keep) h.dispose(); // without hidden states, a block's input is freed as soon as its output exists
         h = next;
-        if (keep) hidden.push(h);
+        hidden.push(h);
       }
       const imageFeatures = this.merger.forward(h); // [P/m², D]
-      if (!keep) h.dispose();
       return keep ? { imageFeatures, hiddenStates: hidden } : imageFeatures;
-    } catch (e) {
-      if (!keep) h?.dispose();
-      tf.dispose(hidden);
-      throw e;
-    } finally {
-      tf.dispose([pos.cos, pos.sin]);
-    }
+    });
   }
 
   /** Release every part's weights. */

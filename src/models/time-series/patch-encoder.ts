@@ -26,23 +26,12 @@ import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
 import { conv1d } from '../../ops/conv.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
+import type { TimeSeriesPlan } from './plan.js';
 import { readSignal } from './processor.js';
+import { TS_PATCH_BATCH_POSITIONS, TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_CHECK_ATOL, TS_PE_ROWS } from './constants.js';
 
-/** Width of the patch encoder (conv channels, transformer d_model), fixed by the release. */
-export const TS_PATCH_DIM = 128;
-/** Heads of the patch transformer layer (`nn.TransformerEncoderLayer(d_model=128, nhead=8)`). */
-export const TS_PATCH_HEADS = 8;
-/** Kernel of the patch conv1d (padding 2 keeps the length p). */
-export const TS_PATCH_KERNEL = 5;
-/** LayerNorm eps of `nn.TransformerEncoderLayer` (PyTorch default). */
-export const TS_PATCH_LN_EPS = 1e-5;
-/** Rows of the sinusoidal table needed for the largest patch, 2·160. */
-export const TS_PE_ROWS = 2 * TS_MAX_STRIDE;
-/** Largest allowed |checkpoint pe − formula|: BF16 storage of values in [−1, 1] errs by ≤ 2^-9. */
-export const TS_PE_CHECK_ATOL = 1e-2;
-/** Default batch budget: positions (rows × p) encoded per batch (the FFN holds ×F floats). */
-export const TS_PATCH_BATCH_POSITIONS = 16384;
+export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from './constants.js';
+
 /** From this patch size on, attention runs per (row, head) with 2-D products (faster on wasm than batched). */
 const ROWWISE_ATTENTION_MIN_P = 64;
 
@@ -56,9 +45,9 @@ const ROWWISE_ATTENTION_MIN_P = 64;
  * @returns `[length, dim]` float32.
  * @example
  * ```ts
- * import { sinusoidalPositions } from 'intern-s1-ts';
+ * import { sinusoidalPositions } from 'intern-s1-ts/internals';
  * const pe = sinusoidalPositions(4, 128);
- * console.log(pe.shape); // [4, 128]
+ * console.log(pe.shape); // => [4, 128]
  * ```
  */
 export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): tf.Tensor2D {
@@ -239,10 +228,10 @@ function rowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, p: number): tf.T
  * @returns `[(n1−n0)·C, p]` row-major.
  * @example
  * ```ts
- * import { patchRows, timeSeriesPlan } from 'intern-s1-ts';
+ * import { patchRows, timeSeriesPlan } from 'intern-s1-ts/internals';
  * const X = [0, 1, 100, 101, 200, 201, 300, 301, 400, 401]; // [T = 5, C = 2]: 100·t + c
  * const rows = patchRows(X, 2, timeSeriesPlan(5, 1), 0, 1); // s = 2, p = 4
- * console.log(Array.from(rows)); // [0, 1, 100, 101, 200, 201, 300, 301]: rows [0, 1, 100, 101] and [200, 201, 300, 301]
+ * console.log(Array.from(rows)); // => [0, 1, 100, 101, 200, 201, 300, 301]  -- rows [0, 1, 100, 101] and [200, 201, 300, 301]
  * ```
  */
 export function patchRows(data: ArrayLike<number>, numChannels: number, plan: TimeSeriesPlan, n0: number, n1: number): Float32Array {
@@ -409,8 +398,8 @@ function loadPositions(weights: WeightSource, name: string): { values: Float32Ar
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { concatSubsample } from 'intern-s1-ts';
- * console.log(concatSubsample(tf.zeros([5, 128])).shape); // [2, 256]
+ * import { concatSubsample } from 'intern-s1-ts/internals';
+ * console.log(concatSubsample(tf.zeros([5, 128])).shape); // => [2, 256]
  * ```
  */
 export function concatSubsample(e1: tf.Tensor): tf.Tensor2D {

@@ -11,12 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
 import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
-/** lmdeploy's truncation length (samples per channel, spec 7.1 step 2). */
-export const TS_LMDEPLOY_MAX_SAMPLES = 240_000;
-
-/** The `+1e-8` of lmdeploy's z-score denominator `(x − mean) / (std + 1e-8)`. */
-export const TS_ZSCORE_EPS = 1e-8;
+export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 /** Options of {@link preprocessTimeSeries}. */
 export interface PreprocessOptions extends TimeSeriesPlanOptions {
@@ -163,9 +160,9 @@ export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal
  *   {@link preprocessTimeSeries}.
  * @example
  * ```ts
- * import { preprocessValues } from 'intern-s1-ts';
+ * import { preprocessValues } from 'intern-s1-ts/internals';
  * const p = preprocessValues([1, 2, 3, 4, 5, 6], 6, 1, 1);
- * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // 1 -1.4639
+ * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // => 1, '-1.4639'
  * ```
  */
 export function preprocessValues(data: ArrayLike<number>, T: number, C: number, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedValues {
@@ -210,7 +207,7 @@ export function preprocessValues(data: ArrayLike<number>, T: number, C: number, 
  * import { preprocessTimeSeries } from 'intern-s1-ts';
  * const raw = tf.tensor2d([[1, 10], [2, 10], [3, 10], [4, 10], [5, 10], [6, 10]]); // [T, C]
  * const p = preprocessTimeSeries(raw, 1);
- * console.log(p.plan.stride, p.plan.numTokens, p.constantChannels); // 2 1 [ 1 ]
+ * console.log(p.plan.stride, p.plan.numTokens, p.constantChannels); // => 2, 1, [ 1 ]
  * p.signal.dispose();
  * ```
  */

@@ -13,8 +13,9 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
-import type { InternS1ProjectorConfig } from './config.js';
+import type { InternS1ProjectorConfig } from '../internvit/config.js';
 
 /** Epsilon of the projector LayerNorm: PyTorch's default 1e-5, not the ViT's 1e-6 (gotcha 10.8). */
 export const PROJECTOR_LN_EPS = 1e-5;
@@ -35,7 +36,7 @@ export const PROJECTOR_LN_EPS = 1e-5;
  * const w = memoryWeights({ 'proj.layer_norm.weight': t([8], 1), 'proj.layer_norm.bias': t([8], 0),
  *   'proj.linear_1.weight': t([6, 8]), 'proj.linear_1.bias': t([6]), 'proj.linear_2.weight': t([6, 6]), 'proj.linear_2.bias': t([6]) });
  * const proj = InternS1MultiModalProjector.fromWeights({ projector_hidden_act: 'gelu' }, w, 'proj');
- * console.log(proj.forward(tf.ones([3, 8])).shape); // [3, 6]
+ * console.log(proj.forward(tf.ones([3, 8])).shape); // => [3, 6]
  * proj.dispose();
  * ```
  */
@@ -91,12 +92,17 @@ export class InternS1MultiModalProjector implements Disposable {
 
   /** `x [..., s²C]` → `[..., D]`. */
   forward(x: tf.Tensor): tf.Tensor {
+    this.checkInput(x);
+    return scope(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(x)))));
+  }
+
+  /** Check that `x` is a float32 `[..., inFeatures]`. */
+  private checkInput(x: tf.Tensor): void {
     checkFloat('InternS1MultiModalProjector', 'x', x);
     checkMinRank('InternS1MultiModalProjector', 'x', x, 1);
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`InternS1MultiModalProjector: 'x' ${fmtShape(x.shape)} has width ${x.shape[x.rank - 1]} but the projector takes ${this.inFeatures}`);
     }
-    return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(x)))));
   }
 
   /** Release the norm and both linear layers. */

@@ -217,6 +217,23 @@ export function isCheckpointDir(dir: string): boolean {
   }
 }
 
+/**
+ * Make `dir` ready to receive a new checkpoint: a FileError when it is a file (or a dangling
+ * link), or already holds a checkpoint and `force` is not set; then create it (bounded).
+ * `op` names the caller in messages.
+ */
+export function prepareCheckpointDir(op: string, dir: string, force = false): void {
+  const st = statOrUndefined(dir);
+  if (st && !st.isDirectory()) throw new FileError(`${op}: '${dir}' exists and is not a folder`, 'ENOTDIR');
+  if (!force && isCheckpointDir(dir)) throw new FileError(`${op}: '${dir}' already holds a checkpoint (pass force / --force to replace it)`, 'EEXIST');
+  ensureDir(dir);
+}
+
+/** {@link writeFileAtomic} of one text or byte string. */
+export function writeSmallFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): number {
+  return writeFileAtomic(file, [typeof content === 'string' ? new TextEncoder().encode(content) : content], opts);
+}
+
 /** `realpath` or the resolved path when it does not exist. */
 export function realOrResolved(p: string): string {
   try {

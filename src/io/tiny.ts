@@ -16,13 +16,12 @@
  *
  * @module
  */
-import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { FileError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { quantFp8Block } from '../ops/dtypes.js';
 import { type ModelConfig, parseConfig } from './config.js';
 import { INDEX_FILE } from './checkpoint.js';
-import { ensureDir, isCheckpointDir, writeFileAtomic } from './fs-safe.js';
+import { prepareCheckpointDir, writeFileAtomic } from './fs-safe.js';
 import { type LayoutEntry, checkpointLayout } from './layout.js';
 import { writeSafetensors } from './safetensors-write.js';
 import { tinyConfigJson, type TinyVariant } from './tiny-config.js';
@@ -224,9 +223,7 @@ export function initTiny(dir: string, opts: TinyOptions = {}): TinySummary {
   // issue #12 items 4 and 10: a file where the folder should be, or an existing checkpoint without
   // `force`, is a FileError before anything is written; folders are created without Node's
   // recursive mkdir (which spins on /proc); every file is written atomically.
-  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new FileError(`initTiny: '${dir}' exists and is not a folder`, 'ENOTDIR');
-  if (!opts.force && isCheckpointDir(dir)) throw new FileError(`initTiny: '${dir}' already holds a checkpoint (pass force / --force to replace it)`, 'EEXIST');
-  ensureDir(dir);
+  prepareCheckpointDir('initTiny', dir, opts.force);
   const text = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 2) + '\n');
   writeFileAtomic(path.join(dir, 'config.json'), [text(json)]);
   const meta = { format: 'pt', generator: 'intern-s1-ts init-tiny', variant, seed: String(opts.seed ?? 0), dtype: opts.dtype ?? 'f32' };

@@ -17,6 +17,27 @@ import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
 import { readSeriesFile } from './preprocess-series.js';
 
+/**
+ * Decode generated ids, spelling an id the tokenizer has no token for as the visible placeholder
+ * `<unk:ID>` (issue #12 item 11). Decision: a placeholder, not nothing, so that the output shows
+ * where the model produced such an id (the tiny Pro checkpoint's vocab_size 155008 exceeds the
+ * tokenizer's ids, and a real model can emit a padding row); the ids in `--json` stay exact.
+ */
+export function decodeLenient(tokenizer: InternS1Tokenizer, ids: readonly number[]): string {
+  let out = '';
+  let run: number[] = [];
+  for (const id of ids) {
+    if (tokenizer.idToToken(id) !== undefined) {
+      run.push(id);
+      continue;
+    }
+    if (run.length) out += tokenizer.decode(run);
+    run = [];
+    out += `<unk:${id}>`;
+  }
+  return run.length ? out + tokenizer.decode(run) : out;
+}
+
 export const generate: Command = {
   name: 'generate',
   summary: 'generate text from a checkpoint for a prompt, optionally with an image and a time series',
@@ -74,17 +95,24 @@ Examples:
         const eos = tokenizer.tokenToId('<|im_end|>');
         let printed = '';
         const emitted: number[] = [];
-        const res = runGenerate(model, prep.inputs, {
-          maxNewTokens: maxNew, ...sampling, stopTokens: eos === undefined ? [] : [eos],
-          onToken: (t) => {
-            if (quiet) return;
-            emitted.push(t);
-            const text = tokenizer.decode(emitted.filter((x) => x !== eos));
-            io.stdout.write(text.slice(printed.length));
-            printed = text;
-          },
-        });
-        const text = tokenizer.decode(res.tokens.filter((x) => x !== eos));
+        let res: ReturnType<typeof runGenerate>;
+        try {
+          res = runGenerate(model, prep.inputs, {
+            maxNewTokens: maxNew, ...sampling, stopTokens: eos === undefined ? [] : [eos],
+            onToken: (t) => {
+              if (quiet) return;
+              emitted.push(t);
+              const text = decodeLenient(tokenizer, emitted.filter((x) => x !== eos));
+              io.stdout.write(text.slice(printed.length));
+              printed = text;
+            },
+          });
+        } catch (e) {
+          // end the streamed line first, so the error is not glued onto it (issue #12 item 14)
+          if (printed.length) println(io.stdout);
+          throw e;
+        }
+        const text = decodeLenient(tokenizer, res.tokens.filter((x) => x !== eos));
         if (quiet) {
           println(io.stdout, JSON.stringify({ ids: res.tokens, text, finish_reason: res.finishReason, prompt_tokens: res.promptTokens, prefill_ms: res.prefillMs, decode_ms: res.decodeMs }));
         } else {

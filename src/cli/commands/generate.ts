@@ -11,7 +11,7 @@ import { readImage } from '../../image/decode.js';
 import { generate as runGenerate } from '../../models/intern-s1/generate.js';
 import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
-import { type Command, UsageError, println } from '../command.js';
+import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { preparePrompt } from '../pipeline.js';
 import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
@@ -36,6 +36,28 @@ export function decodeLenient(tokenizer: InternS1Tokenizer, ids: readonly number
     out += `<unk:${id}>`;
   }
   return run.length ? out + tokenizer.decode(run) : out;
+}
+
+/**
+ * Run `generate` with a streaming callback that writes the decoded text as it grows (unless
+ * `quiet`). When generation throws after some text was streamed, the line is ended first, so the
+ * one-line error that follows is not glued onto the streamed text (issue #12 item 14).
+ */
+export function streamed<R>(io: CliIO, quiet: boolean, keep: (id: number) => boolean, decode: (ids: number[]) => string, generate: (onToken: (t: number) => void) => R): R {
+  let printed = '';
+  const emitted: number[] = [];
+  try {
+    return generate((t) => {
+      if (quiet) return;
+      emitted.push(t);
+      const text = decode(emitted.filter(keep));
+      io.stdout.write(text.slice(printed.length));
+      printed = text;
+    });
+  } catch (e) {
+    if (printed.length) println(io.stdout);
+    throw e;
+  }
 }
 
 export const generate: Command = {
@@ -93,25 +115,9 @@ Examples:
         if (!quiet && prep.imageGrid) stage(io, 'image', `${prep.imageGrid} -> ${prep.counts.images?.[0]} tokens`);
         if (!quiet && prep.counts.timeSeries) stage(io, 'series', `${prep.counts.timeSeries[0]} tokens`);
         const eos = tokenizer.tokenToId('<|im_end|>');
-        let printed = '';
-        const emitted: number[] = [];
-        let res: ReturnType<typeof runGenerate>;
-        try {
-          res = runGenerate(model, prep.inputs, {
-            maxNewTokens: maxNew, ...sampling, stopTokens: eos === undefined ? [] : [eos],
-            onToken: (t) => {
-              if (quiet) return;
-              emitted.push(t);
-              const text = decodeLenient(tokenizer, emitted.filter((x) => x !== eos));
-              io.stdout.write(text.slice(printed.length));
-              printed = text;
-            },
-          });
-        } catch (e) {
-          // end the streamed line first, so the error is not glued onto it (issue #12 item 14)
-          if (printed.length) println(io.stdout);
-          throw e;
-        }
+        const res = streamed(io, quiet, (t) => t !== eos, (ids) => decodeLenient(tokenizer, ids), (onToken) => runGenerate(model, prep.inputs, {
+          maxNewTokens: maxNew, ...sampling, stopTokens: eos === undefined ? [] : [eos], onToken,
+        }));
         const text = decodeLenient(tokenizer, res.tokens.filter((x) => x !== eos));
         if (quiet) {
           println(io.stdout, JSON.stringify({ ids: res.tokens, text, finish_reason: res.finishReason, prompt_tokens: res.promptTokens, prefill_ms: res.prefillMs, decode_ms: res.decodeMs }));

@@ -30,6 +30,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ValueError } from '../errors.js';
+import { refuseSpecialFile } from '../io/fs-safe.js';
 import { libjpegYccToRgb } from './jpeg-color.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
 
@@ -144,6 +145,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
  */
 export function readImage(path: string, options: DecodeOptions = {}): DecodedImage {
   let bytes: Buffer;
+  refuseSpecialFile(path, 'image'); // a FIFO would block readFileSync forever
   try {
     bytes = readFileSync(path);
   } catch (e) {

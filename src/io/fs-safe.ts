@@ -1,7 +1,8 @@
 /**
  * File-system primitives that fail with a {@link FileError} naming the path and the condition,
  * never hang, and never leave a half-written output behind (issue #12 items 3, 4, 6, 10).
- * Node-only (the browser entry never imports it).
+ * Node-only (the browser entry never imports it). I/O computes nothing, so it has no twin: it is
+ * one of the shared modules the reference may import (src/tokenizer/files.ts reads through it).
  *
  * - {@link ensureDir}: `mkdir -p` that walks up to the nearest existing folder and creates each
  *   missing one by itself, so a file system that refuses (procfs) is one error, not the endless
@@ -91,6 +92,17 @@ export function checkReadable(file: string, what = 'file'): Stats {
   if (st.isDirectory()) throw new FileError(`${what} '${file}' is a directory, expected a file`, 'EISDIR');
   if (!st.isFile()) throw new FileError(`${what} '${file}' is not a regular file (${kind(st)}); refusing to open it`, 'EINVAL');
   return st;
+}
+
+/**
+ * When `file` exists but is not a regular file (a folder, FIFO, socket or device), throw a
+ * FileError naming it; a missing file is left to the caller's own read (and message). Call it
+ * before `readFileSync`, which blocks forever on a FIFO.
+ */
+export function refuseSpecialFile(file: string, what = 'file'): void {
+  const st = statOrUndefined(file);
+  if (st?.isDirectory()) throw new FileError(`${what} '${file}' is a directory, expected a file`, 'EISDIR');
+  if (st && !st.isFile()) throw new FileError(`${what} '${file}' is not a regular file (${kind(st)}); refusing to open it`, 'EINVAL');
 }
 
 function kind(st: Stats): string {

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TokenizerError } from '../errors.js';
+import { refuseSpecialFile } from '../io/fs-safe.js';
 import type { FlavourConfig } from './config.js';
 
 /** One added token, as `added_tokens_decoder` describes it. */
@@ -138,6 +139,7 @@ export function readSpecialTokens(config: Record<string, unknown>, specialTokens
 }
 
 function readOptional(file: string): string | undefined {
+  refuseSpecialFile(file, 'tokenizer file'); // a FIFO would block readFileSync forever
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
@@ -147,6 +149,7 @@ function readOptional(file: string): string | undefined {
 }
 
 function readRequired(file: string): Buffer {
+  refuseSpecialFile(file, 'tokenizer file');
   try {
     return readFileSync(file);
   } catch (e) {

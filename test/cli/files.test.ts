@@ -3,6 +3,7 @@
  * cases (items 2, 4, 5, 6, 10, 11, 13, 14). The library-level cases are in test/io/files.test.ts,
  * test/image/limits.test.ts, test/tokenizer/limits.test.ts and test/models/pro-vision/limits.test.ts.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -116,6 +117,31 @@ describe('outputs and the file system (items 4, 6, 10)', () => {
     const proc = await cli('init-tiny', '/proc/x', '--variant', 'mini', '--vocab-size', '64');
     expect(proc.code).toBe(1);
     expect(proc.err).toMatch(/^intern-s1: cannot create folder '\/proc\/x': /);
+  }, HANG);
+});
+
+describe('inputs that are FIFOs or folders (item 6)', () => {
+  it('an image, a series and a tokenizer file that are FIFOs are refused without blocking', async () => {
+    await ready;
+    const fifo = path.join(tmp, 'fifo.png');
+    execFileSync('mkfifo', [fifo]);
+    const img = await cli('preprocess-image', fifo, '--output', path.join(tmp, 'pv.safetensors'));
+    expect(img.code).toBe(1);
+    expect(img.err).toMatch(/^intern-s1: image '.*fifo\.png' is not a regular file \(a FIFO\); refusing to open it\n$/);
+    const csv = path.join(tmp, 'fifo.csv');
+    execFileSync('mkfifo', [csv]);
+    const ser = await cli('preprocess-series', csv, '--rate', '10', '--output', path.join(tmp, 'x.safetensors'));
+    expect(ser.err).toMatch(/series file '.*fifo\.csv' is not a regular file \(a FIFO\)/);
+    const tokDir = path.join(tmp, 'fifo-tok');
+    mkdirSync(tokDir);
+    for (const f of readdirSync(demo)) if (!f.endsWith('.safetensors')) writeFileSync(path.join(tokDir, f), readFileSync(path.join(demo, f)));
+    rmSync(path.join(tokDir, 'vocab.json'));
+    execFileSync('mkfifo', [path.join(tokDir, 'vocab.json')]);
+    const tk = await runCli(['tokenize', tokDir], { stdin: 'hi' });
+    expect(tk.code).toBe(1);
+    expect(tk.err).toMatch(/tokenizer file '.*vocab\.json' is not a regular file \(a FIFO\)/);
+    const dirAsImage = await cli('preprocess-image', tmp, '--output', path.join(tmp, 'pv.safetensors'));
+    expect(dirAsImage.err).toMatch(/image '.*' is a directory, expected a file/);
   }, HANG);
 });
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InternS1Error, ShapeError, ValueError } from '../../errors.js';
-import { checkOutputPath } from '../../io/fs-safe.js';
+import { checkOutputPath, refuseSpecialFile } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { defaultSamplingRate } from '../../models/time-series/plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, preprocessValues } from '../../models/time-series/processor.js';
@@ -84,6 +84,7 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): SeriesFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
   if (major < 1 || major > 3) throw new ValueError(`${file}: unsupported .npy format version ${major}.${bytes[7]}`);
+  if (bytes.length < (major === 1 ? 10 : 12)) throw new ValueError(`${file}: truncated header (${bytes.length} bytes, a version ${major} header length field ends at byte ${major === 1 ? 10 : 12})`);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = (major === 1 ? 10 : 12) + headerLen;
   if (start > bytes.length) throw new ValueError(`${file}: truncated header (${bytes.length} bytes, header needs ${start})`);
@@ -115,6 +116,7 @@ export function readSeriesFile(file: string): SeriesFile {
   const ext = path.extname(file).toLowerCase();
   if (!['.npy', '.csv', '.tsv', '.txt'].includes(ext)) throw new UsageError(`preprocess-series reads .csv (or .tsv/.txt) and .npy files, got '${file}'`);
   let bytes: Buffer;
+  refuseSpecialFile(file, 'series file'); // a FIFO would block readFileSync forever
   try {
     bytes = readFileSync(file);
   } catch (e) {

@@ -7,7 +7,7 @@ import * as ref from '../../reference/ops/attention.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/attention.js';
 import { data, mulberry32, normalDataArb, normals } from '../support/arbitraries.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';

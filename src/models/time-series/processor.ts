@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
-import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, type defaultSamplingRate, timeSeriesPlan } from './plan.js'; // defaultSamplingRate: for a {@link} below
 import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';

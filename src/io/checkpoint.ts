@@ -126,7 +126,7 @@ export class SafetensorsStore implements TensorStore {
  * @example
  * ```ts
  * import { initTiny, openSafetensors } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1 });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, force: true });
  * const w = openSafetensors('/tmp/tiny-pro/model.safetensors');
  * const emb = w.rows('model.language_model.embed_tokens.weight', [151644, 872]); // reads 2 rows only
  * w.close();
@@ -250,7 +250,7 @@ export function readConfig(dir: string): {
  * @example
  * ```ts
  * import { initTiny, openCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro-fp8', { variant: 'pro', dtype: 'fp8', shards: 2, vocabSize: 256 });
+ * initTiny('/tmp/tiny-pro-fp8', { variant: 'pro', dtype: 'fp8', shards: 2, vocabSize: 256, force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro-fp8'); // or a real folder: '/models/Intern-S1-Pro'
  * const gate = ckpt.weights.tensor('model.language_model.layers.0.mlp.gate.weight'); // [8, 16]
  * const q = ckpt.weights.tensor('model.language_model.layers.0.self_attn.q_proj.weight'); // FP8, dequantised

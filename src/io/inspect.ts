@@ -114,7 +114,7 @@ function patternOf(name: string): string {
  * @example
  * ```ts
  * import { initTiny, openCheckpoint, inspectCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro' });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', force: true });
  * const r = inspectCheckpoint(openCheckpoint('/tmp/tiny-pro'));
  * console.log(r.parameters.total, r.layout?.missing.length); // ..., 0
  * ```

@@ -209,7 +209,7 @@ function shardNames(tensors: Record<string, TensorInput>, n: number): string[][]
  * @example
  * ```ts
  * import { initTiny, openCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, dtype: 'fp8' });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, dtype: 'fp8', force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro'); // FP8 weights dequantise with block 8
  * ```
  */

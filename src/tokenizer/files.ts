@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TokenizerError } from '../errors.js';
+import { FileError, TokenizerError } from '../errors.js';
 import { refuseSpecialFile } from '../io/fs-safe.js';
 import type { FlavourConfig } from './config.js';
 
@@ -138,8 +138,19 @@ export function readSpecialTokens(config: Record<string, unknown>, specialTokens
   };
 }
 
+/** {@link refuseSpecialFile} as a TokenizerError: a folder or FIFO where a tokenizer file belongs. */
+function refuseSpecial(file: string): void {
+  try {
+    refuseSpecialFile(file, 'tokenizer file'); // a FIFO would block readFileSync forever
+  } catch (e) {
+    if (!(e instanceof FileError)) throw e;
+    // '<file>: EISDIR ...' like the read errors below
+    throw new TokenizerError(e.code === 'EISDIR' ? `${file}: EISDIR: a directory, expected a file` : `${file}: ${e.message.replace(/^tokenizer file '.*?' /, '')}`);
+  }
+}
+
 function readOptional(file: string): string | undefined {
-  refuseSpecialFile(file, 'tokenizer file'); // a FIFO would block readFileSync forever
+  refuseSpecial(file);
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
@@ -149,7 +160,7 @@ function readOptional(file: string): string | undefined {
 }
 
 function readRequired(file: string): Buffer {
-  refuseSpecialFile(file, 'tokenizer file');
+  refuseSpecial(file);
   try {
     return readFileSync(file);
   } catch (e) {

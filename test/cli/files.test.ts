@@ -139,7 +139,7 @@ describe('inputs that are FIFOs or folders (item 6)', () => {
     execFileSync('mkfifo', [path.join(tokDir, 'vocab.json')]);
     const tk = await runCli(['tokenize', tokDir], { stdin: 'hi' });
     expect(tk.code).toBe(1);
-    expect(tk.err).toMatch(/tokenizer file '.*vocab\.json' is not a regular file \(a FIFO\)/);
+    expect(tk.err).toMatch(/^intern-s1: .*vocab\.json: is not a regular file \(a FIFO\); refusing to open it\n$/);
     const dirAsImage = await cli('preprocess-image', tmp, '--output', path.join(tmp, 'pv.safetensors'));
     expect(dirAsImage.err).toMatch(/image '.*' is a directory, expected a file/);
   }, HANG);
@@ -229,6 +229,26 @@ describe('series files (items 13, 14)', () => {
     expect(tokens).toBe(timeSeriesPlan(TS_LMDEPLOY_MAX_SAMPLES, 4000).numTokens);
     tf.dispose([signal, ...prep.owned]);
     model.dispose();
+  });
+});
+
+describe('configs claiming huge sizes (item 7)', () => {
+  it('inspect on a config.json with a million layers (a warning naming the limit), generate with head_dim 1e9 (a one-line ConfigError)', async () => {
+    await ready;
+    const dir = path.join(tmp, 'huge-config');
+    expect((await cli('init-tiny', dir, '--variant', 'mini', '--vocab-size', '64')).code).toBe(0);
+    const cfgFile = path.join(dir, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8'));
+    writeFileSync(cfgFile, JSON.stringify({ ...cfg, text_config: { ...cfg.text_config, num_hidden_layers: 1_000_000 } }));
+    const r = await cli('inspect', dir); // inspect falls back to the tensors alone, with a warning
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^intern-s1: warning: .*config\.json: config text_config\.num_hidden_layers: 1000000 is above the limit of 1024 \(CONFIG_LIMITS\.num_hidden_layers, docs\/guides\/limits\.md\); inspecting the tensors without the config\n$/);
+    expect(r.out).toMatch(/config: none/);
+    writeFileSync(cfgFile, JSON.stringify({ ...cfg, text_config: { ...cfg.text_config, head_dim: 1e9 } }));
+    for (const f of readdirSync(demo)) if (!f.endsWith('.safetensors') && f !== 'config.json') writeFileSync(path.join(dir, f), readFileSync(path.join(demo, f)));
+    const g = await cli('generate', dir, '--prompt', 'hi');
+    expect(g.code).toBe(1);
+    expect(g.err).toMatch(/head_dim: 1000000000 is above the limit of 1024/);
   });
 });
 

@@ -55,7 +55,7 @@ export interface ProVisionOutput {
  * @example
  * ```ts
  * import { ProVisionModel, initTiny, openCheckpoint, preprocessProImage, readImage, type InternS1ProConfig } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro-vision', { variant: 'pro', seed: 1, vocabSize: 256 });
+ * initTiny('/tmp/tiny-pro-vision', { variant: 'pro', seed: 1, vocabSize: 256, force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro-vision');
  * const tower = ProVisionModel.fromWeights((ckpt.config as InternS1ProConfig).vision_config, ckpt.weights);
  * const { pixelValues, gridThw } = preprocessProImage(readImage('test/fixtures/images/src/rgb8.png'));

@@ -24,7 +24,7 @@ import * as ref from '../reference/index.js';
  */
 const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   // Errors and the version: what the library throws and what it is.
-  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'ImageDecodeError', 'VERSION'],
+  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'VERSION'],
   // Backend: resolving the tfjs backend ladder (the reference has no backend).
   backend: ['initBackend', 'backendInfo'],
   // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,

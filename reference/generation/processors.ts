@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ValueError } from '../../src/errors.js';
 
 /** Every knob of next-token selection (see the fast path for the field meanings). */
 export interface LogitsProcessorOptions {
@@ -114,6 +115,7 @@ export function nextTokenDistribution(logits: ArrayLike<number>, o: LogitsProces
   /** Their probabilities. */
   probs: number[];
 } {
+  if (logits.length === 0) throw new ValueError('sampling: the logits are empty (a vocabulary of 0 tokens has nothing to sample)');
   let z = Array.from(applyPenalties(logits, o, history));
   const tau = o.temperature ?? 0;
   if (tau === 0) return { tokens: [argmax(z)], probs: [1] };

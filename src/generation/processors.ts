@@ -133,6 +133,7 @@ export function nextTokenDistribution(logits: ArrayLike<number>, o: LogitsProces
   /** Their probabilities, summing to 1. */
   probs: number[];
 } {
+  if (logits.length === 0) throw new ValueError('sampling: the logits are empty (a vocabulary of 0 tokens has nothing to sample)');
   const z = applyPenalties(logits, o, history);
   const tau = o.temperature ?? 0;
   if (tau === 0) return { tokens: [argmax(z)], probs: [1] };

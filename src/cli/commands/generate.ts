@@ -18,10 +18,50 @@ import { generate as runGenerate } from '../../models/intern-s1/generate.js';
 import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
 import type { ChatContentItem } from '../../tokenizer/chat.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
-import { type Command, UsageError, println } from '../command.js';
+import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
 import { readSeriesFile } from './preprocess-series.js';
+
+/**
+ * Decode generated ids, spelling an id the tokenizer has no token for as the visible placeholder
+ * `<unk:ID>` (issue #12 item 11). Decision: a placeholder, not nothing, so that the output shows
+ * where the model produced such an id (the tiny Pro checkpoint's vocab_size 155008 exceeds the
+ * tokenizer's ids, and a real model can emit a padding row); the ids in `--json` stay exact.
+ */
+export function decodeLenient(tokenizer: InternS1Tokenizer, ids: readonly number[]): string {
+  let out = '';
+  let run: number[] = [];
+  for (const id of ids) {
+    if (tokenizer.idToToken(id) !== undefined) {
+      run.push(id);
+      continue;
+    }
+    if (run.length) out += tokenizer.decode(run);
+    run = [];
+    out += `<unk:${id}>`;
+  }
+  return run.length ? out + tokenizer.decode(run) : out;
+}
+
+/**
+ * Run `generate` with a `write` callback that streams text deltas to stdout (unless `quiet`).
+ * When generation throws after some text was streamed, the line is ended first, so the one-line
+ * error that follows is not glued onto the streamed text (issue #12 item 14).
+ */
+export function streamed<R>(io: CliIO, quiet: boolean, generate: (write: (text: string) => void) => R): R {
+  let printed = false;
+  try {
+    return generate((text) => {
+      if (quiet || text.length === 0) return;
+      io.stdout.write(text);
+      printed = true;
+    });
+  } catch (e) {
+    if (printed) println(io.stdout);
+    throw e;
+  }
+}
 
 /** The frames of a video folder: its .png / .jpg / .jpeg files in name order. */
 export function readFrames(dir: string): RgbImage[] {
@@ -135,12 +175,12 @@ Examples:
         const eos = new Set(gen?.eos_token_id ?? []);
         const imEnd = tokenizer.tokenToId('<|im_end|>');
         if (imEnd !== undefined) eos.add(imEnd);
-        const decode = (ids: readonly number[]) => tokenizer.decode(ids);
-        const res = runGenerate(model, prep.inputs, {
+        const decode = (ids: readonly number[]) => decodeLenient(tokenizer, ids);
+        const res = streamed(io, quiet, (write) => runGenerate(model, prep.inputs, {
           maxNewTokens: maxNew, ...sampling, stopTokens: [...eos], stopStrings: stops, decode,
           maxTimeMs: maxTime === undefined ? undefined : maxTime * 1000,
-          onToken: (_t, _step, text) => { if (!quiet) io.stdout.write(text); },
-        });
+          onToken: (_t, _step, text) => write(text),
+        }));
         if (quiet) {
           println(io.stdout, JSON.stringify({ ids: res.tokens, text: res.text, finish_reason: res.finishReason, stop: res.stopString, prompt_tokens: res.promptTokens, prefill_ms: res.prefillMs, decode_ms: res.decodeMs }));
         } else {

@@ -74,7 +74,7 @@ export interface GenerateResult {
  * @example
  * ```ts
  * import { InternS1ForConditionalGeneration, initTiny, generate } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-gen-example', { variant: 'mini', vocabSize: 64 });
+ * initTiny('/tmp/tiny-gen-example', { variant: 'mini', vocabSize: 64, force: true });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-gen-example');
  * const res = generate(model, { inputIds: [[1, 2, 3]] }, { maxNewTokens: 4, onToken: (t) => console.log(t) });
  * console.log(res.tokens.length, res.finishReason); // => 4, 'length'

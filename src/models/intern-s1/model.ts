@@ -138,7 +138,7 @@ function tokenIds(cfg: ModelConfig): { image: number | null; series: number | nu
  * @example
  * ```ts
  * import { InternS1ForConditionalGeneration, initTiny } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-s1-example', { variant: 's1', vocabSize: 64 });
+ * initTiny('/tmp/tiny-s1-example', { variant: 's1', vocabSize: 64, force: true });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-s1-example');
  * const out = model.forward({ inputIds: [[1, 2, 3]] }, { returnRouter: true });
  * console.log(out.logits!.shape, out.expertLoad![0]!.perExpert); // [1, 3, 64] [...]

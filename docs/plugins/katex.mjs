@@ -11,6 +11,8 @@
  * fonts, which are copied from the `katex` package into `<out>/assets/katex/` and linked from every
  * page's `<head>`: no script and no CDN at reading time.
  *
+ * Write `\lbrace` / `\rbrace` for braces: typedoc's comment parser turns `\{` into `{`.
+ *
  * A formula KaTeX cannot parse is a typedoc warning naming the page (the build treats warnings as
  * errors), and the test `test/docs/site.test.ts` checks that no page holds a `katex-error` or a raw
  * `$$`.
@@ -43,7 +45,7 @@ export function load(app) {
           strict: (code, msg) => { app.logger.warn(`KaTeX (${code}) on ${page}: ${msg} in: ${tex}`); return 'ignore'; },
         });
       } catch (err) {
-        app.logger.warn(`KaTeX could not render a formula on ${page}: ${String(err)}`);
+        app.logger.warn(`KaTeX could not render a formula on ${page}: ${err instanceof Error ? err.message : String(err)}`);
         throw err;
       }
     },
@@ -51,11 +53,11 @@ export function load(app) {
   // markdownItLoader is a function-valued option, so it is set here rather than in typedoc.json.
   // Set once the options are read (typedoc resets them after loading plugins).
   app.on(Application.EVENT_BOOTSTRAP_END, () => {
-  const previous = app.options.getValue('markdownItLoader');
-  app.options.setValue('markdownItLoader', (md) => {
-    previous(md);
-    md.use(markdownItKatex.default ?? markdownItKatex, { katex: checked, throwOnError: true, enableFencedBlocks: true });
-  });
+    const previous = app.options.getValue('markdownItLoader');
+    app.options.setValue('markdownItLoader', (md) => {
+      previous(md);
+      md.use(markdownItKatex.default ?? markdownItKatex, { katex: checked, enableFencedBlocks: true });
+    });
   });
 
   app.renderer.hooks.on('head.end', (context) =>

@@ -49,11 +49,14 @@ export function rewriteSiteLinks(html, pageUrl) {
 }
 
 /**
- * Split highlighted HTML into lines. Shiki closes every token on its own line, so a `\n` never
- * sits inside an open `<span>`; the plain-text fallback has no spans at all.
+ * Split highlighted HTML into lines. typedoc's highlighter ends every line with `<br/>` (shiki
+ * closes each token on its own line, so no `<span>` is open there); its plain-text fallback keeps
+ * the `\n`s. A final empty line (the file's last newline) is dropped.
  */
 function splitLines(html) {
-  return html.replace(/\n$/, '').split('\n');
+  const lines = html.split(html.includes('<br/>') ? '<br/>' : '\n');
+  if (lines.length > 1 && lines[lines.length - 1].trim() === '') lines.pop();
+  return lines;
 }
 
 const PAGE_CSS = `

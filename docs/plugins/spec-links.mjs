@@ -99,46 +99,46 @@ export function load(app) {
 
   // Set once the options are read (typedoc resets them after loading plugins).
   app.on(Application.EVENT_BOOTSTRAP_END, () => {
-  const previous = app.options.getValue('markdownItLoader');
-  app.options.setValue('markdownItLoader', (md) => {
-    previous(md);
-    md.core.ruler.push('intern_s1_spec_links', (state) => {
-      const Token = state.Token;
-      state.tokens.forEach((block, bi) => {
-        if (block.type !== 'inline' || !block.children || state.tokens[bi - 1]?.type === 'heading_open') return;
-        const out = [];
-        let inLink = 0;
-        for (const tok of block.children) {
-          if (tok.type === 'link_open') inLink++;
-          if (tok.type === 'link_close') inLink--;
-          if (tok.type !== 'text' || inLink > 0 || !MENTION.test(tok.content)) { out.push(tok); continue; }
-          MENTION.lastIndex = 0;
-          const text = (s) => { if (s) { const t = new Token('text', '', 0); t.content = s; out.push(t); } };
-          const link = (label, href) => {
-            if (!href) { text(label); return; }
-            const open = new Token('link_open', 'a', 1); open.attrs = [['href', href], ['class', 'spec-link']];
-            out.push(open); text(label); out.push(new Token('link_close', 'a', -1));
-          };
-          let at = 0;
-          for (const m of tok.content.matchAll(MENTION)) {
-            const ns = m[1] === 'tokenizer' || m[2] === 'tokenizer' ? 'tok' : 'arch';
-            text(tok.content.slice(at, m.index));
-            const headLen = m[0].length - m[5].length;
-            link(m[0].slice(0, headLen), target(ns, m[4]));
-            let k = 0;
-            for (const c of m[5].matchAll(MORE)) {
-              text(c[1]);
-              link(`${c[2] ?? ''}${c[3]}`, target(ns, c[3]));
-              k = c.index + c[0].length;
+    const previous = app.options.getValue('markdownItLoader');
+    app.options.setValue('markdownItLoader', (md) => {
+      previous(md);
+      md.core.ruler.push('intern_s1_spec_links', (state) => {
+        const Token = state.Token;
+        state.tokens.forEach((block, bi) => {
+          if (block.type !== 'inline' || !block.children || state.tokens[bi - 1]?.type === 'heading_open') return;
+          const out = [];
+          let inLink = 0;
+          for (const tok of block.children) {
+            if (tok.type === 'link_open') inLink++;
+            if (tok.type === 'link_close') inLink--;
+            if (tok.type !== 'text' || inLink > 0 || !MENTION.test(tok.content)) { out.push(tok); continue; }
+            MENTION.lastIndex = 0;
+            const text = (s) => { if (s) { const t = new Token('text', '', 0); t.content = s; out.push(t); } };
+            const link = (label, href) => {
+              if (!href) { text(label); return; }
+              const open = new Token('link_open', 'a', 1); open.attrs = [['href', href], ['class', 'spec-link']];
+              out.push(open); text(label); out.push(new Token('link_close', 'a', -1));
+            };
+            let at = 0;
+            for (const m of tok.content.matchAll(MENTION)) {
+              const ns = m[1] === 'tokenizer' || m[2] === 'tokenizer' ? 'tok' : 'arch';
+              text(tok.content.slice(at, m.index));
+              const headLen = m[0].length - m[5].length;
+              link(m[0].slice(0, headLen), target(ns, m[4]));
+              let k = 0;
+              for (const c of m[5].matchAll(MORE)) {
+                text(c[1]);
+                link(`${c[2] ?? ''}${c[3]}`, target(ns, c[3]));
+                k = c.index + c[0].length;
+              }
+              text(m[5].slice(k));
+              at = m.index + m[0].length;
             }
-            text(m[5].slice(k));
-            at = m.index + m[0].length;
+            text(tok.content.slice(at));
           }
-          text(tok.content.slice(at));
-        }
-        block.children = out;
+          block.children = out;
+        });
       });
     });
-  });
   });
 }

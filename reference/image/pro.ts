@@ -1,52 +1,23 @@
 /**
  * Reference Intern-S1-Pro image / video preprocessing (spec 6.2.1; transformers
- * `Qwen2VLImageProcessor`), float64: smart_resize, bicubic resize, scale to [−1, 1], frames
+ * `Qwen2VLImageProcessor`), float64: smart_resize (the shared plan, src/image/pro-plan.ts), bicubic resize, scale to [−1, 1], frames
  * grouped in pairs, patches flattened in 2×2 merge-window order with features (channel, frame,
  * py, px).
  *
  * @module
  */
 import { type NDArray, zeros } from '../ndarray.js';
-import { type ResizeMethod, type RgbImage, resizeImage } from './resize.js';
+import {
+  PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS, PRO_VIDEO_MAX_PIXELS, PRO_VIDEO_MIN_PIXELS, type ProOptions, smartResize,
+} from '../../src/image/pro-plan.js';
+import { type RgbImage, resizeImage } from './resize.js';
 
-/** Pro image pixel budget (`preprocessor_config.json` `size.shortest_edge` / `longest_edge`). */
-export const PRO_IMAGE_MIN_PIXELS = 65536;
-/** Largest resized area of a Pro image, in pixels (`size.longest_edge`). */
-export const PRO_IMAGE_MAX_PIXELS = 16777216;
-/** Pro video pixel budget per frame (spec 6.2.1). */
-export const PRO_VIDEO_MIN_PIXELS = 4096;
-/** Largest resized area of one Pro video frame, in pixels (spec 6.2.1). */
-export const PRO_VIDEO_MAX_PIXELS = 25165824;
-
-/** Options of the Pro preprocessing (fast-path defaults). */
-export interface ProOptions {
-  /** p, the patch side in pixels (default 16). */
-  readonly patchSize?: number;
-  /** m, the spatial merge size (default 2). */
-  readonly mergeSize?: number;
-  /** Tp, frames per temporal patch (default 2). */
-  readonly temporalPatchSize?: number;
-  /** Smallest resized area in pixels (default: images 65536, videos 4096). */
-  readonly minPixels?: number;
-  /** Largest resized area in pixels (default: images 16777216, videos 25165824). */
-  readonly maxPixels?: number;
-  /** Per-channel mean on the 0..1 scale (default 0.5, 0.5, 0.5). */
-  readonly imageMean?: readonly number[];
-  /** Per-channel std on the 0..1 scale (default 0.5, 0.5, 0.5). */
-  readonly imageStd?: readonly number[];
-  /** Resize flavour (default `'pil'`). */
-  readonly method?: ResizeMethod;
-}
-
-/** Options of {@link smartResize}. */
-export interface SmartResizeOptions {
-  /** Sides become multiples of this (default 32 = p·m). */
-  readonly factor?: number;
-  /** Smallest area in pixels (default 65536). */
-  readonly minPixels?: number;
-  /** Largest area in pixels (default 16777216). */
-  readonly maxPixels?: number;
-}
+// Step 1 (budgets, options, smart_resize) is arithmetic on sizes, shared with the fast path
+// (src/image/pro-plan.ts, DESIGN.md): only the pixel steps below are twinned.
+export {
+  PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS, PRO_VIDEO_MAX_PIXELS, PRO_VIDEO_MIN_PIXELS,
+  type ProOptions, type SmartResizeOptions, pyRound, smartResize,
+} from '../../src/image/pro-plan.js';
 
 /** What the Pro preprocessing returns. */
 export interface ProPixels {
@@ -61,43 +32,6 @@ export interface ProPixels {
     /** Resized width in pixels. */
     readonly width: number;
   };
-}
-
-/** Python 3's `round(x)`: to the nearest integer, ties to the even one (2.5 → 2, 3.5 → 4). */
-export function pyRound(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
-
-/**
- * Spec 6.2.1 smart_resize: sides rounded to multiples of `factor` (banker's rounding), then
- * scaled by β to fit [minPixels, maxPixels]. Throws on an aspect ratio above 200.
- */
-export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): {
-  /** New height in pixels, a multiple of `factor`. */
-  height: number;
-  /** New width in pixels, a multiple of `factor`. */
-  width: number;
-} {
-  const f = options.factor ?? 32;
-  const minPixels = options.minPixels ?? PRO_IMAGE_MIN_PIXELS;
-  const maxPixels = options.maxPixels ?? PRO_IMAGE_MAX_PIXELS;
-  if (Math.max(height, width) / Math.min(height, width) > 200) throw new Error('absolute aspect ratio must be smaller than 200');
-  let h = Math.max(f, pyRound(height / f) * f);
-  let w = Math.max(f, pyRound(width / f) * f);
-  if (h * w > maxPixels) {
-    const beta = Math.sqrt((height * width) / maxPixels);
-    h = Math.max(f, Math.floor(height / beta / f) * f);
-    w = Math.max(f, Math.floor(width / beta / f) * f);
-  } else if (h * w < minPixels) {
-    const beta = Math.sqrt(minPixels / (height * width));
-    h = Math.ceil((height * beta) / f) * f;
-    w = Math.ceil((width * beta) / f) * f;
-  }
-  return { height: h, width: w };
 }
 
 /**

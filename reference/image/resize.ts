@@ -20,19 +20,10 @@
  */
 import ndarray from 'ndarray';
 import { type NDArray, toFlat, zeros } from '../ndarray.js';
+import type { ResizeMethod, RgbImage } from '../../src/image/types.js';
 
-/** An 8-bit RGB image, channels last (the same shape as the fast path's `RgbImage`). */
-export interface RgbImage {
-  /** Width W in pixels. */
-  readonly width: number;
-  /** Height H in pixels. */
-  readonly height: number;
-  /** `[H, W, 3]` bytes, row-major: `data[(y·W + x)·3 + c]`. */
-  readonly data: Uint8Array;
-}
-
-/** `'pil'`: Pillow's fixed-point BICUBIC; `'torch'`: torch's float antialiased bicubic, rounded. */
-export type ResizeMethod = 'pil' | 'torch';
+// The image type and the method names are shared with the fast path (plain data, no twin).
+export type { ResizeMethod, RgbImage } from '../../src/image/types.js';
 
 /** Options of {@link resizeImage}. */
 export interface ResizeOptions {

@@ -12,44 +12,12 @@ import { type NDArray, zeros } from '../ndarray.js';
 import { rotateHalf } from '../ops/rope.js';
 import type { WeightSource } from '../weights.js';
 import { mulberry32 } from '../random.js';
+import { DEFAULT_FOPE_PADDING, type FopeConfig, type FopeOptions, type FopePadding } from '../../src/nn/fope-config.js';
 
-/** The constants of the clipped lanes K .. d/2−1. */
-export interface FopePadding {
-  /** Value of the cos table on the clipped lanes. */
-  readonly cos: number;
-  /** Value of the sin table on the clipped lanes. */
-  readonly sin: number;
-}
-
-/** cos = sin = 1: the trained models (HF remote code, XTuner, lmdeploy). */
-export const FOPE_PADDING_TRAINED: FopePadding = Object.freeze({ cos: 1, sin: 1 });
-
-/** cos = 1, sin = 0: vLLM after PR #55243. */
-export const FOPE_PADDING_VLLM: FopePadding = Object.freeze({ cos: 1, sin: 0 });
-
-/** The default: {@link FOPE_PADDING_TRAINED}. */
-export const DEFAULT_FOPE_PADDING: FopePadding = FOPE_PADDING_TRAINED;
-
-/** The config keys FoPE reads. */
-export interface FopeConfig {
-  /** Head dim d (even). */
-  readonly head_dim: number;
-  /** Hkv: the coefficient matrices are per KV head when `fope_sep_head` is true. */
-  readonly num_key_value_heads: number;
-  /** The rope base θ of `ω_i = θ^(−2i/d)`. */
-  readonly rope_theta: number;
-  /** L: frequencies with `ω_i > 2π / L` are kept (unless `num_inv_freq` is set). */
-  readonly max_position_embeddings: number;
-  /** The FoPE keys of `rope_scaling`, or null (shared coefficients, threshold rule, gain 0.5). */
-  readonly rope_scaling: {
-    /** Gain of the initialisation of new coefficients (null: 0.5). */
-    readonly fope_init_factor: number | null;
-    /** True: one `[K, K]` coefficient matrix per KV head (`[Hkv, K, K]`); false or null: one shared `[K, K]`. */
-    readonly fope_sep_head: boolean | null;
-    /** Keep exactly the first `num_inv_freq` frequencies; null: the `2π / L` threshold rule. */
-    readonly num_inv_freq: number | null;
-  } | null;
-}
+// The config type, options and padding constants are shared with the fast path (plain data).
+export {
+  DEFAULT_FOPE_PADDING, FOPE_PADDING_TRAINED, FOPE_PADDING_VLLM, type FopeConfig, type FopeOptions, type FopePadding,
+} from '../../src/nn/fope-config.js';
 
 /** Tables `[G, T, d]`. */
 export interface FopeTables {
@@ -192,12 +160,6 @@ export function fopeInitCoefficients(K: number, heads: number | null, gain: numb
   const sinCoef = draw();
   const cosCoef = draw();
   return { cosCoef, sinCoef };
-}
-
-/** Options of {@link FourierPositionEmbedding}. */
-export interface FopeOptions {
-  /** Values of the clipped lanes; default {@link DEFAULT_FOPE_PADDING}. */
-  padding?: FopePadding;
 }
 
 /**

@@ -13,4 +13,4 @@ export * from './gather.js';
 export * from './conv.js';
 export * from './shape.js';
 export * from './interpolate.js';
-export * from './pixelShuffle.js';
+export * from './pixel-shuffle.js';

@@ -21,8 +21,8 @@ export { AddedTokenSplitter, splitOnAddedTokens } from './added.js';
 export {
   type DomainConfig, type DetectorKind, type FlavourConfig,
   proFlavour, s1Flavour, s1Offsets, detectFlavour, S1_OFFSETS,
-} from './config.js';
-export { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles } from './files.js';
+} from '../../src/tokenizer/config.js'; // shared: plain data, no twin (DESIGN.md)
+export { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles } from '../../src/tokenizer/files.js'; // shared
 export {
   InternS1Tokenizer,
   type InternS1TokenizerOptions, type TokenizerEncodeOptions, type TokenizerDecodeOptions, type Encoding, type LoadedDomain,
@@ -30,4 +30,4 @@ export {
 export {
   applyChatTemplate, expandMediaPlaceholders, imagePlaceholder, timeSeriesPlaceholder, pyJsonDumps,
   type ChatMessage, type ChatContentItem, type ChatToolCall, type ChatTemplateOptions, type MediaTokenCounts, type VideoGroup,
-} from './chat.js';
+} from '../../src/tokenizer/chat.js'; // shared: string building, no twin (DESIGN.md)

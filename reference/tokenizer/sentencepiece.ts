@@ -1,6 +1,7 @@
 /**
- * Reference sentencepiece models (tokenizer spec §1.4): the `.model` protobuf read with protobufjs
- * reflection, and the two encoders written as their definitions:
+ * Reference sentencepiece models (tokenizer spec §1.4): the `.model` protobuf is read by the one
+ * shared parser (src/tokenizer/sentencepiece-proto.ts: parsing computes nothing, so it has no
+ * twin), and the two encoders are written as their definitions:
  * - BPE: look at every adjacent pair, merge the one forming the highest-scoring piece (leftmost
  *   on ties), repeat until no pair forms a piece;
  * - UNIGRAM: Viterbi; for each end position try every start, keep the best path (float32 sums,
@@ -10,9 +11,9 @@
  * @module
  */
 
-import { type SentencePieceModelProto, parseSentencePieceModel } from './sentencepiece-proto.js';
+import { type SentencePieceModelProto, parseSentencePieceModel } from '../../src/tokenizer/sentencepiece-proto.js';
 
-export { SENTENCEPIECE_SCHEMA, parseSentencePieceModel, type SentencePieceModelProto, type PieceType } from './sentencepiece-proto.js';
+export { SENTENCEPIECE_SCHEMA, parseSentencePieceModel, type SentencePieceModelProto, type PieceType } from '../../src/tokenizer/sentencepiece-proto.js';
 
 /** Piece strings (unknown runs as their surface) and ids. */
 export interface SentencePieceEncoding {

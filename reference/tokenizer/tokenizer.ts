@@ -8,42 +8,15 @@
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
 import { byteLevelDecode } from './bytes.js';
-import { type DetectorKind, type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
+import type { DetectorKind, FlavourConfig } from '../../src/tokenizer/config.js';
 import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
-import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir } from './files.js';
+import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir } from '../../src/tokenizer/files.js';
 import { SentencePieceModel } from './sentencepiece.js';
+import {
+  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, resolveFlavour,
+} from '../../src/tokenizer/options.js';
 
-/** Options of {@link InternS1Tokenizer}. */
-export interface InternS1TokenizerOptions {
-  /** `'intern-s1-pro'`, `'intern-s1'`, or a full configuration; default: detected from tokenizer_config.json. */
-  flavour?: 'intern-s1-pro' | 'intern-s1' | FlavourConfig;
-  /** Replaces the rule-based SMILES legitimacy check; it receives candidates with ≥ 5 ASCII letters. */
-  smilesValidator?: (candidate: string) => boolean;
-  /** The fast path's BPE cache capacity; accepted and ignored here. */
-  cacheSize?: number;
-}
-
-/** Options of `tokenize` / `encode`. */
-export interface TokenizerEncodeOptions {
-  /** Do not split out added tokens (they become plain text); default: `split_special_tokens` of tokenizer_config.json. */
-  splitSpecialTokens?: boolean;
-}
-
-/** Options of `decode`. */
-export interface TokenizerDecodeOptions {
-  /** Drop the registered special tokens (bos/eos/pad/unk and additional_special_tokens). */
-  skipSpecialTokens?: boolean;
-}
-
-/** One entry per id. */
-export interface Encoding {
-  /** Token ids in the joint vocabulary. */
-  ids: number[];
-  /** The token string of each id (byte-level alphabet for BPE tokens, pieces for sentencepiece). */
-  tokens: string[];
-  /** Which sub-tokenizer produced each id: `'text'`, `'added'`, or a domain name (`'SMILES'`, ...). */
-  domains: string[];
-}
+export type { Encoding, InternS1TokenizerOptions, TokenizerDecodeOptions, TokenizerEncodeOptions } from '../../src/tokenizer/options.js';
 
 /** A loaded domain. */
 export interface LoadedDomain {
@@ -53,13 +26,6 @@ export interface LoadedDomain {
   readonly offset: number;
   /** The domain's sentencepiece model. */
   readonly model: SentencePieceModel;
-}
-
-function chooseFlavour(f: InternS1TokenizerOptions['flavour'], config: Record<string, unknown>): FlavourConfig {
-  if (f === undefined) return detectFlavour(config);
-  if (f === 'intern-s1-pro') return proFlavour(config);
-  if (f === 'intern-s1') return s1Flavour();
-  return f;
 }
 
 function makeDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Detector {
@@ -88,7 +54,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder. */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const { files, flavour } = readTokenizerDir(dir, (cfg) => chooseFlavour(opts.flavour, cfg));
+    const { files, flavour } = readTokenizerDir(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 
@@ -99,7 +65,7 @@ export class InternS1Tokenizer {
 
   constructor(files: TokenizerFiles, opts: InternS1TokenizerOptions = {}) {
     const config = parseJsonFile(files.tokenizerConfig, 'tokenizer_config.json');
-    this.flavour = chooseFlavour(opts.flavour, config);
+    this.flavour = resolveFlavour(opts.flavour, config);
     this.splitSpecialTokensDefault = config.split_special_tokens === true;
     this.addedTokens = readAddedTokens(config, files.addedTokens);
     this.specialTokens = readSpecialTokens(config, files.specialTokensMap);

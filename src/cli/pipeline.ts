@@ -56,7 +56,7 @@ export function preparePrompt(model: InternS1ForConditionalGeneration, tokenizer
       counts.images = [(t * gh * gw) / 4];
       imageGrid = `t=${t} gh=${gh} gw=${gw} (${t * gh * gw} patches of 16x16, resized to ${p.resized.width}x${p.resized.height})`;
     } else {
-      const tiled = tileImage(req.image, req.maxTiles ? { maxTiles: req.maxTiles } : {});
+      const tiled = tileImage(req.image, req.maxTiles !== undefined ? { maxTiles: req.maxTiles } : {});
       owned.push(tiled.pixelValues);
       images = { pixelValues: tiled.pixelValues };
       const g = tiled.grid;

@@ -7,9 +7,10 @@
 import { byteLevelDecode } from '../tokenizer/bytes.js';
 import type { Encoding } from '../tokenizer/tokenizer.js';
 import type { SamplingOptions } from '../models/intern-s1/sampling.js';
-import { type CliIO, UsageError, println } from './command.js';
+import { type CliIO, println } from './command.js';
+import { intFlag, numberFlag } from './flags.js';
 
-/** ANSI colour per sub-tokenizer (used only when the stream is a terminal). */
+/** ANSI colour per sub-tokenizer (used only when the stream is a terminal; `tokenize` and `demo`). */
 export const DOMAIN_COLOURS: Readonly<Record<string, string>> = {
   text: '\x1b[37m', added: '\x1b[35m', marker: '\x1b[2m', SMILES: '\x1b[32m', PROT: '\x1b[33m', FASTA: '\x1b[33m',
   XNA: '\x1b[36m', IUPAC: '\x1b[34m',
@@ -64,16 +65,14 @@ export function formatTokens(enc: Encoding, colour: boolean): string {
   return `  ${parts.join(' ')}\n  by sub-tokenizer: ${[...counts].map(([d, n]) => `${d} ${n}`).join(', ')}`;
 }
 
-/** `--temperature`, `--top-k`, `--top-p`, `--seed` as sampling options (greedy when no temperature). */
+/**
+ * `--temperature`, `--top-k`, `--top-p`, `--seed` as sampling options (greedy when no temperature).
+ * A bad value is a usage error naming the flag: temperature >= 0, top-k an integer >= 0 (0: all),
+ * top-p in (0, 1], seed an integer.
+ */
 export function parseSampling(v: { temperature?: string; 'top-k'?: string; 'top-p'?: string; seed?: string }): SamplingOptions & { seed?: number } {
-  const num = (name: string, s: string | undefined, int: boolean) => {
-    if (s === undefined) return undefined;
-    const x = Number(s);
-    if (!Number.isFinite(x) || (int && !Number.isInteger(x))) throw new UsageError(`--${name} must be ${int ? 'an integer' : 'a number'}, got '${s}'`);
-    return x;
-  };
   return {
-    temperature: num('temperature', v.temperature, false), topK: num('top-k', v['top-k'], true),
-    topP: num('top-p', v['top-p'], false), seed: num('seed', v.seed, true),
+    temperature: numberFlag('temperature', v.temperature, { min: 0 }), topK: intFlag('top-k', v['top-k'], { min: 0 }),
+    topP: numberFlag('top-p', v['top-p'], { positive: true, max: 1 }), seed: intFlag('seed', v.seed),
   };
 }

@@ -17,7 +17,7 @@
  *
  * JPEG: baseline, extended and progressive, 8-bit, 1, 3 or 4 components. jpeg-js does the entropy
  * decoding and inverse DCT; for 3-component images the chroma upsampling and YCbCr → RGB conversion
- * are then done as libjpeg-turbo (which Pillow links) does them (`jpegColor.ts`), because
+ * are then done as libjpeg-turbo (which Pillow links) does them (`jpeg-color.ts`), because
  * jpeg-js's nearest-neighbour chroma is up to ~90 levels away from PIL on sharp colour edges. What
  * remains is jpeg-js's IDCT: on the fixtures the result is within 3 levels of PIL, mean |Δ| < 0.2
  * (test/image/decode.test.ts). PNG decoding is exact. 4-component (CMYK/YCCK) JPEGs use jpeg-js's
@@ -30,7 +30,7 @@ import { inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ValueError } from '../errors.js';
-import { libjpegYccToRgb } from './jpegColor.js';
+import { libjpegYccToRgb } from './jpeg-color.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
 
 /** The formats {@link decodeImage} reads. */
@@ -327,7 +327,7 @@ function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
   const h = jpegHeader(b);
   checkSize('JPEG', h.width, h.height, maxPixels);
   if (![1, 3, 4].includes(h.components)) throw new ImageDecodeError(`decodeImage: unsupported JPEG with ${h.components} components`);
-  // Three components: take jpeg-js's raw components and finish like libjpeg-turbo (jpegColor.ts).
+  // Three components: take jpeg-js's raw components and finish like libjpeg-turbo (jpeg-color.ts).
   // jpeg-js forces its own colour transform when an Adobe marker says "YCbCr", so clear that flag
   // in a copy; the colour space was already decided from the original bytes.
   const own = h.components === 3 && h.factors.slice(0, 3).every(([fx, fy]) => Number.isInteger(fx) && Number.isInteger(fy));

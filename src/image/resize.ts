@@ -33,10 +33,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../errors.js';
 import { checkFloat, checkIntIn, checkRank, fmtShape } from '../util/check.js';
-import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './types.js';
-
-/** `'pil'`: Pillow's fixed-point BICUBIC (default); `'torch'`: torch's float antialiased bicubic, rounded. */
-export type ResizeMethod = 'pil' | 'torch';
+import { checkOutputSize, checkResizeMethod, checkRgbImage, type ResizeMethod, type RgbImage } from './types.js';
 
 /** Options of {@link resizeImage} and {@link resizePlanes}. */
 export interface ResizeOptions {

@@ -71,8 +71,11 @@ export function checkOutputSize(op: string, w: number, h: number, maxPixels = MA
   }
 }
 
+/** `'pil'`: Pillow's fixed-point BICUBIC (default); `'torch'`: torch's float antialiased bicubic, rounded. */
+export type ResizeMethod = 'pil' | 'torch';
+
 /** Validate a resize `method` option (`'pil'` or `'torch'`); returns it with the default `'pil'`. */
-export function checkResizeMethod(op: string, method: unknown): 'pil' | 'torch' {
+export function checkResizeMethod(op: string, method: unknown): ResizeMethod {
   if (method === undefined) return 'pil';
   if (method !== 'pil' && method !== 'torch') throw new ValueError(`${op}: 'method' must be 'pil' or 'torch', got ${String(method)}`);
   return method;

@@ -100,7 +100,7 @@ export interface ComponentSpec {
   weightsNeeded(ctx: ComponentContext): string[];
   /** The fast path: float inputs arrive as float32 tensors, integer inputs as int32. */
   run(ctx: ComponentContext, inputs: Record<string, tf.Tensor>): FastOutputs | Promise<FastOutputs>;
-  /** Optional float64 reference (`--backend reference`): inputs as float64 NDArrays. */
+  /** Optional float64 reference implementation (`run --impl reference`): inputs as float64 NDArrays. */
   reference?(ctx: ComponentContext, inputs: Record<string, NDArray>): ReferenceOutputs | Promise<ReferenceOutputs>;
 }
 
@@ -268,13 +268,13 @@ function checkOutputs<T>(spec: ComponentSpec, comp: string, outs: Record<string,
  * @param name - a concrete component name (`text.embed`, `text.layer.3`).
  * @param ckpt - the weights and (optionally) the config.
  * @param inputs - name → `{ dtype, shape, bytes }` (as read from a safetensors file).
- * @param backend - `'fast'` (default; the active tfjs backend) or `'reference'` (float64).
+ * @param impl - the implementation: `'fast'` (default; on the active tfjs backend) or `'reference'` (float64).
  * @returns name → `{ dtype, shape, data }`, F32 or I32.
  * @throws ValueError for an unknown component, a missing or undeclared input; DTypeError /
  *   ShapeError for an input of the wrong dtype / shape; CheckpointError for missing weights.
  */
 export async function runComponent(
-  name: string, ckpt: { weights: WeightSource; config: ModelConfig | null }, inputs: Record<string, ComponentTensor>, backend: 'fast' | 'reference' = 'fast',
+  name: string, ckpt: { weights: WeightSource; config: ModelConfig | null }, inputs: Record<string, ComponentTensor>, impl: 'fast' | 'reference' = 'fast',
 ): Promise<Record<string, ComponentResult>> {
   const found = findComponent(name);
   if (!found) throw new ValueError(`unknown component '${name}' (registered: ${listComponents().map((c) => c.name).join(', ') || 'none'})`);
@@ -282,8 +282,8 @@ export async function runComponent(
   const ctx: ComponentContext = { name, params, weights: ckpt.weights, config: ckpt.config };
   const checked = checkInputs(spec, ctx, inputs);
   checkWeights(spec, ctx);
-  if (backend === 'reference') {
-    if (!spec.reference) throw new ValueError(`${name}: has no reference implementation (use a tfjs backend)`);
+  if (impl === 'reference') {
+    if (!spec.reference) throw new ValueError(`${name}: has no reference implementation (use the fast one)`);
     const arrays = Object.fromEntries(Object.entries(checked).map(([k, t]) => [k, ndarray(toFloat64(t.dtype, t.bytes), t.shape.slice())]));
     const outs = await spec.reference(ctx, arrays);
     checkOutputs(spec, name, outs, (t) => ('array' in t ? 'I32' : 'F32'));

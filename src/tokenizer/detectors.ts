@@ -19,37 +19,16 @@
  */
 
 import { countAsciiLetters, smilesLegitimate } from './smiles-rules.js';
+import {
+  type Detector, type RunDetectorOptions, type SmilesDetectorOptions,
+  FASTA_RUN, PROTEIN_RUN, SMILES_MARKERS, SMILES_ONE_LETTER_ELEMENTS, SMILES_TWO_LETTER_ELEMENTS, XNA_RUN,
+} from './detector-rules.js';
 
 export { PERIODIC_ELEMENTS, countAsciiLetters, smilesLegitimate, smilesRuleCheck } from './smiles-rules.js';
+export {
+  type Detector, type RunDetectorOptions, type SmilesDetectorOptions, SMILES_ONE_LETTER_ELEMENTS, SMILES_TWO_LETTER_ELEMENTS,
+} from './detector-rules.js';
 
-/** The auto-detection interface: the domain it feeds, its marker pair and its split function. */
-export interface Detector {
-  /** Name of the domain (sentencepiece model) the detected spans are sent to. */
-  readonly domain: string;
-  /** The begin / end auto markers (`<SMILES_AUTO_DETECT>`, `</SMILES_AUTO_DETECT>`). */
-  readonly markers: readonly [string, string];
-  /** Minimum candidate length in code points. */
-  readonly minLength: number;
-  /** When false, a candidate touching an ASCII letter on either side is rejected. */
-  readonly truncation: boolean;
-  /** Candidate spans `[start, end)` (UTF-16 indices) in find-all order, before any filtering. */
-  candidates(text: string): Array<[number, number]>;
-  /** The legitimacy predicate. */
-  legitimate(candidate: string): boolean;
-}
-
-/** The 98 two-letter element symbols of the SMILES candidate pattern. */
-export const SMILES_TWO_LETTER_ELEMENTS = [
-  'Ac', 'Ag', 'Al', 'Am', 'Ar', 'As', 'At', 'Au', 'Ba', 'Be', 'Bh', 'Bi', 'Bk', 'Br', 'Ca', 'Cd',
-  'Ce', 'Cf', 'Cl', 'Cm', 'Cn', 'Co', 'Cr', 'Cs', 'Cu', 'Db', 'Ds', 'Dy', 'Er', 'Es', 'Eu', 'Fe',
-  'Fl', 'Fm', 'Fr', 'Ga', 'Gd', 'Ge', 'He', 'Hf', 'Hg', 'Ho', 'Hs', 'In', 'Ir', 'Kr', 'La', 'Li',
-  'Lr', 'Lu', 'Lv', 'Mc', 'Md', 'Mg', 'Mn', 'Mo', 'Mt', 'Na', 'Nb', 'Nd', 'Ne', 'Nh', 'Ni', 'No',
-  'Np', 'Og', 'Os', 'Pa', 'Pb', 'Pd', 'Pm', 'Po', 'Pr', 'Pt', 'Pu', 'Ra', 'Rb', 'Re', 'Rf', 'Rg',
-  'Rh', 'Rn', 'Ru', 'Sb', 'Sc', 'Se', 'Sg', 'Si', 'Sm', 'Sn', 'Sr', 'Ta', 'Tb', 'Tc', 'Te', 'Th',
-  'Ti', 'Tl', 'Tm', 'Ts', 'Xe', 'Yb', 'Zn', 'Zr',
-] as const;
-/** The one-letter element symbols of the SMILES candidate pattern (aromatic forms included). */
-export const SMILES_ONE_LETTER_ELEMENTS = ['B', 'C', 'F', 'H', 'I', 'K', 'N', 'O', 'P', 'S', 'U', 'V', 'W', 'Y', 'b', 'c', 'n', 'o', 'p', 's'] as const;
 // ---- SMILES candidate scanner -----------------------------------------------------------------
 
 const TWO = new Uint8Array(128 * 128);
@@ -159,21 +138,6 @@ function scanCandidates(s: string, from: number, to: number, minUnits: number): 
 
 // ---- detectors --------------------------------------------------------------------------------
 
-/** Options of {@link smilesDetector}. */
-export interface SmilesDetectorOptions {
-  /** Minimum length (code points, and units). Default 10. */
-  minLength?: number;
-  /** Marker pair. Default `<SMILES_AUTO_DETECT>` / `</SMILES_AUTO_DETECT>`. */
-  markers?: readonly [string, string];
-  /** Domain fed. Default `SMILES`. */
-  domain?: string;
-  /**
-   * Replaces the rule check (e.g. an RDKit-based validator; give it a length cap, spec §3). It
-   * receives candidates that already have ≥ 5 ASCII letters.
-   */
-  validator?: (candidate: string) => boolean;
-}
-
 /**
  * The SMILES detector (min length 10, `truncation` false, rule-based legitimacy by default).
  *
@@ -189,28 +153,12 @@ export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {
   const validator = opts.validator;
   return {
     domain: opts.domain ?? 'SMILES',
-    markers: opts.markers ?? ['<SMILES_AUTO_DETECT>', '</SMILES_AUTO_DETECT>'],
+    markers: opts.markers ?? SMILES_MARKERS,
     minLength,
     truncation: false,
     candidates: (text) => smilesCandidates(text, 10),
     legitimate: validator ? (c) => countAsciiLetters(c) >= 5 && validator(c) : smilesLegitimate,
   };
-}
-
-/** Options of {@link runDetector}. */
-export interface RunDetectorOptions {
-  /** Name of the domain the detected runs are sent to (e.g. `PROT`). */
-  domain: string;
-  /** The begin / end auto markers put around a detected run. */
-  markers: readonly [string, string];
-  /** A run of characters from this class (the body of a `[...]` character class, ASCII). */
-  charClass: string;
-  /** Minimum run length. */
-  minLength: number;
-  /** When false, a run touching an ASCII letter on either side is rejected (see {@link Detector.truncation}). */
-  truncation: boolean;
-  /** Accept or reject a run; default: accept all. */
-  legitimate?: (candidate: string) => boolean;
 }
 
 /** A detector for runs of one character class, e.g. `([A-Z]{27,})`. */
@@ -234,20 +182,17 @@ export function runDetector(o: RunDetectorOptions): Detector {
 
 /** Intern-S1-Pro protein detector: `([A-Z]{27,})`, truncation, rejects runs made only of `ATCGU` (left to XNA). */
 export function proteinDetector(): Detector {
-  return runDetector({
-    domain: 'PROT', markers: ['<PROT_AUTO_DETECT>', '</PROT_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true,
-    legitimate: (c) => !/^[ATCGU]+$/.test(c),
-  });
+  return runDetector(PROTEIN_RUN);
 }
 
 /** Intern-S1-Pro nucleic-acid detector: `([ATCGU]{27,})`, truncation, always accepted. */
 export function xnaDetector(): Detector {
-  return runDetector({ domain: 'XNA', markers: ['<XNA_AUTO_DETECT>', '</XNA_AUTO_DETECT>'], charClass: 'ATCGU', minLength: 27, truncation: true });
+  return runDetector(XNA_RUN);
 }
 
 /** Intern-S1 FASTA detector: `([A-Z]{27,})`, truncation, always accepted. */
 export function fastaDetector(): Detector {
-  return runDetector({ domain: 'FASTA', markers: ['<FASTA_AUTO_DETECT>', '</FASTA_AUTO_DETECT>'], charClass: 'A-Z', minLength: 27, truncation: true });
+  return runDetector(FASTA_RUN);
 }
 
 const isAsciiLetter = (c: number): boolean => ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);

@@ -21,48 +21,18 @@ import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
 import { byteLevelDecode } from './bytes.js';
-import { type DetectorKind, type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
+import type { DetectorKind, FlavourConfig } from './config.js';
 import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
 import {
   type AddedTokenInfo, type SpecialTokens, type TokenizerFiles,
   parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir,
 } from './files.js';
 import { SentencePieceModel } from './sentencepiece.js';
+import {
+  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, resolveFlavour,
+} from './options.js';
 
-/** Options of {@link InternS1Tokenizer}. */
-export interface InternS1TokenizerOptions {
-  /** `'intern-s1-pro'`, `'intern-s1'`, or a full configuration. Default: detected from tokenizer_config.json. */
-  flavour?: 'intern-s1-pro' | 'intern-s1' | FlavourConfig;
-  /**
-   * Replaces the rule-based SMILES legitimacy check (decision 2), e.g. with an RDKit-based one;
-   * it receives candidates with ≥ 5 ASCII letters. Cap its input length: RDKit is super-linear.
-   */
-  smilesValidator?: (candidate: string) => boolean;
-  /** Capacity of the BPE pre-token cache (fast path). Default 65536. */
-  cacheSize?: number;
-}
-
-/** Options of `tokenize` / `encode`. */
-export interface TokenizerEncodeOptions {
-  /** Do not split out added tokens: tags become plain text (spec §3). Default: `split_special_tokens` of tokenizer_config.json (false in the released files). */
-  splitSpecialTokens?: boolean;
-}
-
-/** Options of `decode`. */
-export interface TokenizerDecodeOptions {
-  /** Drop the registered special tokens (bos/eos/pad/unk and additional_special_tokens; transformers v4, decision 3). */
-  skipSpecialTokens?: boolean;
-}
-
-/** The result of `encode`: one entry per id. */
-export interface Encoding {
-  /** Token ids in the joint vocabulary. */
-  ids: number[];
-  /** The token string of each id (byte-level alphabet for BPE tokens, pieces for sentencepiece). */
-  tokens: string[];
-  /** Which sub-tokenizer produced each id: `'text'` (byte-level BPE), `'added'`, or a domain name (`'SMILES'`, `'PROT'`, …). */
-  domains: string[];
-}
+export type { Encoding, InternS1TokenizerOptions, TokenizerDecodeOptions, TokenizerEncodeOptions } from './options.js';
 
 /** A domain as loaded: its configuration and model. */
 export interface LoadedDomain {
@@ -77,13 +47,6 @@ export interface LoadedDomain {
 const TEXT = 'text';
 const ADDED = 'added';
 const MARKER = 'marker';
-
-function resolveFlavour(f: InternS1TokenizerOptions['flavour'], config: Record<string, unknown>): FlavourConfig {
-  if (f === undefined) return detectFlavour(config);
-  if (f === 'intern-s1-pro') return proFlavour(config);
-  if (f === 'intern-s1') return s1Flavour();
-  return f;
-}
 
 function buildDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Detector {
   switch (kind) {

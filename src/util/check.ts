@@ -6,11 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
+import { fmtShape } from './check-values.js';
 
-/** Format a shape as `[2, 3, 4]` for error messages. */
-export function fmtShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+export { checkFinite, checkIntIn, fmtShape } from './check-values.js';
 
 /** Throw unless `x` is a tf.Tensor. */
 export function checkTensor(op: string, arg: string, x: unknown): asserts x is tf.Tensor {
@@ -63,20 +61,6 @@ export function normAxis(op: string, axis: number, rank: number): number {
     throw new ShapeError(`${op}: axis ${axis} is out of range for rank ${rank}`);
   }
   return axis < 0 ? axis + rank : axis;
-}
-
-/** Throw unless `v` is an integer within [lo, hi]. */
-export function checkIntIn(op: string, arg: string, v: number, lo: number, hi: number): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) {
-    throw new ValueError(`${op}: '${arg}' must be an integer in [${lo}, ${hi}], got ${v}`);
-  }
-}
-
-/** Throw unless `v` is a finite number (> 0 when `positive`). */
-export function checkFinite(op: string, arg: string, v: number, positive = false): void {
-  if (typeof v !== 'number' || !Number.isFinite(v) || (positive && !(v > 0))) {
-    throw new ValueError(`${op}: '${arg}' must be a finite${positive ? ' positive' : ''} number, got ${v}`);
-  }
 }
 
 /** Throw unless `a.shape[ai] === b.shape[bi]`, naming both arguments. */

@@ -65,16 +65,27 @@ describe('intern-s1 info', () => {
     expect(out.text()).toMatch(/wasm: SIMD (on|off), threads off/);
   });
 
-  it('--json gives the same facts to machines; a bad backend is one line and exit 1', async () => {
+  it('--json gives the same facts to machines; a bad --backend is a usage error (2), a bad INTERN_S1_BACKEND exit 1', async () => {
     const out = capture();
     expect(await main(['info', '--json', '--backend', 'cpu'], { stdout: out.stream, stderr: process.stderr, stdin: process.stdin })).toBe(0);
     const j = JSON.parse(out.text());
     expect(j.version).toBe(VERSION);
     expect(j.backend).toBe('cpu');
     const err = capture();
-    expect(await main(['info', '--backend', 'tpu'], { stdout: out.stream, stderr: err.stream, stdin: process.stdin })).toBe(1);
+    expect(await main(['info', '--backend', 'tpu'], { stdout: out.stream, stderr: err.stream, stdin: process.stdin })).toBe(2);
     expect(err.text().trim().split('\n')).toHaveLength(1);
-    expect(err.text()).toMatch(/^intern-s1: INTERN_S1_BACKEND must be one of/);
+    expect(err.text()).toMatch(/^intern-s1: --backend must be one of tensorflow, wasm, cpu, got 'tpu'/);
+    const envErr = capture();
+    const saved = process.env.INTERN_S1_BACKEND;
+    process.env.INTERN_S1_BACKEND = 'tpu';
+    try {
+      expect(await main(['info'], { stdout: out.stream, stderr: envErr.stream, stdin: process.stdin })).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.INTERN_S1_BACKEND;
+      else process.env.INTERN_S1_BACKEND = saved;
+    }
+    expect(envErr.text().trim().split('\n')).toHaveLength(1);
+    expect(envErr.text()).toMatch(/^intern-s1: INTERN_S1_BACKEND must be one of/);
   });
 
   it('VERSION equals package.json', () => {

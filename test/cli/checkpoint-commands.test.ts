@@ -101,7 +101,7 @@ describe('run', () => {
     const j = JSON.parse((await cli('run', '--list', '--json')).out);
     expect(j.find((c: { name: string }) => c.name === 'text.embed').reference).toBe(true);
   });
-  it('runs text.embed and writes F32 outputs with metadata; the reference backend agrees', async () => {
+  it('runs text.embed and writes F32 outputs with metadata; the reference implementation agrees', async () => {
     const out = path.join(tmp, 'emb.safetensors');
     const r = await cli('run', tiny, '--component', 'text.embed', '--inputs', ids, '--output', out, '--backend', 'cpu');
     expect(r.code).toBe(0);
@@ -113,7 +113,7 @@ describe('run', () => {
     expect(Array.from(got)).toEqual(Array.from(table));
     f.close();
     const refOut = path.join(tmp, 'emb-ref.safetensors');
-    expect((await cli('run', tiny, '--component', 'text.embed', '--inputs', ids, '--output', refOut, '--backend', 'reference')).code).toBe(0);
+    expect((await cli('run', tiny, '--component', 'text.embed', '--inputs', ids, '--output', refOut, '--impl', 'reference')).code).toBe(0);
     const g = SafetensorsFile.open(refOut);
     expect(Array.from(typedValues('F32', g.read('embeddings')) as Float32Array)).toEqual(Array.from(table));
     g.close();

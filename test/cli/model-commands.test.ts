@@ -1,14 +1,15 @@
 /**
  * `intern-s1 demo` and `intern-s1 generate` as a user runs them: spawned processes, exit codes,
- * and what they print. The demo's saved folder feeds `generate` (the whole path: tokenizer files,
- * config.json, safetensors, chat template, media preprocessing, streamed decoding).
+ * and what they print. The demo's checkpoint, written by `init-tiny --demo-tokenizer`, feeds
+ * `generate` (the whole path: tokenizer files, config.json, safetensors, chat template, media
+ * preprocessing, streamed decoding).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnCli } from '../support/cli.js';
+import { runCli, spawnCli } from '../support/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'intern-s1-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -18,8 +19,8 @@ const cli = (...args: string[]) => spawnCli(args, { env: { INTERN_S1_BACKEND: 'w
 
 describe('intern-s1 demo', () => {
   const saved = path.join(tmp, 'tiny-pro');
-  it('runs every stage on the built-in tiny Intern-S1-Pro and saves it', () => {
-    const r = cli('demo', '--max-new-tokens', '3', '--save', saved);
+  it('runs every stage on the built-in tiny Intern-S1-Pro', () => {
+    const r = cli('demo', '--max-new-tokens', '3');
     expect(r.err).not.toMatch(/internal error|at .*\.ts:\d+/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\[tokenizer\] built-in tiny dynamic tokenizer/);
@@ -45,7 +46,11 @@ describe('intern-s1 demo', () => {
     expect(gen(b.out)).toBe(gen(a.out));
   });
 
-  it('generate streams text from the saved folder, with an image and a series', () => {
+  it('init-tiny --demo-tokenizer writes the demo checkpoint; generate streams text from it, with an image and a series', async () => {
+    const w = await runCli(['init-tiny', saved, '--variant', 'pro', '--demo-tokenizer']);
+    expect(w.code).toBe(0);
+    expect(w.out).toMatch(/^wrote .*tiny-pro: pro \(interns1_pro\), \d+ tensors, .* in 1 file\(s\), with the demo tokenizer \(\d+ ids\)$/m);
+    expect((await runCli(['init-tiny', path.join(tmp, 'y'), '--variant', 'pro', '--demo-tokenizer', '--shards', '2'])).err).toMatch(/cannot be combined with --shards/);
     const png = new PNG({ width: 64, height: 300 });
     png.data.fill(200);
     const img = path.join(tmp, 'img.png');
@@ -71,7 +76,7 @@ describe('intern-s1 demo', () => {
     expect(b.err).not.toMatch(/at .*\.ts/);
     const c = cli('demo', '--variant', 'huge');
     expect(c.code).toBe(2);
-    expect(c.err).toMatch(/--variant must be pro, s1 or mini/);
+    expect(c.err).toMatch(/--variant must be one of pro, s1, mini, got 'huge'/);
     const d = cli('generate', saved, '--prompt', 'x', '--image', path.join(tmp, 'sig.csv'));
     expect(d.code).toBe(1);
     expect(d.err.trim().split('\n')).toHaveLength(1);

@@ -2,7 +2,9 @@
  * Intern-S1-Pro preprocessing (spec 6.2.1): Python `round`, smart_resize against a Python port of
  * transformers' `smart_resize`, the patch order against a numpy port of
  * `Qwen2VLImageProcessor._preprocess` (reshape + `transpose(0, 3, 6, 4, 7, 2, 1, 5, 8)`) and
- * against the index formula `c·512 + f·256 + py·16 + px`, fast == reference.
+ * against the index formula `c·512 + f·256 + py·16 + px`, fast == reference. pyRound and
+ * smartResize are one shared module with no twin (src/image/pro-plan.ts), tested against CPython
+ * and the transformers port only.
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
@@ -21,7 +23,6 @@ describe('pyRound (Python 3 round, banker\'s rounding)', () => {
     const cases: [number, number][] = [[0.5, 0], [1.5, 2], [2.5, 2], [3.5, 4], [-0.5, 0], [-1.5, -2], [-2.5, -2], [-3.5, -4], [2.4999999999999996, 2], [1e15 + 0.5, 1e15]];
     for (const [x, want] of cases) {
       expect(fast.pyRound(x), String(x)).toBe(want);
-      expect(ref.pyRound(x), String(x)).toBe(want);
     }
     expect(Math.round(2.5)).toBe(3); // why pyRound exists
   });
@@ -29,7 +30,6 @@ describe('pyRound (Python 3 round, banker\'s rounding)', () => {
   it('agrees with CPython on the fixture table (ties, near-ties, large and negative values)', () => {
     for (const { x, round } of manifest.pyRound) {
       expect(fast.pyRound(x), String(x)).toBe(round);
-      expect(ref.pyRound(x), String(x)).toBe(round);
     }
   });
 
@@ -64,10 +64,8 @@ describe('smartResize (spec 6.2.1)', () => {
       const what = `${c.height}x${c.width} f=${c.factor} [${c.minPixels}, ${c.maxPixels}]`;
       if (c.out === 'error') {
         expect(() => fast.smartResize(c.height, c.width, o), what).toThrow(ValueError);
-        expect(() => ref.smartResize(c.height, c.width, o), what).toThrow();
       } else {
         expect(fast.smartResize(c.height, c.width, o), what).toEqual({ height: c.out[0], width: c.out[1] });
-        expect(ref.smartResize(c.height, c.width, o), what).toEqual({ height: c.out[0], width: c.out[1] });
       }
     }
   });

@@ -1,14 +1,13 @@
 /**
  * The chat template against prompts rendered by jinja2 from the real Intern-S1-Pro
  * chat_template.jinja (test/fixtures/tokenizer/chat_fixtures.json, made by
- * make_chat_fixtures.py), fast vs reference, media placeholder expansion, and the rendered
- * prompt through the tokenizer.
+ * make_chat_fixtures.py), media placeholder expansion, and the rendered prompt through the
+ * tokenizer. The template is pure string building with no reference twin (DESIGN.md: one module
+ * both trees import), so every expectation here is a jinja2 output or written by hand.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../reference/tokenizer/chat.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fast from '../../src/tokenizer/chat.js';
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
@@ -24,7 +23,6 @@ describe('applyChatTemplate', () => {
   for (const f of fixtures) {
     it(`renders like chat_template.jinja: ${f.name}`, () => {
       expect(fast.applyChatTemplate(f.messages, opts(f.options))).toBe(f.expected);
-      expect(ref.applyChatTemplate(f.messages, opts(f.options))).toBe(f.expected);
     });
   }
 
@@ -37,37 +35,13 @@ describe('applyChatTemplate', () => {
   it('the Intern-S1 flavour renders images as <IMG_CONTEXT>; time series as <|ts|><TS_CONTEXT><|/ts|>', () => {
     const m: fast.ChatMessage[] = [{ role: 'user', content: [{ type: 'image' }, { type: 'time_series' }, { type: 'text', text: 'Explain.' }] }];
     expect(fast.applyChatTemplate(m, { flavour: 'intern-s1' })).toBe('<|im_start|>user\n<IMG_CONTEXT><|ts|><TS_CONTEXT><|/ts|>Explain.<|im_end|>\n');
-    expect(ref.applyChatTemplate(m, { flavour: 'intern-s1' })).toBe(fast.applyChatTemplate(m, { flavour: 'intern-s1' }));
   });
 
   it('pyJsonDumps writes Python json.dumps text', () => {
-    for (const impl of [fast, ref]) {
-      expect(impl.pyJsonDumps({ a: [1, 2.5, null, true], b: 'é"\n', c: {}, d: [] })).toBe('{"a": [1, 2.5, null, true], "b": "é\\"\\n", "c": {}, "d": []}');
-      expect(impl.pyJsonDumps(1e-5)).toBe('1e-05');
-      expect(impl.pyJsonDumps(1.5e-7)).toBe('1.5e-07');
-      expect(impl.pyJsonDumps(12345678901234567890)).toBe('12345678901234567168');
-    }
-  });
-
-  it('fast == reference on random conversations', () => {
-    const item = fc.oneof(
-      fc.record({ type: fc.constant('text'), text: fc.string({ maxLength: 12 }) }),
-      fc.constant({ type: 'image' }), fc.constant({ type: 'video' }), fc.constant({ type: 'time_series' }),
-    );
-    const content = fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('<think>a</think>b', '<tool_response>\nx\n</tool_response>', '\n<think>\n\nr\n</think>\n\nc'), fc.array(item, { maxLength: 3 }));
-    const msg = fc.record({
-      role: fc.constantFrom('system', 'user', 'assistant', 'tool'),
-      content,
-      reasoning_content: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }),
-      tool_calls: fc.option(fc.array(fc.record({ function: fc.record({ name: fc.string({ maxLength: 5 }), arguments: fc.oneof(fc.string({ maxLength: 5 }), fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.integer(), fc.string({ maxLength: 3 })), { maxKeys: 2 })) }) }), { maxLength: 2 }), { nil: undefined }),
-    }, { requiredKeys: ['role', 'content'] });
-    fc.assert(
-      fc.property(fc.array(msg, { minLength: 1, maxLength: 5 }), fc.boolean(), fc.option(fc.boolean(), { nil: undefined }), fc.constantFrom('intern-s1-pro', 'intern-s1') as fc.Arbitrary<'intern-s1-pro' | 'intern-s1'>, (ms, gen, think, flavour) => {
-        const o = { addGenerationPrompt: gen, enableThinking: think, flavour };
-        expect(fast.applyChatTemplate(ms as fast.ChatMessage[], o)).toBe(ref.applyChatTemplate(ms as fast.ChatMessage[], o));
-      }),
-      { numRuns: 200 },
-    );
+    expect(fast.pyJsonDumps({ a: [1, 2.5, null, true], b: 'é"\n', c: {}, d: [] })).toBe('{"a": [1, 2.5, null, true], "b": "é\\"\\n", "c": {}, "d": []}');
+    expect(fast.pyJsonDumps(1e-5)).toBe('1e-05');
+    expect(fast.pyJsonDumps(1.5e-7)).toBe('1.5e-07');
+    expect(fast.pyJsonDumps(12345678901234567890)).toBe('12345678901234567168');
   });
 
   it('rejects an empty conversation', () => {
@@ -89,7 +63,6 @@ describe('media placeholders', () => {
         'Picture 2: <|vision_start|><|image_pad|><|vision_end|>' +
         '<|ts|><TS_CONTEXT><TS_CONTEXT><TS_CONTEXT><|/ts|><|im_end|>\n',
     );
-    expect(ref.expandMediaPlaceholders(prompt, { images: [2, 1], videos: [[{ seconds: 0.25, tokens: 1 }, { seconds: 1.75, tokens: 2 }]], timeSeries: [3] })).toBe(out);
   });
 
   it('expands Intern-S1 images and video frames', () => {
@@ -106,7 +79,7 @@ describe('media placeholders', () => {
     expect(() => fast.expandMediaPlaceholders(prompt, { images: [1, 2] })).toThrow(/1 image placeholder\(s\) but 2/);
     expect(() => fast.expandMediaPlaceholders(prompt, { images: [-1] })).toThrow(TokenizerError);
     expect(() => fast.timeSeriesPlaceholder(1.5)).toThrow(/non-negative integer/);
-    expect(() => ref.expandMediaPlaceholders(prompt, { images: [] })).toThrow();
+    expect(() => fast.expandMediaPlaceholders(prompt, { images: [] })).toThrow(/1 image placeholder\(s\) but 0/);
   });
 });
 

@@ -1,14 +1,14 @@
 /**
  * Parsing a sentencepiece `.model` file (tokenizer spec §1.4; the proto2-defaults test moved here
  * from sentencepiece.test.ts): every default of an absent field, explicit values (false for the
- * true defaults, each enum name), the field numbers of the spec, unknown fields skipped, fast ==
- * reference on random models and on the fixture and Pro files, and malformed bytes or unknown
- * enum values as a TokenizerError naming the file.
+ * true defaults, each enum name), the field numbers of the spec, unknown fields skipped, random
+ * models read back as generated, the Pro files, and malformed bytes or unknown enum values as a
+ * TokenizerError naming the file. Parsing computes nothing, so it has no reference twin
+ * (DESIGN.md): both trees import src/tokenizer/sentencepiece-proto.ts.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as refProto from '../../reference/tokenizer/sentencepiece-proto.js';
 import * as ref from '../../reference/tokenizer/sentencepiece.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fastProto from '../../src/tokenizer/sentencepiece-proto.js';
@@ -47,12 +47,10 @@ describe('sentencepiece .model parsing', () => {
   it('gives every default of an absent field, whether the spec messages are absent or present but empty', () => {
     for (const obj of [{}, { trainerSpec: {}, normalizerSpec: {} }]) {
       const bytes = buildModel(obj);
-      for (const parse of [fastProto.parseSentencePieceModel, refProto.parseSentencePieceModel]) {
-        const p = parse(bytes);
-        expect(p.pieces).toEqual([]);
-        expect(p.trainerSpec).toEqual(TRAINER_DEFAULTS);
-        expect(p.normalizerSpec).toEqual(NORMALIZER_DEFAULTS);
-      }
+      const p = fastProto.parseSentencePieceModel(bytes);
+      expect(p.pieces).toEqual([]);
+      expect(p.trainerSpec).toEqual(TRAINER_DEFAULTS);
+      expect(p.normalizerSpec).toEqual(NORMALIZER_DEFAULTS);
     }
     expect(fastProto.parseSentencePieceModel(new Uint8Array(0)).trainerSpec).toEqual(TRAINER_DEFAULTS); // no bytes: an empty message
   });
@@ -64,14 +62,11 @@ describe('sentencepiece .model parsing', () => {
       const normalizerSpec = { name: 'identity', precompiledCharsmap: new Uint8Array([1, 2, 255]), addDummyPrefix: false, removeExtraWhitespaces: false, escapeWhitespaces: false };
       const pieces = types.map((type, i) => ({ piece: `p${i}`, score: -i - 0.5, type }));
       const bytes = buildModel({ pieces, trainerSpec, normalizerSpec });
-      for (const parse of [fastProto.parseSentencePieceModel, refProto.parseSentencePieceModel]) {
-        expect(parse(bytes)).toEqual({ pieces, trainerSpec, normalizerSpec });
-      }
+      expect(fastProto.parseSentencePieceModel(bytes)).toEqual({ pieces, trainerSpec, normalizerSpec });
     }
   });
 
-  it('the schema has the field numbers of spec §1.4 (fast and reference alike)', () => {
-    expect(refProto.SENTENCEPIECE_SCHEMA).toEqual(fastProto.SENTENCEPIECE_SCHEMA);
+  it('the schema has the field numbers of spec §1.4', () => {
     const ns = (fastProto.SENTENCEPIECE_SCHEMA.nested!.sentencepiece as { nested: Record<string, { fields: Record<string, { id: number }>; nested?: Record<string, { fields: Record<string, { id: number }> }> }> }).nested;
     const ids = (m: { fields: Record<string, { id: number }> }) => Object.fromEntries(Object.entries(m.fields).map(([k, f]) => [k, f.id]));
     expect(ids(ns.ModelProto)).toEqual({ pieces: 1, trainerSpec: 2, normalizerSpec: 3, denormalizerSpec: 5 });
@@ -87,10 +82,9 @@ describe('sentencepiece .model parsing', () => {
     const base = buildModel({ pieces: [{ piece: '<unk>', type: 'UNKNOWN' }], trainerSpec: { modelType: 'BPE' } });
     const unknown = Uint8Array.from([...base, 0x98, 0x06, 0x01, 0xa2, 0x06, 0x02, 0x68, 0x69]); // field 99 varint 1, field 100 bytes "hi"
     expect(fastProto.parseSentencePieceModel(unknown)).toEqual(fastProto.parseSentencePieceModel(base));
-    expect(refProto.parseSentencePieceModel(unknown)).toEqual(refProto.parseSentencePieceModel(base));
   });
 
-  it('fast == reference on random models (any subset of the fields)', () => {
+  it('random models (any subset of the fields) read back as written, defaults where absent', () => {
     const pieceArb = fc.record({
       piece: fc.string({ minLength: 1, maxLength: 6 }), score: fc.float({ noNaN: true, noDefaultInfinity: true }).map((v) => (v === 0 ? 0 : v)),
       type: fc.constantFrom('NORMAL', 'UNKNOWN', 'CONTROL', 'USER_DEFINED', 'UNUSED', 'BYTE'),
@@ -105,17 +99,24 @@ describe('sentencepiece .model parsing', () => {
     const modelArb = fc.record({ pieces: fc.array(pieceArb, { maxLength: 8 }), trainerSpec: trainerArb, normalizerSpec: normArb }, { requiredKeys: [] });
     fc.assert(fc.property(modelArb, (obj) => {
       const bytes = buildModel(obj);
-      const got = fastProto.parseSentencePieceModel(bytes);
-      expect(got).toEqual(refProto.parseSentencePieceModel(bytes));
-      expect(got.pieces.map((p) => p.piece)).toEqual((obj.pieces ?? []).map((p) => p.piece));
+      expect(fastProto.parseSentencePieceModel(bytes)).toEqual({
+        pieces: (obj.pieces ?? []).map((p) => ({ piece: p.piece, score: p.score ?? 0, type: p.type ?? 'NORMAL' })),
+        trainerSpec: { ...TRAINER_DEFAULTS, ...obj.trainerSpec },
+        normalizerSpec: { ...NORMALIZER_DEFAULTS, ...obj.normalizerSpec, precompiledCharsmap: Uint8Array.from(obj.normalizerSpec?.precompiledCharsmap ?? []) },
+      });
     }), { numRuns: 150 });
   });
 
-  it('the tiny fixture models parse alike in both paths', () => {
-    for (const f of FIXTURES) expect(fastProto.parseSentencePieceModel(fixture(f), f), f).toEqual(refProto.parseSentencePieceModel(fixture(f), f));
+  it('the tiny fixture models parse: pieces, with <unk> first, and a model type', () => {
+    for (const f of FIXTURES) {
+      const p = fastProto.parseSentencePieceModel(fixture(f), f);
+      expect(p.pieces.length, f).toBeGreaterThan(3);
+      expect(p.pieces[p.trainerSpec.unkId], f).toMatchObject({ piece: '<unk>', type: 'UNKNOWN' });
+      expect(p.trainerSpec.modelType, f).toBe(f.includes('bpe') ? 'BPE' : 'UNIGRAM');
+    }
   });
 
-  it('malformed bytes are a TokenizerError naming the file (the reference: an Error naming it)', () => {
+  it('malformed bytes are a TokenizerError naming the file', () => {
     const cases: [string, number[]][] = [
       ['a length past the end', [0x0a, 0x50, 1, 2]],
       ['a truncated varint', [0x10, 0xff]],
@@ -127,7 +128,6 @@ describe('sentencepiece .model parsing', () => {
       const b = Uint8Array.from(bytes);
       expect(() => fastProto.parseSentencePieceModel(b, 'bad.model'), what).toThrow(TokenizerError);
       expect(() => fastProto.parseSentencePieceModel(b, 'bad.model'), what).toThrow(/^bad\.model: not a sentencepiece ModelProto \(/);
-      expect(() => refProto.parseSentencePieceModel(b, 'bad.model'), what).toThrow(/^bad\.model: not a sentencepiece ModelProto/);
     }
     expect(() => fastProto.parseSentencePieceModel(Uint8Array.from([0x0a, 0x50]))).toThrow(/^model: not a sentencepiece ModelProto/); // default file name
   });
@@ -143,11 +143,10 @@ describe('sentencepiece .model parsing', () => {
 });
 
 describePro('the Intern-S1-Pro .model files', (dir) => {
-  it('parse alike in both paths, with the explicit settings of spec §1.4', () => {
+  it('parse with the explicit settings of spec §1.4', () => {
     for (const name of ['SMILES', 'PROT', 'XNA']) {
       const bytes = readFileSync(`${dir}/tokenizer_${name}.model`);
       const p = fastProto.parseSentencePieceModel(bytes, name);
-      expect(p).toEqual(refProto.parseSentencePieceModel(bytes, name));
       expect(p.pieces).toHaveLength(1024);
       expect(p.trainerSpec).toMatchObject({ modelType: 'BPE', unkId: 0, bosId: -1, eosId: -1, padId: -1, byteFallback: false, splitDigits: true, splitByWhitespace: true });
       expect(p.normalizerSpec).toMatchObject({ name: 'identity', addDummyPrefix: false, removeExtraWhitespaces: false, escapeWhitespaces: true });

@@ -7,7 +7,7 @@
 import { fromArray, type NDArray } from '../../ndarray.js';
 import type { WeightSource } from '../../weights.js';
 import type { InternS1VisionConfig } from '../internvit/config.js';
-import { InternS1VisionTower } from '../internvit/tower.js';
+import { InternS1VisionTower } from './tower.js';
 import type { ProVisionConfig } from '../pro-vision/config.js';
 import { ProVisionModel } from '../pro-vision/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';

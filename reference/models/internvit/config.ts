@@ -1,42 +1,17 @@
 /**
- * The config fields the reference InternViT reads (spec 9.6), as structural types: the fast path's
- * parsed `InternVitConfig` / `InternS1Config` objects satisfy them, so both sides are built from
- * the same config object without the reference importing anything from `src/`.
+ * The config fields the reference InternViT reads (spec 9.6), picked from the one config type of
+ * src/io/configs/vision.ts (shared: configs have no twin), and the reference's checks.
  *
  * @module
  */
+import type { InternVitConfig as SrcInternVitConfig } from '../../../src/io/configs/vision.js';
 
-/** InternViT `vision_config` (spec 1.2, 6.1.2, 9.6). */
-export interface InternVitConfig {
-  /** Width C. */
-  readonly hidden_size: number;
-  /** Number of encoder layers L. */
-  readonly num_hidden_layers: number;
-  /** Heads H (d = C / H). */
-  readonly num_attention_heads: number;
-  /** MLP width I. */
-  readonly intermediate_size: number;
-  /** `gelu` (erf) in both releases. */
-  readonly hidden_act: string;
-  /** `rms_norm` (Intern-S1) or `layer_norm` (Intern-S1-mini). */
-  readonly norm_type: string;
-  /** eps of every norm of the encoder (and of the q/k norms). */
-  readonly layer_norm_eps: number;
-  /** RMSNorm of q and k over the full width (Intern-S1). */
-  readonly use_qk_norm: boolean;
-  /** Biases on q/k/v (Intern-S1-mini). */
-  readonly attention_bias: boolean;
-  /** `[h, w]`, 448×448. */
-  readonly image_size: readonly [number, number];
-  /** `[h, w]`, 14×14. */
-  readonly patch_size: readonly [number, number];
-  /** Input channels Cin (3). */
-  readonly num_channels: number;
-  /** True in both releases: no final LayerNorm. */
-  readonly use_mean_pooling: boolean;
-  /** Whether learned absolute position embeddings (CLS + grid) are added. */
-  readonly use_absolute_position_embeddings: boolean;
-}
+/**
+ * The InternViT `vision_config` fields the reference reads: a subset of the one parsed config type
+ * (src/io/configs/vision.ts, shared: configs have no twin).
+ */
+export type InternVitConfig = Pick<SrcInternVitConfig,
+  'hidden_size' | 'num_hidden_layers' | 'num_attention_heads' | 'intermediate_size' | 'hidden_act' | 'norm_type' | 'layer_norm_eps' | 'use_qk_norm' | 'attention_bias' | 'image_size' | 'patch_size' | 'num_channels' | 'use_mean_pooling' | 'use_absolute_position_embeddings'>;
 
 /** The top-level keys the vision tower reads (spec 6.1.3, 9.6). */
 export interface InternS1VisionConfig {

@@ -1,36 +1,17 @@
 /**
- * The config fields the reference Pro vision tower reads (spec 9.6), as a structural type: the
- * fast path's parsed `ProVisionConfig` satisfies it, so both sides are built from the same config
- * object without the reference importing anything from `src/`.
+ * The config fields the reference Pro vision tower reads (spec 9.6), picked from the one config
+ * type of src/io/configs/vision.ts (shared: configs have no twin), and the reference's checks.
  *
  * @module
  */
+import type { ProVisionConfig as SrcProVisionConfig } from '../../../src/io/configs/vision.js';
 
-/** Intern-S1-Pro `vision_config` (spec 1.2, 6.2, 9.6). */
-export interface ProVisionConfig {
-  /** Number of blocks (24). */
-  readonly depth: number;
-  /** Width C (1024). */
-  readonly hidden_size: number;
-  /** `gelu_pytorch_tanh`. */
-  readonly hidden_act: string;
-  /** MLP width I (4096). */
-  readonly intermediate_size: number;
-  /** Heads H (16, head dim 64). */
-  readonly num_heads: number;
-  /** Cin (3). */
-  readonly in_channels: number;
-  /** p (16). */
-  readonly patch_size: number;
-  /** m (2). */
-  readonly spatial_merge_size: number;
-  /** Tp (2). */
-  readonly temporal_patch_size: number;
-  /** D, the text width (4096). */
-  readonly out_hidden_size: number;
-  /** N² (2304 = 48²). */
-  readonly num_position_embeddings: number;
-}
+/**
+ * The `vision_config` fields the reference Pro tower reads: a subset of the one parsed config type
+ * (src/io/configs/vision.ts, shared: configs have no twin).
+ */
+export type ProVisionConfig = Pick<SrcProVisionConfig,
+  'depth' | 'hidden_size' | 'hidden_act' | 'intermediate_size' | 'num_heads' | 'in_channels' | 'patch_size' | 'spatial_merge_size' | 'temporal_patch_size' | 'out_hidden_size' | 'num_position_embeddings'>;
 
 /** Epsilon of every LayerNorm of the tower (fixed in the code, spec 1.2). */
 export const PRO_VISION_LN_EPS = 1e-6;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { NDArray } from '../../ndarray.js';
-import type { VideoGroup } from '../../tokenizer/chat.js';
+import type { VideoGroup } from '../../../src/tokenizer/chat.js';
 
 /** Rows `[t, gh, gw]`, one per image or video. */
 export type GridThw = readonly (readonly number[])[];

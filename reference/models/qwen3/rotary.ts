@@ -4,7 +4,7 @@
  * @module
  */
 import type { NDArray } from '../../ndarray.js';
-import { type FopePadding, FourierPositionEmbedding } from '../../nn/fope.js';
+import { type FopeConfig, type FopePadding, FourierPositionEmbedding } from '../../nn/fope.js';
 import { applyRope, ropeTables } from '../../ops/rope.js';
 import type { WeightSource } from '../../weights.js';
 
@@ -60,26 +60,11 @@ export class Qwen3RotaryEmbedding implements PositionEncoding {
   }
 }
 
-/** The config keys that choose and build the encoding. */
-export interface RotaryConfig {
-  /** Head dim d. */
-  readonly head_dim: number;
-  /** Hkv (FoPE coefficients are per KV head with `fope_sep_head`). */
-  readonly num_key_value_heads: number;
-  /** The rope base θ. */
-  readonly rope_theta: number;
-  /** L: FoPE keeps frequencies with `ω_i > 2π / L` (unless `num_inv_freq` is set). */
-  readonly max_position_embeddings: number;
-  /** FoPE keys, or null; FoPE is used when any of the three is non-null, else RoPE. */
-  readonly rope_scaling: {
-    /** Gain of the initialisation of new FoPE coefficients. */
-    readonly fope_init_factor: number | null;
-    /** True: one FoPE coefficient matrix per KV head; false or null: one shared. */
-    readonly fope_sep_head: boolean | null;
-    /** Keep exactly the first `num_inv_freq` frequencies; null: the `2π / L` threshold. */
-    readonly num_inv_freq: number | null;
-  } | null;
-}
+/**
+ * The config keys that choose and build the encoding: those of FoPE (src/nn/fope-config.ts, shared);
+ * FoPE is used when any of the three `rope_scaling` keys is non-null, else RoPE.
+ */
+export type RotaryConfig = FopeConfig;
 
 /** FoPE when any FoPE key is non-null (spec 5.3), else RoPE. */
 export function positionEncoding(cfg: RotaryConfig, weights: WeightSource, rotaryPrefix: string, opts: { fopePadding?: FopePadding } = {}): PositionEncoding {

@@ -10,12 +10,13 @@ import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
 import { type PatchEncoderOptions, TimeSeriesPatchEncoder, concatSubsample } from './patch-encoder.js';
-import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from '../../../src/models/time-series/plan.js';
 import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
 import { type TimeSeriesConfig, type WhisperEncoderOptions, type WhisperForwardOptions, TimeSeriesWhisperEncoder } from './whisper.js';
+import { TS_PROJECTOR_LN_EPS } from '../../../src/models/time-series/constants.js';
 
-/** LayerNorm eps of the projector. */
-export const TS_PROJECTOR_LN_EPS = 1e-5;
+// Shared with the fast path (constants of the release, no twin, DESIGN.md).
+export { TS_PROJECTOR_LN_EPS } from '../../../src/models/time-series/constants.js';
 
 /** `projector`: `linear_2(act(linear_1(LN(z))))`. */
 export class TimeSeriesProjector {

@@ -16,22 +16,11 @@ import { reshape, slice, transpose } from '../../ops/shape.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
-import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
+import type { TimeSeriesPlan } from '../../../src/models/time-series/plan.js';
+import { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_LN_EPS, TS_PE_ROWS } from '../../../src/models/time-series/constants.js';
 
-/** Patch encoder width. */
-export const TS_PATCH_DIM = 128;
-/** Heads of the patch transformer layer. */
-export const TS_PATCH_HEADS = 8;
-/** Kernel of the patch conv1d. */
-export const TS_PATCH_KERNEL = 5;
-/** LayerNorm eps of `nn.TransformerEncoderLayer`. */
-export const TS_PATCH_LN_EPS = 1e-5;
-/** Rows of the sinusoidal table the largest patch needs. */
-export const TS_PE_ROWS = 2 * TS_MAX_STRIDE;
-/** Largest allowed |checkpoint pe − formula| (checked by the fast path at load). */
-export const TS_PE_CHECK_ATOL = 1e-2;
-/** The fast path's batch budget (the reference encodes all patches at once). */
-export const TS_PATCH_BATCH_POSITIONS = 16384;
+// Shared with the fast path (constants of the release, no twin, DESIGN.md).
+export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from '../../../src/models/time-series/constants.js';
 
 /**
  * The fixed sinusoidal position table of the patch encoder (spec 7.2), `[length, dim]`, exact

@@ -5,12 +5,11 @@
  * @module
  */
 import { type NDArray, fromArray, toFlat } from '../../ndarray.js';
-import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from '../../../src/models/time-series/plan.js';
+import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from '../../../src/models/time-series/constants.js';
 
-/** lmdeploy's truncation length. */
-export const TS_LMDEPLOY_MAX_SAMPLES = 240_000;
-/** The `+1e-8` of the z-score denominator. */
-export const TS_ZSCORE_EPS = 1e-8;
+// Shared with the fast path (constants of the release, no twin, DESIGN.md).
+export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from '../../../src/models/time-series/constants.js';
 
 /** Options as in the fast path. */
 export interface PreprocessOptions extends TimeSeriesPlanOptions {

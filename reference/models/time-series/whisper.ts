@@ -16,41 +16,19 @@ import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
+import { TS_WHISPER_LN_EPS } from '../../../src/models/time-series/constants.js';
+import type { TimeSeriesConfig as SrcTimeSeriesConfig } from '../../../src/io/configs/time-series.js';
 
-/** The `ts_config` fields the reference reads (a structural subset of the fast path's `TimeSeriesConfig`). */
-export interface TimeSeriesConfig {
-  /** Encoder width d. */
-  readonly d_model: number;
-  /** Number of Whisper layers. */
-  readonly encoder_layers: number;
-  /** Attention heads H (hd = d / H). */
-  readonly encoder_attention_heads: number;
-  /** MLP width F of each layer. */
-  readonly encoder_ffn_dim: number;
-  /** Rows of `embed_positions`; positions past it get zero. */
-  readonly max_source_positions: number;
-  /** Width of `adapt_in`'s output, the channels of `conv1`'s input (80). */
-  readonly num_mel_bins: number;
-  /** Activation of the layers' MLP and of the projector. */
-  readonly activation_function: string;
-  /** Width of a concatenated patch pair (256 = 2·128), `adapt_in`'s input. */
-  readonly ts_adapt_in_dim: number;
-  /** Width of `adapt_out`'s output. */
-  readonly ts_adapt_out_dim: number;
-  /** Input width of the projector. */
-  readonly ts_hidden_dim: number;
-  /** Output width of the projector: the LM's hidden size. */
-  readonly out_hidden_size: number;
-}
+// Shared with the fast path (constants of the release, no twin, DESIGN.md).
+export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } from '../../../src/models/time-series/constants.js';
 
-/** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
-export const TS_WHISPER_LN_EPS = 1e-5;
-/** The fast path's chunk sizes (the reference has nothing to chunk). */
-export const TS_CONV_CHUNK = 8192;
-/** The fast path's rows per MLP chunk (unused by the reference). */
-export const TS_MLP_CHUNK = 8192;
-/** The fast path's budget of one attention chunk's scores, queries × keys (unused by the reference). */
-export const TS_ATTENTION_BLOCK = 2 ** 23;
+/**
+ * The `ts_config` fields the reference reads: a subset of the one parsed config type
+ * (src/io/configs/time-series.ts, shared: configs have no twin), so hand-built test configs need
+ * only these keys.
+ */
+export type TimeSeriesConfig = Pick<SrcTimeSeriesConfig,
+  'd_model' | 'encoder_layers' | 'encoder_attention_heads' | 'encoder_ffn_dim' | 'max_source_positions' | 'num_mel_bins' | 'activation_function' | 'ts_adapt_in_dim' | 'ts_adapt_out_dim' | 'ts_hidden_dim' | 'out_hidden_size'>;
 
 /** Options as in the fast path. */
 export interface WhisperEncoderOptions {

@@ -6,15 +6,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
-import { type BackendName, initBackend } from '../../backend/index.js';
+import { initBackend } from '../../backend/index.js';
 import { readImage } from '../../image/decode.js';
 import { generate as runGenerate } from '../../models/intern-s1/generate.js';
 import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type Command, UsageError, println } from '../command.js';
 import { preparePrompt } from '../pipeline.js';
+import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
-import { readSeriesFile } from './preprocessSeries.js';
+import { readSeriesFile } from './preprocess-series.js';
 
 export const generate: Command = {
   name: 'generate',
@@ -48,16 +49,15 @@ Examples:
     if (positionals.length !== 1) throw new UsageError('generate needs exactly one <checkpoint-dir>');
     if (values.prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
     if ((values.series === undefined) !== (values.rate === undefined)) throw new UsageError('--series and --rate go together');
-    const rate = values.rate === undefined ? undefined : Number(values.rate);
-    if (rate !== undefined && !(rate > 0 && Number.isFinite(rate))) throw new UsageError(`--rate must be a positive number of Hz, got '${values.rate}'`);
-    const maxNew = values['max-new-tokens'] === undefined ? 32 : Number(values['max-new-tokens']);
-    if (!Number.isInteger(maxNew) || maxNew < 1) throw new UsageError(`--max-new-tokens must be a positive integer, got '${values['max-new-tokens']}'`);
-    const maxTiles = values['max-tiles'] === undefined ? undefined : Number(values['max-tiles']);
+    const rate = numberFlag('rate', values.rate, { positive: true, unit: 'Hz' });
+    const maxNew = intFlag('max-new-tokens', values['max-new-tokens'], { min: 1 }) ?? 32;
+    const maxTiles = intFlag('max-tiles', values['max-tiles'], { min: 1 });
     const sampling = parseSampling(values);
+    const backend = backendFlag(values.backend);
     const quiet = values.json === true;
     const dir = positionals[0];
 
-    await initBackend(values.backend as BackendName | undefined);
+    await initBackend(backend);
     const image = values.image === undefined ? undefined : readImage(values.image);
     const seriesFile = values.series === undefined ? undefined : readSeriesFile(values.series);
     const tokenizer = InternS1Tokenizer.fromDir(dir);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend/index.js';
 import { VERSION } from '../../version.js';
 import { type Command, println } from '../command.js';
+import { backendFlag } from '../flags.js';
 
 /** `intern-s1 info`: version, active backend, and why the other rungs of the ladder were skipped. */
 export const info: Command = {
@@ -18,7 +19,7 @@ Examples:
   INTERN_S1_BACKEND=cpu intern-s1 info --json`,
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, backend: { type: 'string' } } });
-    const bi = await initBackend(values.backend as never);
+    const bi = await initBackend(backendFlag(values.backend));
     if (values.json) {
       println(io.stdout, JSON.stringify({ version: VERSION, node: process.version, ...bi }, null, 2));
       return 0;

@@ -3,6 +3,7 @@ import { type Checkpoint, openCheckpoint } from '../../io/checkpoint.js';
 import { CheckpointError, ConfigError } from '../../errors.js';
 import { type CheckpointReport, inspectCheckpoint } from '../../io/inspect.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
+import { intFlag } from '../flags.js';
 
 /** `1.23 B` / `45.6 M` / `789 K` / `12`. */
 function count(n: number): string {
@@ -79,8 +80,7 @@ Examples:
       options: { json: { type: 'boolean' }, groups: { type: 'string' }, progress: { type: 'boolean' } },
     });
     if (positionals.length !== 1) throw new UsageError('inspect needs exactly one checkpoint folder or file (see intern-s1 inspect --help)');
-    const maxGroups = values.groups === undefined ? 40 : Number(values.groups);
-    if (!Number.isInteger(maxGroups) || maxGroups < 0) throw new UsageError(`--groups must be a non-negative integer, got '${values.groups}'`);
+    const maxGroups = intFlag('groups', values.groups, { min: 0 }) ?? 40;
     let ckpt: Checkpoint;
     try {
       ckpt = openCheckpoint(positionals[0]);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type BackendName, initBackend } from '../../backend/index.js';
+import { initBackend } from '../../backend/index.js';
 import { openCheckpoint } from '../../io/checkpoint.js';
 import { type ComponentTensor, findComponent, listComponents, runComponent } from '../../io/components.js';
 import { SafetensorsFile } from '../../io/safetensors.js';
@@ -7,8 +7,7 @@ import { writeSafetensors } from '../../io/safetensors-write.js';
 import { VERSION } from '../../version.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { loadComponents } from '../components/index.js';
-
-const BACKENDS = ['tensorflow', 'wasm', 'cpu', 'reference'] as const;
+import { backendFlag, choiceFlag } from '../flags.js';
 
 function printList(io: CliIO, json: boolean): void {
   const list = listComponents();
@@ -18,7 +17,7 @@ function printList(io: CliIO, json: boolean): void {
     return;
   }
   for (const c of list) {
-    println(io.stdout, `${c.name}${c.reference ? '' : '  (no reference backend)'}\n  ${c.description}`);
+    println(io.stdout, `${c.name}${c.reference ? '' : '  (no reference implementation)'}\n  ${c.description}`);
     for (const i of c.inputs) {
       const shape = i.shape ? `[${i.shape.join(', ')}]` : i.shapes ? i.shapes.map((s) => `[${s.join(', ')}]`).join(' or ') : 'any shape';
       println(io.stdout, `  in   ${i.name} ${i.dtypes.join('|')} ${shape}${i.optional ? ' (optional)' : ''}: ${i.description}`);
@@ -44,25 +43,32 @@ export const run: Command = {
   name: 'run',
   summary: 'run one model component on named inputs from a safetensors file (the parity tool)',
   help: `Usage: intern-s1 run <checkpoint-dir|file> --component NAME --inputs in.safetensors --output out.safetensors
-                    [--backend tensorflow|wasm|cpu|reference]
+                    [--impl fast|reference] [--backend tensorflow|wasm|cpu]
        intern-s1 run --list [--json]
 
 Loads only the weights the component needs, checks the inputs against its declaration (names,
 dtypes F32/F64/I64/I32, shapes), runs it, and writes its outputs (F32; indices I32) with the
-component, checkpoint, backend and version in the file's metadata. --backend reference runs the
-float64 reference implementation where the component has one. --list shows the components.
+component, checkpoint, implementation, backend and version in the file's metadata. --list shows
+the components.
+
+Options:
+  --impl fast         the TensorFlow.js implementation (default), on --backend (default: the
+                      ladder, or INTERN_S1_BACKEND)
+  --impl reference    the float64 reference implementation, where the component has one (it
+                      uses no tfjs backend, so --backend does not apply)
 
 The parity workflow: dump inputs from PyTorch with safetensors.torch.save_file, run the same
 component here, and compare the two output files (see docs/guides/checkpoints.md).
 
 Examples:
   intern-s1 run --list
-  intern-s1 run /models/Intern-S1-Pro --component text.embed --inputs ids.safetensors --output emb.safetensors`,
+  intern-s1 run /models/Intern-S1-Pro --component text.embed --inputs ids.safetensors --output emb.safetensors
+  intern-s1 run /models/Intern-S1-Pro --component text.embed --inputs ids.safetensors --output ref.safetensors --impl reference`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,
       options: {
-        component: { type: 'string' }, inputs: { type: 'string' }, output: { type: 'string' }, backend: { type: 'string' },
+        component: { type: 'string' }, inputs: { type: 'string' }, output: { type: 'string' }, impl: { type: 'string' }, backend: { type: 'string' },
         list: { type: 'boolean' }, json: { type: 'boolean' },
       },
     });
@@ -77,22 +83,21 @@ Examples:
     if (!findComponent(name)) {
       throw new UsageError(`unknown component '${name}'; registered: ${listComponents().map((c) => c.name).join(', ')} (intern-s1 run --list)`);
     }
-    const backend = values.backend ?? 'default';
-    if (values.backend !== undefined && !BACKENDS.includes(values.backend as never)) {
-      throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}, got '${values.backend}'`);
-    }
-    const active = backend === 'reference' ? 'reference' : (await initBackend(values.backend as BackendName | undefined)).backend;
+    const impl = choiceFlag('impl', values.impl, ['fast', 'reference']) ?? 'fast';
+    const backend = backendFlag(values.backend);
+    if (impl === 'reference' && backend !== undefined) throw new UsageError('--backend selects the tfjs backend of --impl fast; --impl reference runs without one');
+    const active = impl === 'reference' ? undefined : (await initBackend(backend)).backend;
     const inputs = readInputs(values.inputs!);
     const ckpt = openCheckpoint(positionals[0]);
     try {
       const t0 = performance.now();
-      const outs = await runComponent(name, ckpt, inputs, backend === 'reference' ? 'reference' : 'fast');
+      const outs = await runComponent(name, ckpt, inputs, impl);
       const ms = performance.now() - t0;
       writeSafetensors(values.output!, Object.fromEntries(Object.entries(outs).map(([k, o]) => [k, { dtype: o.dtype, shape: o.shape, data: o.data }])), {
-        component: name, checkpoint: ckpt.path, backend: active, version: `intern-s1-ts ${VERSION}`,
+        component: name, checkpoint: ckpt.path, implementation: impl, ...(active ? { backend: active } : {}), version: `intern-s1-ts ${VERSION}`,
       });
       for (const [k, o] of Object.entries(outs)) println(io.stdout, `${k}: ${o.dtype} [${o.shape.join(', ')}]`);
-      println(io.stdout, `wrote ${values.output} (${name} on ${active}, ${ms.toFixed(1)} ms)`);
+      println(io.stdout, `wrote ${values.output} (${name} ${impl === 'reference' ? 'in the reference implementation' : `on ${active}`}, ${ms.toFixed(1)} ms)`);
       return 0;
     } finally {
       ckpt.close();

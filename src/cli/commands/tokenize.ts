@@ -6,31 +6,15 @@
  */
 import { parseArgs } from 'node:util';
 import { TokenizerError } from '../../errors.js';
-import { byteLevelDecode } from '../../tokenizer/bytes.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type Command, UsageError, println, readAll } from '../command.js';
-
-/** ANSI colour per sub-tokenizer (used only when stdout is a terminal). */
-const COLOURS: Record<string, string> = {
-  text: '\x1b[37m', added: '\x1b[35m', marker: '\x1b[2m', SMILES: '\x1b[32m', PROT: '\x1b[33m', FASTA: '\x1b[33m',
-  XNA: '\x1b[36m', IUPAC: '\x1b[34m',
-};
-const RESET = '\x1b[0m';
+import { choiceFlag } from '../flags.js';
+import { DOMAIN_COLOURS, RESET, readableToken } from '../show.js';
 
 /** Load a tokenizer folder for a CLI command (`--flavour pro|s1` overrides the detection). */
 export function loadTokenizer(dir: string, flavour: string | undefined): InternS1Tokenizer {
-  if (flavour !== undefined && flavour !== 'pro' && flavour !== 's1') throw new UsageError(`--flavour must be pro or s1, got '${flavour}'`);
-  return InternS1Tokenizer.fromDir(dir, { flavour: flavour === 'pro' ? 'intern-s1-pro' : flavour === 's1' ? 'intern-s1' : undefined });
-}
-
-/** How a token reads as text: BPE tokens decoded from the byte alphabet, pieces and added tokens as they are. */
-function readable(token: string, domain: string): string {
-  if (domain !== 'text') return token;
-  try {
-    return byteLevelDecode(token);
-  } catch {
-    return token;
-  }
+  const f = choiceFlag('flavour', flavour, ['pro', 's1']);
+  return InternS1Tokenizer.fromDir(dir, { flavour: f === 'pro' ? 'intern-s1-pro' : f === 's1' ? 'intern-s1' : undefined });
 }
 
 /** `intern-s1 tokenize`. */
@@ -80,8 +64,8 @@ Examples:
       const id = isMarker ? '-' : String(enc.ids[k]);
       const pos = isMarker ? '' : String(k);
       if (!isMarker) k++;
-      const c = colour ? COLOURS[domain] ?? '\x1b[1m' : '';
-      const line = `${pos.padStart(6)}  ${id.padStart(width)}  ${domain.padEnd(7)} ${JSON.stringify(t)}${isMarker ? '' : `  ${JSON.stringify(readable(t, domain))}`}`;
+      const c = colour ? DOMAIN_COLOURS[domain] ?? '\x1b[1m' : '';
+      const line = `${pos.padStart(6)}  ${id.padStart(width)}  ${domain.padEnd(7)} ${JSON.stringify(t)}${isMarker ? '' : `  ${JSON.stringify(readableToken(t, domain))}`}`;
       println(io.stdout, colour ? `${c}${line}${RESET}` : line);
     }
     if (k !== enc.ids.length) throw new TokenizerError('tokenize: internal error, token and id streams differ');

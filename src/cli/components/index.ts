@@ -8,8 +8,8 @@
 export const COMPONENT_MODULES: readonly (() => Promise<unknown>)[] = [
   () => import('./text-embed.js'),
   () => import('./vision.js'),
-  () => import('./proVision.js'),
-  () => import('./timeSeries.js'),
+  () => import('./pro-vision.js'),
+  () => import('./time-series.js'),
   () => import('./text-decoder.js'),
   () => import('./model.js'),
 ];

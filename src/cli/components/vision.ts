@@ -15,10 +15,12 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { NDArray } from '../../../reference/ndarray.js';
 import * as ref from '../../../reference/models/internvit/index.js';
+import { InternS1VisionTower as RefInternS1VisionTower } from '../../../reference/models/intern-s1/tower.js';
 import { ValueError } from '../../errors.js';
 import { type ComponentContext, registerComponent } from '../../io/components.js';
 import { type InternS1Config, configVariant } from '../../io/config.js';
-import { InternS1VisionTower, InternVisionModel } from '../../models/internvit/index.js';
+import { InternVisionModel } from '../../models/internvit/index.js';
+import { InternS1VisionTower } from '../../models/intern-s1/tower.js';
 
 /** The Intern-S1 / -mini config of the checkpoint, or a ValueError naming the component. */
 function s1Config(ctx: ComponentContext): InternS1Config {
@@ -93,6 +95,6 @@ registerComponent({
     }
   },
   reference(ctx, { pixel_values }): { image_features: NDArray } {
-    return { image_features: ref.InternS1VisionTower.fromWeights(s1Config(ctx), ctx.weights).forward(pixel_values) };
+    return { image_features: RefInternS1VisionTower.fromWeights(s1Config(ctx), ctx.weights).forward(pixel_values) };
   },
 });

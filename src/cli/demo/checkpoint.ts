@@ -43,14 +43,17 @@ export function demoCheckpoint(variant: TinyVariant, tok: DemoTokenizer, seed = 
 /**
  * Write the demo checkpoint and its tokenizer as a Hugging Face folder (config.json,
  * model.safetensors, vocab.json, merges.txt, tokenizer_config.json, tokenizer_*.model), so that
- * `generate`, `inspect`, `run` and `tokenize` can use it.
+ * `generate`, `inspect`, `run` and `tokenize` can use it (`intern-s1 init-tiny --demo-tokenizer`).
+ *
+ * @returns the size in bytes of model.safetensors.
  */
-export function saveDemo(dir: string, ckpt: DemoCheckpoint, tok: DemoTokenizer): void {
+export function saveDemo(dir: string, ckpt: DemoCheckpoint, tok: DemoTokenizer): number {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(ckpt.json, null, 2) + '\n');
-  writeSafetensors(path.join(dir, 'model.safetensors'), ckpt.tensors, { format: 'pt', generator: 'intern-s1-ts demo' });
+  const bytes = writeSafetensors(path.join(dir, 'model.safetensors'), ckpt.tensors, { format: 'pt', generator: 'intern-s1-ts demo' });
   writeFileSync(path.join(dir, 'vocab.json'), tok.files.vocab);
   writeFileSync(path.join(dir, 'merges.txt'), tok.files.merges);
   writeFileSync(path.join(dir, 'tokenizer_config.json'), tok.files.tokenizerConfig);
-  for (const [name, bytes] of Object.entries(tok.files.models)) writeFileSync(path.join(dir, name), bytes);
+  for (const [name, model] of Object.entries(tok.files.models)) writeFileSync(path.join(dir, name), model);
+  return bytes;
 }

@@ -19,7 +19,7 @@ import { isMoeLayer } from '../../io/configs/text.js';
 import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
-import { InternS1VisionTower } from '../internvit/tower.js';
+import { InternS1VisionTower } from './tower.js';
 import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';

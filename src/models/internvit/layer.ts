@@ -24,7 +24,10 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
-import { attention } from '../../ops/attention.js';
+import { scope } from '../../nn/scope.js';
+import { attention, outputAndProbs } from '../../ops/attention.js';
+import { add, mul } from '../../ops/elementwise.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { checkVitConfig } from './config.js';
 
@@ -122,30 +125,23 @@ export class InternVisionAttention implements Disposable {
   /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
   forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
   forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts?: { returnProbs?: boolean }): tf.Tensor | VitAttentionResult;
   forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
     checkTokens('InternVisionAttention', x, this.config.hidden_size);
     const [N, T, C] = x.shape;
     const H = this.config.num_attention_heads;
     const d = C / H;
-    const res = tf.tidy(() => {
-      const rows = tf.reshape(x, [N * T, C]); // [N·T, C]
-      let q = this.qProj.forward(rows); // [N·T, C]
-      let k = this.kProj.forward(rows); // [N·T, C]
-      const v = this.vProj.forward(rows); // [N·T, C]
+    return scope(() => {
+      let q = this.qProj.forward(x); // [N, T, C]
+      let k = this.kProj.forward(x); // [N, T, C]
+      const v = this.vProj.forward(x); // [N, T, C]
       if (this.qNorm) q = this.qNorm.forward(q); // full-width RMSNorm across heads
       if (this.kNorm) k = this.kNorm.forward(k);
-      // One image: the unbatched [T, H, d] form (no unstack/stack round trip).
-      const heads = N === 1 ? [T, H, d] : [N, T, H, d];
-      const withProbs = opts.returnProbs === true;
-      const a = attention(tf.reshape(q, heads), tf.reshape(k, heads), tf.reshape(v, heads), {
-        mask: 'none', scale: 1 / Math.sqrt(d), returnProbs: withProbs,
-      }); // [(N,) T, H, d], or { output, probs [(N,) H, T, T] }
-      const o = a instanceof tf.Tensor ? a : a.output;
-      const out = tf.reshape(this.projection.forward(tf.reshape(o, [N * T, C])), [N, T, C]); // [N, T, C]
-      if (a instanceof tf.Tensor) return [out];
-      return [out, N === 1 ? tf.expandDims(a.probs, 0) : a.probs]; // probs [N, H, T, T]
+      const split = (a: tf.Tensor) => reshape(a, N === 1 ? [T, H, d] : [N, T, H, d]); // one image: the unbatched form
+      const a = outputAndProbs(attention(split(q), split(k), split(v), { mask: 'none', scale: 1 / Math.sqrt(d), returnProbs: opts.returnProbs === true }));
+      const output = this.projection.forward(reshape(a.output, [N, T, C])); // [N, T, C]
+      return a.probs ? { output, probs: reshape(a.probs, [N, H, T, T]) } : output;
     });
-    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
   /** Release every projection and norm weight. */
@@ -275,17 +271,15 @@ export class InternVisionEncoderLayer implements Disposable {
   /** `x [N, T, C]` → `[N, T, C]`, or `{ output, probs [N, H, T, T] }` with `returnProbs`. */
   forward(x: tf.Tensor, opts?: { returnProbs?: false }): tf.Tensor;
   forward(x: tf.Tensor, opts: { returnProbs: true }): VitAttentionResult;
+  forward(x: tf.Tensor, opts?: { returnProbs?: boolean }): tf.Tensor | VitAttentionResult;
   forward(x: tf.Tensor, opts: { returnProbs?: boolean } = {}): tf.Tensor | VitAttentionResult {
     checkTokens('InternVisionEncoderLayer', x, this.config.hidden_size);
-    const res = tf.tidy(() => {
-      const normed = this.norm1.forward(x); // [N, T, C]
-      const a = opts.returnProbs ? this.attention.forward(normed, { returnProbs: true }) : { output: this.attention.forward(normed), probs: null };
-      const h = tf.add(x, tf.mul(this.lambda1, a.output)); // [N, T, C]
-      const m = this.mlp.forward(this.norm2.forward(h)); // [N, T, C]
-      const out = tf.add(h, tf.mul(this.lambda2, m)); // [N, T, C]
-      return a.probs ? [out, a.probs] : [out]; // probs [N, H, T, T]
+    return scope(() => {
+      const a = outputAndProbs(this.attention.forward(this.norm1.forward(x), opts));
+      const h = add(x, mul(this.lambda1, a.output)); // z + λ1 ⊙ Attn(Norm1(z))
+      const output = add(h, mul(this.lambda2, this.mlp.forward(this.norm2.forward(h)))); // h + λ2 ⊙ MLP(Norm2(h))
+      return a.probs ? { output, probs: a.probs } : output; // probs [N, H, T, T]
     });
-    return opts.returnProbs ? { output: res[0], probs: res[1] } : res[0];
   }
 
   /** Release every weight of the layer. */

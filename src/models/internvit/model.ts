@@ -14,6 +14,8 @@ import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
+import { outputAndProbs } from '../../ops/attention.js';
 import { checkVitConfig } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
@@ -99,42 +101,25 @@ export class InternVisionModel implements Disposable {
    */
   forward(pixelValues: tf.Tensor, opts: InternVisionForwardOptions = {}): InternVisionOutput {
     const keep = opts.outputHiddenStates === true;
-    const hidden: tf.Tensor[] = [];
-    const probs: tf.Tensor[] = [];
-    let h: tf.Tensor | null = null;
-    try {
-      h = this.embeddings.forward(pixelValues); // [N, T, C]
-      if (keep) hidden.push(h);
+    return scope(() => {
+      let h = this.embeddings.forward(pixelValues); // [N, T, C]
+      const hidden = [h];
+      const probs: tf.Tensor[] = [];
       for (const layer of this.layers) {
-        let next: tf.Tensor; // [N, T, C]
-        if (opts.outputAttentions) {
-          const r = layer.forward(h, { returnProbs: true });
-          next = r.output;
-          probs.push(r.probs); // [N, H, T, T]
-        } else {
-          next = layer.forward(h);
-        }
-        if (!keep) h.dispose();
-        h = next;
-        if (keep) hidden.push(h);
+        const r = outputAndProbs(layer.forward(h, { returnProbs: opts.outputAttentions === true }));
+        if (!keep) h.dispose(); // without hidden states, a layer's input is freed as soon as its output exists
+        h = r.output; // [N, T, C]
+        hidden.push(h);
+        if (r.probs) probs.push(r.probs); // [N, H, T, T]
       }
-      let last = h; // [N, T, C]
-      if (this.layernorm) {
-        last = this.layernorm.forward(h);
-        if (!keep) h.dispose();
-      } else if (keep) {
-        last = tf.clone(h); // hiddenStates[L] and lastHiddenState are separate tensors to dispose
-      }
-      const out: InternVisionOutput = { lastHiddenState: last };
+      // With hidden states, hiddenStates[L] and lastHiddenState are separate tensors (each disposed once).
+      const out: InternVisionOutput = { lastHiddenState: this.layernorm ? this.layernorm.forward(h) : keep ? tf.clone(h) : h };
       if (keep) out.hiddenStates = hidden;
       if (opts.outputAttentions) out.attentions = probs;
       return out;
-    } catch (e) {
-      tf.dispose([...hidden, ...probs]);
-      h?.dispose();
-      throw e;
-    }
+    });
   }
+
 
   /**
    * The features HF's `get_image_features` takes for `vision_feature_layer = layer`: `-1` gives

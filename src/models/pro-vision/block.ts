@@ -23,8 +23,11 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { attention } from '../../ops/attention.js';
+import { add } from '../../ops/elementwise.js';
 import { applyRope } from '../../ops/rope.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { PRO_VISION_LN_EPS, checkProVisionConfig } from './config.js';
 
@@ -86,17 +89,14 @@ export class ProVisionAttention implements Disposable {
 
   /** `x [P, C]` → `[P, C]`. */
   forward(x: tf.Tensor, pos: ProVisionPositions): tf.Tensor {
-    const C = this.config.hidden_size;
-    checkTokens('ProVisionAttention', x, C);
+    checkTokens('ProVisionAttention', x, this.config.hidden_size);
+    const [P, C] = x.shape;
     const H = this.config.num_heads;
     const d = C / H;
-    const P = x.shape[0];
-    return tf.tidy(() => {
-      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 1).map((t) => tf.reshape(t, [P, H, d])); // [P, H, d] each
-      const qr = applyRope(q, pos.cos, pos.sin); // [P, H, d]
-      const kr = applyRope(k, pos.cos, pos.sin); // [P, H, d]
-      const o = attention(qr, kr, v, { seqLens: pos.seqLens, scale: 1 / Math.sqrt(d) }); // [P, H, d]
-      return this.proj.forward(tf.reshape(o, [P, C])); // [P, C]
+    return scope(() => {
+      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 1).map((t) => reshape(t, [P, H, d])); // [P, H, d] each
+      const o = attention(applyRope(q, pos.cos, pos.sin), applyRope(k, pos.cos, pos.sin), v, { seqLens: pos.seqLens, scale: 1 / Math.sqrt(d) }); // [P, H, d]
+      return this.proj.forward(reshape(o, [P, C])); // [P, C]
     });
   }
 
@@ -209,9 +209,9 @@ export class ProVisionBlock implements Disposable {
   /** `x [P, C]` → `[P, C]`. */
   forward(x: tf.Tensor, pos: ProVisionPositions): tf.Tensor {
     checkTokens('ProVisionBlock', x, this.config.hidden_size);
-    return tf.tidy(() => {
-      const h = tf.add(x, this.attn.forward(this.norm1.forward(x), pos)); // [P, C]
-      return tf.add(h, this.mlp.forward(this.norm2.forward(h))); // [P, C]
+    return scope(() => {
+      const h = add(x, this.attn.forward(this.norm1.forward(x), pos)); // [P, C]
+      return add(h, this.mlp.forward(this.norm2.forward(h))); // [P, C]
     });
   }
 

@@ -22,7 +22,9 @@ import { join, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import type { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { gelu } from '../../ops/activations.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { loadVisionNorm } from './block.js';
 import { checkProVisionConfig } from './config.js';
@@ -75,6 +77,16 @@ export class ProVisionPatchMerger implements Disposable {
 
   /** `x [P, C]` (P a multiple of m², window order) → `[P / m², D]`. */
   forward(x: tf.Tensor): tf.Tensor {
+    const [P, C] = this.checkInput(x);
+    const u = this.config.spatial_merge_size ** 2;
+    return scope(() => {
+      const z = reshape(this.norm.forward(x), [P / u, u * C]); // [P/m², m²C]: patch m²r + i fills lanes i·C .. i·C + C − 1
+      return this.fc2.forward(gelu(this.fc1.forward(z))); // [P/m², D]
+    });
+  }
+
+  /** Check that `x` is a float32 `[P, C]` of whole merge windows, and return its shape. */
+  private checkInput(x: tf.Tensor): number[] {
     const op = 'ProVisionPatchMerger';
     const C = this.config.hidden_size;
     const u = this.config.spatial_merge_size ** 2;
@@ -83,10 +95,7 @@ export class ProVisionPatchMerger implements Disposable {
     if (x.shape[1] !== C || x.shape[0] % u !== 0) {
       throw new ShapeError(`${op}: 'x' ${fmtShape(x.shape)} must be [P, ${C}] with P a multiple of ${u} (whole merge windows)`);
     }
-    return tf.tidy(() => {
-      const z = tf.reshape(this.norm.forward(x), [x.shape[0] / u, u * C]); // [P/m², W]
-      return this.fc2.forward(gelu(this.fc1.forward(z))); // [P/m², D]
-    });
+    return x.shape;
   }
 
   /** Release the norm and both linear layers. */

@@ -19,6 +19,7 @@ import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { join, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { ProVisionBlock, type ProVisionPositions } from './block.js';
 import { checkProVisionConfig, patchFeatures } from './config.js';
@@ -143,28 +144,19 @@ export class ProVisionModel implements Disposable {
   forward(pixelValues: tf.Tensor, gridThw: GridThw | tf.Tensor, opts: ProVisionForwardOptions = {}): tf.Tensor | ProVisionOutput {
     const grid = this.checkInputs(pixelValues, gridThw);
     const keep = opts.outputHiddenStates === true;
-    const hidden: tf.Tensor[] = [];
-    const pos = this.positions(grid);
-    let h: tf.Tensor | null = null;
-    try {
-      h = this.embed(pixelValues, grid); // [P, C]
-      if (keep) hidden.push(h);
+    return scope(() => {
+      const pos = this.positions(grid);
+      let h = this.embed(pixelValues, grid); // [P, C]
+      const hidden = [h];
       for (const block of this.blocks) {
         const next = block.forward(h, pos); // [P, C]
-        if (!keep) h.dispose();
+        if (!keep) h.dispose(); // without hidden states, a block's input is freed as soon as its output exists
         h = next;
-        if (keep) hidden.push(h);
+        hidden.push(h);
       }
       const imageFeatures = this.merger.forward(h); // [P/m², D]
-      if (!keep) h.dispose();
       return keep ? { imageFeatures, hiddenStates: hidden } : imageFeatures;
-    } catch (e) {
-      if (!keep) h?.dispose();
-      tf.dispose(hidden);
-      throw e;
-    } finally {
-      tf.dispose([pos.cos, pos.sin]);
-    }
+    });
   }
 
   /** Release every part's weights. */

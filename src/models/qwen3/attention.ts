@@ -25,8 +25,10 @@ import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { attentionChunked } from '../../ops/attention.js';
+import { scope } from '../../nn/scope.js';
 import { dense } from '../../ops/matmul.js';
 import { rmsNorm } from '../../ops/norm.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
 
@@ -63,7 +65,10 @@ export class KVCacheLayer implements Disposable {
     return this.k ? (this.k.shape[1] as number) : 0;
   }
 
-  /** Append new `k`, `v` `[B, T, Hkv, d]` (the cache takes ownership) and return the full ones. */
+  /**
+   * Append new `k`, `v` `[B, T, Hkv, d]` (the cache takes ownership; what it holds is `tf.keep`'d,
+   * so the scope of the forward that appends does not free it) and return the full ones.
+   */
   append(k: tf.Tensor, v: tf.Tensor): {
     /** All cached keys `[B, S, Hkv, d]`, new ones included (owned by the cache). */
     k: tf.Tensor;
@@ -74,14 +79,14 @@ export class KVCacheLayer implements Disposable {
       if (this.k.shape[0] !== k.shape[0] || this.k.shape[2] !== k.shape[2] || this.k.shape[3] !== k.shape[3]) {
         throw new ShapeError(`KVCacheLayer: new keys ${fmtShape(k.shape)} do not extend the cached ${fmtShape(this.k.shape)}`);
       }
-      const nk = tf.concat([this.k, k], 1); // [B, S, Hkv, d]
-      const nv = tf.concat([this.v, v], 1); // [B, S, Hkv, d]
+      const nk = tf.keep(tf.concat([this.k, k], 1)); // [B, S, Hkv, d]
+      const nv = tf.keep(tf.concat([this.v, v], 1)); // [B, S, Hkv, d]
       tf.dispose([this.k, this.v, k, v]);
       this.k = nk;
       this.v = nv;
     } else {
-      this.k = k;
-      this.v = v;
+      this.k = tf.keep(k);
+      this.v = tf.keep(v);
     }
     return { k: this.k, v: this.v };
   }
@@ -228,34 +233,32 @@ export class Qwen3Attention implements Disposable {
    *   size; ValueError for position ids outside [0, maxPosition).
    */
   forward(x: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: KVCacheLayer, opts: AttentionForwardOptions = {}): AttentionOutput {
-    const { hidden_size: D, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d } = this.cfg;
+    const { num_attention_heads: H, num_key_value_heads: Hkv, head_dim: d, rms_norm_eps: eps } = this.cfg;
+    const [B, T] = x.shape;
+    const rows = this.checkInput(x, positions, cache);
+    const w = this.weights;
+    return scope(() => {
+      const [q0, k0, v0] = tf.split(dense(x, w.qkvT, w.qkvBias ?? undefined), [H * d, Hkv * d, Hkv * d], 2); // fused q | k | v projection
+      const qn = rmsNorm(reshape(q0, [B, T, H, d]), w.qNorm, eps); // [B, T, H, d]
+      const kn = rmsNorm(reshape(k0, [B, T, Hkv, d]), w.kNorm, eps); // [B, T, Hkv, d]
+      const [q, k] = this.rotate(qn, kn, rows);
+      const v = reshape(v0, [B, T, Hkv, d]); // [B, T, Hkv, d]
+      const kv = cache ? cache.append(k, v) : { k, v }; // [B, S, Hkv, d]
+      const r = attentionChunked(q, kv.k, kv.v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
+      const { output, probs } = r instanceof tf.Tensor ? { output: r, probs: null } : r; // [B, T, H, d], [B, H, T, S] | null
+      return { output: dense(reshape(output, [B, T, H * d]), w.oT, w.oBias ?? undefined), probs }; // [B, T, D]
+    });
+  }
+
+  /** Check x and the cache against the config, and resolve the position ids per batch row. */
+  private checkInput(x: tf.Tensor, positions: PositionIds | tf.Tensor | undefined, cache: KVCacheLayer | undefined): number[][] {
+    const D = this.cfg.hidden_size;
     checkFloat('Qwen3Attention', 'x', x);
     checkRank('Qwen3Attention', 'x', x, 3);
     const [B, T] = x.shape;
     if (x.shape[2] !== D || T === 0) throw new ShapeError(`Qwen3Attention: 'x' must be [B, T, D] with T >= 1 and D = ${D}, got ${fmtShape(x.shape)}`);
     if (cache?.k && cache.k.shape[0] !== B) throw new ShapeError(`Qwen3Attention: the cache holds batch size ${cache.k.shape[0]} but 'x' has ${B}`);
-    const rows = resolvePositions('Qwen3Attention', positions, B, T, cache?.length ?? 0, this.maxPosition);
-    const [q, kNew, vNew] = tf.tidy(() => {
-      const w = this.weights;
-      const qkv = dense(tf.reshape(x, [B * T, D]), w.qkvT, w.qkvBias ?? undefined); // [B·T, (H+2Hkv)·d]
-      const [q0, k0, v0] = tf.split(qkv, [H * d, Hkv * d, Hkv * d], 1);
-      const qn = rmsNorm(tf.reshape(q0, [B, T, H, d]), w.qNorm, this.cfg.rms_norm_eps); // [B, T, H, d]
-      const kn = rmsNorm(tf.reshape(k0, [B, T, Hkv, d]), w.kNorm, this.cfg.rms_norm_eps); // [B, T, Hkv, d]
-      return [...this.rotate(qn, kn, rows), tf.reshape(v0, [B, T, Hkv, d])];
-    });
-    let kv = { k: kNew, v: vNew };
-    try {
-      if (cache) kv = cache.append(kNew, vNew);
-    } catch (e) {
-      tf.dispose([q, kNew, vNew]);
-      throw e;
-    }
-    try {
-      return this.attend(q, kv.k, kv.v, opts);
-    } finally {
-      q.dispose();
-      if (!cache) tf.dispose([kNew, vNew]);
-    }
+    return resolvePositions('Qwen3Attention', positions, B, T, cache?.length ?? 0, this.maxPosition);
   }
 
   /** Rotate q and k, with one table when every batch row has the same positions. */
@@ -274,17 +277,6 @@ export class Qwen3Attention implements Disposable {
       ks.push(pos.apply(kb[b], t));
     });
     return [tf.stack(qs), tf.stack(ks)];
-  }
-
-  private attend(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: AttentionForwardOptions): AttentionOutput {
-    const [B, T, H, d] = q.shape;
-    const [output, probs] = tf.tidy(() => {
-      const r = attentionChunked(q, k, v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
-      const o = r instanceof tf.Tensor ? r : r.output; // [B, T, H, d]
-      const out = tf.reshape(dense(tf.reshape(o, [B * T, H * d]), this.weights.oT, this.weights.oBias ?? undefined), [B, T, -1]); // [B, T, D]
-      return r instanceof tf.Tensor ? [out] : [out, r.probs];
-    });
-    return { output, probs: probs ?? null };
   }
 
   /** Release the weights (not the shared position encoding). */

@@ -19,6 +19,8 @@ import type { WeightSource } from '../../io/weights.js';
 import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
 import { RMSNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
+import { add } from '../../ops/elementwise.js';
 import { type AttentionForwardOptions, type KVCacheLayer, Qwen3Attention } from './attention.js';
 import { Qwen3MLP } from './mlp.js';
 import { Qwen3MoeSparseBlock } from './moe.js';
@@ -141,33 +143,16 @@ export class Qwen3DecoderLayer implements Disposable {
    * after the cache (`cache.length + 0 .. T−1`). The caller disposes every returned tensor.
    */
   forward(x: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: KVCacheLayer, opts: DecoderForwardOptions = {}): DecoderLayerOutput {
-    const a = this.inputNorm.forward(x); // [B, T, D]
-    let attn;
-    try {
-      attn = this.selfAttn.forward(a, positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize });
-    } finally {
-      a.dispose();
-    }
-    const h = tf.add(x, attn.output); // [B, T, D]
-    attn.output.dispose();
-    const m = this.postNorm.forward(h); // [B, T, D]
-    try {
+    return scope(() => {
+      const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize });
+      const h = add(x, attn.output); // [B, T, D]
+      const m = this.postNorm.forward(h); // [B, T, D]
       if (this.mlp instanceof Qwen3MoeSparseBlock) {
         const r = this.mlp.forward(m, { routerGradient: opts.routerGradient });
-        const hidden = tf.add(h, r.output); // [B, T, D]
-        r.output.dispose();
-        return { hidden, router: r.router, attentionProbs: attn.probs };
+        return { hidden: add(h, r.output), router: r.router, attentionProbs: attn.probs };
       }
-      const f = this.mlp.forward(m); // [B, T, D]
-      const hidden = tf.add(h, f);
-      f.dispose();
-      return { hidden, router: null, attentionProbs: attn.probs };
-    } catch (e) {
-      attn.probs?.dispose();
-      throw e;
-    } finally {
-      tf.dispose([h, m]);
-    }
+      return { hidden: add(h, this.mlp.forward(m)), router: null, attentionProbs: attn.probs };
+    });
   }
 
   /** Release the layer's weights (and its own position encoding, if it built one). */

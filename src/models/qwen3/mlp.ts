@@ -20,6 +20,8 @@ import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { activation, type ActivationFn } from '../../nn/activation.js';
 import type { Disposable } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
+import { mul } from '../../ops/elementwise.js';
 import { dense } from '../../ops/matmul.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
 
@@ -53,13 +55,19 @@ export function loadSwiGlu(op: string, weights: WeightSource, prefix: string, D:
   }
 }
 
-/** `down(act(gate(x)) ⊙ up(x))` for rows `x [N, D]` → `[N, D]` (no validation; callers check). */
+/** `down(act(gate(x)) ⊙ up(x))` for `x [..., D]` → `[..., D]` (no validation; callers check). */
 export function swiGlu(x: tf.Tensor, w: SwiGluWeights, act: ActivationFn): tf.Tensor {
-  return tf.tidy(() => {
-    const gu = dense(x, w.gateUpT); // [N, 2I]
-    const [g, u] = tf.split(gu, 2, 1); // [N, I] each
-    return dense(tf.mul(act(g), u), w.downT); // [N, D]
+  return scope(() => {
+    const [g, u] = tf.split(dense(x, w.gateUpT), 2, -1); // [..., I] each, from one fused [..., 2I] product
+    return dense(mul(act(g), u), w.downT); // [..., D]
   });
+}
+
+/** Check that `x` is a float32 `[..., D]` (the input of a feed-forward of width D). */
+export function checkLastDim(op: string, x: tf.Tensor, D: number): void {
+  checkFloat(op, 'x', x);
+  checkMinRank(op, 'x', x, 1);
+  if (x.shape[x.rank - 1] !== D) throw new ShapeError(`${op}: 'x' must have last dimension D = ${D}, got ${fmtShape(x.shape)}`);
 }
 
 /** The config keys of the dense FFN. */
@@ -114,11 +122,8 @@ export class Qwen3MLP implements Disposable {
 
   /** `x [..., D]` → `[..., D]`. */
   forward(x: tf.Tensor): tf.Tensor {
-    checkFloat('Qwen3MLP', 'x', x);
-    checkMinRank('Qwen3MLP', 'x', x, 1);
-    const D = this.hiddenSize;
-    if (x.shape[x.rank - 1] !== D) throw new ShapeError(`Qwen3MLP: 'x' must have last dimension D = ${D}, got ${fmtShape(x.shape)}`);
-    return tf.tidy(() => tf.reshape(swiGlu(tf.reshape(x, [-1, D]), this.weights, this.act), x.shape));
+    checkLastDim('Qwen3MLP', x, this.hiddenSize);
+    return swiGlu(x, this.weights, this.act);
   }
 
   /** Release the weights. */

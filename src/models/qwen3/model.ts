@@ -25,8 +25,10 @@ import type { WeightSource } from '../../io/weights.js';
 import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
 import { RMSNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { embedding } from '../../ops/gather.js';
 import { dense } from '../../ops/matmul.js';
+import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { Qwen3KVCache } from './attention.js';
 import { type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
@@ -172,17 +174,14 @@ export class Qwen3TextModel implements Disposable {
    * @throws ShapeError for bad shapes; ValueError for bad positions.
    */
   forwardEmbeds(embeds: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
-    checkFloat('Qwen3TextModel', 'embeds', embeds);
-    checkRank('Qwen3TextModel', 'embeds', embeds, 3);
-    if (embeds.shape[2] !== this.cfg.hidden_size) throw new ShapeError(`Qwen3TextModel: 'embeds' must be [B, T, D = ${this.cfg.hidden_size}], got ${fmtShape(embeds.shape)}`);
-    if (cache && cache.layers.length !== this.layers.length) throw new ShapeError(`Qwen3TextModel: the cache has ${cache.layers.length} layers, the model ${this.layers.length}`);
-    const router: (RouterOutput | null)[] = [];
-    const probs: tf.Tensor[] = [];
-    let x = embeds;
-    try {
+    this.checkEmbeds(embeds, cache);
+    return scope(() => {
+      let x = embeds;
+      const router: (RouterOutput | null)[] = [];
+      const probs: tf.Tensor[] = [];
       this.layers.forEach((layer, l) => {
         const out = layer.forward(x, positions, cache?.layers[l], opts);
-        if (x !== embeds) x.dispose();
+        if (x !== embeds) x.dispose(); // each layer's input is freed as soon as its output exists
         x = out.hidden;
         if (opts.returnRouter) router.push(out.router);
         else if (out.router) tf.dispose([out.router.logits, out.router.indices, out.router.weights]);
@@ -191,32 +190,26 @@ export class Qwen3TextModel implements Disposable {
       const hidden = this.norm.forward(x); // [B, T, D]
       const logits = this.logitsOf(hidden, opts.logits ?? 'all');
       return { logits, hidden, router: opts.returnRouter ? router : null, attentionProbs: opts.returnAttentionProbs ? probs : null };
-    } catch (e) {
-      for (const r of router) if (r) tf.dispose([r.logits, r.indices, r.weights]);
-      tf.dispose(probs);
-      throw e;
-    } finally {
-      if (x !== embeds) x.dispose();
-    }
+    });
+  }
+
+  /** Check the input embeddings `[B, T, D]` and the cache's depth. */
+  private checkEmbeds(embeds: tf.Tensor, cache: Qwen3KVCache | undefined): void {
+    checkFloat('Qwen3TextModel', 'embeds', embeds);
+    checkRank('Qwen3TextModel', 'embeds', embeds, 3);
+    if (embeds.shape[2] !== this.cfg.hidden_size) throw new ShapeError(`Qwen3TextModel: 'embeds' must be [B, T, D = ${this.cfg.hidden_size}], got ${fmtShape(embeds.shape)}`);
+    if (cache && cache.layers.length !== this.layers.length) throw new ShapeError(`Qwen3TextModel: the cache has ${cache.layers.length} layers, the model ${this.layers.length}`);
   }
 
   private logitsOf(hidden: tf.Tensor, which: 'all' | 'last' | 'none'): tf.Tensor | null {
     if (which === 'none') return null;
     const [B, T, D] = hidden.shape;
-    return tf.tidy(() => {
-      const h = which === 'last' ? tf.slice(hidden, [0, T - 1, 0], [B, 1, D]) : hidden; // [B, T', D]
-      return dense(h, this.lmHeadT); // [B, T', V]
-    });
+    return scope(() => dense(which === 'last' ? slice(hidden, [0, T - 1, 0], [B, 1, D]) : hidden, this.lmHeadT)); // [B, T' = T or 1, V]
   }
 
   /** {@link embed} then {@link forwardEmbeds}. */
   forward(ids: tf.Tensor | readonly (readonly number[])[], positions?: PositionIds | tf.Tensor, cache?: Qwen3KVCache, opts: TextForwardOptions = {}): TextModelOutput {
-    const e = this.embed(ids);
-    try {
-      return this.forwardEmbeds(e, positions, cache, opts);
-    } finally {
-      e.dispose();
-    }
+    return scope(() => this.forwardEmbeds(this.embed(ids), positions, cache, opts));
   }
 
   /** Release every weight, the position encoding included. */

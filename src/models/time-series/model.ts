@@ -25,9 +25,9 @@ import { type PatchEncoderOptions, TS_PATCH_DIM, TimeSeriesPatchEncoder } from '
 import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
 import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
 import { type WhisperEncoderOptions, type WhisperForwardOptions, TimeSeriesWhisperEncoder } from './whisper.js';
+import { TS_PROJECTOR_LN_EPS } from './constants.js';
 
-/** LayerNorm eps of the projector (PyTorch default, spec 7.4). */
-export const TS_PROJECTOR_LN_EPS = 1e-5;
+export { TS_PROJECTOR_LN_EPS } from './constants.js';
 
 /** `projector` (spec 7.4): `LN(1e-5) → linear_1 → act → linear_2`, `[n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
 export class TimeSeriesProjector {

@@ -26,23 +26,12 @@ import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
 import { conv1d } from '../../ops/conv.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { TS_MAX_STRIDE, type TimeSeriesPlan } from './plan.js';
+import type { TimeSeriesPlan } from './plan.js';
 import { readSignal } from './processor.js';
+import { TS_PATCH_BATCH_POSITIONS, TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_CHECK_ATOL, TS_PE_ROWS } from './constants.js';
 
-/** Width of the patch encoder (conv channels, transformer d_model), fixed by the release. */
-export const TS_PATCH_DIM = 128;
-/** Heads of the patch transformer layer (`nn.TransformerEncoderLayer(d_model=128, nhead=8)`). */
-export const TS_PATCH_HEADS = 8;
-/** Kernel of the patch conv1d (padding 2 keeps the length p). */
-export const TS_PATCH_KERNEL = 5;
-/** LayerNorm eps of `nn.TransformerEncoderLayer` (PyTorch default). */
-export const TS_PATCH_LN_EPS = 1e-5;
-/** Rows of the sinusoidal table needed for the largest patch, 2·160. */
-export const TS_PE_ROWS = 2 * TS_MAX_STRIDE;
-/** Largest allowed |checkpoint pe − formula|: BF16 storage of values in [−1, 1] errs by ≤ 2^-9. */
-export const TS_PE_CHECK_ATOL = 1e-2;
-/** Default batch budget: positions (rows × p) encoded per batch (the FFN holds ×F floats). */
-export const TS_PATCH_BATCH_POSITIONS = 16384;
+export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from './constants.js';
+
 /** From this patch size on, attention runs per (row, head) with 2-D products (faster on wasm than batched). */
 const ROWWISE_ATTENTION_MIN_P = 64;
 

@@ -11,12 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
 import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
-/** lmdeploy's truncation length (samples per channel, spec 7.1 step 2). */
-export const TS_LMDEPLOY_MAX_SAMPLES = 240_000;
-
-/** The `+1e-8` of lmdeploy's z-score denominator `(x − mean) / (std + 1e-8)`. */
-export const TS_ZSCORE_EPS = 1e-8;
+export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 /** Options of {@link preprocessTimeSeries}. */
 export interface PreprocessOptions extends TimeSeriesPlanOptions {

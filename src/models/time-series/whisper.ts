@@ -35,15 +35,9 @@ import { gelu } from '../../ops/activations.js';
 import { attentionChunked } from '../../ops/attention.js';
 import { conv1d } from '../../ops/conv.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { TS_ATTENTION_BLOCK, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_WHISPER_LN_EPS } from './constants.js';
 
-/** LayerNorm eps of the Whisper layers and the final norm (training code, spec 7.3). */
-export const TS_WHISPER_LN_EPS = 1e-5;
-/** Output positions per convolution chunk. */
-export const TS_CONV_CHUNK = 8192;
-/** Rows per MLP chunk. */
-export const TS_MLP_CHUNK = 8192;
-/** Budget of one attention chunk's scores, queries × keys (2^23 floats = 32 MB). */
-export const TS_ATTENTION_BLOCK = 2 ** 23;
+export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } from './constants.js';
 
 /** Options of the Whisper encoder. */
 export interface WhisperEncoderOptions {

@@ -13,6 +13,7 @@ import { toBytes } from '../../../src/io/dtype.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
+import { InternS1VisionTower } from '../../../src/models/intern-s1/tower.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToTf } from '../../support/convert.js';
@@ -40,7 +41,7 @@ forEachBackend((backend) => {
     });
 
     for (const variant of ['s1', 'mini'] as const) {
-      it(`${variant}: vision.encoder and vision equal the models called directly; the reference backend agrees`, async () => {
+      it(`${variant}: vision.encoder and vision equal the models called directly; the reference implementation agrees`, async () => {
         const ck = tiny(variant);
         const { input, x } = pixelInput([2, 3, 112, 168], 3); // an 8x12 grid: positions resized from 32x32
         const enc = await runComponent('vision.encoder', ck, { pixel_values: input });
@@ -52,7 +53,7 @@ forEachBackend((backend) => {
           const vit = fast.InternVisionModel.fromWeights(ck.config.vision_config, ck.weights);
           const direct = vit.forward(xt).lastHiddenState;
           expect(Array.from(enc.last_hidden_state.data)).toEqual(Array.from(direct.dataSync()));
-          const tower = fast.InternS1VisionTower.fromWeights(ck.config, ck.weights);
+          const tower = InternS1VisionTower.fromWeights(ck.config, ck.weights);
           const y = tower.forward(xt);
           expect(Array.from(feats.image_features.data)).toEqual(Array.from(y.dataSync()));
           tf.dispose([xt, direct, y]);
@@ -60,7 +61,7 @@ forEachBackend((backend) => {
           tower.dispose();
         });
         await expectNoLeak(() => runComponent('vision', ck, { pixel_values: input }));
-        if (backend === 'cpu') { // the reference backend does not depend on the tfjs backend: once is enough
+        if (backend === 'cpu') { // the reference implementation does not depend on the tfjs backend: once is enough
           const rEnc = await runComponent('vision.encoder', ck, { pixel_values: input }, 'reference');
           const rFeats = await runComponent('vision', ck, { pixel_values: input }, 'reference');
           assertRelClose(asData(enc.last_hidden_state), asData(rEnc.last_hidden_state), 1e-4);

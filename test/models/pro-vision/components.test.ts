@@ -1,11 +1,11 @@
 /**
  * The `vision.pro` component of `intern-s1 run`, through the registry on the tiny Intern-S1-Pro
- * checkpoint: output equals the tower called directly, the reference backend agrees, I64 and I32
+ * checkpoint: output equals the tower called directly, the reference implementation agrees, I64 and I32
  * grids, two images in one call, and input / checkpoint / config errors.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import '../../../src/cli/components/proVision.js';
+import '../../../src/cli/components/pro-vision.js';
 import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js';
 import { type ComponentTensor, findComponent, runComponent } from '../../../src/io/components.js';
 import { type InternS1Config, type InternS1ProConfig, parseConfig } from '../../../src/io/config.js';
@@ -43,7 +43,7 @@ forEachBackend((backend) => {
       expect(c?.outputs.map((o) => o.name)).toEqual(['image_features']);
     });
 
-    it('equals ProVisionModel called directly (two images, I64 and I32 grids); the reference backend agrees', async () => {
+    it('equals ProVisionModel called directly (two images, I64 and I32 grids); the reference implementation agrees', async () => {
       const ck = tinyPro();
       const grid = [[1, 4, 6], [1, 2, 2]];
       const { x, ins } = inputs(grid, 1);
@@ -60,7 +60,7 @@ forEachBackend((backend) => {
         tower.dispose();
       });
       await expectNoLeak(() => runComponent('vision.pro', ck, ins));
-      if (backend === 'cpu') { // the reference backend does not depend on the tfjs backend
+      if (backend === 'cpu') { // the reference implementation does not depend on the tfjs backend
         const r = await runComponent('vision.pro', ck, ins, 'reference');
         assertRelClose(asData(out.image_features), asData(r.image_features), 1e-4);
       }

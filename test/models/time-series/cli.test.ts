@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCsvSeries, parseNpy } from '../../../src/cli/commands/preprocessSeries.js';
+import { parseCsvSeries, parseNpy } from '../../../src/cli/commands/preprocess-series.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';
 import { openCheckpoint } from '../../../src/io/checkpoint.js';
 import { typedValues } from '../../../src/io/dtype.js';
@@ -167,7 +167,7 @@ describe('intern-s1 run --component time_series', () => {
     tf.dispose([sig, direct]);
     model.dispose();
     const refOut = path.join(tmp, 'ts-ref.safetensors');
-    expect((await cli('run', tiny, '--component', 'time_series', '--inputs', series, '--output', refOut, '--backend', 'reference')).code).toBe(0);
+    expect((await cli('run', tiny, '--component', 'time_series', '--inputs', series, '--output', refOut, '--impl', 'reference')).code).toBe(0);
     const g = SafetensorsFile.open(refOut);
     expect(relErr(got, typedValues('F32', g.read('ts_features')) as Float32Array)).toBeLessThanOrEqual(1e-4);
     g.close();

@@ -1,11 +1,14 @@
-/** The patching plan (spec 7.2, 7.5): fast vs reference, the spec's numbers, the token count, errors. */
+/**
+ * The patching plan (spec 7.2, 7.5): the spec's numbers, the formulas on random lengths and rates,
+ * the token count, errors. The plan is float64 arithmetic on sizes with no reference twin: both
+ * trees import src/models/time-series/plan.ts (DESIGN.md).
+ */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../../src/errors.js';
 import {
   TS_MAX_SAMPLES, defaultSamplingRate, timeSeriesPlan, timeSeriesStride, timeSeriesStrideFloat32, timeSeriesTokenCount,
 } from '../../../src/models/time-series/plan.js';
-import * as R from '../../../reference/models/time-series/plan.js';
 
 /** Rates from 0.01 Hz to 20 kHz, log-uniform, plus the float32-trap band (1.7–3.7 kHz). */
 const rateArb = fc.oneof(
@@ -28,11 +31,10 @@ describe('timeSeriesStride', () => {
       expect(timeSeriesTokenCount(64000, sr)).toBe(101);
     }
   });
-  it('fast and reference agree and stay in [2, 160], non-decreasing in the rate', () => {
+  it('stays in [2, 160], non-decreasing in the rate; the float32 formula differs by at most one', () => {
     fc.assert(fc.property(rateArb, rateArb, (a, b) => {
       const [lo, hi] = a <= b ? [a, b] : [b, a];
-      expect(timeSeriesStride(a)).toBe(R.timeSeriesStride(a));
-      expect(timeSeriesStrideFloat32(a)).toBe(R.timeSeriesStrideFloat32(a));
+      expect(Math.abs(timeSeriesStrideFloat32(a) - timeSeriesStride(a))).toBeLessThanOrEqual(1);
       expect(timeSeriesStride(lo)).toBeLessThanOrEqual(timeSeriesStride(hi));
       expect(timeSeriesStride(a)).toBeGreaterThanOrEqual(2);
       expect(timeSeriesStride(a)).toBeLessThanOrEqual(160);
@@ -52,10 +54,9 @@ describe('timeSeriesPlan', () => {
     expect([p.stride, p.patchSize, p.numPatches, p.numPairs, p.numTokens]).toEqual([160, 320, 399, 199, 100]);
     expect(p.padding).toBe(398 * 160 + 320 - 64000);
   });
-  it('follows the formulas of spec 7.2 / 7.5 and equals the reference', () => {
+  it('follows the formulas of spec 7.2 / 7.5', () => {
     fc.assert(fc.property(lengthArb, rateArb, (T, sr) => {
       const p = timeSeriesPlan(T, sr);
-      expect(p).toEqual(R.timeSeriesPlan(T, sr));
       const s = timeSeriesStride(sr);
       const released = Math.ceil((T - 2 * s) / s) + 1;
       expect(p.stride).toBe(s);
@@ -81,7 +82,6 @@ describe('timeSeriesPlan', () => {
       expect(p.numTokens).toBe(1);
       expect(p.shortSignalPadded).toBe(true);
       expect(() => timeSeriesPlan(T, 1, { shortSignal: 'error' })).toThrow(/too short.*at least 5 samples/);
-      expect(() => R.timeSeriesPlan(T, 1, { shortSignal: 'error' })).toThrow();
     }
     expect(timeSeriesPlan(5, 1, { shortSignal: 'error' }).numPatches).toBe(2);
     expect(() => timeSeriesPlan(5, 1, { shortSignal: 'sometimes' as never })).toThrow(ValueError);
@@ -99,7 +99,6 @@ describe('defaultSamplingRate', () => {
     expect(defaultSamplingRate(4)).toBe(1);
     expect(defaultSamplingRate(6)).toBe(1.5);
     expect(defaultSamplingRate(64000)).toBe(16000);
-    expect(R.defaultSamplingRate(6)).toBe(1.5);
     expect(() => defaultSamplingRate(0)).toThrow(ValueError);
   });
 });

@@ -9,12 +9,10 @@ import { preprocessProImage } from '../../image/pro.js';
 import { tileImage } from '../../image/tiling.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { type Command, UsageError, println } from '../command.js';
+import { backendFlag, choiceFlag, intFlag } from '../flags.js';
 
-function int(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return Number(v);
-}
+/** A positive integer flag (tile counts, sizes, pixel budgets). */
+const int = (name: string, v: string | undefined) => intFlag(name, v, { min: 1 });
 
 /**
  * `intern-s1 preprocess-image`: decode an image, preprocess it for Intern-S1 / mini (InternVL
@@ -59,11 +57,13 @@ Examples:
     });
     if (positionals.length !== 1) throw new UsageError('preprocess-image needs exactly one image file (see --help)');
     if (!values.output) throw new UsageError('preprocess-image needs --output <file.safetensors>');
-    const variant = values.variant ?? 's1';
-    if (!['s1', 'mini', 'pro'].includes(variant)) throw new UsageError(`--variant must be s1, mini or pro, got '${variant}'`);
-    const method = values.method as 'pil' | 'torch' | undefined;
-    if (method !== undefined && method !== 'pil' && method !== 'torch') throw new UsageError(`--method must be pil or torch, got '${method}'`);
-    await initBackend(values.backend as never);
+    const variant = choiceFlag('variant', values.variant, ['s1', 'mini', 'pro']) ?? 's1';
+    const method = choiceFlag('method', values.method, ['pil', 'torch']);
+    const sizes = {
+      maxTiles: int('max-tiles', values['max-tiles']), minTiles: int('min-tiles', values['min-tiles']), tileSize: int('tile-size', values['tile-size']),
+      minPixels: int('min-pixels', values['min-pixels']), maxPixels: int('max-pixels', values['max-pixels']),
+    };
+    await initBackend(backendFlag(values.backend));
     const image = readImage(positionals[0]);
     let summary: Record<string, unknown>;
     if (variant === 'pro') {
@@ -76,7 +76,7 @@ Examples:
           throw new ConfigError(`cannot read --config '${values.config}': ${(e as Error).message}`);
         }
       }
-      const o = { ...cfg, method, ...(values['min-pixels'] ? { minPixels: int('min-pixels', values['min-pixels']) } : {}), ...(values['max-pixels'] ? { maxPixels: int('max-pixels', values['max-pixels']) } : {}) };
+      const o = { ...cfg, method, ...(sizes.minPixels !== undefined ? { minPixels: sizes.minPixels } : {}), ...(sizes.maxPixels !== undefined ? { maxPixels: sizes.maxPixels } : {}) };
       const { pixelValues, gridThw, resized } = preprocessProImage(image, o);
       try {
         writeSafetensors(values.output, {
@@ -96,10 +96,7 @@ Examples:
         println(io.stdout, `wrote pixel_values [${pixelValues.shape.join(', ')}] and image_grid_thw [1, 3] to ${values.output}`);
       }
     } else {
-      const o = {
-        maxTiles: int('max-tiles', values['max-tiles']), minTiles: int('min-tiles', values['min-tiles']),
-        tileSize: int('tile-size', values['tile-size']), useThumbnail: !values['no-thumbnail'], method,
-      };
+      const o = { maxTiles: sizes.maxTiles, minTiles: sizes.minTiles, tileSize: sizes.tileSize, useThumbnail: !values['no-thumbnail'], method };
       const { pixelValues, grid } = tileImage(image, o);
       try {
         writeSafetensors(values.output, {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/errors.js';
-import { libjpegYccToRgb } from '../../src/image/jpegColor.js';
+import { libjpegYccToRgb } from '../../src/image/jpeg-color.js';
 
 const NONE: [number, number][] = [[1, 1], [1, 1], [1, 1]];
 

@@ -14,6 +14,7 @@ import { writeSafetensors } from '../../io/safetensors-write.js';
 import { defaultSamplingRate } from '../../models/time-series/plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, preprocessValues } from '../../models/time-series/processor.js';
 import { type Command, UsageError, println } from '../command.js';
+import { choiceFlag, intFlag, numberFlag } from '../flags.js';
 
 /** A signal read from a file: `data [T, C]` row-major. */
 export interface SeriesFile {
@@ -119,12 +120,6 @@ export function readSeriesFile(file: string): SeriesFile {
   return parseCsvSeries(bytes.toString('utf8'), file);
 }
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
-  return Number(v);
-}
-
 /** `intern-s1 preprocess-series`. */
 export const preprocessSeries: Command = {
   name: 'preprocess-series',
@@ -170,15 +165,10 @@ Examples:
     if (positionals.length !== 1) throw new UsageError('preprocess-series needs exactly one .csv or .npy file (see --help)');
     if (!values.output) throw new UsageError('preprocess-series needs --output <file.safetensors>');
     if (values.rate === undefined) throw new UsageError("preprocess-series needs --rate HZ (or --rate auto for lmdeploy's default max(T/4, 1))");
-    const rate = values.rate === 'auto' ? 'auto' : Number(values.rate);
-    if (rate !== 'auto' && (!/^[0-9.eE+-]+$/.test(values.rate) || !Number.isFinite(rate) || !(rate > 0))) {
-      throw new UsageError(`--rate must be a positive number of Hz or 'auto', got '${values.rate}'`);
-    }
-    const overflow = values.overflow ?? 'truncate';
-    if (overflow !== 'truncate' && overflow !== 'error') throw new UsageError(`--overflow must be truncate or error, got '${overflow}'`);
-    const shortSignal = values.short ?? 'pad';
-    if (shortSignal !== 'pad' && shortSignal !== 'error') throw new UsageError(`--short must be pad or error, got '${shortSignal}'`);
-    const maxSamples = positiveInt('max-samples', values['max-samples']) ?? TS_LMDEPLOY_MAX_SAMPLES;
+    const rate = values.rate === 'auto' ? 'auto' : numberFlag('rate', values.rate, { positive: true, unit: "Hz (or 'auto')" })!;
+    const overflow = choiceFlag('overflow', values.overflow, ['truncate', 'error']) ?? 'truncate';
+    const shortSignal = choiceFlag('short', values.short, ['pad', 'error']) ?? 'pad';
+    const maxSamples = intFlag('max-samples', values['max-samples'], { min: 1 }) ?? TS_LMDEPLOY_MAX_SAMPLES;
 
     const file = readSeriesFile(positionals[0]);
     if (file.T < 1 || file.C < 1) throw new ShapeError(`${positionals[0]}: the signal is empty (${file.T} samples x ${file.C} channels)`);

@@ -10,7 +10,7 @@ import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
-import { type InternS1ProjectorConfig, checkShape, join } from './config.js';
+import { type InternS1ProjectorConfig, checkShape, join } from '../internvit/config.js';
 
 /** PyTorch's LayerNorm default, not the ViT's 1e-6 (gotcha 10.8). */
 export const PROJECTOR_LN_EPS = 1e-5;

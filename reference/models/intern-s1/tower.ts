@@ -7,10 +7,10 @@
  * @module
  */
 import { type NDArray, reshape, zeros } from '../../ndarray.js';
-import { pixelShuffle } from '../../ops/pixelShuffle.js';
+import { pixelShuffle } from '../../ops/pixel-shuffle.js';
 import type { WeightSource } from '../../weights.js';
-import { type InternS1VisionConfig, checkVitConfig } from './config.js';
-import { InternVisionModel } from './model.js';
+import { type InternS1VisionConfig, checkVitConfig } from '../internvit/config.js';
+import { InternVisionModel } from '../internvit/model.js';
 import { InternS1MultiModalProjector } from './projector.js';
 
 /** Prefixes as in the fast path. */

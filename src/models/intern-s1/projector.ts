@@ -13,8 +13,9 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
-import type { InternS1ProjectorConfig } from './config.js';
+import type { InternS1ProjectorConfig } from '../internvit/config.js';
 
 /** Epsilon of the projector LayerNorm: PyTorch's default 1e-5, not the ViT's 1e-6 (gotcha 10.8). */
 export const PROJECTOR_LN_EPS = 1e-5;
@@ -91,12 +92,17 @@ export class InternS1MultiModalProjector implements Disposable {
 
   /** `x [..., s²C]` → `[..., D]`. */
   forward(x: tf.Tensor): tf.Tensor {
+    this.checkInput(x);
+    return scope(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(x)))));
+  }
+
+  /** Check that `x` is a float32 `[..., inFeatures]`. */
+  private checkInput(x: tf.Tensor): void {
     checkFloat('InternS1MultiModalProjector', 'x', x);
     checkMinRank('InternS1MultiModalProjector', 'x', x, 1);
     if (x.shape[x.rank - 1] !== this.inFeatures) {
       throw new ShapeError(`InternS1MultiModalProjector: 'x' ${fmtShape(x.shape)} has width ${x.shape[x.rank - 1]} but the projector takes ${this.inFeatures}`);
     }
-    return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(x)))));
   }
 
   /** Release the norm and both linear layers. */

@@ -7,18 +7,18 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../../reference/models/internvit/index.js';
+import * as ref from '../../../reference/models/intern-s1/index.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../../src/errors.js';
 import { type InternS1Config, parseConfig } from '../../../src/io/config.js';
 import { readImage } from '../../../src/image/decode.js';
 import { tileImage } from '../../../src/image/tiling.js';
-import * as fast from '../../../src/models/internvit/index.js';
+import * as fast from '../../../src/models/intern-s1/index.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
-import { pixels, projectorSpecs, tinyVit, tinyWeights, toInternVlChat, towerConfig, vitSpecs, without, withTensors } from './tiny.js';
+import { pixels, projectorSpecs, tinyVit, tinyWeights, toInternVlChat, towerConfig, vitSpecs, without, withTensors } from '../internvit/tiny.js';
 
 const D = 24; // text width of the tiny towers
 const flat = (a: ArrayLike<number>) => ({ shape: [a.length], data: a });

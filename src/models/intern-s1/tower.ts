@@ -12,10 +12,12 @@ import { ConfigError, ShapeError } from '../../errors.js';
 import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
-import { pixelShuffle } from '../../ops/pixelShuffle.js';
+import { scope } from '../../nn/scope.js';
+import { pixelShuffle } from '../../ops/pixel-shuffle.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from './config.js';
-import { InternVisionModel } from './model.js';
+import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from '../internvit/config.js';
+import { InternVisionModel } from '../internvit/model.js';
 import { InternS1MultiModalProjector } from './projector.js';
 
 /** Where {@link InternS1VisionTower.fromWeights} finds its two parts. */
@@ -111,20 +113,14 @@ export class InternS1VisionTower implements Disposable {
 
   /** `pixel_values [N, Cin, H, W]` → `image_features [N·Q, D]` (tiles in order, tokens row-major). */
   forward(pixelValues: tf.Tensor): tf.Tensor {
-    checkFloat('InternS1VisionTower', 'pixel_values', pixelValues);
-    checkRank('InternS1VisionTower', 'pixel_values', pixelValues, 4);
-    const [N, , H, W] = pixelValues.shape;
+    const [N, , H, W] = checkPixels(pixelValues);
     const Q = this.tokensPerTile(H, W); // validates before the encoder runs
-    const feats = this.encoder.featureLayer(pixelValues, this.config.vision_feature_layer); // [N, 1 + P, C]
-    try {
-      return tf.tidy(() => {
-        const g = this.shuffle(feats, H, W); // [N, Hp/s, Wp/s, s²C]
-        return this.projector.forward(tf.reshape(g, [N * Q, this.projector.inFeatures])); // [N·Q, D]
-      });
-    } finally {
-      feats.dispose();
-    }
+    return scope(() => {
+      const g = this.shuffle(this.encoder.featureLayer(pixelValues, this.config.vision_feature_layer), H, W); // [N, Hp/s, Wp/s, s²C]
+      return this.projector.forward(reshape(g, [N * Q, this.projector.inFeatures])); // [N·Q, D], tile n owns rows n·Q .. n·Q + Q − 1
+    });
   }
+
 
   /** Release the encoder and projector weights. */
   dispose(): void {
@@ -147,4 +143,11 @@ function checkTowerConfig(cfg: InternS1VisionConfig): number {
     throw new ConfigError(`${op}: 'vision_feature_layer' must be an integer in [${-(L + 1)}, ${L}], got ${l}`);
   }
   return shuffleFactor(op, cfg.downsample_ratio);
+}
+
+/** Check `pixel_values` (float32 `[N, 3, H, W]`) and return its shape. */
+function checkPixels(pixelValues: tf.Tensor): number[] {
+  checkFloat('InternS1VisionTower', 'pixel_values', pixelValues);
+  checkRank('InternS1VisionTower', 'pixel_values', pixelValues, 4);
+  return pixelValues.shape;
 }

@@ -7,17 +7,17 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as ref from '../../../reference/models/internvit/index.js';
+import * as ref from '../../../reference/models/intern-s1/index.js';
 import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../src/errors.js';
 import { memoryWeights } from '../../../src/io/weights.js';
-import * as fast from '../../../src/models/internvit/index.js';
+import * as fast from '../../../src/models/intern-s1/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
-import { projectorSpecs, without } from './tiny.js';
+import { projectorSpecs, without } from '../internvit/tiny.js';
 
 const D = 24; // text width of the tiny towers
 

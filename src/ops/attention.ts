@@ -25,7 +25,7 @@ import { checkFinite, checkFloat, checkNonEmpty, checkRank, checkTensor, fmtShap
 /** `'causal'`, `'none'` (bidirectional), or an explicit `[T, S]` mask: bool (true = visible) or additive float32. */
 export type AttentionMask = 'causal' | 'none' | tf.Tensor;
 
-/** Options of {@link attention}. */
+/** The mask, scale, packed lengths, query offset and probabilities options of {@link attention}. */
 export interface AttentionOptions {
   /**
    * `'none'` (default): every query sees every key. `'causal'`: query i sees keys

@@ -95,7 +95,7 @@ export function layerIndexOf(prefix: string): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
-/** `a.b.layers.3` → `a.b.rotary_emb`. */
+/** The rotary-embedding prefix of a layer prefix: `a.b.layers.3` → `a.b.rotary_emb`. */
 export function rotaryPrefixOf(prefix: string): string {
   return LAYER_RE.test(prefix) ? prefix.replace(LAYER_RE, '$1rotary_emb') : `${prefix}.rotary_emb`;
 }

@@ -19,7 +19,7 @@ export interface PositionTables {
   sin: NDArray;
 }
 
-/** RoPE or FoPE. */
+/** The position encoding of the decoder, RoPE or FoPE: tables for positions, then a rotation. */
 export interface PositionEncoding {
   /** `'rope'` (standard RoPE) or `'fope'` (Fourier position encoding). */
   readonly kind: 'rope' | 'fope';

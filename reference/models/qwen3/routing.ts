@@ -25,7 +25,7 @@ import { topk } from '../../ops/topk.js';
 /** Which gradient the routing weights pass to the logits. */
 export type RouterGradient = 'sparse' | 'ste';
 
-/** The router's numbers. */
+/** The numbers of the MoE router: experts E, top-K, groups G and the renormalisation flag. */
 export interface RoutingConfig {
   /** E, `num_experts`. */
   readonly numExperts: number;

@@ -14,7 +14,7 @@ import type { ExpertLoad } from '../qwen3/routing.js';
 import type { InternS1ForConditionalGeneration, ModelInputs, ModelOutput } from './model.js';
 import { checkSampling, sampleToken, type SamplingOptions } from './sampling.js';
 
-/** Options of {@link generate}. */
+/** The sampling, stopping and streaming options of {@link generate}. */
 export interface GenerateOptions extends SamplingOptions {
   /** At most this many new tokens (≥ 1). */
   readonly maxNewTokens: number;
@@ -32,7 +32,7 @@ export interface GenerateOptions extends SamplingOptions {
   readonly returnRouter?: boolean;
 }
 
-/** What {@link generate} returns. */
+/** What {@link generate} returns: the new tokens, why generation stopped, timings and expert load. */
 export interface GenerateResult {
   /** The new tokens, in order. */
   readonly tokens: number[];

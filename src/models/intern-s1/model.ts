@@ -61,7 +61,7 @@ export interface ModelInputs {
   readonly series?: readonly SeriesInput[];
 }
 
-/** Options of {@link InternS1ForConditionalGeneration.forward}. */
+/** The per-call options of {@link InternS1ForConditionalGeneration.forward}. */
 export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize'> {
   /** Continue from (and extend) this cache; positions continue after it. */
   readonly cache?: Qwen3KVCache;

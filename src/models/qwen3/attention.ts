@@ -130,7 +130,7 @@ export class Qwen3KVCache implements Disposable {
   }
 }
 
-/** Options of {@link Qwen3Attention.forward}. */
+/** The per-call options of {@link Qwen3Attention.forward}. */
 export interface AttentionForwardOptions {
   /** Also return the attention probabilities `[B, H, T, S]`. */
   returnProbs?: boolean;

@@ -53,7 +53,7 @@ export interface MoeConfig extends MoeRouterKeys {
   readonly hidden_act: string;
 }
 
-/** Options of {@link Qwen3MoeSparseBlock.forward}. */
+/** The per-call options of {@link Qwen3MoeSparseBlock.forward} (the router gradient). */
 export interface MoeForwardOptions {
   /** Gradient of the routing weights: `'sparse'` (default, the true gradient) or `'ste'` (routing.ts). */
   routerGradient?: RouterGradient;

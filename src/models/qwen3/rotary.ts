@@ -75,7 +75,7 @@ export class Qwen3RotaryEmbedding implements PositionEncoding {
   dispose(): void {}
 }
 
-/** Options for {@link positionEncoding}. */
+/** The FoPE padding option of {@link positionEncoding}. */
 export interface PositionEncodingOptions {
   /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
   fopePadding?: FopePadding;

@@ -63,7 +63,7 @@ export class TimeSeriesProjector {
   }
 }
 
-/** Options of {@link TimeSeriesModel.forward}. */
+/** The plan, batching and chunking options of {@link TimeSeriesModel.forward}. */
 export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
   /** Also return `E1 [L1, 128]`, the per-patch features (holds all L1 rows). */
   readonly returnPatchFeatures?: boolean;

@@ -249,7 +249,7 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
   return rows;
 }
 
-/** Options of {@link TimeSeriesPatchEncoder.forward}. */
+/** The batching options of {@link TimeSeriesPatchEncoder.forward}. */
 export interface PatchEncoderOptions {
   /** Patches per batch (even, ≥ 2). Default: as many as fit {@link TS_PATCH_BATCH_POSITIONS} positions. */
   readonly patchBatch?: number;

@@ -29,7 +29,7 @@ export const TS_MAX_SAMPLES = 1_000_000;
 /** How a signal too short for one token is handled (see {@link TimeSeriesPlanOptions}). */
 export type ShortSignalPolicy = 'pad' | 'error';
 
-/** Options of {@link timeSeriesPlan}. */
+/** The short-signal policy option of {@link timeSeriesPlan}. */
 export interface TimeSeriesPlanOptions {
   /**
    * A signal with `T ≤ p` (the patch size 2s) gives `L1 ≤ 1` patches; lmdeploy then fails (its

@@ -15,7 +15,7 @@ import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
-/** Options of {@link preprocessTimeSeries}. */
+/** The length limit, overflow and short-signal options of {@link preprocessTimeSeries}. */
 export interface PreprocessOptions extends TimeSeriesPlanOptions {
   /**
    * Keep at most this many samples per channel (default {@link TS_LMDEPLOY_MAX_SAMPLES} = 240000,

@@ -18,7 +18,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { PageEvent, RendererEvent } from 'typedoc';
+import { Converter, PageEvent, RendererEvent } from 'typedoc';
 
 /** The folders whose files become pages, relative to the repository root. */
 export const SOURCE_ROOTS = ['src', 'reference'];
@@ -85,6 +85,17 @@ ${body}</div></body></html>
 /** @param {import('typedoc').Application} app */
 export function load(app) {
   const root = path.resolve(path.dirname(app.options.getValue('tsconfig')));
+  // Members inherited from outside the project (Error's `message`, `stack`, from TypeScript's and
+  // Node's .d.ts files) keep their "Defined in" text but lose the link: only src/ and reference/
+  // have pages.
+  app.converter.on(Converter.EVENT_RESOLVE_END, (context) => {
+    for (const r of Object.values(context.project.reflections)) {
+      for (const src of r.sources ?? []) {
+        if (src.url && !SOURCE_ROOTS.some((d) => src.fileName.startsWith(`${d}/`))) src.url = undefined;
+      }
+    }
+  });
+
   // Written before MarkedPlugin writes highlight.css (priority 100 > its 0), so the colours of
   // the source pages are in it.
   app.renderer.on(RendererEvent.END, (event) => {

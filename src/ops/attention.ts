@@ -73,7 +73,12 @@ export interface AttentionResult {
  * (`probs` is then null), so a layer can pass `returnProbs` through and destructure one shape.
  * Takes any `{ output, probs }` (a layer's own result type too). Pure bookkeeping: no tensor is made.
  */
-export function outputAndProbs(r: tf.Tensor | { output: tf.Tensor; probs: tf.Tensor }): { output: tf.Tensor; probs: tf.Tensor | null } {
+export function outputAndProbs(r: tf.Tensor | { output: tf.Tensor; probs: tf.Tensor }): {
+  /** The attention output, the input itself when it was a plain tensor. */
+  output: tf.Tensor;
+  /** The attention probabilities, or null when they were not asked for. */
+  probs: tf.Tensor | null;
+} {
   return r instanceof tf.Tensor ? { output: r, probs: null } : r;
 }
 

@@ -161,9 +161,19 @@ describe('the typedoc site', () => {
       'functions/reference.applyFope.html', 'functions/reference.rmsNorm.html',
       'functions/reference.layerNorm.html', 'functions/reference.pixelShuffle.html',
       'functions/reference.patchRows.html', 'functions/reference.concatSubsample.html',
+      'functions/src.timeSeriesTokenCount.html', // the plan is one tfjs-free module both trees import
+      // the fast-path pages carry the formula too, with a link to the reference twin
+      'classes/src.Qwen3MoeSparseBlock.html', 'classes/src.Qwen3Attention.html', 'classes/src.Qwen3MLP.html',
+      'classes/src.FourierPositionEmbedding.html', 'classes/src.TimeSeriesPatchEncoder.html',
+      'classes/src.ProVisionPatchMerger.html', 'functions/src.routingWeightsGrad.html',
+      'functions/src.hfLoadBalancingLoss.html', 'functions/src.attention.html', 'functions/src.rmsNorm.html',
+      'functions/src.pixelShuffle.html',
     ];
     const without = withMath.filter((p) => !fs.existsSync(path.join(out, p)) || !read(p).includes('class="katex"'));
     expect(without).toEqual([]);
+    const twinless = withMath.filter((p) => p.includes('/src.') && !/timeSeries/.test(p))
+      .filter((p) => !read(p).includes(`href="${path.posix.basename(p).replace(/^src\./, 'reference.')}"`));
+    expect(twinless).toEqual([]);
   });
 
   it('links every "spec N.M" mention of the text to a guide section', () => {

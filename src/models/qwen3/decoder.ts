@@ -77,6 +77,11 @@ export function rotaryPrefixOf(prefix: string): string {
  * A Qwen3 / Qwen3-MoE / Intern-S1-Pro decoder layer, loaded from `<prefix>.input_layernorm`,
  * `.self_attn.*`, `.post_attention_layernorm`, `.mlp.*` (spec 9.1-9.3).
  *
+ * $$ x \leftarrow x + \operatorname{Attn}(\operatorname{RMSNorm}(x)), \qquad x \leftarrow x + \operatorname{FFN}(\operatorname{RMSNorm}(x)) $$
+ *
+ * (spec 3.1; the FFN is {@link Qwen3MLP} or {@link Qwen3MoeSparseBlock}). Reference twin:
+ * {@link reference!Qwen3DecoderLayer | Qwen3DecoderLayer}.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';

@@ -76,6 +76,11 @@ export interface TextModelOutput {
 /**
  * Qwen3 / Qwen3-MoE / Intern-S1-Pro text model.
  *
+ * $$ x_0 = E[\mathrm{ids}], \qquad x_{l+1} = \operatorname{Layer}_l(x_l), \qquad \mathrm{logits} = \operatorname{RMSNorm}(x_L)\, W_{\mathrm{lm}}^\top $$
+ *
+ * (spec 3.1): ids `[B, T]` → logits `[B, T, V]`, with a KV cache and the router outputs on request.
+ * Reference twin: {@link reference!Qwen3TextModel | Qwen3TextModel}.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';

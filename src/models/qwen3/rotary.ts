@@ -43,6 +43,9 @@ export interface PositionEncoding extends Disposable {
 /**
  * Standard 1-D RoPE, neox layout (spec 5.1), with tables built in float32 by `ropeTables`.
  *
+ * $x'_t = x_t \odot \cos_t + \operatorname{rotate\_half}(x_t) \odot \sin_t$ with angles
+ * $\varphi_{t,i} = t\,\theta^{-2i/d}$. Reference twin: {@link reference!Qwen3RotaryEmbedding | Qwen3RotaryEmbedding}.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';

@@ -14,8 +14,7 @@ import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
-import { scope } from '../../nn/scope.js';
-import { outputAndProbs } from '../../ops/attention.js';
+import { outputAndProbs, scope } from '../../nn/scope.js';
 import { checkVitConfig } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
@@ -57,7 +56,7 @@ export interface InternVisionOutput {
  * const cfg = ckpt.config as InternS1Config;
  * const vit = InternVisionModel.fromWeights(cfg.vision_config, ckpt.weights);
  * const { lastHiddenState } = vit.forward(tf.zeros([1, 3, 448, 448]));
- * console.log(lastHiddenState.shape); // [1, 1025, 16] (tiny width; [1, 1025, 1024] for Intern-S1-mini)
+ * console.log(lastHiddenState.shape); // => [1, 1025, 16]  -- (tiny width; [1, 1025, 1024] for Intern-S1-mini)
  * vit.dispose();
  * ```
  */

@@ -4,8 +4,9 @@
  *
  * Every `.ts` file under `src/` and `reference/` becomes `<out>/source/<path>.html`, highlighted
  * with typedoc's own highlighter (so it shares `assets/highlight.css` and its light/dark themes),
- * one `<span id="L<n>">` per line, the line numbers links to themselves. `source/index.html`
- * lists the files; each page links to its twin (`src/X.ts` <-> `reference/X.ts`) when it has one.
+ * one `<span id="L<n>">` per line, the line numbers links to themselves, and every relative import
+ * a link to the page of the file it imports. `source/index.html` lists the files; each page links
+ * to its twin (`src/X.ts` <-> `reference/X.ts`) when it has one.
  *
  * Symbol pages link here through typedoc's own "Defined in" links: `docs/typedoc.json` sets
  * `disableGit: true` and `sourceLinkTemplate: "internsite:source/{path}.html#L{line}"`; the
@@ -67,6 +68,7 @@ pre.source { font-size: 0.85rem; line-height: 1.45; padding: 0.5rem 0; counter-r
 pre.source .line { display: block; padding-right: 1rem; }
 pre.source .line:target { background: var(--color-background-secondary, #ffeeba); outline: 1px solid var(--color-accent, #c9a227); }
 pre.source a.ln { display: inline-block; width: 3.5em; padding-right: 1em; text-align: right; color: var(--color-text-aside, #888); user-select: none; text-decoration: none; }
+pre.source a.import { color: inherit; text-decoration: underline dotted; }
 ul.source-index { columns: 2; font-family: monospace; }
 `;
 
@@ -80,6 +82,19 @@ function page(title, depth, nav, body) {
 <nav><a href="${up}index.html">intern-s1-ts documentation</a><a href="${up}source/index.html">all source files</a>${nav}</nav></header>
 ${body}</div></body></html>
 `;
+}
+
+/**
+ * Link the relative module specifiers of a highlighted line (`from '../ops/norm.js'`, also
+ * `import('./x.js')`) to the page of the file they name, when that file is one of the pages.
+ */
+function linkImports(line, file, all) {
+  return line.replace(/(<span class="hl-\d+">)(&#39;|&quot;)(\.\.?\/[^<]*?)\.js\2(<\/span>)/g, (m, open, q, spec, close) => {
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), `${spec}.ts`));
+    if (!all.has(target)) return m;
+    const href = path.posix.relative(path.posix.dirname(file), target);
+    return `${open}<a class="import" href="${href}.html">${q}${spec}.js${q}</a>${close}`;
+  });
 }
 
 /** @param {import('typedoc').Application} app */
@@ -107,7 +122,7 @@ export function load(app) {
       const code = fs.readFileSync(path.join(root, file), 'utf8');
       const lines = splitLines(app.renderer.markedPlugin.getHighlighted(code, 'typescript'));
       const body = lines
-        .map((l, i) => `<span class="line" id="L${i + 1}"><a class="ln" href="#L${i + 1}">${i + 1}</a>${l}</span>`)
+        .map((l, i) => `<span class="line" id="L${i + 1}"><a class="ln" href="#L${i + 1}">${i + 1}</a>${linkImports(l, file, all)}</span>`)
         .join('');
       const depth = file.split('/').length; // source/<file>
       const twin = file.startsWith('src/') ? `reference/${file.slice(4)}` : `src/${file.slice(10)}`;

@@ -143,7 +143,7 @@ function hostLogits(logits: tf.Tensor | null): Float32Array {
  * @example
  * ```ts
  * import { GenerationSession, InternS1ForConditionalGeneration, initTiny } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-session-example', { variant: 'mini', vocabSize: 64 });
+ * initTiny('/tmp/tiny-session-example', { variant: 'mini', vocabSize: 64, force: true });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-session-example');
  * const s = new GenerationSession(model, { inputIds: [[1, 2, 3]] }, { maxNewTokens: 3, temperature: 0.7, seed: 1 });
  * while (s.step()) {}

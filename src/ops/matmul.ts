@@ -31,7 +31,7 @@ import {
   broadcastShape, checkFloat, checkMinRank, checkRank, fmtShape,
 } from '../util/check.js';
 
-/** Options of {@link matmul}. */
+/** Transpose flags of the two operands of {@link matmul}. */
 export interface MatmulOptions {
   /** Use the transpose of the last two dims of `a` (`a: [..., K, M]`). Default false. */
   transposeA?: boolean;

@@ -28,6 +28,7 @@ import { ShapeError } from '../errors.js';
 import {
   broadcastShape, checkFloat, checkMinRank, checkRank, fmtShape,
 } from '../util/check.js';
+import { unstack } from './shape.js';
 
 /** Options of {@link matmul}. */
 export interface MatmulOptions {
@@ -83,8 +84,8 @@ function broadcastFlat(idx: readonly number[], shape: readonly number[]): number
 function perSliceProducts(a: tf.Tensor, b: tf.Tensor, batch: number[]): tf.Tensor {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.rank - 1];
-  const as = tf.unstack(tf.reshape(a, [-1, m, k])); // Ba × [M, K]
-  const bs = tf.unstack(tf.reshape(b, [-1, k, n])); // Bb × [K, N]
+  const as = unstack(tf.reshape(a, [-1, m, k])); // Ba × [M, K] (differentiable also for Ba = 1)
+  const bs = unstack(tf.reshape(b, [-1, k, n])); // Bb × [K, N]
   const count = batch.reduce((p, d) => p * d, 1);
   const outs: tf.Tensor[] = [];
   const idx = new Array<number>(batch.length).fill(0);

@@ -14,4 +14,5 @@ export * from './models/qwen3/index.js';
 export * from './models/time-series/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
+export * from './train/index.js';
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

@@ -18,3 +18,4 @@ export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './models/intern-s1/index.js';
 export * from './util/random.js';
+export * from './train/index.js';

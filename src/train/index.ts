@@ -1,0 +1,5 @@
+/** Training (issue 16): loss, parameters, optimizers, the train step. @module */
+export * from './loss.js';
+export * from './optim.js';
+export * from './params.js';
+export * from './step.js';

@@ -1,6 +1,8 @@
 /**
  * The float64 reference: plain TypeScript over `ndarray`, written to be read next to the spec.
- * Every export has a fast-path twin of the same name in `intern-s1-ts`.
+ * Every computing export of `intern-s1-ts` has its twin here, of the same name (checked by
+ * test/entries.test.ts); some twins of names that the main entry leaves to
+ * `intern-s1-ts/internals` (validators, constants) are exported here too.
  *
  * @packageDocumentation
  */
@@ -14,5 +16,7 @@ export * from './models/qwen3/index.js';
 export * from './models/time-series/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
+export * from './models/intern-s1/index.js';
 export * from './train/index.js';
+export { mulberry32 } from './random.js'; // the twin of src/util/random.ts's seeded generator
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

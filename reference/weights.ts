@@ -24,7 +24,7 @@ export interface WeightSource {
  * ```ts
  * import { arrayWeights, fromArray } from 'intern-s1-ts/reference';
  * const w = arrayWeights({ 'model.norm.weight': fromArray([1, 1], [2]) });
- * w.array('model.norm.weight').shape; // [2]
+ * w.array('model.norm.weight').shape; // => [2]
  * ```
  */
 export function arrayWeights(arrays: Record<string, NDArray>): WeightSource {

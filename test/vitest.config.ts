@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^intern-s1-ts\/reference$/, replacement: `${root}reference/index.ts` },
+      { find: /^intern-s1-ts\/internals$/, replacement: `${root}src/internals.ts` },
       { find: /^intern-s1-ts$/, replacement: `${root}src/index.ts` },
     ],
   },

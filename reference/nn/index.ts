@@ -3,3 +3,4 @@ export * from './linear.js';
 export * from './norm.js';
 export * from './activation.js';
 export * from './fope.js';
+export * from './mlp.js';

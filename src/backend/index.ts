@@ -113,7 +113,7 @@ function wasmFeatures(): BackendInfo['wasm'] {
  * ```ts
  * import { initBackend } from 'intern-s1-ts';
  * const info = await initBackend('cpu');
- * console.log(info.backend); // 'cpu'
+ * console.log(info.backend); // => 'cpu'
  * ```
  */
 export async function initBackend(force?: BackendName): Promise<BackendInfo> {

@@ -66,7 +66,7 @@ function startsWith(b: Uint8Array, magic: readonly number[], at = 0): boolean {
  * @example
  * ```ts
  * import { detectImageFormat } from 'intern-s1-ts';
- * console.log(detectImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))); // 'jpeg'
+ * console.log(detectImageFormat(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))); // => 'jpeg'
  * ```
  */
 export function detectImageFormat(bytes: Uint8Array): ImageFormat | undefined {
@@ -139,7 +139,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
  * ```ts
  * import { readImage } from 'intern-s1-ts';
  * const img = readImage('test/fixtures/images/src/rgb8.png');
- * console.log(img.width, img.height); // 23 17
+ * console.log(img.width, img.height); // => 23, 17
  * ```
  */
 export function readImage(path: string, options: DecodeOptions = {}): DecodedImage {

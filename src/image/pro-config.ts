@@ -18,7 +18,7 @@ import type { ProOptions } from './pro.js';
  * ```ts
  * import { proOptionsFromConfig } from 'intern-s1-ts';
  * const o = proOptionsFromConfig({ size: { shortest_edge: 65536, longest_edge: 16777216 }, patch_size: 16 });
- * console.log(o.minPixels, o.patchSize); // 65536 16
+ * console.log(o.minPixels, o.patchSize); // => 65536, 16
  * ```
  */
 export function proOptionsFromConfig(cfg: unknown): ProOptions {

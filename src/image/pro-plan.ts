@@ -57,8 +57,8 @@ export interface SmartResizeOptions {
  * @throws ValueError for NaN or ±Infinity (Python raises too).
  * @example
  * ```ts
- * import { pyRound } from 'intern-s1-ts';
- * console.log([0.5, 1.5, 2.5, -2.5].map(pyRound)); // [0, 2, 2, -2]
+ * import { pyRound } from 'intern-s1-ts/internals';
+ * console.log([0.5, 1.5, 2.5, -2.5].map(pyRound)); // => [0, 2, 2, -2]
  * ```
  */
 export function pyRound(x: number): number {
@@ -78,8 +78,8 @@ export function pyRound(x: number): number {
  * @example
  * ```ts
  * import { smartResize } from 'intern-s1-ts';
- * console.log(smartResize(1080, 1920)); // { height: 1088, width: 1920 }
- * console.log(smartResize(48, 80)); // { height: 224, width: 352 }: 80/32 = 2.5 rounds to 2, then scaled up to >= 65536 pixels
+ * console.log(smartResize(1080, 1920)); // => { height: 1088, width: 1920 }
+ * console.log(smartResize(48, 80)); // => { height: 224, width: 352 }  -- 80/32 = 2.5 rounds to 2, then scaled up to >= 65536 pixels
  * ```
  */
 export function smartResize(height: number, width: number, options: SmartResizeOptions = {}): {

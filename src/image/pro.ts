@@ -57,10 +57,10 @@ export interface ProPixels {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { flattenProPatches } from 'intern-s1-ts';
+ * import { flattenProPatches } from 'intern-s1-ts/internals';
  * const frames = tf.zeros([1, 3, 64, 32]);
  * const { pixelValues, gridThw } = flattenProPatches(frames);
- * console.log(pixelValues.shape, gridThw); // [8, 1536] [1, 4, 2]
+ * console.log(pixelValues.shape, gridThw); // => [8, 1536], [1, 4, 2]
  * tf.dispose([frames, pixelValues]);
  * ```
  */
@@ -123,7 +123,7 @@ function checkStats(op: string, o: ProOptions): void {
  * import { preprocessProVideo, rgbImage } from 'intern-s1-ts';
  * const frame = rgbImage(64, 64, new Uint8Array(64 * 64 * 3));
  * const v = preprocessProVideo([frame, frame, frame]);
- * console.log(v.gridThw, v.pixelValues.shape); // [2, 4, 4] [32, 1536]
+ * console.log(v.gridThw, v.pixelValues.shape); // => [2, 4, 4], [32, 1536]
  * v.pixelValues.dispose();
  * ```
  */
@@ -140,7 +140,7 @@ export function preprocessProVideo(frames: readonly RgbImage[], options: ProOpti
  * ```ts
  * import { preprocessProImage, readImage } from 'intern-s1-ts';
  * const { pixelValues, gridThw, resized } = preprocessProImage(readImage('test/fixtures/images/src/photo.jpg'));
- * console.log(resized, gridThw, pixelValues.shape); // { height: 224, width: 320 } [1, 14, 20] [280, 1536]
+ * console.log(resized, gridThw, pixelValues.shape); // => { height: 224, width: 320 }, [1, 14, 20], [280, 1536]
  * pixelValues.dispose();
  * ```
  */

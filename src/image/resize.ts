@@ -194,9 +194,9 @@ function planarFromImage(image: RgbImage): Uint8Array {
  *
  * @example
  * ```ts
- * import { imageToPlanes, rgbImage } from 'intern-s1-ts';
+ * import { imageToPlanes, rgbImage } from 'intern-s1-ts/internals';
  * const t = imageToPlanes(rgbImage(2, 1, new Uint8Array([1, 2, 3, 4, 5, 6])));
- * t.print(); // [[[1, 4]], [[2, 5]], [[3, 6]]]
+ * t.print(); // => [[[1, 4]], [[2, 5]], [[3, 6]]]
  * t.dispose();
  * ```
  */
@@ -217,10 +217,10 @@ export function imageToPlanes(image: RgbImage): tf.Tensor3D {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { resizePlanes } from 'intern-s1-ts';
+ * import { resizePlanes } from 'intern-s1-ts/internals';
  * const x = tf.tensor3d([0, 255, 0, 255], [1, 1, 4]);
  * const y = resizePlanes(x, 2, 1); // [1, 1, 2], Pillow BICUBIC
- * console.log(Array.from(y.dataSync())); // [107, 148]
+ * console.log(Array.from(y.dataSync())); // => [107, 148]
  * tf.dispose([x, y]);
  * ```
  */
@@ -256,7 +256,7 @@ export function resizePlanes(planes: tf.Tensor, width: number, height: number, o
  * import { resizeImage, rgbImage } from 'intern-s1-ts';
  * const img = rgbImage(4, 1, new Uint8Array([0, 0, 0, 255, 255, 255, 0, 0, 0, 255, 255, 255]));
  * const t = resizeImage(img, 2, 1); // [3, 1, 2]
- * console.log(Array.from(t.dataSync())); // [107, 148, 107, 148, 107, 148]
+ * console.log(Array.from(t.dataSync())); // => [107, 148, 107, 148, 107, 148]
  * t.dispose();
  * ```
  */

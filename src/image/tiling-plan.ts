@@ -65,8 +65,8 @@ export function checkTilingOptions(op: string, o: TilingOptions): { s: number; m
  *
  * @example
  * ```ts
- * import { candidateGrids } from 'intern-s1-ts';
- * console.log(candidateGrids(1, 4)); // [[1,1],[1,2],[2,1],[1,3],[3,1],[1,4],[2,2],[4,1]]
+ * import { candidateGrids } from 'intern-s1-ts/internals';
+ * console.log(candidateGrids(1, 4)); // => [[1,1],[1,2],[2,1],[1,3],[3,1],[1,4],[2,2],[4,1]]
  * ```
  */
 export function candidateGrids(minTiles = 1, maxTiles = 12): [number, number][] {
@@ -85,9 +85,9 @@ export function candidateGrids(minTiles = 1, maxTiles = 12): [number, number][] 
  * @throws ValueError for non-positive sizes, bad options, or an aspect ratio over `maxAspectRatio`.
  * @example
  * ```ts
- * import { chooseGrid } from 'intern-s1-ts';
- * console.log(chooseGrid(1920, 1080)); // { cols: 4, rows: 2, thumbnail: true, tiles: 9, tileSize: 448 }
- * console.log(chooseGrid(1024, 576).cols); // 2: same ratio, but too small to earn the 4x2 tie-break
+ * import { chooseGrid } from 'intern-s1-ts/internals';
+ * console.log(chooseGrid(1920, 1080)); // => { cols: 4, rows: 2, thumbnail: true, tiles: 9, tileSize: 448 }
+ * console.log(chooseGrid(1024, 576).cols); // => 2  -- same ratio, but too small to earn the 4x2 tie-break
  * ```
  */
 export function chooseGrid(width: number, height: number, options: TilingOptions = {}): TileGrid {

@@ -49,7 +49,7 @@ export interface TiledImage {
  * ```ts
  * import { readImage, tileImage } from 'intern-s1-ts';
  * const { pixelValues, grid } = tileImage(readImage('test/fixtures/images/src/photo.jpg'), { tileSize: 16, maxTiles: 4 });
- * console.log(grid, pixelValues.shape); // { cols: 2, rows: 2, thumbnail: true, tiles: 5, tileSize: 16 } [5, 3, 16, 16]
+ * console.log(grid, pixelValues.shape); // => { cols: 2, rows: 2, thumbnail: true, tiles: 5, tileSize: 16 }, [5, 3, 16, 16]
  * pixelValues.dispose();
  * ```
  */

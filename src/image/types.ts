@@ -55,7 +55,7 @@ export function checkRgbImage(op: string, arg: string, img: unknown): asserts im
  * ```ts
  * import { rgbImage } from 'intern-s1-ts';
  * const red = rgbImage(2, 1, new Uint8Array([255, 0, 0, 255, 0, 0]));
- * console.log(red.width, red.height); // 2 1
+ * console.log(red.width, red.height); // => 2, 1
  * ```
  */
 export function rgbImage(width: number, height: number, data: Uint8Array): RgbImage {

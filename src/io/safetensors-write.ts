@@ -55,7 +55,7 @@ function plan(tensors: Record<string, TensorInput>, metadata?: Record<string, st
  * ```ts
  * import { serializeSafetensors, SafetensorsFile } from 'intern-s1-ts';
  * const bytes = serializeSafetensors({ x: { dtype: 'F32', shape: [2], data: [1, 2] } });
- * SafetensorsFile.fromBytes(bytes).entry('x').shape; // [2]
+ * SafetensorsFile.fromBytes(bytes).entry('x').shape; // => [2]
  * ```
  */
 export function serializeSafetensors(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Uint8Array {

@@ -215,7 +215,7 @@ function checkOverlaps(file: string, list: SafetensorsEntry[]): void {
  * import { SafetensorsFile, writeSafetensors } from 'intern-s1-ts';
  * writeSafetensors('/tmp/x.safetensors', { 'lm_head.weight': { dtype: 'BF16', shape: [64, 8], data: new Float32Array(512) } });
  * const f = SafetensorsFile.open('/tmp/x.safetensors');
- * console.log(f.names().length, f.entry('lm_head.weight').shape); // 1 [64, 8]
+ * console.log(f.names().length, f.entry('lm_head.weight').shape); // => 1, [64, 8]
  * const bytes = f.read('lm_head.weight', 0, 64); // the first 64 bytes of one tensor, read alone
  * f.close();
  * ```

@@ -74,7 +74,7 @@ function quant(block: number, variant: TinyVariant): Record<string, unknown> {
  * ```ts
  * import { tinyConfigJson, parseConfig } from 'intern-s1-ts';
  * const cfg = parseConfig(tinyConfigJson('pro'));
- * console.log(cfg.model_type); // 'interns1_pro'
+ * console.log(cfg.model_type); // => 'interns1_pro'
  * ```
  */
 export function tinyConfigJson(variant: TinyVariant, opts: TinyConfigOptions = {}): Record<string, unknown> {

@@ -145,7 +145,7 @@ function put(out: Record<string, TensorInput>, e: { name: string; kind?: string 
  * import { tinyConfigJson, tinyTensors, memoryWeights } from 'intern-s1-ts';
  * const cfg = tinyConfigJson('mini', { vocabSize: 256 });
  * const w = memoryWeights(tinyTensors(cfg, { seed: 1 }));
- * console.log(w.info('model.language_model.layers.0.mlp.gate_proj.weight').shape); // [32, 16]
+ * console.log(w.info('model.language_model.layers.0.mlp.gate_proj.weight').shape); // => [32, 16]
  * ```
  */
 export function tinyTensors(configJson: Record<string, unknown>, opts: TinyOptions = {}): Record<string, TensorInput> {

@@ -197,7 +197,7 @@ export function memoryStore(tensors: Record<string, TensorInput>, location = '<m
  * ```ts
  * import { memoryWeights } from 'intern-s1-ts';
  * const w = memoryWeights({ 'lm_head.weight': { dtype: 'BF16', shape: [2, 3], data: [1, 2, 3, 4, 5, 6] } });
- * w.tensor('lm_head.weight', { transpose: true }).print(); // [[1, 4], [2, 5], [3, 6]]
+ * w.tensor('lm_head.weight', { transpose: true }).print(); // => [[1, 4], [2, 5], [3, 6]]
  * ```
  */
 export function memoryWeights(tensors: Record<string, TensorInput>, opts: WeightOptions = {}): WeightSource {

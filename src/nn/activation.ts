@@ -20,7 +20,7 @@ export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { activation } from 'intern-s1-ts';
- * activation('silu')(tf.tensor1d([0, 1])).print(); // [0, 0.7311]
+ * activation('silu')(tf.tensor1d([0, 1])).print(); // ~> [0, 0.7311]
  * ```
  */
 export function activation(name: string): ActivationFn {

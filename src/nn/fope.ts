@@ -63,7 +63,7 @@ export interface FopeTables {
  * @example
  * ```ts
  * import { fopeFrequencies } from 'intern-s1-ts';
- * console.log(fopeFrequencies(128, 5e6, 262144, null).length); // 45 (Intern-S1-Pro)
+ * console.log(fopeFrequencies(128, 5e6, 262144, null).length); // => 45  -- (Intern-S1-Pro)
  * ```
  */
 export function fopeFrequencies(headDim: number, theta: number, maxPosition: number, numInvFreq: number | null): Float32Array {
@@ -133,7 +133,7 @@ function checkCoef(op: string, name: string, coef: tf.Tensor, K: number): number
  * const w = fopeFrequencies(8, 10000, 64, null);           // K = 3 of d/2 = 4
  * const eye = tf.stack([tf.eye(w.length), tf.eye(w.length)]); // [G 2, K, K]
  * const { cos, sin } = fopeTables([0, 5], w, eye, eye, 8);
- * console.log(cos.shape); // [2, 2, 8]
+ * console.log(cos.shape); // => [2, 2, 8]
  * ```
  */
 export function fopeTables(
@@ -184,7 +184,7 @@ export function fopeTables(
  * import { applyFope } from 'intern-s1-ts';
  * const q = tf.randomNormal([3, 4, 8]);                        // [T, H, d]
  * const y = applyFope(q, tf.ones([2, 3, 8]), tf.zeros([2, 3, 8])); // identity tables
- * console.log(y.shape); // [3, 4, 8]
+ * console.log(y.shape); // => [3, 4, 8]
  * ```
  */
 export function applyFope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
@@ -236,7 +236,7 @@ export function applyFope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tens
  * ```ts
  * import { fopeInitCoefficients } from 'intern-s1-ts';
  * const { cosCoef } = fopeInitCoefficients(45, 4, 0.5, 123);
- * console.log(cosCoef.shape); // [4, 45, 45]
+ * console.log(cosCoef.shape); // => [4, 45, 45]
  * ```
  */
 export function fopeInitCoefficients(K: number, heads: number | null, gain: number, seed: number): {
@@ -286,7 +286,7 @@ export function fopeInitCoefficients(K: number, heads: number | null, gain: numb
  * const fope = FourierPositionEmbedding.init(cfg, 7);
  * const tables = fope.tables([0, 1, 2]);
  * const k = fope.apply(tf.randomNormal([3, 2, 8]), tables); // [T, Hkv, d]
- * console.log(k.shape); // [3, 2, 8]
+ * console.log(k.shape); // => [3, 2, 8]
  * fope.dispose();
  * ```
  */

@@ -34,7 +34,7 @@ export interface Disposable {
  * import { Linear, memoryWeights } from 'intern-s1-ts';
  * const w = memoryWeights({ 'fc.weight': { dtype: 'F32', shape: [2, 3], data: [1, 0, 0, 0, 1, 0] } });
  * const fc = Linear.fromWeights(w, 'fc', { bias: false });
- * fc.forward(tf.tensor2d([[1, 2, 3]])).print(); // [[1, 2]]
+ * fc.forward(tf.tensor2d([[1, 2, 3]])).print(); // => [[1, 2]]
  * fc.dispose();
  * ```
  */

@@ -19,7 +19,7 @@ import type { Disposable } from './linear.js';
  * import { RMSNorm, memoryWeights } from 'intern-s1-ts';
  * const w = memoryWeights({ 'norm.weight': { dtype: 'F32', shape: [2], data: [1, 2] } });
  * const norm = RMSNorm.fromWeights(w, 'norm', 1e-6);
- * norm.forward(tf.tensor2d([[3, 4]])).print(); // ≈ [[0.8485, 2.2627]]
+ * norm.forward(tf.tensor2d([[3, 4]])).print(); // ~> [[0.8485, 2.2627]]
  * norm.dispose();
  * ```
  */
@@ -58,7 +58,7 @@ export class RMSNorm implements Disposable {
  * import { LayerNorm, memoryWeights } from 'intern-s1-ts';
  * const w = memoryWeights({ 'ln.weight': { dtype: 'F32', shape: [2], data: [1, 1] } });
  * const ln = LayerNorm.fromWeights(w, 'ln', 1e-5);
- * ln.forward(tf.tensor2d([[1, 3]])).print(); // ≈ [[-1, 1]]
+ * ln.forward(tf.tensor2d([[1, 3]])).print(); // ~> [[-1, 1]]
  * ln.dispose();
  * ```
  */

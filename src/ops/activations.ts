@@ -28,7 +28,7 @@ import { checkFloat } from '../util/check.js';
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { silu } from 'intern-s1-ts';
- * silu(tf.tensor1d([0, 1, -1])).print(); // [0, 0.7310586, -0.2689414]
+ * silu(tf.tensor1d([0, 1, -1])).print(); // ~> [0, 0.7310586, -0.2689414]
  * ```
  */
 export function silu(x: tf.Tensor): tf.Tensor {
@@ -48,7 +48,7 @@ export function silu(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { gelu } from 'intern-s1-ts';
- * gelu(tf.tensor1d([0, 1, -1])).print(); // [0, 0.8413447, -0.1586553]
+ * gelu(tf.tensor1d([0, 1, -1])).print(); // ~> [0, 0.8413447, -0.1586553]
  * ```
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -69,7 +69,7 @@ export function gelu(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { geluTanh } from 'intern-s1-ts';
- * geluTanh(tf.tensor1d([0, 1, -1])).print(); // [0, 0.8411920, -0.1588080]
+ * geluTanh(tf.tensor1d([0, 1, -1])).print(); // ~> [0, 0.8411920, -0.1588080]
  * ```
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
@@ -92,7 +92,7 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { relu } from 'intern-s1-ts';
- * relu(tf.tensor1d([-2, 0, 3])).print(); // [0, 0, 3]
+ * relu(tf.tensor1d([-2, 0, 3])).print(); // => [0, 0, 3]
  * ```
  */
 export function relu(x: tf.Tensor): tf.Tensor {

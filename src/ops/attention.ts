@@ -407,7 +407,7 @@ function run(p: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor | Att
  * const q = tf.randomNormal([5, 4, 8]);   // [T, H, d]
  * const kv = tf.randomNormal([5, 2, 8]);  // [S, Hkv, d]: GQA, 2 query heads per kv head
  * const o = attention(q, kv, kv, { mask: 'causal' }) as tf.Tensor;
- * console.log(o.shape); // [5, 4, 8]
+ * console.log(o.shape); // => [5, 4, 8]
  * ```
  */
 export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: AttentionOptions & { returnProbs: true }): AttentionResult;
@@ -436,7 +436,7 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: Attent
  * const q = tf.randomNormal([64, 4, 16]);  // [T, H, d]
  * const k = tf.randomNormal([64, 1, 16]);  // [S, Hkv, d]: multi-query
  * const o = attentionChunked(q, k, k, { mask: 'causal', chunkSize: 16 }) as tf.Tensor;
- * console.log(o.shape); // [64, 4, 16]
+ * console.log(o.shape); // => [64, 4, 16]
  * ```
  */
 export function attentionChunked(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: ChunkedAttentionOptions & { returnProbs: true }): AttentionResult;
@@ -459,7 +459,7 @@ export function attentionChunked(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts:
  * const q = tf.randomNormal([3, 2, 4]);
  * const k = tf.randomNormal([3, 1, 4]);
  * const g = attentionGrad(q, k, k, tf.onesLike(q), { mask: 'causal' });
- * console.log(g.dk.shape); // [3, 1, 4]
+ * console.log(g.dk.shape); // => [3, 1, 4]
  * ```
  */
 export function attentionGrad(

@@ -114,7 +114,7 @@ function stridedTake(x: tf.Tensor, axis: number, start: number, count: number, s
  * import { conv1d } from 'intern-s1-ts';
  * const x = tf.ones([1, 80, 100]);                 // [B, Cin, L]
  * const w = tf.ones([16, 80, 3]);                  // [Cout, Cin, k]
- * console.log(conv1d(x, w, null, { stride: 2, padding: 1 }).shape); // [1, 16, 50]
+ * console.log(conv1d(x, w, null, { stride: 2, padding: 1 }).shape); // => [1, 16, 50]
  * ```
  */
 export function conv1d(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor | null, opts: Conv1dOptions = {}): tf.Tensor {
@@ -156,7 +156,7 @@ export function conv1d(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor | null, opts
  * import { conv2d } from 'intern-s1-ts';
  * const x = tf.ones([1, 3, 8, 8]);                 // [B, Cin, H, W]
  * const w = tf.ones([4, 3, 3, 3]);                 // [Cout, Cin, kh, kw]
- * console.log(conv2d(x, w, null, { padding: 1 }).shape); // [1, 4, 8, 8]
+ * console.log(conv2d(x, w, null, { padding: 1 }).shape); // => [1, 4, 8, 8]
  * ```
  */
 export function conv2d(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor | null, opts: Conv2dOptions = {}): tf.Tensor {
@@ -205,7 +205,7 @@ export function conv2d(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor | null, opts
  * import { patchEmbed2d } from 'intern-s1-ts';
  * const x = tf.ones([1, 3, 28, 28]);               // [B, C, H, W]
  * const w = tf.ones([8, 3, 14, 14]);               // [Cout, C, p, p]
- * console.log(patchEmbed2d(x, w).shape);           // [1, 4, 8]
+ * console.log(patchEmbed2d(x, w).shape);           // => [1, 4, 8]
  * ```
  */
 export function patchEmbed2d(x: tf.Tensor, w: tf.Tensor, bias?: tf.Tensor | null): tf.Tensor {

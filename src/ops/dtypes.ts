@@ -60,7 +60,7 @@ function words(bytes: Uint8Array): { w: Uint32Array; aligned: Uint8Array } {
  * @example
  * ```ts
  * import { decodeBf16 } from 'intern-s1-ts';
- * decodeBf16(new Uint8Array([0x80, 0x3f, 0x00, 0xc0])); // Float32Array [1, -2]
+ * decodeBf16(new Uint8Array([0x80, 0x3f, 0x00, 0xc0])); // => [1, -2]  -- a Float32Array
  * ```
  */
 export function decodeBf16(bytes: Uint8Array, out?: Float32Array): Float32Array {
@@ -108,7 +108,7 @@ function f16Lut(): Float32Array {
  * @example
  * ```ts
  * import { decodeF16 } from 'intern-s1-ts';
- * decodeF16(new Uint8Array([0x00, 0x3c, 0x01, 0x00])); // Float32Array [1, 5.96e-8]
+ * decodeF16(new Uint8Array([0x00, 0x3c, 0x01, 0x00])); // ~> [1, 5.96e-8]  -- a Float32Array
  * ```
  */
 export function decodeF16(bytes: Uint8Array, out?: Float32Array): Float32Array {
@@ -176,7 +176,7 @@ function decodeLut(op: string, bytes: Uint8Array, lut: Float32Array): Float32Arr
  * @example
  * ```ts
  * import { decodeFp8E4M3 } from 'intern-s1-ts';
- * decodeFp8E4M3(new Uint8Array([0x38, 0x7e, 0x01, 0x7f])); // [1, 448, 0.001953125, NaN]
+ * decodeFp8E4M3(new Uint8Array([0x38, 0x7e, 0x01, 0x7f])); // ~> [1, 448, 0.001953125, NaN]
  * ```
  */
 export function decodeFp8E4M3(bytes: Uint8Array): Float32Array {
@@ -192,7 +192,7 @@ export function decodeFp8E4M3(bytes: Uint8Array): Float32Array {
  * @example
  * ```ts
  * import { decodeFp8E5M2 } from 'intern-s1-ts';
- * decodeFp8E5M2(new Uint8Array([0x3c, 0x7c])); // [1, Infinity]
+ * decodeFp8E5M2(new Uint8Array([0x3c, 0x7c])); // => [1, Infinity]
  * ```
  */
 export function decodeFp8E5M2(bytes: Uint8Array): Float32Array {
@@ -209,7 +209,7 @@ export function decodeFp8E5M2(bytes: Uint8Array): Float32Array {
  * @example
  * ```ts
  * import { decodeE8M0 } from 'intern-s1-ts';
- * decodeE8M0(new Uint8Array([127, 120])); // [1, 0.0078125]
+ * decodeE8M0(new Uint8Array([127, 120])); // ~> [1, 0.0078125]
  * ```
  */
 export function decodeE8M0(bytes: Uint8Array): Float32Array {
@@ -241,7 +241,7 @@ function rint(q: number): number {
  * @example
  * ```ts
  * import { encodeBf16, decodeBf16 } from 'intern-s1-ts';
- * decodeBf16(encodeBf16([1.00390625, 3])); // [1, 3] (1 + 2^-8 is a tie, rounded to even)
+ * decodeBf16(encodeBf16([1.00390625, 3])); // => [1, 3]  -- (1 + 2^-8 is a tie, rounded to even)
  * ```
  */
 export function encodeBf16(values: ArrayLike<number>): Uint8Array {
@@ -267,7 +267,7 @@ export function encodeBf16(values: ArrayLike<number>): Uint8Array {
  * @example
  * ```ts
  * import { encodeF16, decodeF16 } from 'intern-s1-ts';
- * decodeF16(encodeF16([0.1, 70000])); // [0.0999755859375, Infinity]
+ * decodeF16(encodeF16([0.1, 70000])); // ~> [0.0999755859375, Infinity]
  * ```
  */
 export function encodeF16(values: ArrayLike<number>): Uint8Array {
@@ -309,7 +309,7 @@ const E4M3_NAN_FROM = 464;
  * @example
  * ```ts
  * import { encodeFp8E4M3 } from 'intern-s1-ts';
- * encodeFp8E4M3([1, 450, 500]); // Uint8Array [0x38, 0x7e, 0x7f]
+ * encodeFp8E4M3([1, 450, 500]); // => [0x38, 0x7e, 0x7f]  -- a Uint8Array
  * ```
  */
 export function encodeFp8E4M3(values: ArrayLike<number>): Uint8Array {
@@ -394,7 +394,7 @@ function blockGeometry(op: string, shape: readonly number[], b: [number, number]
  * ```ts
  * import { dequantFp8Block } from 'intern-s1-ts';
  * const q = { shape: [2, 2], data: new Uint8Array([0x38, 0x40, 0x38, 0x40]) }; // [[1, 2], [1, 2]]
- * dequantFp8Block(q, { shape: [1, 1], data: new Float32Array([0.5]) }); // [0.5, 1, 0.5, 1]
+ * dequantFp8Block(q, { shape: [1, 1], data: new Float32Array([0.5]) }); // ~> [0.5, 1, 0.5, 1]
  * ```
  */
 export function dequantFp8Block(
@@ -460,7 +460,7 @@ function pow2Ceil(r: number): number {
  * ```ts
  * import { quantFp8Block, dequantFp8Block } from 'intern-s1-ts';
  * const { q, scaleInv } = quantFp8Block({ shape: [1, 2], data: [896, -1] }, 128);
- * dequantFp8Block(q, scaleInv); // [896, -1] (scale_inv = 2)
+ * dequantFp8Block(q, scaleInv); // => [896, -1]  -- (scale_inv = 2)
  * ```
  */
 export function quantFp8Block(

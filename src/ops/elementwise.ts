@@ -46,7 +46,7 @@ function unary(op: string, x: tf.Tensor, fn: (x: tf.Tensor) => tf.Tensor): tf.Te
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { add } from 'intern-s1-ts';
- * add(tf.tensor2d([[1], [2]]), tf.tensor1d([10, 20, 30])).print(); // [[11, 21, 31], [12, 22, 32]]
+ * add(tf.tensor2d([[1], [2]]), tf.tensor1d([10, 20, 30])).print(); // => [[11, 21, 31], [12, 22, 32]]
  * ```
  */
 export function add(a: Operand, b: Operand): tf.Tensor {
@@ -60,7 +60,7 @@ export function add(a: Operand, b: Operand): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { sub } from 'intern-s1-ts';
- * sub(1, tf.tensor1d([0.25, 0.5])).print(); // [0.75, 0.5]
+ * sub(1, tf.tensor1d([0.25, 0.5])).print(); // ~> [0.75, 0.5]
  * ```
  */
 export function sub(a: Operand, b: Operand): tf.Tensor {
@@ -74,7 +74,7 @@ export function sub(a: Operand, b: Operand): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { mul } from 'intern-s1-ts';
- * mul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([10, 100])).print(); // [[10, 200], [30, 400]]
+ * mul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor1d([10, 100])).print(); // => [[10, 200], [30, 400]]
  * ```
  */
 export function mul(a: Operand, b: Operand): tf.Tensor {
@@ -89,7 +89,7 @@ export function mul(a: Operand, b: Operand): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { div } from 'intern-s1-ts';
- * div(tf.tensor1d([1, -1, 0]), 0).print(); // [Infinity, -Infinity, NaN]
+ * div(tf.tensor1d([1, -1, 0]), 0).print(); // => [Infinity, -Infinity, NaN]
  * ```
  */
 export function div(a: Operand, b: Operand): tf.Tensor {
@@ -105,7 +105,7 @@ export function div(a: Operand, b: Operand): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { exp } from 'intern-s1-ts';
- * exp(tf.tensor1d([0, 1, -Infinity])).print(); // [1, 2.7182817, 0]
+ * exp(tf.tensor1d([0, 1, -Infinity])).print(); // ~> [1, 2.7182817, 0]
  * ```
  */
 export function exp(x: tf.Tensor): tf.Tensor {
@@ -120,7 +120,7 @@ export function exp(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { log } from 'intern-s1-ts';
- * log(tf.tensor1d([1, Math.E, 0])).print(); // [0, 0.9999999, -Infinity] (float32)
+ * log(tf.tensor1d([1, Math.E, 0])).print(); // ~> [0, 0.9999999, -Infinity]  -- (float32)
  * ```
  */
 export function log(x: tf.Tensor): tf.Tensor {
@@ -135,7 +135,7 @@ export function log(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { sqrt } from 'intern-s1-ts';
- * sqrt(tf.tensor1d([4, 0, -1])).print(); // [2, 0, NaN]
+ * sqrt(tf.tensor1d([4, 0, -1])).print(); // => [2, 0, NaN]
  * ```
  */
 export function sqrt(x: tf.Tensor): tf.Tensor {
@@ -151,7 +151,7 @@ export function sqrt(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { rsqrt } from 'intern-s1-ts';
- * rsqrt(tf.tensor1d([4, 0.25])).print(); // [0.5, 2]
+ * rsqrt(tf.tensor1d([4, 0.25])).print(); // ~> [0.5, 2]
  * ```
  */
 export function rsqrt(x: tf.Tensor): tf.Tensor {
@@ -166,7 +166,7 @@ export function rsqrt(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { sin } from 'intern-s1-ts';
- * sin(tf.tensor1d([0, Math.PI / 2])).print(); // [0, 1]
+ * sin(tf.tensor1d([0, Math.PI / 2])).print(); // => [0, 1]
  * ```
  */
 export function sin(x: tf.Tensor): tf.Tensor {
@@ -181,7 +181,7 @@ export function sin(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { cos } from 'intern-s1-ts';
- * cos(tf.tensor1d([0, Math.PI])).print(); // [1, -1]
+ * cos(tf.tensor1d([0, Math.PI])).print(); // => [1, -1]
  * ```
  */
 export function cos(x: tf.Tensor): tf.Tensor {
@@ -196,7 +196,7 @@ export function cos(x: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { tanh } from 'intern-s1-ts';
- * tanh(tf.tensor1d([0, 100, -Infinity])).print(); // [0, 1, -1]
+ * tanh(tf.tensor1d([0, 100, -Infinity])).print(); // => [0, 1, -1]
  * ```
  */
 export function tanh(x: tf.Tensor): tf.Tensor {

@@ -71,7 +71,7 @@ function segmentSumWithGrad(data: tf.Tensor, ids: tf.Tensor1D, n: number): tf.Te
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { gatherGrad } from 'intern-s1-ts';
- * gatherGrad(tf.ones([3, 2]), tf.tensor1d([0, 0, 2], 'int32'), [4, 2]).print(); // [[2,2],[0,0],[1,1],[0,0]]
+ * gatherGrad(tf.ones([3, 2]), tf.tensor1d([0, 0, 2], 'int32'), [4, 2]).print(); // => [[2,2],[0,0],[1,1],[0,0]]
  * ```
  */
 export function gatherGrad(dy: tf.Tensor, indices: tf.Tensor, xShape: number[], axis = 0): tf.Tensor {
@@ -124,7 +124,7 @@ function gatherWithGrad(x: tf.Tensor, indices: tf.Tensor, axis: number): tf.Tens
  * import * as tf from '@tensorflow/tfjs';
  * import { gather } from 'intern-s1-ts';
  * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
- * gather(x, tf.tensor1d([2, 0], 'int32'), 1).print(); // [[3, 1], [6, 4]]
+ * gather(x, tf.tensor1d([2, 0], 'int32'), 1).print(); // => [[3, 1], [6, 4]]
  * ```
  */
 export function gather(x: tf.Tensor, indices: tf.Tensor, axis = 0): tf.Tensor {
@@ -155,7 +155,7 @@ export function gather(x: tf.Tensor, indices: tf.Tensor, axis = 0): tf.Tensor {
  * import * as tf from '@tensorflow/tfjs';
  * import { embedding } from 'intern-s1-ts';
  * const table = tf.tensor2d([[0, 0], [1, 1], [2, 2]]); // [V 3, D 2]
- * embedding(table, tf.tensor1d([2, 1, 2], 'int32')).print(); // [[2, 2], [1, 1], [2, 2]]
+ * embedding(table, tf.tensor1d([2, 1, 2], 'int32')).print(); // => [[2, 2], [1, 1], [2, 2]]
  * ```
  */
 export function embedding(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
@@ -183,7 +183,7 @@ export function embedding(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { oneHot } from 'intern-s1-ts';
- * oneHot(tf.tensor1d([0, 2], 'int32'), 3).print(); // [[1, 0, 0], [0, 0, 1]]
+ * oneHot(tf.tensor1d([0, 2], 'int32'), 3).print(); // => [[1, 0, 0], [0, 0, 1]]
  * ```
  */
 export function oneHot(indices: tf.Tensor, depth: number): tf.Tensor {
@@ -228,7 +228,7 @@ function checkSegments(op: string, dataName: string, data: tf.Tensor, idsName: s
  * import * as tf from '@tensorflow/tfjs';
  * import { segmentSum } from 'intern-s1-ts';
  * const data = tf.tensor2d([[1, 1], [2, 2], [4, 4]]);
- * segmentSum(data, tf.tensor1d([0, 2, 0], 'int32'), 3).print(); // [[5, 5], [0, 0], [2, 2]]
+ * segmentSum(data, tf.tensor1d([0, 2, 0], 'int32'), 3).print(); // => [[5, 5], [0, 0], [2, 2]]
  * ```
  */
 export function segmentSum(data: tf.Tensor, segmentIds: tf.Tensor, numSegments: number): tf.Tensor {
@@ -256,7 +256,7 @@ export function segmentSum(data: tf.Tensor, segmentIds: tf.Tensor, numSegments: 
  * import * as tf from '@tensorflow/tfjs';
  * import { indexAdd } from 'intern-s1-ts';
  * const y = indexAdd(tf.zeros([3, 2]), tf.tensor1d([2, 2], 'int32'), tf.ones([2, 2]));
- * y.print(); // [[0, 0], [0, 0], [2, 2]]
+ * y.print(); // => [[0, 0], [0, 0], [2, 2]]
  * ```
  */
 export function indexAdd(x: tf.Tensor, indices: tf.Tensor, source: tf.Tensor): tf.Tensor {

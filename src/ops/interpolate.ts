@@ -112,7 +112,7 @@ function resize(op: string, x: tf.Tensor, outH: number, outW: number, opts: Inte
  * import * as tf from '@tensorflow/tfjs';
  * import { interpolateBicubic } from 'intern-s1-ts';
  * const grid = tf.randomNormal([1, 8, 32, 32]);     // [N, C, H, W] (a position-embedding grid)
- * console.log(interpolateBicubic(grid, 24, 24).shape); // [1, 8, 24, 24]
+ * console.log(interpolateBicubic(grid, 24, 24).shape); // => [1, 8, 24, 24]
  * ```
  */
 export function interpolateBicubic(x: tf.Tensor, outH: number, outW: number, opts: InterpolateOptions = {}): tf.Tensor {
@@ -136,7 +136,7 @@ export function interpolateBicubic(x: tf.Tensor, outH: number, outW: number, opt
  * import * as tf from '@tensorflow/tfjs';
  * import { interpolateBilinear } from 'intern-s1-ts';
  * const x = tf.tensor4d([[[[0, 1], [2, 3]]]]);      // [1, 1, 2, 2]
- * interpolateBilinear(x, 3, 3, { alignCorners: true }).print(); // [[0, .5, 1], [1, 1.5, 2], [2, 2.5, 3]]
+ * interpolateBilinear(x, 3, 3, { alignCorners: true }).print(); // ~> [[[[0, 0.5, 1], [1, 1.5, 2], [2, 2.5, 3]]]]
  * ```
  */
 export function interpolateBilinear(x: tf.Tensor, outH: number, outW: number, opts: InterpolateOptions = {}): tf.Tensor {

@@ -25,7 +25,7 @@ import { ShapeError } from '../errors.js';
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { logsumexp } from 'intern-s1-ts';
- * logsumexp(tf.tensor2d([[1000, 1000], [-Infinity, -Infinity]])).print(); // [1000.6931, -Infinity]
+ * logsumexp(tf.tensor2d([[1000, 1000], [-Infinity, -Infinity]])).print(); // ~> [1000.6932, -Infinity]
  * ```
  */
 export function logsumexp(x: tf.Tensor, axis = -1, keepDims = false): tf.Tensor {

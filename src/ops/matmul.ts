@@ -5,7 +5,8 @@
  *
  * Shape legend: B batch (any number of leading dims), M rows, K inner, N columns.
  *
- * How the fast path is written for wasm (DESIGN.md, Backends): tfjs-wasm 4.22 serves only 2-D,
+ * How the fast path is written for wasm (DESIGN.md, Backends; the choice per backend is the `matmul`
+ * row of backend/dispatch.ts): tfjs-wasm 4.22 serves only 2-D,
  * untransposed, batch-1 `matMul` with XNNPACK (~16-30 GFLOP/s); a transposed or batched product
  * falls to ~1-2 GFLOP/s. So on wasm every product here is lowered to 2-D untransposed ones:
  * a transpose flag becomes an explicit `tf.transpose` (O(size) memory traffic against O(M·K·N)
@@ -24,6 +25,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { PER_SLICE_MIN_MACS, kernelFor } from '../backend/dispatch.js';
 import { ShapeError } from '../errors.js';
 import {
   broadcastShape, checkFloat, checkMinRank, checkRank, fmtShape,
@@ -38,10 +40,8 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-/** Smallest per-slice product (M·K·N multiply-adds) that wasm runs as separate 2-D products. */
-const PER_SLICE_MIN_MACS = 65536;
-
-const onWasm = (): boolean => tf.getBackend() === 'wasm';
+/** Whether the active backend runs the `lowered-2d` products (backend/dispatch.ts says which and why). */
+const lowered = (): boolean => kernelFor('matmul') === 'lowered-2d';
 
 /** Swap the last two dims: `[..., r, c]` → `[..., c, r]`. */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -69,7 +69,7 @@ const matMul2dFastGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: t
 /** `a [M, K] · b [K, N]` → `[M, N]` on the fastest kernel of the active backend. */
 function matMul2d(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.shape[1] === 0) return tf.zeros([a.shape[0], b.shape[1] as number]);
-  return onWasm() ? matMul2dFastGrad(a as tf.Tensor2D, b as tf.Tensor2D) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
+  return lowered() ? matMul2dFastGrad(a as tf.Tensor2D, b as tf.Tensor2D) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 }
 
 /** Flat row-major index of multi-index `idx` in `shape`, with broadcasting (dims of 1 read 0). */
@@ -121,7 +121,7 @@ function foldedProduct(a: tf.Tensor, b: tf.Tensor, o: Required<MatmulOptions>, b
   const rows = a2.size / k;
   const b2 = tf.reshape(b, [b.shape[b.rank - 2], b.shape[b.rank - 1]]) as tf.Tensor2D; // [K, N] or [N, K]
   const n = b2.shape[o.transposeB ? 0 : 1];
-  const y = onWasm()
+  const y = lowered()
     ? matMul2d(tf.reshape(a2, [rows, k]), o.transposeB ? tf.transpose(b2) : b2) // [B·M, N]
     : tf.matMul(tf.reshape(a2, [rows, k]) as tf.Tensor2D, b2, false, o.transposeB); // [B·M, N]
   return tf.reshape(y, [...batch, m, n]); // [..., M, N]
@@ -133,9 +133,7 @@ function matmulWasm(a: tf.Tensor, b: tf.Tensor, o: Required<MatmulOptions>, batc
   const b2 = o.transposeB ? swapLast(b) : b; // [..., K, N]
   const [m, k] = a2.shape.slice(-2);
   const n = b2.shape[b2.rank - 1];
-  // Each per-slice call costs ~0.1 ms of dispatch; below ~40³ multiply-adds per slice the
-  // batched kernel (~2 GFLOP/s) wins (measured: 64 × 32³ 1.9 ms batched vs 4.6 ms per slice;
-  // 16 × 64³ 3.8 ms vs 1.5 ms).
+  // Below PER_SLICE_MIN_MACS multiply-adds per slice the batched kernel wins (backend/dispatch.ts).
   if (m * k * n < PER_SLICE_MIN_MACS) return tf.matMul(fullBatch(a2, batch), fullBatch(b2, batch));
   return perSliceProducts(a2, b2, batch);
 }
@@ -184,7 +182,7 @@ export function matmul(a: tf.Tensor, b: tf.Tensor, opts: MatmulOptions = {}): tf
   return tf.tidy(() => {
     if (ka === 0) return tf.zeros([...batch, m, n]); // wasm's XNNPACK returns garbage for K = 0
     if (b.size === ka * n) return foldedProduct(a, b, o, batch);
-    if (onWasm()) return matmulWasm(a, b, o, batch);
+    if (lowered()) return matmulWasm(a, b, o, batch);
     return tf.matMul(fullBatch(a, batch), fullBatch(b, batch), o.transposeA, o.transposeB);
   });
 }
@@ -229,7 +227,7 @@ function checkAffine(
  * import * as tf from '@tensorflow/tfjs';
  * import { dense } from 'intern-s1-ts';
  * const w = tf.tensor2d([[1, 0, 2], [0, 1, 3]]); // [in 2, out 3]
- * dense(tf.tensor2d([[1, 2]]), w, tf.tensor1d([0, 0, 1])).print(); // [[1, 2, 9]]
+ * dense(tf.tensor2d([[1, 2]]), w, tf.tensor1d([0, 0, 1])).print(); // => [[1, 2, 9]]
  * ```
  */
 export function dense(x: tf.Tensor, weightT: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
@@ -263,13 +261,13 @@ export function dense(x: tf.Tensor, weightT: tf.Tensor, bias?: tf.Tensor): tf.Te
  * import * as tf from '@tensorflow/tfjs';
  * import { linear } from 'intern-s1-ts';
  * const w = tf.tensor2d([[1, 0], [0, 1], [2, 3]]); // [out 3, in 2]
- * linear(tf.tensor2d([[1, 2]]), w).print(); // [[1, 2, 8]]
+ * linear(tf.tensor2d([[1, 2]]), w).print(); // => [[1, 2, 8]]
  * ```
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
   checkAffine('linear', x, weight, 'weight', 1, bias);
   const [outDim, inDim] = weight.shape;
-  if (onWasm() || inDim === 0) return tf.tidy(() => dense(x, tf.transpose(weight), bias));
+  if (lowered() || inDim === 0) return tf.tidy(() => dense(x, tf.transpose(weight), bias));
   return tf.tidy(() => {
     const rows = x.shape.slice(0, -1).reduce((p, d) => p * d, 1);
     const y = tf.matMul(tf.reshape(x, [rows, inDim]) as tf.Tensor2D, weight as tf.Tensor2D, false, true); // [rows, out]

@@ -43,7 +43,7 @@ function checkNorm(op: string, x: tf.Tensor, params: Record<string, tf.Tensor | 
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { rmsNorm } from 'intern-s1-ts';
- * rmsNorm(tf.tensor2d([[3, 4]]), tf.tensor1d([1, 2]), 0).print(); // [[0.8485, 2.2627]]
+ * rmsNorm(tf.tensor2d([[3, 4]]), tf.tensor1d([1, 2]), 0).print(); // ~> [[0.8485, 2.2627]]
  * ```
  */
 export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | null, eps = 1e-6): tf.Tensor {
@@ -72,7 +72,7 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | null, eps = 1e-6): tf.
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { layerNorm } from 'intern-s1-ts';
- * layerNorm(tf.tensor2d([[1, 3]]), tf.tensor1d([1, 1]), tf.tensor1d([0, 10]), 0).print(); // [[-1, 11]]
+ * layerNorm(tf.tensor2d([[1, 3]]), tf.tensor1d([1, 1]), tf.tensor1d([0, 10]), 0).print(); // => [[-1, 11]]
  * ```
  */
 export function layerNorm(x: tf.Tensor, weight: tf.Tensor | null, bias: tf.Tensor | null, eps = 1e-5): tf.Tensor {

@@ -48,7 +48,7 @@ function factor(op: string, ratio: number): number {
  * import * as tf from '@tensorflow/tfjs';
  * import { pixelShuffle } from 'intern-s1-ts';
  * const f = tf.randomNormal([1, 32, 32, 8]);       // [N, h, w, C]
- * console.log(pixelShuffle(f, 0.5).shape);         // [1, 16, 16, 32]
+ * console.log(pixelShuffle(f, 0.5).shape);         // => [1, 16, 16, 32]
  * ```
  */
 export function pixelShuffle(x: tf.Tensor, ratio = 0.5): tf.Tensor {

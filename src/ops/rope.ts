@@ -23,7 +23,7 @@ const MAX_POSITION = 2 ** 24;
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { rotateHalf } from 'intern-s1-ts';
- * rotateHalf(tf.tensor1d([1, 2, 3, 4])).print(); // [-3, -4, 1, 2]
+ * rotateHalf(tf.tensor1d([1, 2, 3, 4])).print(); // => [-3, -4, 1, 2]
  * ```
  */
 export function rotateHalf(x: tf.Tensor): tf.Tensor {
@@ -85,7 +85,7 @@ function invFreq(d: number, theta: number): Float32Array {
  * ```ts
  * import { ropeTables } from 'intern-s1-ts';
  * const { cos, sin } = ropeTables([0, 1, 2], 8, 10000);
- * console.log(cos.shape, sin.shape); // [3, 8] [3, 8]
+ * console.log(cos.shape, sin.shape); // => [3, 8], [3, 8]
  * ```
  */
 export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: number, theta: number): {
@@ -125,7 +125,7 @@ export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: nu
  * import { applyRope, ropeTables } from 'intern-s1-ts';
  * const q = tf.randomNormal([4, 2, 8]);            // [T, H, d]
  * const { cos, sin } = ropeTables([0, 1, 2, 3], 8, 1e6);
- * console.log(applyRope(q, cos, sin).shape);       // [4, 2, 8]
+ * console.log(applyRope(q, cos, sin).shape);       // => [4, 2, 8]
  * ```
  */
 export function applyRope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor {
@@ -161,7 +161,7 @@ export function applyRope(x: tf.Tensor, cos: tf.Tensor, sin: tf.Tensor): tf.Tens
  * import * as tf from '@tensorflow/tfjs';
  * import { repeatKv } from 'intern-s1-ts';
  * const kv = tf.tensor3d([[[1], [2]]]);      // [S=1, Hkv=2, d=1]
- * repeatKv(kv, 2).print();                   // [[[1], [1], [2], [2]]]
+ * repeatKv(kv, 2).print();                   // => [[[1], [1], [2], [2]]]
  * ```
  */
 export function repeatKv(x: tf.Tensor, nRep: number): tf.Tensor {

@@ -27,7 +27,7 @@ const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isI
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { concat } from 'intern-s1-ts';
- * concat([tf.ones([2, 1]), tf.zeros([2, 2])], 1).print(); // [[1, 0, 0], [1, 0, 0]]
+ * concat([tf.ones([2, 1]), tf.zeros([2, 2])], 1).print(); // => [[1, 0, 0], [1, 0, 0]]
  * ```
  */
 export function concat(tensors: tf.Tensor[], axis = 0): tf.Tensor {
@@ -59,7 +59,7 @@ export function concat(tensors: tf.Tensor[], axis = 0): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { slice } from 'intern-s1-ts';
- * slice(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), [0, 1], [-1, 2]).print(); // [[2, 3], [5, 6]]
+ * slice(tf.tensor2d([[1, 2, 3], [4, 5, 6]]), [0, 1], [-1, 2]).print(); // => [[2, 3], [5, 6]]
  * ```
  */
 export function slice(x: tf.Tensor, begin: number[], size?: number[]): tf.Tensor {
@@ -95,7 +95,7 @@ export function slice(x: tf.Tensor, begin: number[], size?: number[]): tf.Tensor
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { pad } from 'intern-s1-ts';
- * pad(tf.tensor1d([1, 2]), [[1, 2]], -1).print(); // [-1, 1, 2, -1, -1]
+ * pad(tf.tensor1d([1, 2]), [[1, 2]], -1).print(); // => [-1, 1, 2, -1, -1]
  * ```
  */
 export function pad(x: tf.Tensor, paddings: [number, number][], value = 0): tf.Tensor {
@@ -132,7 +132,7 @@ export function pad(x: tf.Tensor, paddings: [number, number][], value = 0): tf.T
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { transpose } from 'intern-s1-ts';
- * console.log(transpose(tf.zeros([2, 3, 4]), [2, 0, 1]).shape); // [4, 2, 3]
+ * console.log(transpose(tf.zeros([2, 3, 4]), [2, 0, 1]).shape); // => [4, 2, 3]
  * ```
  */
 export function transpose(x: tf.Tensor, perm?: number[]): tf.Tensor {
@@ -156,7 +156,7 @@ export function transpose(x: tf.Tensor, perm?: number[]): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { reshape } from 'intern-s1-ts';
- * console.log(reshape(tf.zeros([2, 3, 4]), [6, -1]).shape); // [6, 4]
+ * console.log(reshape(tf.zeros([2, 3, 4]), [6, -1]).shape); // => [6, 4]
  * ```
  */
 export function reshape(x: tf.Tensor, shape: number[]): tf.Tensor {

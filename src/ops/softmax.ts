@@ -50,7 +50,7 @@ export function softmax(x: tf.Tensor, axis = -1): tf.Tensor {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { logSoftmax } from 'intern-s1-ts';
- * logSoftmax(tf.tensor1d([1000, 0])).print(); // [0, -1000]
+ * logSoftmax(tf.tensor1d([1000, 0])).print(); // => [0, -1000]
  * ```
  */
 export function logSoftmax(x: tf.Tensor, axis = -1): tf.Tensor {

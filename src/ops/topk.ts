@@ -44,8 +44,8 @@ export interface TopK {
  * import * as tf from '@tensorflow/tfjs';
  * import { topk } from 'intern-s1-ts';
  * const { values, indices } = topk(tf.tensor1d([1, 3, 3, 2]), 2);
- * values.print();  // [3, 3]
- * indices.print(); // [1, 2]: the tie goes to the lower index first
+ * values.print();  // => [3, 3]
+ * indices.print(); // => [1, 2]  -- the tie goes to the lower index first
  * ```
  */
 export function topk(x: tf.Tensor, k: number): TopK {

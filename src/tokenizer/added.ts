@@ -47,8 +47,8 @@ export class AddedTokenSplitter {
  *
  * @example
  * ```ts
- * import { splitOnAddedTokens } from 'intern-s1-ts';
- * splitOnAddedTokens('a<|im_start|>b<im>', ['<|im_start|>', '<|im', '<im>']); // ['a', '<|im_start|>', 'b', '<im>']
+ * import { splitOnAddedTokens } from 'intern-s1-ts/internals';
+ * splitOnAddedTokens('a<|im_start|>b<im>', ['<|im_start|>', '<|im', '<im>']); // => ['a', '<|im_start|>', 'b', '<im>']
  * ```
  */
 export function splitOnAddedTokens(text: string, tokens: readonly string[]): string[] {

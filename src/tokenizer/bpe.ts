@@ -35,8 +35,8 @@ const CACHE_MAX_KEY = 256;
  *
  * @example
  * ```ts
- * import { parseVocab } from 'intern-s1-ts';
- * parseVocab('{"a": 0, "b": 1}').get('b'); // 1
+ * import { parseVocab } from 'intern-s1-ts/internals';
+ * parseVocab('{"a": 0, "b": 1}').get('b'); // => 1
  * ```
  */
 export function parseVocab(text: string, file = 'vocab.json'): Map<string, number> {
@@ -66,8 +66,8 @@ export function parseVocab(text: string, file = 'vocab.json'): Map<string, numbe
  *
  * @example
  * ```ts
- * import { parseMerges } from 'intern-s1-ts';
- * parseMerges('#version: 0.2\nĠ t\nh e\n'); // [['Ġ', 't'], ['h', 'e']]
+ * import { parseMerges } from 'intern-s1-ts/internals';
+ * parseMerges('#version: 0.2\nĠ t\nh e\n'); // => [['Ġ', 't'], ['h', 'e']]
  * ```
  */
 export function parseMerges(text: string, file = 'merges.txt'): [string, string][] {
@@ -108,12 +108,12 @@ const INF = 0x7fffffff;
  *
  * @example
  * ```ts
- * import { ByteLevelBPE, bytesToUnicode } from 'intern-s1-ts';
+ * import { ByteLevelBPE, bytesToUnicode } from 'intern-s1-ts/internals';
  * // a toy vocabulary: the 256 byte symbols plus 'Ġw' and 'Ġwo'
  * const vocab = new Map(bytesToUnicode().map((c, i) => [c, i] as [string, number]));
  * vocab.set('Ġw', 256).set('Ġwo', 257);
  * const bpe = new ByteLevelBPE(vocab, [['Ġ', 'w'], ['Ġw', 'o']]);
- * bpe.tokenize(' wow'); // ['Ġwo', 'w']
+ * bpe.tokenize(' wow'); // => ['Ġwo', 'w']
  * ```
  */
 export class ByteLevelBPE {

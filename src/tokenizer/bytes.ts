@@ -34,8 +34,8 @@ const UNICODE_TABLE: Int16Array = (() => {
  *
  * @example
  * ```ts
- * import { bytesToUnicode } from 'intern-s1-ts';
- * bytesToUnicode()[0x0a]; // 'Ċ'
+ * import { bytesToUnicode } from 'intern-s1-ts/internals';
+ * bytesToUnicode()[0x0a]; // => 'Ċ'
  * ```
  */
 export function bytesToUnicode(): string[] {
@@ -47,8 +47,8 @@ export function bytesToUnicode(): string[] {
  *
  * @example
  * ```ts
- * import { unicodeToBytes } from 'intern-s1-ts';
- * unicodeToBytes().get('Ġ'); // 32
+ * import { unicodeToBytes } from 'intern-s1-ts/internals';
+ * unicodeToBytes().get('Ġ'); // => 32
  * ```
  */
 export function unicodeToBytes(): Map<string, number> {
@@ -65,8 +65,8 @@ const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
  *
  * @example
  * ```ts
- * import { byteLevelEncode } from 'intern-s1-ts';
- * byteLevelEncode(' é'); // 'ĠÃ©'
+ * import { byteLevelEncode } from 'intern-s1-ts/internals';
+ * byteLevelEncode(' é'); // => 'ĠÃ©'
  * ```
  */
 export function byteLevelEncode(text: string): string {
@@ -93,8 +93,8 @@ export function byteLevelEncode(text: string): string {
  *
  * @example
  * ```ts
- * import { utf8DecodeReplace } from 'intern-s1-ts';
- * utf8DecodeReplace(new Uint8Array([0x61, 0xc3])); // 'a\uFFFD'
+ * import { utf8DecodeReplace } from 'intern-s1-ts/internals';
+ * utf8DecodeReplace(new Uint8Array([0x61, 0xc3])); // => 'a\uFFFD'
  * ```
  */
 export function utf8DecodeReplace(bytes: Uint8Array): string {
@@ -108,8 +108,8 @@ export function utf8DecodeReplace(bytes: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { byteLevelDecode } from 'intern-s1-ts';
- * byteLevelDecode('HelloĠworld'); // 'Hello world'
+ * import { byteLevelDecode } from 'intern-s1-ts/internals';
+ * byteLevelDecode('HelloĠworld'); // => 'Hello world'
  * ```
  */
 export function byteLevelDecode(text: string): string {

@@ -113,7 +113,7 @@ const rstripNl = (s: string): string => s.replace(/\n+$/, '');
  * ```ts
  * import { applyChatTemplate } from 'intern-s1-ts';
  * applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true, enableThinking: false });
- * // '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think></think>\n\n'
+ * // => '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think></think>\n\n'
  * ```
  */
 export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTemplateOptions = {}): string {
@@ -254,8 +254,8 @@ function pyFixed1(x: number): string {
  * @example
  * ```ts
  * import { imagePlaceholder } from 'intern-s1-ts';
- * imagePlaceholder(2); // '<|vision_start|><|image_pad|><|image_pad|><|vision_end|>'
- * imagePlaceholder(2, 'intern-s1'); // '<img><IMG_CONTEXT><IMG_CONTEXT></img>'
+ * imagePlaceholder(2); // => '<|vision_start|><|image_pad|><|image_pad|><|vision_end|>'
+ * imagePlaceholder(2, 'intern-s1'); // => '<img><IMG_CONTEXT><IMG_CONTEXT></img>'
  * ```
  */
 export function imagePlaceholder(n: number, flavour: 'intern-s1-pro' | 'intern-s1' = 'intern-s1-pro'): string {
@@ -269,7 +269,7 @@ export function imagePlaceholder(n: number, flavour: 'intern-s1-pro' | 'intern-s
  * @example
  * ```ts
  * import { timeSeriesPlaceholder } from 'intern-s1-ts';
- * timeSeriesPlaceholder(2); // '<|ts|><TS_CONTEXT><TS_CONTEXT><|/ts|>'
+ * timeSeriesPlaceholder(2); // => '<|ts|><TS_CONTEXT><TS_CONTEXT><|/ts|>'
  * ```
  */
 export function timeSeriesPlaceholder(n: number): string {
@@ -295,7 +295,7 @@ function replaceEach(prompt: string, unit: string, n: number, what: string, make
  * import { applyChatTemplate, expandMediaPlaceholders } from 'intern-s1-ts';
  * const p = applyChatTemplate([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'What is it?' }] }]);
  * expandMediaPlaceholders(p, { images: [3] });
- * // '<|im_start|>user\nPicture 1: <|vision_start|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>What is it?<|im_end|>\n'
+ * // => '<|im_start|>user\nPicture 1: <|vision_start|><|image_pad|><|image_pad|><|image_pad|><|vision_end|>What is it?<|im_end|>\n'
  * ```
  */
 export function expandMediaPlaceholders(prompt: string, counts: MediaTokenCounts, flavour: 'intern-s1-pro' | 'intern-s1' = 'intern-s1-pro'): string {

@@ -62,7 +62,7 @@ function offsetOf(cfg: Record<string, unknown>, key: string): number {
  * ```ts
  * import { proFlavour } from 'intern-s1-ts';
  * proFlavour({ offset_SMILES: 151694, offset_PROT: 152718, offset_XNA: 153742 }).domains.map((d) => d.offset);
- * // [151694, 152718, 153742]
+ * // => [151694, 152718, 153742]
  * ```
  */
 export function proFlavour(tokenizerConfig: Record<string, unknown>): FlavourConfig {
@@ -100,9 +100,9 @@ export const S1_OFFSETS = Object.freeze({
  *
  * @example
  * ```ts
- * import { s1Offsets } from 'intern-s1-ts';
+ * import { s1Offsets } from 'intern-s1-ts/internals';
  * s1Offsets(151643, 26, [{ size: 256, tags: 4 }, { size: 512, tags: 2 }, { size: 1000, tags: 0 }]);
- * // [151669, 151929, 152443]
+ * // => [151669, 151929, 152443]
  * ```
  */
 export function s1Offsets(baseSize: number, addedBefore: number, models: readonly { size: number; tags: number }[]): number[] {

@@ -143,9 +143,9 @@ function scanCandidates(s: string, from: number, to: number, minUnits: number): 
  *
  * @example
  * ```ts
- * import { smilesDetector, reSplit } from 'intern-s1-ts';
+ * import { smilesDetector, reSplit } from 'intern-s1-ts/internals';
  * reSplit(smilesDetector(), ['Describe C1=CC=C(C=C1)C=O']);
- * // ['Describe ', '<SMILES_AUTO_DETECT>', 'C1=CC=C(C=C1)C=O', '</SMILES_AUTO_DETECT>']
+ * // => ['Describe ', '<SMILES_AUTO_DETECT>', 'C1=CC=C(C=C1)C=O', '</SMILES_AUTO_DETECT>']
  * ```
  */
 export function smilesDetector(opts: SmilesDetectorOptions = {}): Detector {

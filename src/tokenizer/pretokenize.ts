@@ -53,8 +53,8 @@ export function pieceEnd(text: string, p: number, sticky: RegExp = STICKY): numb
  *
  * @example
  * ```ts
- * import { pretokenize } from 'intern-s1-ts';
- * pretokenize("Hello world, it's 42!"); // ['Hello', ' world', ',', ' it', "'s", ' ', '4', '2', '!']
+ * import { pretokenize } from 'intern-s1-ts/internals';
+ * pretokenize("Hello world, it's 42!"); // => ['Hello', ' world', ',', ' it', "'s", ' ', '4', '2', '!']
  * ```
  */
 export function pretokenize(text: string): string[] {

@@ -144,7 +144,7 @@ const TO_OBJECT = { defaults: true, enums: String, longs: Number, bytes: Array }
  *
  * @example
  * ```ts
- * import { parseSentencePieceModel } from 'intern-s1-ts';
+ * import { parseSentencePieceModel } from 'intern-s1-ts/internals';
  * import { readFileSync } from 'node:fs';
  * const dir = process.env.INTERN_S1_PRO_FILES;
  * if (dir) parseSentencePieceModel(readFileSync(`${dir}/tokenizer_XNA.model`)).trainerSpec.modelType; // 'BPE'

@@ -48,7 +48,7 @@ export interface SentencePieceEncoding {
  * const dir = process.env.INTERN_S1_PRO_FILES;
  * if (dir) {
  *   const sp = SentencePieceModel.fromBytes(readFileSync(`${dir}/tokenizer_SMILES.model`), 'SMILES');
- *   sp.encode('Cl??Br'); // { pieces: ['Cl', '??', 'Br'], ids: [77, 0, 78] }
+ *   sp.encode('Cl??Br'); // => { pieces: ['Cl', '??', 'Br'], ids: [77, 0, 78] }
  * }
  * ```
  */

@@ -50,9 +50,9 @@ function toggle(rings: Map<string, boolean>, label: string): void {
  *
  * @example
  * ```ts
- * import { smilesRuleCheck } from 'intern-s1-ts';
- * smilesRuleCheck('CC(=O)OC1=CC=CC=C1C(=O)O'); // true
- * smilesRuleCheck('CC(=O)OC1=CC=CC=C2'); // false: rings 1 and 2 unclosed
+ * import { smilesRuleCheck } from 'intern-s1-ts/internals';
+ * smilesRuleCheck('CC(=O)OC1=CC=CC=C1C(=O)O'); // => true
+ * smilesRuleCheck('CC(=O)OC1=CC=CC=C2'); // => false  -- rings 1 and 2 unclosed
  * ```
  */
 export function smilesRuleCheck(candidate: string): boolean {

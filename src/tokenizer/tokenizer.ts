@@ -68,9 +68,9 @@ function buildDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Dete
  * if (dir) {
  *   const tok = InternS1Tokenizer.fromDir(dir);
  *   const enc = tok.encode('<protein>MKT AYI</protein>');
- *   enc.ids; // [151688, 153734, 152825, 220, 152799, 153726, 151689]
- *   enc.domains; // ['added', 'PROT', 'PROT', 'text', 'PROT', 'PROT', 'added']
- *   tok.decode(enc.ids); // '<protein>MKT AYI</protein>'
+ *   enc.ids; // => [151688, 153734, 152825, 220, 152799, 153726, 151689]
+ *   enc.domains; // => ['added', 'PROT', 'PROT', 'text', 'PROT', 'PROT', 'added']
+ *   tok.decode(enc.ids); // => '<protein>MKT AYI</protein>'
  * }
  * ```
  */

@@ -36,7 +36,7 @@ export function mulberry32(seed: number): Rng {
  *
  * @example
  * ```ts
- * import { mulberry32, normalSamples } from 'intern-s1-ts';
+ * import { mulberry32, normalSamples } from 'intern-s1-ts/internals';
  * const w = normalSamples(mulberry32(1), 4, 0.02); // Float32Array of 4 values, std 0.02
  * ```
  */

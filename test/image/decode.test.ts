@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/errors.js';
 import { decodeImage, detectImageFormat, ImageDecodeError, readImage } from '../../src/image/decode.js';
 import { diffStats, FIXTURES, fixtureBytes, manifest } from './fixtures.js';
+import { runs } from '../support/runs.js';
 
 const names = Object.keys(manifest.sources);
 const pngs = names.filter((n) => n.endsWith('.png'));
@@ -179,7 +180,7 @@ describe('decodeImage rejects bad input with ImageDecodeError', () => {
           expect(e, String(e)).toBeInstanceOf(ImageDecodeError);
         }
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 

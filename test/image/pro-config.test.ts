@@ -5,9 +5,10 @@
  * winning over them, partial and empty configs, unknown keys ignored); every malformed value is a
  * ConfigError naming the key. Config parsing: no twin.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { itPro } from '../support/pro-files.js';
 import { ConfigError } from '../../src/errors.js';
 import { PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS } from '../../src/image/pro.js';
 import { proOptionsFromConfig } from '../../src/image/pro-config.js';
@@ -19,8 +20,6 @@ const released = {
 };
 const want = { patchSize: 16, mergeSize: 2, temporalPatchSize: 2, minPixels: 65536, maxPixels: 16777216, imageMean: [0.5, 0.5, 0.5], imageStd: [0.5, 0.5, 0.5] };
 
-const PRO_DIR = process.env.INTERN_S1_PRO_FILES;
-const proFile = PRO_DIR ? path.join(PRO_DIR, 'preprocessor_config.json') : '';
 
 describe('proOptionsFromConfig: the released config', () => {
   it('reads the released config into the defaults', () => {
@@ -30,9 +29,9 @@ describe('proOptionsFromConfig: the released config', () => {
     expect([PRO_IMAGE_MIN_PIXELS, PRO_IMAGE_MAX_PIXELS]).toEqual([want.minPixels, want.maxPixels]);
   });
 
-  // Skipped, with this name as the message, unless INTERN_S1_PRO_FILES is the folder holding the file.
-  it.skipIf(!(PRO_DIR && existsSync(proFile)))('reads the real preprocessor_config.json into the same options (needs INTERN_S1_PRO_FILES)', () => {
-    expect(proOptionsFromConfig(JSON.parse(readFileSync(proFile, 'utf8')))).toEqual(want);
+  // Skipped, the reason in its name, unless INTERN_S1_PRO_FILES is the folder holding the file.
+  itPro('reads the real preprocessor_config.json into the same options', 'preprocessor_config.json', (file) => {
+    expect(proOptionsFromConfig(JSON.parse(readFileSync(file, 'utf8')))).toEqual(want);
   });
 });
 

@@ -17,6 +17,7 @@ import { assertClose, ELEMENTWISE } from '../support/assertClose.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { fixtureBytes, fixtureFloats, imageArb, manifest, randomImage } from './fixtures.js';
+import { runs } from '../support/runs.js';
 
 describe('pyRound (Python 3 round, banker\'s rounding)', () => {
   it('rounds ties to even, unlike Math.round', () => {
@@ -164,7 +165,7 @@ forEachBackend(() => {
           tf.dispose([x, f.pixelValues]);
           expect(tf.memory().numTensors).toBe(before);
         }),
-        { numRuns: 40 },
+        { numRuns: runs(40) },
       );
     });
 
@@ -184,7 +185,7 @@ forEachBackend(() => {
           assertClose(f.pixelValues, r.pixelValues, ELEMENTWISE);
           f.pixelValues.dispose();
         }),
-        { numRuns: 25 },
+        { numRuns: runs(25) },
       );
     });
 

@@ -14,6 +14,7 @@ import * as fast from '../../src/image/resize.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { diffStats, fixtureBytes, hwcToChw, imageArb, manifest, pilDecoded, randomImage } from './fixtures.js';
+import { runs } from '../support/runs.js';
 
 function fastResize(img: fast.ResizeOptions & { image: ReturnType<typeof randomImage>; w: number; h: number }): Float32Array {
   const t = fast.resizeImage(img.image, img.w, img.h, { method: img.method });
@@ -61,7 +62,7 @@ forEachBackend(() => {
           const d = diffStats(got, want);
           expect(d.count, `${c.image.width}x${c.image.height} -> ${c.w}x${c.h} ${c.method}: max diff ${d.max}`).toBe(0);
         }),
-        { numRuns: 40 },
+        { numRuns: runs(40) },
       );
     });
 

@@ -16,6 +16,7 @@ import { assertClose, ELEMENTWISE } from '../support/assertClose.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { fixtureBytes, fixtureFloats, imageArb, manifest, pilDecoded, randomImage } from './fixtures.js';
+import { runs } from '../support/runs.js';
 
 /**
  * Worked by hand from spec 6.1.1 with s = 448, 1..12 tiles (½·s² = 100352):
@@ -137,7 +138,7 @@ forEachBackend(() => {
           f.pixelValues.dispose();
           expect(tf.memory().numTensors).toBe(before);
         }),
-        { numRuns: 30 },
+        { numRuns: runs(30) },
       );
     });
 

@@ -3,16 +3,15 @@
  * variant, both rope spellings, both InternViT size spellings, and every inconsistency as a
  * ConfigError naming the key.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { describePro } from '../support/pro-files.js';
 import { ConfigError } from '../../src/errors.js';
 import {
   type InternS1Config, type InternS1ProConfig, configVariant, fopeEnabled, isMoeLayer, parseConfig, parseQuantizationConfig, textConfigOf,
 } from '../../src/io/config.js';
 
-const PRO_DIR = process.env.INTERN_S1_PRO_FILES;
-const proFile = PRO_DIR ? path.join(PRO_DIR, 'config.json') : '';
 
 const clone = <T>(o: T): T => JSON.parse(JSON.stringify(o)) as T;
 
@@ -37,10 +36,9 @@ const tiny: Record<string, Record<string, unknown>> = {
   },
 };
 
-describe('the real Intern-S1-Pro config.json', () => {
-  const run = PRO_DIR && existsSync(proFile) ? it : it.skip;
-  if (!PRO_DIR) it.skip('needs INTERN_S1_PRO_FILES (the folder with the Intern-S1-Pro config.json); set it to run', () => {});
-  run('parses as pro with the values of spec 1.1, 1.2, 8.2, 9.4', () => {
+describePro('the real Intern-S1-Pro config.json', (dir) => {
+  const proFile = path.join(dir, 'config.json');
+  it('parses as pro with the values of spec 1.1, 1.2, 8.2, 9.4', () => {
     const json = JSON.parse(readFileSync(proFile, 'utf8'));
     const cfg = parseConfig(json) as InternS1ProConfig;
     expect(configVariant(cfg)).toBe('pro');
@@ -64,7 +62,7 @@ describe('the real Intern-S1-Pro config.json', () => {
     expect(() => { (t as { hidden_size: number }).hidden_size = 1; }).toThrow(TypeError);
     expect(() => { (t.rope_scaling as { num_inv_freq: number | null }).num_inv_freq = 4; }).toThrow(TypeError);
   });
-  run('the transformers v5 rope_parameters spelling gives the same text config', () => {
+  it('the transformers v5 rope_parameters spelling gives the same text config', () => {
     const json = JSON.parse(readFileSync(proFile, 'utf8'));
     const v5 = clone(json);
     v5.text_config.rope_parameters = { ...v5.text_config.rope_scaling, rope_theta: v5.text_config.rope_theta };
@@ -72,7 +70,7 @@ describe('the real Intern-S1-Pro config.json', () => {
     delete v5.text_config.rope_theta;
     expect(parseConfig(v5)).toEqual(parseConfig(json));
   });
-});
+}, 'config.json');
 
 describe('tiny configs of every variant', () => {
   it('s1, mini, pro and bare text configs parse, with defaults filled', () => {

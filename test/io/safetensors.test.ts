@@ -14,6 +14,7 @@ import { serializeSafetensors, writeSafetensors } from '../../src/io/safetensors
 import type { TensorInput } from '../../src/io/weights.js';
 import { decodeBf16, decodeF16, decodeFp8E4M3 } from '../../reference/ops/dtypes.js';
 import { mulberry32 } from '../support/arbitraries.js';
+import { runs } from '../support/runs.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'st-test-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -233,7 +234,7 @@ describe('fuzzing: mutated and truncated files', () => {
         expect((e as Error).message).toMatch(/^fuzz\.safetensors: /);
         seen.rejected++;
       }
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
     // The mutations must exercise both paths, or the property says little.
     expect(seen.ok).toBeGreaterThan(40);
     expect(seen.rejected).toBeGreaterThan(100);

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describePro } from '../support/pro-files.js';
 import { toFlat } from '../../reference/ndarray.js';
 import { ValueError } from '../../src/errors.js';
 import { openCheckpoint } from '../../src/io/checkpoint.js';
@@ -22,12 +23,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const VARIANTS = ['s1', 'mini', 'pro'] as const;
 
-describe('checkpoint layout of the real Intern-S1-Pro config (spec 9.3)', () => {
-  const dir = process.env.INTERN_S1_PRO_FILES;
-  const run = dir && existsSync(path.join(dir, 'config.json')) ? it : it.skip;
-  if (!dir) it.skip('needs INTERN_S1_PRO_FILES; set it to run', () => {});
-  run('names, shapes, FoPE K = 45, FP8 marks, and about 0.92 T parameters (spec 1.1)', () => {
-    const cfg = parseConfig(JSON.parse(readFileSync(path.join(dir!, 'config.json'), 'utf8'))) as InternS1ProConfig;
+describePro('checkpoint layout of the real Intern-S1-Pro config (spec 9.3)', (dir) => {
+  it('names, shapes, FoPE K = 45, FP8 marks, and about 0.92 T parameters (spec 1.1)', () => {
+    const cfg = parseConfig(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))) as InternS1ProConfig;
     const layout = checkpointLayout(cfg);
     const by = new Map(layout.map((e) => [e.name, e]));
     const shape = (n: string) => by.get(n)?.shape;
@@ -52,7 +50,7 @@ describe('checkpoint layout of the real Intern-S1-Pro config (spec 9.3)', () => 
     expect(params).toBeGreaterThan(0.9e12);
     expect(params).toBeLessThan(0.95e12);
   });
-});
+}, 'config.json');
 
 describe('tiny checkpoints', () => {
   it('deterministic for a seed (bytes), different for another seed', () => {

@@ -12,6 +12,7 @@ import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { type ErrorCase, type InputData, type OpCase, type OpSpec, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 type MaskKind = 'none' | 'causal' | 'bool' | 'additive';
 interface P {
@@ -155,7 +156,7 @@ function spec(name: 'attention' | 'attentionChunked'): OpSpec<P> {
     fast: (t, p) => asList(fast[name](t.q, t.k, t.v, fastOpts(p, t))),
     reference: (a, p) => asList(ref.attention(a.q, a.k, a.v, { ...p, mask: refMask(p, a) })),
     tol,
-    numRuns: 40,
+    numRuns: runs(40),
     samples: [
       {
         what: 'a row with no visible key gives zeros, not NaN',

@@ -11,6 +11,7 @@ import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 import { expectNoLeak } from '../support/leak.js';
 import { type InputData, type OpCase, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 const ones = (shape: number[]): InputData => data(shape, () => 1);
 const withBias = (o: Record<string, fc.Arbitrary<InputData>>, cout: number, has: boolean) =>
@@ -38,7 +39,7 @@ describe('conv1d', () =>
     fast: (t, p) => fast.conv1d(t.x, t.w, t.bias, p.opts),
     reference: (a, p) => ref.conv1d(a.x, a.w, a.bias, p.opts),
     tol: (c) => reductionTol(c.params.n),
-    numRuns: 40,
+    numRuns: runs(40),
     samples: [
       { what: 'Whisper stem shape (k 3, stride 2, pad 1)', case: { inputs: { x: data([1, 4, 9], (i) => Math.sin(i)), w: data([2, 4, 3], (i) => Math.cos(i)) }, params: { opts: { stride: 2, padding: 1 }, n: 12 } } },
       { what: 'NaN in x reaches only the outputs that read it', case: { inputs: { x: data([1, 1, 6], (i) => (i === 0 ? NaN : i)), w: ones([1, 1, 2]) }, params: { opts: {}, n: 2 } } },
@@ -84,7 +85,7 @@ describe('conv2d', () =>
     fast: (t, p) => fast.conv2d(t.x, t.w, t.bias, p.opts),
     reference: (a, p) => ref.conv2d(a.x, a.w, a.bias, p.opts),
     tol: (c) => reductionTol(c.params.n),
-    numRuns: 40,
+    numRuns: runs(40),
     samples: [
       {
         what: 'stride = kernel takes the patch-embedding path',

@@ -9,6 +9,7 @@ import ndarray from 'ndarray';
 import * as ref from '../../reference/ops/dtypes.js';
 import { ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/dtypes.js';
+import { runs } from '../support/runs.js';
 
 /** Every code of a `width`-byte format as little-endian bytes. */
 function allCodes(width: 1 | 2): Uint8Array {
@@ -116,7 +117,7 @@ describe('encoders', () => {
       const value = fc.oneof(fc.float(), fc.float({ min: -500, max: 500 }), fc.float({ min: Math.fround(-1e-3), max: Math.fround(1e-3) }), special);
       fc.assert(fc.property(fc.array(value, { minLength: 1, maxLength: 64 }), (vals) => {
         expect(codes(fast[e.name](vals), e.width)).toEqual(codes(ref[e.name](vals), e.width));
-      }), { numRuns: 60 });
+      }), { numRuns: runs(60) });
     });
     it(`${e.name}: every midpoint between neighbouring codes rounds to the even code, as in the reference`, () => {
       const vals = Array.from(ref[e.dec](allCodes(e.width))).filter(Number.isFinite).filter((v) => v >= 0).sort((a, b) => a - b);
@@ -162,7 +163,7 @@ describe('dequantFp8Block / quantFp8Block', () => {
       const got = fast.dequantFp8Block({ shape: c.shape, data: view }, { shape: c.scaleShape, data: c.scale }, c.block);
       const want = ref.dequantFp8Block({ shape: c.shape, data: c.q }, ndarray(Float64Array.from(c.scale), c.scaleShape), c.block);
       expectSameValues(got, Float32Array.from(want.data), 'dequant');
-    }), { numRuns: 80 });
+    }), { numRuns: runs(80) });
   });
   it('dequant: 128-blocks pick the scale of their block (spec 9.4 example)', () => {
     const q = new Uint8Array(130 * 3).fill(0x38); // all 1.0
@@ -196,7 +197,7 @@ describe('dequantFp8Block / quantFp8Block', () => {
           const bound = Math.max(Math.abs(c.w[i]) * 2 ** -4, s * 2 ** -10) * (1 + 1e-6);
           if (!(Math.abs(back[i] - c.w[i]) <= bound)) throw new Error(`element ${i}: ${c.w[i]} -> ${back[i]} (scale ${s})`);
         }
-      }), { numRuns: 40 });
+      }), { numRuns: runs(40) });
     });
   }
   it('quant: a non-finite weight is a ValueError', () => {

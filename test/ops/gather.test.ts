@@ -9,6 +9,7 @@ import { assertClose, reductionTol } from '../support/assertClose.js';
 import { forEachBackend } from '../support/backends.js';
 import { type Data, dataToNd, dataToTf } from '../support/convert.js';
 import { type InputData, type OpCase, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 const EXACT = { rtol: 0, atol: 0 };
 const int = (shape: number[], v: ArrayLike<number> | ((i: number) => number)): InputData => ({ ...data(shape, v), dtype: 'int32' });
@@ -152,7 +153,7 @@ describe('gradients through gather, embedding, segmentSum and indexAdd (wasm lac
         const want = ref.gatherGrad(dataToNd(g), dataToNd(c.inputs.indices), c.inputs.x.shape, c.params.axis);
         checkGrads((x) => fast.gather(x, ids, c.params.axis), [c.inputs.x], g, [want]);
         ids.dispose();
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('embedding: repeated ids accumulate in the table gradient', () => {

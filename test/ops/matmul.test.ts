@@ -10,6 +10,7 @@ import { assertClose, reductionTol } from '../support/assertClose.js';
 import { forEachBackend } from '../support/backends.js';
 import { type Data, dataToNd, dataToTf } from '../support/convert.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 type MP = { transposeA: boolean; transposeB: boolean };
 const dim = fc.integer({ min: 1, max: 5 });
@@ -137,7 +138,7 @@ describe('matmul gradients (wasm: customGrad with explicit transposes)', () => {
           tf.dispose([ta, tb, tg, ...grads]);
           expect(tf.memory().numTensors).toBe(before);
         },
-      ), { numRuns: 10 });
+      ), { numRuns: runs(10) });
     });
 
     const batchedGradCases: [string, number[], number[]][] = [

@@ -8,6 +8,7 @@ import { data, marginDataArb, shapeArb, sizeOf } from '../support/arbitraries.js
 import { forEachBackend } from '../support/backends.js';
 import type { Data } from '../support/convert.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+import { runs } from '../support/runs.js';
 
 type P = { k: number };
 
@@ -66,7 +67,7 @@ describe('topk', () => {
       { what: 'an int32 input', inputs: { x: { ...data([3], [1, 2, 3]), dtype: 'int32' } }, params: { k: 1 }, error: DTypeError },
     ],
   });
-  runOpSpec<P>({ ...spec('deliberate ties', casesOf(tiesArb)), numRuns: 40, errors: [] });
+  runOpSpec<P>({ ...spec('deliberate ties', casesOf(tiesArb)), numRuns: runs(40), errors: [] });
 });
 
 describe('topk output dtypes', () => {

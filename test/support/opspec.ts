@@ -15,6 +15,7 @@ import type { NDArray } from '../../reference/ndarray.js';
 import { assertClose, type Tol } from './assertClose.js';
 import { forEachBackend, type TestBackend } from './backends.js';
 import { type Data, dataToNd, dataToTf } from './convert.js';
+import { runs } from './runs.js';
 
 /** Data with an optional dtype (int32 inputs such as indices; bool for dtype-error cases). */
 export type InputData = Data & { dtype?: 'float32' | 'int32' | 'bool' };
@@ -90,7 +91,7 @@ export function checkCase<P>(spec: OpSpec<P>, c: OpCase<P>): void {
 export function runOpSpec<P>(spec: OpSpec<P>): void {
   forEachBackend(() => {
     it(`${spec.name}: fast == reference on random inputs`, () => {
-      fc.assert(fc.property(spec.cases, (c) => checkCase(spec, c)), spec.numRuns ? { numRuns: spec.numRuns } : {});
+      fc.assert(fc.property(spec.cases, (c) => checkCase(spec, c)), spec.numRuns ? { numRuns: runs(spec.numRuns) } : {});
     });
     for (const s of spec.samples ?? []) {
       it(`${spec.name}: sample ${s.what}`, () => checkCase(spec, s.case));

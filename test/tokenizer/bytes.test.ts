@@ -10,6 +10,7 @@ import * as refBytes from '../../reference/tokenizer/bytes.js';
 import { TokenizerError } from '../../src/errors.js';
 import * as fastBytes from '../../src/tokenizer/bytes.js';
 import { textArb } from './support.js';
+import { runs } from '../support/runs.js';
 
 describe('byte-level alphabet', () => {
   it('keeps the 188 printable bytes and maps the rest to U+0100.. in order', () => {
@@ -55,7 +56,7 @@ describe('byte-level alphabet', () => {
         const u = Uint8Array.from(a);
         expect(fastBytes.utf8DecodeReplace(u)).toBe(refBytes.utf8DecodeReplace(u));
       }),
-      { numRuns: 300 },
+      { numRuns: runs(300) },
     );
   });
 
@@ -109,7 +110,7 @@ describe('UTF-8 decoding and byte-level decoding', () => {
       const bytes = encoder.encode(s);
       expect(fastBytes.utf8DecodeReplace(bytes)).toBe(s);
       expect(refBytes.utf8DecodeReplace(bytes)).toBe(s);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 
   it('byteLevelDecode: fast == reference on random stand-in strings (any bytes, with ▁ and \\n)', () => {
@@ -118,7 +119,7 @@ describe('UTF-8 decoding and byte-level decoding', () => {
     fc.assert(fc.property(fc.array(symbolArb, { maxLength: 30 }), (symbols) => {
       const s = symbols.join('');
       expect(fastBytes.byteLevelDecode(s)).toBe(refBytes.byteLevelDecode(s));
-    }), { numRuns: 300 });
+    }), { numRuns: runs(300) });
   });
 
   it('byteLevelDecode names a character outside the alphabet and its position', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/tokenizer/detectors.js';
 import * as fast from '../../src/tokenizer/detectors.js';
 import { dnaArb, mixedArb, proteinArb, smilesAlphabet, smilesArb, textArb } from './support.js';
+import { runs } from '../support/runs.js';
 
 // without '[' the fast scanner first finds zones with a regex; make sure that path is exercised
 const noBracket = fc.string({ unit: fc.constantFrom(...'CcNnOoSsPBrlFaAgZnu()=.:-#@$%*+/\\12٣ Hx'), maxLength: 60 });
@@ -32,7 +33,7 @@ describe('SMILES candidates', () => {
       fc.property(anyText, (s) => {
         expect(fast.smilesCandidates(s)).toEqual(ref.smilesCandidates(s));
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 
@@ -111,7 +112,7 @@ describe('reSplit', () => {
         }
         expect(c).toEqual(d);
       }),
-      { numRuns: 500 },
+      { numRuns: runs(500) },
     );
   });
 });

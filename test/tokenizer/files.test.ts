@@ -18,6 +18,7 @@ import * as cfg from '../../src/tokenizer/config.js';
 import * as fastFiles from '../../src/tokenizer/files.js';
 import * as fast from '../../src/tokenizer/tokenizer.js';
 import { describePro, tinyProFiles, writeTokenizerDir } from './support.js';
+import { runs } from '../support/runs.js';
 
 const tiny = tinyProFiles();
 const MODEL_FILES = ['tokenizer_SMILES.model', 'tokenizer_PROT.model', 'tokenizer_XNA.model'];
@@ -143,7 +144,7 @@ describe('readAddedTokens: added_tokens_decoder, else added_tokens.json', () => 
         ? { id: t.id, content: t.content, special: false, lstrip: false, rstrip: false, singleWord: false }
         : { id: t.id, content: t.content, special: t.special, lstrip: t.lstrip, rstrip: t.rstrip, singleWord: t.single_word === true }));
       expect(fastFiles.readAddedTokens(config, file)).toEqual(want);
-    }), { numRuns: 100 });
+    }), { numRuns: runs(100) });
   });
 
   it('a malformed decoder or added_tokens.json is a TokenizerError naming the file', () => {

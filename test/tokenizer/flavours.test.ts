@@ -12,6 +12,7 @@ import type { TokenizerFiles } from '../../src/tokenizer/files.js';
 import { SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
 import * as fastTok from '../../src/tokenizer/tokenizer.js';
 import { dnaArb, fixture, mixedArb, proteinArb, smilesArb, textArb, toyFiles, trainToyBpe, TOY_CORPUS } from './support.js';
+import { runs } from '../support/runs.js';
 
 const toy = toyFiles(trainToyBpe(TOY_CORPUS, 200));
 const base = Object.keys(JSON.parse(toy.vocab)).length;
@@ -108,7 +109,7 @@ describe('Intern-S1 flavour with constructed files', () => {
         expect(tok.decode(e.ids)).toBe(rtok.decode(e.ids));
         if (!s.includes('\u2581') && !/\p{Cs}/u.test(s) && !s.includes('_AUTO_DETECT>')) expect(tok.decode(e.ids)).toBe(s.normalize('NFC'));
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 });
@@ -135,7 +136,7 @@ describe('Pro flavour on tiny models (skipping detected spans)', () => {
       fc.property(fc.oneof(mixedArb, smilesArb, proteinArb, dnaArb), (s) => {
         expect(tok.encode(s)).toEqual(rtok.encode(s));
       }),
-      { numRuns: 200 },
+      { numRuns: runs(200) },
     );
   });
 
@@ -177,7 +178,7 @@ describe('id collisions force the string-lookup rules (spec §1.7)', () => {
       fc.property(fc.oneof(mixedArb, textArb), (s) => {
         expect(tok.encode(s)).toEqual(rtok.encode(s));
       }),
-      { numRuns: 100 },
+      { numRuns: runs(100) },
     );
   });
 });

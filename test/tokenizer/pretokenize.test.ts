@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import * as refPre from '../../reference/tokenizer/pretokenize.js';
 import * as fastPre from '../../src/tokenizer/pretokenize.js';
 import { textArb } from './support.js';
+import { runs } from '../support/runs.js';
 
 describe('pre-tokenizer', () => {
   it('reproduces Python regex behaviours the naive port gets wrong', () => {
@@ -34,7 +35,7 @@ describe('pre-tokenizer', () => {
         expect(a).toEqual(refPre.pretokenize(s));
         expect(a.join('')).toBe(s);
       }),
-      { numRuns: 600 },
+      { numRuns: runs(600) },
     );
   });
 });
@@ -109,7 +110,7 @@ describe('pre-tokenizer: the fast path\'s pieces', () => {
         expect(fastPre.pieceEnd(s, p)).toBe(end);
         p = end;
       }
-    }), { numRuns: 400 });
+    }), { numRuns: runs(400) });
   });
 
   it('pretokenizeRegex gives fresh instances with the requested flags', () => {

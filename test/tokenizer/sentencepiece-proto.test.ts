@@ -14,6 +14,7 @@ import { TokenizerError } from '../../src/errors.js';
 import * as fastProto from '../../src/tokenizer/sentencepiece-proto.js';
 import * as fast from '../../src/tokenizer/sentencepiece.js';
 import { buildModel, describePro, fixture } from './support.js';
+import { runs } from '../support/runs.js';
 
 const FIXTURES = ['tiny_bpe.model', 'tiny_bpe_256.model', 'tiny_unigram.model', 'tiny_unigram_ws.model'];
 
@@ -104,7 +105,7 @@ describe('sentencepiece .model parsing', () => {
         trainerSpec: { ...TRAINER_DEFAULTS, ...obj.trainerSpec },
         normalizerSpec: { ...NORMALIZER_DEFAULTS, ...obj.normalizerSpec, precompiledCharsmap: Uint8Array.from(obj.normalizerSpec?.precompiledCharsmap ?? []) },
       });
-    }), { numRuns: 150 });
+    }), { numRuns: runs(150) });
   });
 
   it('the tiny fixture models parse: pieces, with <unk> first, and a model type', () => {

@@ -12,6 +12,7 @@ import { TokenizerError } from '../../src/errors.js';
 import * as fast from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { buildModel, describePro, dnaArb, fixture, proteinArb, smilesArb, textArb } from './support.js';
+import { runs } from '../support/runs.js';
 
 
 type Oracle = { encodeIds(t: string): number[]; encodePieces(t: string): string[] };
@@ -32,7 +33,7 @@ function agree(f: fast.SentencePieceModel, r: ref.SentencePieceModel, o: Oracle,
       expect(a).toEqual(r.encode(s));
       if (!/\p{Cs}/u.test(s) && !s.includes('\0')) expect({ pieces: a.pieces, ids: a.ids }).toEqual({ pieces: o.encodePieces(s), ids: o.encodeIds(s) });
     }),
-    { numRuns },
+    { numRuns: runs(numRuns) },
   );
 }
 

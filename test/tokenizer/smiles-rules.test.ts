@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/tokenizer/smiles-rules.js';
 import * as fast from '../../src/tokenizer/smiles-rules.js';
 import { smilesAlphabet, smilesArb } from './support.js';
+import { runs } from '../support/runs.js';
 
 /** Assert `smilesRuleCheck(s) === want` in both paths, naming the case. */
 function check(cases: [string, boolean][]): void {
@@ -45,7 +46,7 @@ describe('SMILES rule check', () => {
         expect(fast.smilesRuleCheck(s)).toBe(ref.smilesRuleCheck(s));
         expect(fast.smilesLegitimate(s)).toBe(ref.smilesLegitimate(s));
       }),
-      { numRuns: 1500 },
+      { numRuns: runs(1500) },
     );
   });
 });
@@ -111,7 +112,7 @@ describe('smilesLegitimate and countAsciiLetters', () => {
   it('countAsciiLetters: fast == reference on any string; the element list is the periodic table H..Og', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
       expect(fast.countAsciiLetters(s)).toBe(ref.countAsciiLetters(s));
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
     expect(fast.PERIODIC_ELEMENTS).toHaveLength(118);
     expect([fast.PERIODIC_ELEMENTS[0], fast.PERIODIC_ELEMENTS[5], fast.PERIODIC_ELEMENTS[117]]).toEqual(['H', 'C', 'Og']);
     expect(fast.PERIODIC_ELEMENTS).toEqual(ref.PERIODIC_ELEMENTS);
@@ -121,6 +122,6 @@ describe('smilesLegitimate and countAsciiLetters', () => {
     const unit = fc.constantFrom(...'CcN[]()%1234٣H=éa');
     fc.assert(fc.property(fc.oneof(fc.string({ unit, maxLength: 24 }), smilesArb.map((s) => s + '٣٣')), (s) => {
       expect(fast.smilesRuleCheck(s)).toBe(ref.smilesRuleCheck(s));
-    }), { numRuns: 1000 });
+    }), { numRuns: runs(1000) });
   });
 });

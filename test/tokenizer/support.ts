@@ -8,24 +8,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import protobuf from 'protobufjs/light.js';
-import { describe } from 'vitest';
 import { bytesToUnicode, byteLevelEncode } from '../../reference/tokenizer/bytes.js';
 import { pretokenize } from '../../reference/tokenizer/pretokenize.js';
 import { SENTENCEPIECE_SCHEMA, SentencePieceModel } from '../../src/tokenizer/sentencepiece.js';
 import { mulberry32 } from '../support/arbitraries.js';
 
-/** The folder of the real Intern-S1-Pro tokenizer files, or undefined. */
-export const PRO_DIR = process.env.INTERN_S1_PRO_FILES || undefined;
-
-/** `describe` that is skipped, with a message, when INTERN_S1_PRO_FILES is unset. */
-export function describePro(name: string, fn: (dir: string) => void): void {
-  if (!PRO_DIR) {
-    console.warn(`[tokenizer tests] '${name}' skipped: set INTERN_S1_PRO_FILES to the Intern-S1-Pro tokenizer folder`);
-    describe.skip(`${name} (needs INTERN_S1_PRO_FILES)`, () => {});
-    return;
-  }
-  describe(name, () => fn(PRO_DIR));
-}
+// The real Intern-S1-Pro files: skipped with the reason in the name when INTERN_S1_PRO_FILES is unset.
+export { PRO_DIR, describePro } from '../support/pro-files.js';
 
 /**
  * Train a toy byte-level BPE (greedy most-frequent pair, ties to the smaller pair string) on

@@ -15,6 +15,7 @@ import { TokenizerError } from '../../src/errors.js';
 import * as fast from '../../src/tokenizer/tokenizer.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { describePro, dnaArb, mixedArb, proteinArb, randomSmiles, smilesArb, textArb, TOY_CORPUS } from './support.js';
+import { runs } from '../support/runs.js';
 
 describePro('InternS1Tokenizer with the Intern-S1-Pro files', (dir) => {
   let tok: fast.InternS1Tokenizer;
@@ -213,7 +214,7 @@ describePro('InternS1Tokenizer with the Intern-S1-Pro files', (dir) => {
         expect(tok.decode(e.ids)).toBe(rtok.decode(e.ids));
         expect(tok.decode(e.ids, { skipSpecialTokens: true })).toBe(rtok.decode(e.ids, { skipSpecialTokens: true }));
       }),
-      { numRuns: 150 },
+      { numRuns: runs(150) },
     );
   });
 
@@ -223,7 +224,7 @@ describePro('InternS1Tokenizer with the Intern-S1-Pro files', (dir) => {
       fc.property(arb, (s) => {
         expect(tok.decode(tok.encode(s).ids)).toBe(s.normalize('NFC'));
       }),
-      { numRuns: 400 },
+      { numRuns: runs(400) },
     );
   });
 

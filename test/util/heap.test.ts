@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MinHeap } from '../../src/util/heap.js';
+import { runs } from '../support/runs.js';
 
 /** Finite doubles without −0 (−0 and 0 compare equal, so their order out of a heap is free). */
 const valueArb = fc.oneof(
@@ -30,7 +31,7 @@ describe('MinHeap', () => {
       expect(h.size).toBe(values.length);
       expect(drain(h)).toEqual([...values].sort(byValue));
       expect(h.size).toBe(0);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 
   it('interleaved pushes and pops agree with a sorted-array model', () => {
@@ -49,7 +50,7 @@ describe('MinHeap', () => {
         expect(h.size).toBe(model.length);
       }
       expect(drain(h)).toEqual(model);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 
   it('heapify(values, n) replaces the contents by the first n values, growing the storage as needed', () => {
@@ -61,7 +62,7 @@ describe('MinHeap', () => {
       expect(h.size).toBe(n);
       h.push(0.5);
       expect(drain(h)).toEqual([...values.slice(0, n), 0.5].sort(byValue));
-    }), { numRuns: 150 });
+    }), { numRuns: runs(150) });
   });
 
   it('grows past its initial storage; clear empties it and it stays usable', () => {

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PieceCache, hashRange } from '../../src/util/lru.js';
+import { runs } from '../support/runs.js';
 
 /** FNV-1a (32 bit) of the UTF-16 units of `s`, in BigInt arithmetic: an independent oracle for hashRange. */
 function fnv1a(s: string): number {
@@ -75,7 +76,7 @@ describe('hashRange', () => {
       const sub = s.slice(i, j);
       expect(hashRange(s, i, j)).toBe(hashRange(sub, 0, sub.length));
       expect(hashRange(sub, 0, sub.length)).toBe(fnv1a(sub));
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 });
 
@@ -145,6 +146,6 @@ describe('PieceCache', () => {
         }
       });
       expect([c.size, c.hits, c.misses]).toEqual([m.size, m.hits, m.misses]);
-    }), { numRuns: 150 });
+    }), { numRuns: runs(150) });
   });
 });

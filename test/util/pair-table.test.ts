@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValueError } from '../../src/errors.js';
 import { PairTable } from '../../src/util/pair-table.js';
+import { runs } from '../support/runs.js';
 
 const keyArb = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }));
 
@@ -20,7 +21,7 @@ describe('PairTable', () => {
       for (const [l, r, v] of entries) t.set(l, r, v);
       expect(t.size).toBe(model.size);
       for (const [l, r] of [...entries.map(([l, r]) => [l, r]), ...probes]) expect(t.get(l, r), `(${l}, ${r})`).toBe(model.get(`${l},${r}`) ?? -1);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
 
   it('the pair is ordered; an absent pair and an empty table give −1; 0 is a valid key and value', () => {

@@ -7,8 +7,11 @@ import { type NDArray, zeros } from '../../ndarray.js';
 
 /** One modality: placeholder token id and its feature rows `[N, D]` in prompt order. */
 export interface Placeholder {
+  /** The modality's name in messages and counts (`image`, `time series`). */
   readonly name: string;
+  /** Id of its placeholder token (`image_token_id`, `ts_token_id`). */
   readonly tokenId: number;
+  /** Feature rows `[N, D]`, one per placeholder, in prompt order. */
   readonly features: NDArray;
 }
 

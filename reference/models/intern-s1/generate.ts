@@ -9,16 +9,25 @@ import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
 import { mulberry32 } from '../../random.js';
 
+/** Options of {@link generate}: sampling plus when to stop. */
 export interface GenerateOptions extends SamplingOptions {
+  /** Stop after this many new tokens. */
   readonly maxNewTokens: number;
+  /** Stop after emitting one of these ids (it is included in the result). */
   readonly stopTokens?: readonly number[];
+  /** Seed of the mulberry32 stream the sampler draws from (default 0). */
   readonly seed?: number;
+  /** Called with each new token and its step; returning `false` stops. */
   readonly onToken?: (token: number, step: number) => void | boolean;
 }
 
+/** What {@link generate} produced. */
 export interface GenerateResult {
+  /** The new tokens (not the prompt). */
   readonly tokens: number[];
+  /** Why it stopped: a stop token, `maxNewTokens`, or `onToken` returning false. */
   readonly finishReason: 'stop' | 'length' | 'callback';
+  /** Length of the prompt (row 0 of `inputIds`). */
   readonly promptTokens: number;
 }
 

@@ -20,50 +20,87 @@ import { type Placeholder, scatterFeatures } from './assemble.js';
 
 /** The config keys the reference reads (a structural subset of the fast path's parsed configs). */
 export interface ModelConfigLike {
+  /** `intern_s1` / `interns1` (Intern-S1, -mini), `interns1_pro`, or a bare text model type. */
   readonly model_type: string;
-  readonly text_config?: DecoderConfig & { readonly model_type: string };
+  /** The decoder's config (absent for a bare text config). */
+  readonly text_config?: DecoderConfig & {
+    /** `qwen3`, `qwen3_moe` or `interns1_pro_text`. */
+    readonly model_type: string;
+  };
+  /** The vision tower's config (InternViT keys for Intern-S1 / mini, Qwen3-VL keys for Pro). */
   readonly vision_config?: unknown;
+  /** The time-series tower's config (Pro), or null. */
   readonly ts_config?: TimeSeriesConfig | null;
+  /** Id of the image placeholder token. */
   readonly image_token_id?: number;
+  /** Id of the time-series placeholder token (Pro). */
   readonly ts_token_id?: number;
 }
 
 /** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini; patches `[P, 1536]` and `gridThw` for Pro. */
 export interface ImageInputs {
+  /** Tiles `[N, 3, H, W]` (Intern-S1 / mini) or patches `[P, 1536]` (Pro). */
   readonly pixelValues: NDArray;
+  /** Pro: `[t, gh, gw]` per image, in prompt order. */
   readonly gridThw?: readonly (readonly [number, number, number])[];
 }
 
 /** One signal `[T, C]` (raw, or already normalised when `preprocessed`) and its rate in Hz. */
 export interface SeriesInput {
+  /** Samples `[T, C]`. */
   readonly signal: NDArray;
+  /** Sampling rate in Hz. */
   readonly samplingRate: number;
+  /** True when `signal` is already z-scored and truncated (skip the processor). */
   readonly preprocessed?: boolean;
 }
 
+/** What {@link InternS1ForConditionalGeneration.forward} takes: token ids `[B][T]` and the media they refer to. */
 export interface ModelInputs {
+  /** Token ids `[B][T]`, with one placeholder id per media feature row. */
   readonly inputIds: readonly (readonly number[])[];
+  /** All images of the batch, in prompt order. */
   readonly images?: ImageInputs;
+  /** The signals, in prompt order. */
   readonly series?: readonly SeriesInput[];
 }
 
+/** Options of {@link InternS1ForConditionalGeneration.forward}. */
 export interface ModelForwardOptions {
+  /** A KV cache from {@link InternS1ForConditionalGeneration.newCache} to read and extend. */
   readonly cache?: Qwen3KVCache;
+  /** Return each MoE layer's router logits and choices (and the expert load). */
   readonly returnRouter?: boolean;
+  /** Which positions get logits: all (default), the last, or none. */
   readonly logits?: 'all' | 'last' | 'none';
 }
 
+/** How often each expert of one MoE layer was selected. */
 export interface ExpertCounts {
   /** Selections per expert. */
   readonly perExpert: number[];
 }
 
+/** What {@link InternS1ForConditionalGeneration.forward} returns. */
 export interface ModelOutput {
+  /** Logits `[B, T, V]` (or `[B, 1, V]` for `logits: 'last'`), or null for `'none'`. */
   readonly logits: NDArray | null;
+  /** Final hidden states `[B, T, D]` (after the last norm). */
   readonly hidden: NDArray;
+  /** Per layer: router logits and choices (MoE layers, with `returnRouter`), else null. */
   readonly router: (RouterOutput | null)[] | null;
+  /** Per layer: expert selection counts (MoE layers, with `returnRouter`), else null. */
   readonly expertLoad: (ExpertCounts | null)[] | null;
+  /** Feature rows scattered per modality (`image`, `time_series`). */
   readonly mediaTokens: Record<string, number>;
+}
+
+/** What {@link InternS1ForConditionalGeneration.embed} returns. */
+export interface EmbeddedInputs {
+  /** Token embeddings `[B, T, D]` with the media rows in place. */
+  embeds: NDArray;
+  /** Feature rows scattered per modality. */
+  mediaTokens: Record<string, number>;
 }
 
 /** Which tower families a config has: `pro` has the time-series tower, `s1`/`mini` InternViT. */
@@ -75,6 +112,12 @@ function variantOf(cfg: ModelConfigLike): 's1' | 'pro' | 'text' {
 
 /** Reference `InternS1ForConditionalGeneration`. */
 export class InternS1ForConditionalGeneration {
+  /**
+   * @param config - the checkpoint's config.
+   * @param text - the text decoder.
+   * @param vision - the vision tower (InternViT + projector, or the Pro tower), or null.
+   * @param timeSeries - the time-series tower (Pro), or null.
+   */
   constructor(
     readonly config: ModelConfigLike,
     readonly text: Qwen3TextModel,
@@ -82,6 +125,10 @@ export class InternS1ForConditionalGeneration {
     readonly timeSeries: TimeSeriesModel | null,
   ) {}
 
+  /**
+   * Build the model from a config and a weight source (spec 9 names): `opts.vision` /
+   * `opts.timeSeries` false skip loading those towers.
+   */
   static fromWeights(config: ModelConfigLike, weights: WeightSource, opts: { vision?: boolean; timeSeries?: boolean } = {}): InternS1ForConditionalGeneration {
     const v = variantOf(config);
     const textCfg = (config.text_config ?? config) as DecoderConfig;
@@ -94,12 +141,13 @@ export class InternS1ForConditionalGeneration {
     return new InternS1ForConditionalGeneration(config, text, vision, ts);
   }
 
+  /** An empty KV cache for {@link forward}. */
   newCache(): Qwen3KVCache {
     return this.text.newCache();
   }
 
   /** Token embeddings with image rows, then time-series rows, replaced in prompt order. */
-  embed(inputs: ModelInputs): { embeds: NDArray; mediaTokens: Record<string, number> } {
+  embed(inputs: ModelInputs): EmbeddedInputs {
     const placeholders: Placeholder[] = [];
     if (inputs.images) {
       if (!this.vision) throw new Error('InternS1ForConditionalGeneration: no vision tower for images');
@@ -118,6 +166,7 @@ export class InternS1ForConditionalGeneration {
     return { embeds, mediaTokens };
   }
 
+  /** Embed (with media rows), run the decoder, and count expert selections (spec section 8). */
   forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
     const { embeds, mediaTokens } = this.embed(inputs);
     const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, returnRouter: opts.returnRouter });

@@ -7,8 +7,11 @@
 
 /** How to pick the next token (see the fast path for the field meanings). */
 export interface SamplingOptions {
+  /** Softmax temperature; `0` (default) means greedy argmax. */
   readonly temperature?: number;
+  /** Keep only the `topK` most likely tokens (0 or undefined: all). */
   readonly topK?: number;
+  /** Keep the shortest prefix of most likely tokens whose probability reaches `topP` (1: all). */
   readonly topP?: number;
 }
 
@@ -19,8 +22,20 @@ export function argmax(logits: ArrayLike<number>): number {
   return best;
 }
 
-/** Kept tokens (increasing order) and their renormalised probabilities. */
-export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): { tokens: number[]; probs: number[] } {
+/** The candidates of {@link samplingDistribution}. */
+export interface SamplingCandidates {
+  /** Kept token ids, increasing. */
+  tokens: number[];
+  /** Their probabilities, renormalised to sum to 1. */
+  probs: number[];
+}
+
+/**
+ * Kept tokens (increasing order) and their renormalised probabilities:
+ * `p_i ∝ exp((z_i − max z) / τ)` over the top-k tokens, then the shortest most-likely prefix whose
+ * mass reaches top-p, renormalised.
+ */
+export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): SamplingCandidates {
   const tau = o.temperature ?? 0;
   if (tau === 0) return { tokens: [argmax(logits)], probs: [1] };
   // 1. sort all tokens by decreasing logit (ties: lower index first)

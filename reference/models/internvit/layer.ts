@@ -11,8 +11,8 @@
  * @module
  */
 import { type NDArray, reshape, toFlat, zeros } from '../../ndarray.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
 import { attention } from '../../ops/attention.js';
 import type { WeightSource } from '../../weights.js';
@@ -126,31 +126,13 @@ export class InternVisionAttention {
 }
 
 /** `fc2(act(fc1(x)))` with `act = hidden_act` (exact erf GELU). */
-export class InternVisionMLP {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: InternVitConfig,
-    /** `fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class InternVisionMLP extends MLP {
+  declare readonly config: InternVitConfig;
 
   /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
-    const op = 'InternVisionMLP';
-    const [C, I] = [config.hidden_size, config.intermediate_size];
-    return new InternVisionMLP(config, loadLinear(op, weights, join(prefix, 'fc1'), I, C, true), loadLinear(op, weights, join(prefix, 'fc2'), C, I, true));
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: NDArray): NDArray {
-    return this.fc2.forward(this.act(this.fc1.forward(x)));
+  static override fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
+    const m = MLP.fromWeights(config, weights, prefix, ['fc1', 'fc2']);
+    return new InternVisionMLP(config, m.fc1, m.fc2);
   }
 }
 

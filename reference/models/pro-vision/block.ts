@@ -11,8 +11,8 @@
  * @module
  */
 import { type NDArray, reshape, toFlat, zeros } from '../../ndarray.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { attention } from '../../ops/attention.js';
 import { applyRope } from '../../ops/rope.js';
@@ -97,30 +97,13 @@ export class ProVisionAttention {
 }
 
 /** `linear_fc2(act(linear_fc1(x)))`, act = `hidden_act` (tanh GELU). */
-export class ProVisionMLP {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: ProVisionConfig,
-    /** `linear_fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `linear_fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class ProVisionMLP extends MLP {
+  declare readonly config: ProVisionConfig;
 
   /** Load `<prefix>.linear_fc1` and `<prefix>.linear_fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
-    const [C, I] = [config.hidden_size, config.intermediate_size];
-    return new ProVisionMLP(config, loadLinear('ProVisionMLP', weights, join(prefix, 'linear_fc1'), I, C), loadLinear('ProVisionMLP', weights, join(prefix, 'linear_fc2'), C, I));
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: NDArray): NDArray {
-    return this.fc2.forward(this.act(this.fc1.forward(x)));
+  static override fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
+    const m = MLP.fromWeights(config, weights, prefix, ['linear_fc1', 'linear_fc2']);
+    return new ProVisionMLP(config, m.fc1, m.fc2);
   }
 }
 

@@ -193,7 +193,7 @@ const TOP_TYPES = ['intern_s1', 'interns1', 'interns1_pro', 'qwen3', 'qwen3_moe'
  * import { parseConfig, configVariant, tinyConfigJson } from 'intern-s1-ts';
  * // a real one: JSON.parse(readFileSync('Intern-S1-Pro/config.json', 'utf8'))
  * const cfg = parseConfig(tinyConfigJson('pro'));
- * console.log(configVariant(cfg)); // 'pro'
+ * console.log(configVariant(cfg)); // => 'pro'
  * ```
  */
 export function parseConfig(json: unknown): ModelConfig {

@@ -186,7 +186,7 @@ function parseMoe(f: Fields, L: number, groups: number | null): MoeKeys {
  * const cfg = parseTextConfig({ model_type: 'qwen3', vocab_size: 64, hidden_size: 16, intermediate_size: 32,
  *   num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 8,
  *   max_position_embeddings: 128, rope_theta: 1e6 });
- * console.log(cfg.hidden_act); // 'silu'
+ * console.log(cfg.hidden_act); // => 'silu'
  * ```
  */
 export function parseTextConfig(json: unknown, path = '', topTie?: boolean): TextConfig {

@@ -53,7 +53,7 @@ export interface TimeSeriesConfig {
  * import { parseTimeSeriesConfig } from 'intern-s1-ts';
  * const ts = parseTimeSeriesConfig({ d_model: 16, encoder_layers: 1, encoder_attention_heads: 2,
  *   encoder_ffn_dim: 32, ts_adapt_out_dim: 24 }, 16);
- * console.log(ts.ts_hidden_dim); // 24
+ * console.log(ts.ts_hidden_dim); // => 24
  * ```
  */
 export function parseTimeSeriesConfig(json: unknown, textHidden: number, path = 'ts_config'): TimeSeriesConfig {

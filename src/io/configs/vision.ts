@@ -54,7 +54,7 @@ export interface InternVitConfig {
  * import { parseInternVitConfig } from 'intern-s1-ts';
  * const v = parseInternVitConfig({ hidden_size: 16, num_hidden_layers: 2, num_attention_heads: 2,
  *   intermediate_size: 32, image_size: 448, patch_size: 14 }, 'vision_config');
- * console.log(v.image_size); // [448, 448]
+ * console.log(v.image_size); // => [448, 448]
  * ```
  */
 export function parseInternVitConfig(json: unknown, path = 'vision_config'): InternVitConfig {
@@ -122,7 +122,7 @@ export interface ProVisionConfig {
  * import { parseProVisionConfig } from 'intern-s1-ts';
  * const v = parseProVisionConfig({ depth: 2, hidden_size: 16, intermediate_size: 32, num_heads: 2,
  *   out_hidden_size: 16, num_position_embeddings: 2304 });
- * console.log(v.patch_size); // 16
+ * console.log(v.patch_size); // => 16
  * ```
  */
 export function parseProVisionConfig(json: unknown, path = 'vision_config'): ProVisionConfig {

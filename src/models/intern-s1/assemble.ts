@@ -42,10 +42,10 @@ export function placeholderRows(ids: ArrayLike<number>, tokenId: number): number
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { scatterFeatures } from 'intern-s1-ts';
+ * import { scatterFeatures } from 'intern-s1-ts/internals';
  * const E = tf.zeros([1, 3, 2]);
  * const out = scatterFeatures(E, [5, 9, 9], [{ name: 'image', tokenId: 9, features: tf.ones([2, 2]) }]);
- * out.print(); // [[[0, 0], [1, 1], [1, 1]]]
+ * out.print(); // => [[[0, 0], [1, 1], [1, 1]]]
  * ```
  */
 export function scatterFeatures(embeds: tf.Tensor, ids: ArrayLike<number>, placeholders: readonly Placeholder[]): tf.Tensor {

@@ -72,7 +72,7 @@ function lastLogits(logits: tf.Tensor | null): Float32Array {
  * initTiny('/tmp/tiny-gen-example', { variant: 'mini', vocabSize: 64 });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-gen-example');
  * const res = generate(model, { inputIds: [[1, 2, 3]] }, { maxNewTokens: 4, onToken: (t) => console.log(t) });
- * console.log(res.tokens.length, res.finishReason); // 4 'length'
+ * console.log(res.tokens.length, res.finishReason); // => 4, 'length'
  * model.dispose();
  * ```
  */

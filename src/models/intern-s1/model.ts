@@ -19,6 +19,7 @@ import { isMoeLayer } from '../../io/configs/text.js';
 import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
 import { InternS1VisionTower } from './tower.js';
 import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
@@ -250,16 +251,14 @@ export class InternS1ForConditionalGeneration implements Disposable {
 
   /** Embed (with media), run the decoder, and return logits, hidden states and router statistics. */
   forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
-    const { embeds, mediaTokens } = this.embed(inputs);
-    try {
+    return scope(() => {
+      const { embeds, mediaTokens } = this.embed(inputs);
       const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
       const text = textConfigOf(this.config);
       const groups = 'router_n_groups' in text && text.router_n_groups ? text.router_n_groups : 1;
       const load = out.router?.map((r, l) => (r && isMoeLayer(text, l) ? expertLoad(r.indices, r.logits.shape[1] as number, groups) : null)) ?? null;
       return { logits: out.logits, hidden: out.hidden, router: out.router, expertLoad: load, mediaTokens };
-    } finally {
-      embeds.dispose();
-    }
+    });
   }
 
   /** Dispose every tensor of a {@link ModelOutput}. */

@@ -36,7 +36,7 @@ export const PROJECTOR_LN_EPS = 1e-5;
  * const w = memoryWeights({ 'proj.layer_norm.weight': t([8], 1), 'proj.layer_norm.bias': t([8], 0),
  *   'proj.linear_1.weight': t([6, 8]), 'proj.linear_1.bias': t([6]), 'proj.linear_2.weight': t([6, 6]), 'proj.linear_2.bias': t([6]) });
  * const proj = InternS1MultiModalProjector.fromWeights({ projector_hidden_act: 'gelu' }, w, 'proj');
- * console.log(proj.forward(tf.ones([3, 8])).shape); // [3, 6]
+ * console.log(proj.forward(tf.ones([3, 8])).shape); // => [3, 6]
  * proj.dispose();
  * ```
  */

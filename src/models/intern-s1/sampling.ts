@@ -53,7 +53,7 @@ export function argmax(logits: ArrayLike<number>): number {
  * ```ts
  * import { samplingDistribution } from 'intern-s1-ts';
  * const d = samplingDistribution(Float32Array.from([2, 1, 0]), { temperature: 1, topK: 2 });
- * console.log(d.tokens, d.probs); // [0, 1], [0.731, 0.269]
+ * console.log(d.tokens, d.probs); // ~> [0, 1], [0.731, 0.269]
  * ```
  */
 export function samplingDistribution(logits: ArrayLike<number>, o: SamplingOptions): {
@@ -129,7 +129,7 @@ function selectTopK(logits: ArrayLike<number>, k: number): number[] {
  * ```ts
  * import { mulberry32, sampleToken } from 'intern-s1-ts';
  * const rng = mulberry32(7);
- * console.log(sampleToken(Float32Array.from([0, 5, 0]), { temperature: 0.7, topP: 0.9 }, rng)); // 1
+ * console.log(sampleToken(Float32Array.from([0, 5, 0]), { temperature: 0.7, topP: 0.9 }, rng)); // => 1
  * ```
  */
 export function sampleToken(logits: ArrayLike<number>, o: SamplingOptions, rng: Rng): number {

@@ -47,7 +47,7 @@ import { checkVitConfig } from './config.js';
  * const w = memoryWeights({ 'emb.cls_token': z([1, 1, 4]), 'emb.position_embeddings': z([1, 5, 4]),
  *   'emb.patch_embeddings.projection.weight': z([4, 3, 4, 4]), 'emb.patch_embeddings.projection.bias': z([4]) });
  * const emb = InternVisionEmbeddings.fromWeights(cfg, w, 'emb');
- * console.log(emb.forward(tf.zeros([2, 3, 12, 8])).shape); // [2, 7, 4]: CLS + a 3x2 grid, positions resized
+ * console.log(emb.forward(tf.zeros([2, 3, 12, 8])).shape); // => [2, 7, 4]  -- CLS + a 3x2 grid, positions resized
  * emb.dispose();
  * ```
  */

@@ -21,8 +21,8 @@ import { ShapeError } from '../../errors.js';
 import type { InternVitConfig } from '../../io/configs/vision.js';
 import { join, loadAll, loadTensor, rejectUnused } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm, RMSNorm } from '../../nn/norm.js';
 import { scope } from '../../nn/scope.js';
 import { attention, outputAndProbs } from '../../ops/attention.js';
@@ -162,46 +162,17 @@ export class InternVisionAttention implements Disposable {
  * const t = (shape: number[], v: number): TensorInput => ({ dtype: 'F32', shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(v) });
  * const w = memoryWeights({ 'mlp.fc1.weight': t([3, 2], 1), 'mlp.fc1.bias': t([3], 0), 'mlp.fc2.weight': t([2, 3], 1), 'mlp.fc2.bias': t([2], 0) });
  * const mlp = InternVisionMLP.fromWeights(cfg, w, 'mlp');
- * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ≈ [[5.8635, 5.8635]]: fc1 gives 2 per unit, 3 · GELU(2)
+ * mlp.forward(tf.tensor2d([[1, 1]])).print(); // ~> [[5.8635, 5.8635]]  -- fc1 gives 2 per unit, 3 · GELU(2)
  * mlp.dispose();
  * ```
  */
-export class InternVisionMLP implements Disposable {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: InternVitConfig,
-    /** `fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class InternVisionMLP extends MLP {
+  declare readonly config: InternVitConfig;
 
   /** Load `<prefix>.fc1` and `<prefix>.fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
-    const C = config.hidden_size;
-    const I = config.intermediate_size;
-    activation(config.hidden_act); // a ConfigError before anything is loaded
-    return loadAll((own) => {
-      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'fc1'), { bias: true, expect: [I, C] }));
-      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'fc2'), { bias: true, expect: [C, I] }));
-      return new InternVisionMLP(config, fc1, fc2);
-    });
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
-  }
-
-  /** Release `fc1` and `fc2`. */
-  dispose(): void {
-    this.fc1.dispose();
-    this.fc2.dispose();
+  static override fromWeights(config: InternVitConfig, weights: WeightSource, prefix: string): InternVisionMLP {
+    const m = MLP.fromWeights(config, weights, prefix, ['fc1', 'fc2']);
+    return new InternVisionMLP(config, m.fc1, m.fc2);
   }
 }
 
@@ -230,7 +201,7 @@ export class InternVisionMLP implements Disposable {
  *   [`${p}.attention.projection_layer.bias`]: t([4]), [`${p}.mlp.fc1.weight`]: t([8, 4]), [`${p}.mlp.fc1.bias`]: t([8]),
  *   [`${p}.mlp.fc2.weight`]: t([4, 8]), [`${p}.mlp.fc2.bias`]: t([4]) });
  * const layer = InternVisionEncoderLayer.fromWeights(cfg, w, p);
- * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // [1, 5, 4]
+ * console.log(layer.forward(tf.ones([1, 5, 4])).shape); // => [1, 5, 4]
  * layer.dispose();
  * ```
  */

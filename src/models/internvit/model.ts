@@ -57,7 +57,7 @@ export interface InternVisionOutput {
  * const cfg = ckpt.config as InternS1Config;
  * const vit = InternVisionModel.fromWeights(cfg.vision_config, ckpt.weights);
  * const { lastHiddenState } = vit.forward(tf.zeros([1, 3, 448, 448]));
- * console.log(lastHiddenState.shape); // [1, 1025, 16] (tiny width; [1, 1025, 1024] for Intern-S1-mini)
+ * console.log(lastHiddenState.shape); // => [1, 1025, 16]  -- (tiny width; [1, 1025, 1024] for Intern-S1-mini)
  * vit.dispose();
  * ```
  */

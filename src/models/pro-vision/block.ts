@@ -20,8 +20,8 @@ import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { join, loadAll, loadTensor } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import { type ActivationFn, activation } from '../../nn/activation.js';
 import { type Disposable, Linear } from '../../nn/linear.js';
+import { MLP } from '../../nn/mlp.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { scope } from '../../nn/scope.js';
 import { attention } from '../../ops/attention.js';
@@ -114,41 +114,14 @@ export class ProVisionAttention implements Disposable {
  * Weights under `prefix` (`model.visual.blocks.{i}.mlp`): `linear_fc1.{weight [I, C], bias [I]}`,
  * `linear_fc2.{weight [C, I], bias [C]}`.
  */
-export class ProVisionMLP implements Disposable {
-  /** The activation named by `hidden_act`. */
-  readonly act: ActivationFn;
-
-  constructor(
-    /** The vision config (C, I, `hidden_act`). */
-    readonly config: ProVisionConfig,
-    /** `linear_fc1`, `[I, C]` with bias. */
-    readonly fc1: Linear,
-    /** `linear_fc2`, `[C, I]` with bias. */
-    readonly fc2: Linear,
-  ) {
-    this.act = activation(config.hidden_act);
-  }
+export class ProVisionMLP extends MLP {
+  declare readonly config: ProVisionConfig;
 
   /** Load `<prefix>.linear_fc1` and `<prefix>.linear_fc2` (weights and biases, shapes checked). */
-  static fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
+  static override fromWeights(config: ProVisionConfig, weights: WeightSource, prefix: string): ProVisionMLP {
     checkProVisionConfig('ProVisionMLP', config);
-    const [C, I] = [config.hidden_size, config.intermediate_size];
-    return loadAll((own) => {
-      const fc1 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc1'), { bias: true, expect: [I, C] }));
-      const fc2 = own(Linear.fromWeights(weights, join(prefix, 'linear_fc2'), { bias: true, expect: [C, I] }));
-      return new ProVisionMLP(config, fc1, fc2);
-    });
-  }
-
-  /** `x [..., C]` → `[..., C]`. */
-  forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.fc2.forward(this.act(this.fc1.forward(x))));
-  }
-
-  /** Release `fc1` and `fc2`. */
-  dispose(): void {
-    this.fc1.dispose();
-    this.fc2.dispose();
+    const m = MLP.fromWeights(config, weights, prefix, ['linear_fc1', 'linear_fc2']);
+    return new ProVisionMLP(config, m.fc1, m.fc2);
   }
 }
 
@@ -174,7 +147,7 @@ export class ProVisionMLP implements Disposable {
  * const block = ProVisionBlock.fromWeights(cfg, w, p);
  * const grid = [[1, 2, 2]];
  * const { cos, sin } = proVisionRopeTables(grid, 4);
- * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // [4, 8]
+ * console.log(block.forward(tf.randomNormal([4, 8]), { cos, sin, seqLens: proVisionSeqLens(grid) }).shape); // => [4, 8]
  * block.dispose();
  * ```
  */

@@ -37,7 +37,7 @@ import { checkProVisionConfig, patchFeatures } from './config.js';
  *   'pe.proj.weight': { dtype: 'F32', shape: [4, 1, 1, 2, 2], data: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] },
  *   'pe.proj.bias': { dtype: 'F32', shape: [4], data: [0, 0, 0, 10] } });
  * const pe = ProVisionPatchEmbed.fromWeights(cfg, w, 'pe');
- * pe.forward(tf.tensor2d([[1, 2, 3, 4]])).print(); // [[1, 2, 3, 14]]: output channel o reads kernel position o
+ * pe.forward(tf.tensor2d([[1, 2, 3, 4]])).print(); // => [[1, 2, 3, 14]]  -- output channel o reads kernel position o
  * pe.dispose();
  * ```
  */

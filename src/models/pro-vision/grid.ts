@@ -48,8 +48,8 @@ function rowsOf(op: string, gridThw: GridThw | tf.Tensor): number[][] {
  *   row that is not a triple or gh, gw not multiples of m; DTypeError for a non-int32 tensor.
  * @example
  * ```ts
- * import { checkGridThw } from 'intern-s1-ts';
- * console.log(checkGridThw('demo', [[1, 28, 28]], 2)); // [[1, 28, 28]]
+ * import { checkGridThw } from 'intern-s1-ts/internals';
+ * console.log(checkGridThw('demo', [[1, 28, 28]], 2)); // => [[1, 28, 28]]
  * ```
  */
 export function checkGridThw(op: string, gridThw: GridThw | tf.Tensor, mergeSize: number): [number, number, number][] {
@@ -82,9 +82,9 @@ export function proPatchCount(grid: readonly (readonly [number, number, number])
  * @throws as {@link checkGridThw}.
  * @example
  * ```ts
- * import { proWindowCoords } from 'intern-s1-ts';
+ * import { proWindowCoords } from 'intern-s1-ts/internals';
  * const { rows, cols } = proWindowCoords([[1, 2, 4]], 2);
- * console.log(Array.from(rows), Array.from(cols)); // [0, 0, 1, 1, 0, 0, 1, 1] [0, 1, 0, 1, 2, 3, 2, 3]
+ * console.log(Array.from(rows), Array.from(cols)); // => [0, 0, 1, 1, 0, 0, 1, 1], [0, 1, 0, 1, 2, 3, 2, 3]
  * ```
  */
 export function proWindowCoords(gridThw: GridThw | tf.Tensor, mergeSize = 2): {
@@ -124,7 +124,7 @@ export function proWindowCoords(gridThw: GridThw | tf.Tensor, mergeSize = 2): {
  * @example
  * ```ts
  * import { proVisionSeqLens } from 'intern-s1-ts';
- * console.log(proVisionSeqLens([[1, 4, 6], [2, 2, 2]])); // [24, 4, 4]
+ * console.log(proVisionSeqLens([[1, 4, 6], [2, 2, 2]])); // => [24, 4, 4]
  * ```
  */
 export function proVisionSeqLens(gridThw: GridThw | tf.Tensor, mergeSize = 2): number[] {
@@ -141,9 +141,9 @@ export function proVisionSeqLens(gridThw: GridThw | tf.Tensor, mergeSize = 2): n
  * ```ts
  * import { applyChatTemplate, expandMediaPlaceholders, proVisionTokenCounts } from 'intern-s1-ts';
  * const counts = proVisionTokenCounts([[1, 28, 28]]); // a 448×448 image
- * console.log(counts); // [196]
+ * console.log(counts); // => [196]
  * const p = applyChatTemplate([{ role: 'user', content: [{ type: 'image' }, { type: 'text', text: 'Describe.' }] }]);
- * console.log(expandMediaPlaceholders(p, { images: counts }).split('<|image_pad|>').length - 1); // 196
+ * console.log(expandMediaPlaceholders(p, { images: counts }).split('<|image_pad|>').length - 1); // => 196
  * ```
  */
 export function proVisionTokenCounts(gridThw: GridThw | tf.Tensor, mergeSize = 2): number[] {
@@ -162,8 +162,8 @@ export function proVisionTokenCounts(gridThw: GridThw | tf.Tensor, mergeSize = 2
  * @throws ValueError when the frame count does not give t groups, or a timestamp is not finite.
  * @example
  * ```ts
- * import { proVideoGroups } from 'intern-s1-ts';
- * console.log(proVideoGroups([2, 4, 4], [0, 0.5, 1, 1.5])); // [{ seconds: 0.25, tokens: 4 }, { seconds: 1.25, tokens: 4 }]
+ * import { proVideoGroups } from 'intern-s1-ts/internals';
+ * console.log(proVideoGroups([2, 4, 4], [0, 0.5, 1, 1.5])); // ~> [{ seconds: 0.25, tokens: 4 }, { seconds: 1.25, tokens: 4 }]
  * ```
  */
 export function proVideoGroups(gridThw: readonly number[], frameSeconds: readonly number[], options: { mergeSize?: number; temporalPatchSize?: number } = {}): VideoGroup[] {

@@ -45,7 +45,7 @@ import { checkProVisionConfig } from './config.js';
  * const w = memoryWeights({ 'm.norm.weight': t([4], 1), 'm.norm.bias': t([4], 0),
  *   'm.linear_fc1.weight': t([16, 16], 0.1), 'm.linear_fc1.bias': t([16], 0), 'm.linear_fc2.weight': t([3, 16], 0.1), 'm.linear_fc2.bias': t([3], 0) });
  * const merger = ProVisionPatchMerger.fromWeights(cfg, w, 'm');
- * console.log(merger.forward(tf.randomNormal([8, 4])).shape); // [2, 3]: two 2x2 windows
+ * console.log(merger.forward(tf.randomNormal([8, 4])).shape); // => [2, 3]  -- two 2x2 windows
  * merger.dispose();
  * ```
  */

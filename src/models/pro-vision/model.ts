@@ -59,7 +59,7 @@ export interface ProVisionOutput {
  * const tower = ProVisionModel.fromWeights((ckpt.config as InternS1ProConfig).vision_config, ckpt.weights);
  * const { pixelValues, gridThw } = preprocessProImage(readImage('test/fixtures/images/src/rgb8.png'));
  * const features = tower.forward(pixelValues, [gridThw]);
- * console.log(gridThw, features.shape); // [1, 14, 20] [70, 16]
+ * console.log(gridThw, features.shape); // => [1, 14, 20], [70, 16]
  * tower.dispose();
  * ```
  */

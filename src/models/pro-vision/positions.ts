@@ -46,8 +46,8 @@ export interface PositionSamples {
  * @throws ValueError unless N and n are positive integers.
  * @example
  * ```ts
- * import { proPositionSamples } from 'intern-s1-ts';
- * console.log(proPositionSamples(48, 4)); // lo [0, 15, 31, 47], hi [1, 16, 32, 47], frac [0, 0.667, 0.333, 0]
+ * import { proPositionSamples } from 'intern-s1-ts/internals';
+ * console.log(proPositionSamples(48, 4)); // ~> { lo: [0, 15, 31, 47], hi: [1, 16, 32, 47], frac: [0, 0.667, 0.333, 0] }
  * ```
  */
 export function proPositionSamples(N: number, n: number): PositionSamples {

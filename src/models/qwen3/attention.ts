@@ -106,7 +106,7 @@ export class KVCacheLayer implements Disposable {
  * ```ts
  * import { Qwen3KVCache } from 'intern-s1-ts';
  * const cache = new Qwen3KVCache(2);
- * console.log(cache.length); // 0
+ * console.log(cache.length); // => 0
  * cache.dispose();
  * ```
  */
@@ -204,7 +204,7 @@ function loadWeights(cfg: AttentionConfig, w: WeightSource, prefix: string): Att
  *   attention_bias: false, max_position_embeddings: 32 };
  * const attn = Qwen3Attention.fromWeights(cfg, w, 'a', new Qwen3RotaryEmbedding(4, 1e6));
  * const { output } = attn.forward(tf.ones([1, 3, 8]));
- * console.log(output.shape); // [1, 3, 8]
+ * console.log(output.shape); // => [1, 3, 8]
  * attn.dispose();
  * ```
  */

@@ -92,7 +92,7 @@ export function rotaryPrefixOf(prefix: string): string {
  *   [`${p}.mlp.gate_proj.weight`]: f(12, 8), [`${p}.mlp.up_proj.weight`]: f(12, 8), [`${p}.mlp.down_proj.weight`]: f(8, 12) });
  * const layer = Qwen3DecoderLayer.fromWeights(cfg, w, p);
  * const out = layer.forward(tf.ones([1, 3, 8]));
- * console.log(out.hidden.shape, out.router); // [1, 3, 8] null
+ * console.log(out.hidden.shape, out.router); // => [1, 3, 8], null
  * layer.dispose();
  * ```
  */

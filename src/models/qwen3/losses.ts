@@ -64,7 +64,7 @@ function layerMask(op: string, mask: tf.Tensor | ArrayLike<number>, rows: number
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { hfLoadBalancingLoss } from 'intern-s1-ts';
- * hfLoadBalancingLoss([tf.zeros([4, 8])], 2).print(); // uniform router: E·Σ f·P = 2
+ * hfLoadBalancingLoss([tf.zeros([4, 8])], 2).print(); // ~> 2.0000  -- uniform router: E·Σ f·P
  * ```
  */
 export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attentionMask?: tf.Tensor | ArrayLike<number>): tf.Tensor {
@@ -101,7 +101,7 @@ export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attention
  * import * as tf from '@tensorflow/tfjs';
  * import { xtunerBalancingLoss } from 'intern-s1-ts';
  * const idx = tf.tensor2d([[0], [1]], [2, 1], 'int32');
- * xtunerBalancingLoss([tf.zeros([2, 2])], [idx], { alpha: 1 }).print(); // 1: balanced
+ * xtunerBalancingLoss([tf.zeros([2, 2])], [idx], { alpha: 1 }).print(); // => 1  -- balanced
  * ```
  */
 export function xtunerBalancingLoss(
@@ -154,7 +154,7 @@ export function xtunerBalancingLoss(
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { routerZLoss } from 'intern-s1-ts';
- * routerZLoss(tf.zeros([3, 4]), 1).print(); // log(4)² ≈ 1.9218
+ * routerZLoss(tf.zeros([3, 4]), 1).print(); // ~> 1.9218  -- log(4)²
  * ```
  */
 export function routerZLoss(logits: LayerLogits, alpha = 0.001, mask?: ArrayLike<number>): tf.Tensor {

@@ -92,7 +92,7 @@ export interface MlpConfig {
  * const w = (o: number, i: number) => ({ dtype: 'F32' as const, shape: [o, i], data: new Float32Array(o * i).fill(0.1) });
  * const ws = memoryWeights({ 'mlp.gate_proj.weight': w(6, 4), 'mlp.up_proj.weight': w(6, 4), 'mlp.down_proj.weight': w(4, 6) });
  * const mlp = Qwen3MLP.fromWeights({ hidden_size: 4, intermediate_size: 6, hidden_act: 'silu' }, ws, 'mlp');
- * console.log(mlp.forward(tf.ones([2, 4])).shape); // [2, 4]
+ * console.log(mlp.forward(tf.ones([2, 4])).shape); // => [2, 4]
  * mlp.dispose();
  * ```
  */

@@ -92,7 +92,7 @@ export interface TextModelOutput {
  *   [`${p}.mlp.gate_proj.weight`]: f(12, 8), [`${p}.mlp.up_proj.weight`]: f(12, 8), [`${p}.mlp.down_proj.weight`]: f(8, 12) });
  * const model = Qwen3TextModel.fromWeights(cfg, w, { prefix: 'model.' });
  * const out = model.forward([[1, 2, 3]]);
- * console.log(out.logits!.shape); // [1, 3, 10]
+ * console.log(out.logits!.shape); // => [1, 3, 10]
  * model.dispose();
  * ```
  */

@@ -33,6 +33,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelFor } from '../../backend/dispatch.js';
 import { ShapeError } from '../../errors.js';
 import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
@@ -142,7 +143,7 @@ function scatterAddRows(src: tf.Tensor, ids: Int32Array, n: number): tf.Tensor {
  * const cfg = { hidden_size: 8, moe_intermediate_size: 6, hidden_act: 'silu', num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: true };
  * const moe = Qwen3MoeSparseBlock.fromWeights(cfg, memoryWeights(w), 'mlp');
  * const { output, router } = moe.forward(tf.ones([3, 8]));
- * console.log(output.shape, router.indices.shape); // [3, 8] [3, 2]
+ * console.log(output.shape, router.indices.shape); // => [3, 8], [3, 2]
  * moe.dispose();
  * ```
  */
@@ -223,8 +224,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
   }
 
   /**
-   * Whether to gather and combine the token rows on the host: on the wasm and cpu backends (host
-   * memory), when no gradient is being recorded. tfjs-wasm 4.22 runs `slice` and `gather` by
+   * Whether to gather and combine the token rows on the host: where the `moeCombine` row of
+   * backend/dispatch.ts says `host` (wasm and cpu: host memory), when no gradient is being recorded. tfjs-wasm 4.22 runs `slice` and `gather` by
    * copying the whole source tensor through JS (measured: 64 row blocks of 32 × 512 sliced from a
    * [2048, 512] tensor take 109 ms, and 1.7 ms more per block as the source grows; the same blocks
    * copied in JS take 2.4 ms), which made the cost of the tensor path grow with E. The host path
@@ -232,8 +233,7 @@ export class Qwen3MoeSparseBlock implements Disposable {
    * training and the `tensorflow` backend (device memory).
    */
   private hostDispatch(): boolean {
-    const b = tf.getBackend();
-    return (b === 'wasm' || b === 'cpu') && tf.engine().state.gradientDepth === 0;
+    return kernelFor('moeCombine') === 'host' && tf.engine().state.gradientDepth === 0;
   }
 
   /**

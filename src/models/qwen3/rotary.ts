@@ -49,7 +49,7 @@ export interface PositionEncoding extends Disposable {
  * import { Qwen3RotaryEmbedding } from 'intern-s1-ts';
  * const rope = new Qwen3RotaryEmbedding(8, 1e6);
  * const t = rope.tables([0, 1]);
- * console.log(rope.apply(tf.ones([2, 3, 8]), t).shape); // [2, 3, 8]
+ * console.log(rope.apply(tf.ones([2, 3, 8]), t).shape); // => [2, 3, 8]
  * ```
  */
 export class Qwen3RotaryEmbedding implements PositionEncoding {
@@ -87,9 +87,9 @@ export interface PositionEncodingOptions {
  *
  * @example
  * ```ts
- * import { positionEncoding, memoryWeights } from 'intern-s1-ts';
+ * import { positionEncoding, memoryWeights } from 'intern-s1-ts/internals';
  * const cfg = { head_dim: 8, num_key_value_heads: 1, rope_theta: 1e6, max_position_embeddings: 64, rope_scaling: null };
- * console.log(positionEncoding(cfg, memoryWeights({}), 'model.rotary_emb').kind); // 'rope'
+ * console.log(positionEncoding(cfg, memoryWeights({}), 'model.rotary_emb').kind); // => 'rope'
  * ```
  */
 export function positionEncoding(

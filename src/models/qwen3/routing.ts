@@ -80,7 +80,7 @@ export interface RouterOutput {
  * ```ts
  * import { routingConfig } from 'intern-s1-ts';
  * const rc = routingConfig({ num_experts: 512, num_experts_per_tok: 8, norm_topk_prob: true, router_n_groups: 8 });
- * console.log(rc.nGroups); // 8
+ * console.log(rc.nGroups); // => 8
  * ```
  */
 export function routingConfig(cfg: MoeRouterKeys): RoutingConfig {
@@ -115,7 +115,7 @@ function checkLogits(op: string, logits: tf.Tensor, rc: RoutingConfig): void {
  * import * as tf from '@tensorflow/tfjs';
  * import { routingConfig, selectExperts } from 'intern-s1-ts';
  * const rc = routingConfig({ num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: true, router_n_groups: 2 });
- * selectExperts(tf.tensor2d([[0.1, 0.2, 0.6, 0.1]]), rc).print(); // [[1, 2]]: one per group
+ * selectExperts(tf.tensor2d([[0.1, 0.2, 0.6, 0.1]]), rc).print(); // => [[1, 2]]  -- one per group
  * ```
  */
 export function selectExperts(probs: tf.Tensor, rc: RoutingConfig): tf.Tensor {
@@ -207,7 +207,7 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
  * import { routingConfig, routingWeights } from 'intern-s1-ts';
  * const rc = routingConfig({ num_experts: 3, num_experts_per_tok: 2, norm_topk_prob: true });
  * const w = routingWeights(tf.tensor2d([[0, 1, 2]]), tf.tensor2d([[2, 1]], [1, 2], 'int32'), rc);
- * w.print(); // [[0.731, 0.269]]
+ * w.print(); // ~> [[0.731, 0.269]]
  * ```
  */
 export function routingWeights(logits: tf.Tensor, indices: tf.Tensor, rc: RoutingConfig, gradient: RouterGradient = 'sparse'): tf.Tensor {
@@ -232,7 +232,7 @@ export function routingWeights(logits: tf.Tensor, indices: tf.Tensor, rc: Routin
  * const rc = routingConfig({ num_experts: 3, num_experts_per_tok: 1, norm_topk_prob: true });
  * const z = tf.tensor2d([[0, 1, 2]]);
  * const i = tf.tensor2d([[2]], [1, 1], 'int32');
- * routingWeightsGrad(z, i, tf.ones([1, 1]), rc, 'sparse').print(); // [[0, 0, 0]]: w ≡ 1
+ * routingWeightsGrad(z, i, tf.ones([1, 1]), rc, 'sparse').print(); // => [[0, 0, 0]]  -- w ≡ 1
  * routingWeightsGrad(z, i, tf.ones([1, 1]), rc, 'ste').print();    // every logit gets gradient
  * ```
  */
@@ -269,7 +269,7 @@ export interface Routing {
  * import { routeTokens, routingConfig } from 'intern-s1-ts';
  * const rc = routingConfig({ num_experts: 4, num_experts_per_tok: 2, norm_topk_prob: true });
  * const r = routeTokens(tf.tensor2d([[1, 3, 2, 0]]), rc);
- * r.indices.print(); // [[1, 2]]
+ * r.indices.print(); // => [[1, 2]]
  * ```
  */
 export function routeTokens(logits: tf.Tensor, rc: RoutingConfig, opts: { gradient?: RouterGradient } = {}): Routing {
@@ -314,7 +314,7 @@ export interface ExpertLoad {
  * import * as tf from '@tensorflow/tfjs';
  * import { expertLoad } from 'intern-s1-ts';
  * const load = expertLoad(tf.tensor2d([[0, 2], [1, 3]], [2, 2], 'int32'), 4, 2);
- * console.log(load.perGroup, load.groupImbalance); // [2, 2] 1
+ * console.log(load.perGroup, load.groupImbalance); // => [2, 2], 1
  * ```
  */
 export function expertLoad(indices: tf.Tensor, numExperts: number, nGroups = 1, mask?: ArrayLike<number>): ExpertLoad {

@@ -21,6 +21,8 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
+import { concat, reshape, slice } from '../../ops/shape.js';
 import { type PatchEncoderOptions, TS_PATCH_DIM, TimeSeriesPatchEncoder } from './patch-encoder.js';
 import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
 import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
@@ -54,7 +56,7 @@ export class TimeSeriesProjector {
 
   /** `z [n, ts_hidden_dim]` → `[n, out_hidden_size]`. */
   forward(z: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z)))) as tf.Tensor2D);
+    return scope(() => this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z)))) as tf.Tensor2D);
   }
 
   /** Release the norm and both linear layers. */
@@ -102,7 +104,7 @@ export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
  * const model = TimeSeriesModel.fromWeights(cfg, memoryWeights(tinyTensors(json, { seed: 1 })));
  * const raw = tf.randomNormal([40, 3]);                                 // [T, C] raw samples
  * const out = model.encode(raw, 1);                                     // 1 Hz: stride 2, patch 4
- * console.log(out.features.shape, timeSeriesTokenCount(40, 1));        // [5, 16] 5
+ * console.log(out.features.shape, timeSeriesTokenCount(40, 1));        // => [5, 16], 5
  * out.features.dispose(); model.dispose();
  * ```
  */
@@ -145,38 +147,35 @@ export class TimeSeriesModel {
   forward(signal: tf.Tensor, samplingRate: number, opts: TimeSeriesForwardOptions = {}): TimeSeriesOutput {
     const { data, T, C } = readSignal('TimeSeriesModel.forward', signal);
     const plan = timeSeriesPlan(T, samplingRate, opts);
+    return scope(() => {
+      const { adapted, patchFeatures } = this.encodePatches(data, C, plan, opts); // [L2, 80], [L1, 128] on request
+      const z = this.encoder.forwardAdapted(adapted, opts); // [L3, ts_hidden_dim]
+      if (z.shape[0] !== plan.numTokens) throw new InternS1Error(`TimeSeriesModel: internal error, ${z.shape[0]} rows for ${plan.numTokens} planned tokens`);
+      const features = this.projector.forward(z); // [L3, D_text]
+      return { features, plan, patchFeatures, encoderStates: opts.returnEncoderStates ? z : undefined };
+    });
+  }
+
+  /**
+   * The patch encoder and the adapter, streamed in batches of patches so that a long signal never
+   * holds all `L1·C·p` positions: each batch's `E1` rows are paired (concat subsampling), adapted to
+   * `[pairs, 80]` and freed (kept only when `returnPatchFeatures`). The batch size B is even, so pairs
+   * never straddle batches; an odd last patch is encoded only when its features are asked for.
+   */
+  private encodePatches(data: Float32Array, C: number, plan: TimeSeriesPlan, opts: TimeSeriesForwardOptions): { adapted: tf.Tensor2D; patchFeatures: tf.Tensor2D | undefined } {
     const B = this.patchEncoder.batchSize(plan, C, opts);
-    const need = opts.returnPatchFeatures ? plan.numPatches : 2 * plan.numPairs; // an odd last patch is dropped unless asked for
+    const need = opts.returnPatchFeatures ? plan.numPatches : 2 * plan.numPairs;
     const e1: tf.Tensor[] = [];
     const adapted: tf.Tensor[] = [];
-    let a: tf.Tensor2D | undefined;
-    let z: tf.Tensor2D | undefined;
-    try {
-      for (let n0 = 0; n0 < need; n0 += B) {
-        const n1 = Math.min(n0 + B, need);
-        const eb = this.patchEncoder.encodeBatch(data, C, plan, n0, n1); // [n1 − n0, 128]
-        if (opts.returnPatchFeatures) e1.push(eb);
-        const pairs = Math.floor((Math.min(n1, 2 * plan.numPairs) - n0) / 2); // B is even: pairs never straddle batches
-        if (pairs > 0) {
-          adapted.push(tf.tidy(() => this.encoder.adapt(tf.reshape(tf.slice(eb, [0, 0], [2 * pairs, TS_PATCH_DIM]), [pairs, 2 * TS_PATCH_DIM]) as tf.Tensor2D))); // [pairs, 80]
-        }
-        if (!opts.returnPatchFeatures) eb.dispose();
-      }
-      a = (adapted.length === 1 ? adapted.pop() : tf.concat(adapted, 0)) as tf.Tensor2D; // [L2, 80]
-      z = this.encoder.forwardAdapted(a, opts); // [L3, ts_hidden_dim]
-      if (z.shape[0] !== plan.numTokens) {
-        throw new InternS1Error(`TimeSeriesModel: internal error, ${z.shape[0]} rows for ${plan.numTokens} planned tokens`);
-      }
-      const features = this.projector.forward(z); // [L3, D_text]
-      const patchFeatures = opts.returnPatchFeatures ? (tf.concat(e1, 0) as tf.Tensor2D) : undefined; // [L1, 128]
-      const encoderStates = opts.returnEncoderStates ? z : undefined;
-      if (encoderStates) z = undefined; // handed to the caller
-      return { features, plan, patchFeatures, encoderStates };
-    } finally {
-      tf.dispose([...e1, ...adapted]);
-      a?.dispose();
-      z?.dispose();
+    for (let n0 = 0; n0 < need; n0 += B) {
+      const n1 = Math.min(n0 + B, need);
+      const eb = this.patchEncoder.encodeBatch(data, C, plan, n0, n1); // [n1 − n0, 128]
+      const pairs = Math.floor((Math.min(n1, 2 * plan.numPairs) - n0) / 2);
+      if (pairs > 0) adapted.push(scope(() => this.encoder.adapt(reshape(slice(eb, [0, 0], [2 * pairs, TS_PATCH_DIM]), [pairs, 2 * TS_PATCH_DIM]) as tf.Tensor2D))); // [pairs, 80]
+      if (opts.returnPatchFeatures) e1.push(eb);
+      else eb.dispose();
     }
+    return { adapted: concat(adapted, 0) as tf.Tensor2D, patchFeatures: opts.returnPatchFeatures ? (concat(e1, 0) as tf.Tensor2D) : undefined }; // [L2, 80], [L1, 128]
   }
 
   /**

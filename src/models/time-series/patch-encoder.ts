@@ -45,9 +45,9 @@ const ROWWISE_ATTENTION_MIN_P = 64;
  * @returns `[length, dim]` float32.
  * @example
  * ```ts
- * import { sinusoidalPositions } from 'intern-s1-ts';
+ * import { sinusoidalPositions } from 'intern-s1-ts/internals';
  * const pe = sinusoidalPositions(4, 128);
- * console.log(pe.shape); // [4, 128]
+ * console.log(pe.shape); // => [4, 128]
  * ```
  */
 export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): tf.Tensor2D {
@@ -228,10 +228,10 @@ function rowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, p: number): tf.T
  * @returns `[(n1−n0)·C, p]` row-major.
  * @example
  * ```ts
- * import { patchRows, timeSeriesPlan } from 'intern-s1-ts';
+ * import { patchRows, timeSeriesPlan } from 'intern-s1-ts/internals';
  * const X = [0, 1, 100, 101, 200, 201, 300, 301, 400, 401]; // [T = 5, C = 2]: 100·t + c
  * const rows = patchRows(X, 2, timeSeriesPlan(5, 1), 0, 1); // s = 2, p = 4
- * console.log(Array.from(rows)); // [0, 1, 100, 101, 200, 201, 300, 301]: rows [0, 1, 100, 101] and [200, 201, 300, 301]
+ * console.log(Array.from(rows)); // => [0, 1, 100, 101, 200, 201, 300, 301]  -- rows [0, 1, 100, 101] and [200, 201, 300, 301]
  * ```
  */
 export function patchRows(data: ArrayLike<number>, numChannels: number, plan: TimeSeriesPlan, n0: number, n1: number): Float32Array {
@@ -398,8 +398,8 @@ function loadPositions(weights: WeightSource, name: string): { values: Float32Ar
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import { concatSubsample } from 'intern-s1-ts';
- * console.log(concatSubsample(tf.zeros([5, 128])).shape); // [2, 256]
+ * import { concatSubsample } from 'intern-s1-ts/internals';
+ * console.log(concatSubsample(tf.zeros([5, 128])).shape); // => [2, 256]
  * ```
  */
 export function concatSubsample(e1: tf.Tensor): tf.Tensor2D {

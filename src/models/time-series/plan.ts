@@ -83,7 +83,7 @@ function checkRate(op: string, sr: number): void {
  * @example
  * ```ts
  * import { timeSeriesStride } from 'intern-s1-ts';
- * console.log(timeSeriesStride(100), timeSeriesStride(2500)); // 24 159
+ * console.log(timeSeriesStride(100), timeSeriesStride(2500)); // => 24, 159
  * ```
  */
 export function timeSeriesStride(samplingRate: number): number {
@@ -99,8 +99,8 @@ export function timeSeriesStride(samplingRate: number): number {
  *
  * @example
  * ```ts
- * import { timeSeriesStrideFloat32 } from 'intern-s1-ts';
- * console.log(timeSeriesStrideFloat32(2500)); // 160
+ * import { timeSeriesStrideFloat32 } from 'intern-s1-ts/internals';
+ * console.log(timeSeriesStrideFloat32(2500)); // => 160
  * ```
  */
 export function timeSeriesStrideFloat32(samplingRate: number): number {
@@ -119,7 +119,7 @@ export function timeSeriesStrideFloat32(samplingRate: number): number {
  * @example
  * ```ts
  * import { defaultSamplingRate } from 'intern-s1-ts';
- * console.log(defaultSamplingRate(64000), defaultSamplingRate(2)); // 16000 1
+ * console.log(defaultSamplingRate(64000), defaultSamplingRate(2)); // => 16000, 1
  * ```
  */
 export function defaultSamplingRate(numSamples: number): number {
@@ -147,7 +147,7 @@ function checkSamples(op: string, T: number): void {
  * ```ts
  * import { timeSeriesPlan } from 'intern-s1-ts';
  * const plan = timeSeriesPlan(64000, 4000);
- * console.log(plan.stride, plan.numPatches, plan.numPairs, plan.numTokens); // 160 399 199 100
+ * console.log(plan.stride, plan.numPatches, plan.numPairs, plan.numTokens); // => 160, 399, 199, 100
  * ```
  */
 export function timeSeriesPlan(numSamples: number, samplingRate: number, opts: TimeSeriesPlanOptions = {}): TimeSeriesPlan {
@@ -182,7 +182,7 @@ export function timeSeriesPlan(numSamples: number, samplingRate: number, opts: T
  * @example
  * ```ts
  * import { timeSeriesTokenCount } from 'intern-s1-ts';
- * console.log(timeSeriesTokenCount(64000, 16000)); // 100
+ * console.log(timeSeriesTokenCount(64000, 16000)); // => 100
  * ```
  */
 export function timeSeriesTokenCount(numSamples: number, samplingRate: number, opts: TimeSeriesPlanOptions = {}): number {

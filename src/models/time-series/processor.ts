@@ -155,9 +155,9 @@ export interface PreprocessedValues extends Omit<PreprocessedTimeSeries, 'signal
  *   {@link preprocessTimeSeries}.
  * @example
  * ```ts
- * import { preprocessValues } from 'intern-s1-ts';
+ * import { preprocessValues } from 'intern-s1-ts/internals';
  * const p = preprocessValues([1, 2, 3, 4, 5, 6], 6, 1, 1);
- * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // 1 -1.4639
+ * console.log(p.plan.numTokens, p.values[0].toFixed(4)); // => 1, '-1.4639'
  * ```
  */
 export function preprocessValues(data: ArrayLike<number>, T: number, C: number, samplingRate: number, opts: PreprocessOptions = {}): PreprocessedValues {
@@ -202,7 +202,7 @@ export function preprocessValues(data: ArrayLike<number>, T: number, C: number, 
  * import { preprocessTimeSeries } from 'intern-s1-ts';
  * const raw = tf.tensor2d([[1, 10], [2, 10], [3, 10], [4, 10], [5, 10], [6, 10]]); // [T, C]
  * const p = preprocessTimeSeries(raw, 1);
- * console.log(p.plan.stride, p.plan.numTokens, p.constantChannels); // 2 1 [ 1 ]
+ * console.log(p.plan.stride, p.plan.numTokens, p.constantChannels); // => 2, 1, [ 1 ]
  * p.signal.dispose();
  * ```
  */

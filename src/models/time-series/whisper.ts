@@ -31,9 +31,12 @@ import type { WeightSource } from '../../io/weights.js';
 import { type ActivationFn, activation } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
+import { scope } from '../../nn/scope.js';
 import { gelu } from '../../ops/activations.js';
 import { attentionChunked } from '../../ops/attention.js';
 import { conv1d } from '../../ops/conv.js';
+import { add } from '../../ops/elementwise.js';
+import { pad, reshape, slice, transpose } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { TS_ATTENTION_BLOCK, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_WHISPER_LN_EPS } from './constants.js';
 
@@ -155,25 +158,27 @@ export class TimeSeriesWhisperLayer {
    *   option that is not a positive integer.
    */
   forward(h: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    const [L, d] = this.checkInput(h, opts);
+    const heads = (t: tf.Tensor) => reshape(t, [L, this.heads, d / this.heads]); // [L, H, hd]
+    const chunkSize = opts.attentionChunk ?? Math.max(16, Math.min(256, Math.floor(TS_ATTENTION_BLOCK / L)));
+    return scope(() => {
+      const x = this.attnNorm.forward(h); // [L, d]
+      const a = attentionChunked(heads(this.qProj.forward(x)), heads(this.kProj.forward(x)), heads(this.vProj.forward(x)), { mask: 'causal', chunkSize }); // [L, H, hd]
+      const h1 = add(h, this.outProj.forward(reshape(a, [L, d]))); // [L, d]
+      const mlp = (r: tf.Tensor) => this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(r)))); // [n, d], in blocks of rows
+      return add(h1, byRows(h1, opts.mlpChunk ?? TS_MLP_CHUNK, mlp)) as tf.Tensor2D; // [L, d]
+    });
+  }
+
+  /** Check `h` (float32 `[L >= 1, d]`) and the chunk options; returns `[L, d]`. */
+  private checkInput(h: tf.Tensor2D, opts: WhisperForwardOptions): [number, number] {
     const op = 'TimeSeriesWhisperLayer.forward';
     checkFloat(op, 'h', h);
     checkRank(op, 'h', h, 2);
     const d = this.qProj.inFeatures;
     if (h.shape[0] < 1 || h.shape[1] !== d) throw new ShapeError(`${op}: 'h' must be [L >= 1, ${d}], got ${fmtShape(h.shape)}`);
     checkChunks(op, opts);
-    return tf.tidy(() => {
-      const [L, d] = h.shape;
-      const hd = d / this.heads;
-      const x = this.attnNorm.forward(h); // [L, d]
-      const split = (t: tf.Tensor) => tf.reshape(t, [L, this.heads, hd]); // [L, H, hd]
-      const chunkSize = opts.attentionChunk ?? Math.max(16, Math.min(256, Math.floor(TS_ATTENTION_BLOCK / L)));
-      const a = attentionChunked(split(this.qProj.forward(x)), split(this.kProj.forward(x)), split(this.vProj.forward(x)), {
-        mask: 'causal', chunkSize,
-      }); // [L, H, hd]
-      const h1 = tf.add(h, this.outProj.forward(tf.reshape(a, [L, d]))); // [L, d]
-      const mlp = (r: tf.Tensor) => this.fc2.forward(this.act(this.fc1.forward(this.ffnNorm.forward(r)))); // [n, d]
-      return tf.add(h1, byRows(h1, opts.mlpChunk ?? TS_MLP_CHUNK, mlp)) as tf.Tensor2D; // [L, d]
-    });
+    return h.shape;
   }
 
   /** Release every weight of the layer. */
@@ -230,44 +235,58 @@ export class TimeSeriesWhisperEncoder {
 
   /** Everything after `adapt_in`: `A [L2, 80]` → `Z [L3, ts_adapt_out_dim]`. */
   forwardAdapted(a: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    this.checkAdapted(a, opts);
+    return scope(() => {
+      let h = this.stem(a, opts.convChunk ?? TS_CONV_CHUNK); // [L3, d]
+      for (const layer of this.layers) {
+        const next = layer.forward(h, opts); // [L3, d]
+        h.dispose(); // each layer's input is freed as soon as its output exists
+        h = next;
+      }
+      return this.adaptOut.forward(this.layerNorm.forward(h)) as tf.Tensor2D; // [L3, out]
+    });
+  }
+
+  /**
+   * The convolution stem: `a [L2, 80]` → `GELU(conv1) → GELU(conv2, stride 2)` → transposed, plus
+   * the positions (zero past max_source_positions) → `[L3, d]`. Its intermediates are freed
+   * before the layers run.
+   */
+  private stem(a: tf.Tensor2D, chunk: number): tf.Tensor2D {
+    const [L2, mel] = a.shape;
+    const d = this.cfg.d_model;
+    const P = this.cfg.max_source_positions;
+    return scope(() => {
+      const x = reshape(transpose(a), [1, mel, L2]); // [1, 80, L2], channels first
+      const b1 = convGeluChunked(x, this.conv1[0], this.conv1[1], 1, 1, chunk); // [1, d, L2]
+      const b2 = convGeluChunked(b1, this.conv2[0], this.conv2[1], 2, 1, chunk); // [1, d, L3]
+      const L3 = b2.shape[2]!;
+      const pe = L3 <= P ? slice(this.positions, [0, 0], [L3, d]) : pad(this.positions, [[0, L3 - P], [0, 0]]); // [L3, d]
+      return add(transpose(reshape(b2, [d, L3])), pe) as tf.Tensor2D; // [L3, d]
+    });
+  }
+
+  /** Check `a` (float32 `[L2 >= 1, num_mel_bins]`) and the chunk options. */
+  private checkAdapted(a: tf.Tensor2D, opts: WhisperForwardOptions): void {
     checkFloat('TimeSeriesWhisperEncoder', 'a', a);
     const [L2, mel] = a.shape;
     if (a.rank !== 2 || mel !== this.cfg.num_mel_bins || L2 < 1) {
       throw new ShapeError(`TimeSeriesWhisperEncoder: 'a' must be [L2 >= 1, ${this.cfg.num_mel_bins}], got ${fmtShape(a.shape)}`);
     }
     checkChunks('TimeSeriesWhisperEncoder', opts);
-    const chunk = opts.convChunk ?? TS_CONV_CHUNK;
-    let h = tf.tidy(() => {
-      const x = tf.reshape(tf.transpose(a), [1, mel, L2]); // [1, 80, L2]
-      const b1 = convGeluChunked(x, this.conv1[0], this.conv1[1], 1, 1, chunk); // [1, d, L2]
-      const b2 = convGeluChunked(b1, this.conv2[0], this.conv2[1], 2, 1, chunk); // [1, d, L3]
-      const L3 = b2.shape[2]!;
-      const d = this.cfg.d_model;
-      const P = this.cfg.max_source_positions;
-      const pe = L3 <= P ? tf.slice(this.positions, [0, 0], [L3, d]) : tf.pad(this.positions, [[0, L3 - P], [0, 0]]); // [L3, d]
-      return tf.add(tf.transpose(tf.reshape(b2, [d, L3])), pe) as tf.Tensor2D; // [L3, d]
-    });
-    for (const layer of this.layers) {
-      const next = layer.forward(h, opts);
-      h.dispose();
-      h = next;
-    }
-    const z = tf.tidy(() => this.adaptOut.forward(this.layerNorm.forward(h)) as tf.Tensor2D); // [L3, out]
-    h.dispose();
-    return z;
   }
 
   /** `E2 [L2, 256]` → `Z [⌈L2/2⌉, ts_adapt_out_dim]`. */
   forward(e2: tf.Tensor2D, opts: WhisperForwardOptions = {}): tf.Tensor2D {
+    this.checkE2(e2);
+    return scope(() => this.forwardAdapted(this.adapt(e2), opts));
+  }
+
+  /** Check `e2` (float32 `[L2, ts_adapt_in_dim]`). */
+  private checkE2(e2: tf.Tensor2D): void {
     checkFloat('TimeSeriesWhisperEncoder', 'e2', e2);
     if (e2.rank !== 2 || e2.shape[1] !== this.cfg.ts_adapt_in_dim) {
       throw new ShapeError(`TimeSeriesWhisperEncoder: 'e2' must be [L2, ${this.cfg.ts_adapt_in_dim}], got ${fmtShape(e2.shape)}`);
-    }
-    const a = this.adapt(e2);
-    try {
-      return this.forwardAdapted(a, opts);
-    } finally {
-      a.dispose();
     }
   }
 

@@ -18,6 +18,7 @@ import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { projectorSpecs, without } from '../internvit/tiny.js';
+import { runs } from '../../support/runs.js';
 
 const D = 24; // text width of the tiny towers
 
@@ -38,7 +39,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           p.dispose();
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('rejects a missing tensor, a width mismatch and an unknown activation', async () => {

@@ -19,6 +19,7 @@ import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { pixels, projectorSpecs, tinyVit, tinyWeights, toInternVlChat, towerConfig, vitSpecs, without, withTensors } from '../internvit/tiny.js';
+import { runs } from '../../support/runs.js';
 
 const D = 24; // text width of the tiny towers
 const flat = (a: ArrayLike<number>) => ({ shape: [a.length], data: a });
@@ -49,7 +50,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           tower.dispose();
         });
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('a 448 tile gives 256 tokens (the released geometry: 32x32 patches, shuffle 0.5)', async () => {

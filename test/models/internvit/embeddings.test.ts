@@ -18,6 +18,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { pixels, tinyVit, tinyWeights, without, withTensors } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 const P = 'model.vision_tower.embeddings';
 
@@ -39,7 +40,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           emb.dispose();
         });
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('on the trained grid the position table is used as stored (interpolation skipped)', async () => {

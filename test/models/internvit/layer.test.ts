@@ -17,6 +17,7 @@ import { normals, mulberry32 } from '../../support/arbitraries.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { tensorsOf, tinyVit, tinyWeights, without, withTensors } from './tiny.js';
 import { memoryWeights } from '../../../src/io/weights.js';
+import { runs } from '../../support/runs.js';
 
 const L0 = 'model.vision_tower.encoder.layer.0';
 
@@ -62,7 +63,7 @@ forEachBackend(() => {
           xt.dispose();
           layer.dispose();
         });
-      }), { numRuns: 16 });
+      }), { numRuns: runs(16) });
     });
 
     it('the layer really is z + λ1·Attn(Norm1 z), then + λ2·MLP(Norm2 ·): zero layer scales make it the identity', async () => {

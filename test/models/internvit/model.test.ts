@@ -16,6 +16,7 @@ import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { pixels, tinyVit, tinyWeights, toInternVlChat, vitSpecs, without } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 forEachBackend(() => {
   describe('InternVisionModel', () => {
@@ -40,7 +41,7 @@ forEachBackend(() => {
           tf.dispose([xt, lastHiddenState]);
           vit.dispose();
         });
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('hidden states (L + 1, embeddings first) and attentions match the reference', async () => {

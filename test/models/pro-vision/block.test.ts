@@ -17,6 +17,7 @@ import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without } from '../../support/weights.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 type Grid = [number, number, number][];
 const BP = 'model.visual.blocks.0';
@@ -62,7 +63,7 @@ forEachBackend(() => {
           block.dispose();
         });
         tf.dispose([pos.fast.cos, pos.fast.sin]);
-      }), { numRuns: 12 });
+      }), { numRuns: runs(12) });
     });
 
     it('attention stays inside each block of seqLens: item 1 does not see item 2, one dense block would', async () => {

@@ -18,6 +18,7 @@ import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without } from '../../support/weights.js';
 import { patches, proVisionWeights, tinyProVision } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 /** Small patch geometries: Cin 1..3, Tp 1..2, p 2..4 (K = Cin·Tp·p² up to 96), width 4 or 8. */
 const geometryArb = fc.record({
@@ -80,7 +81,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           pe.dispose();
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('load: a misshapen kernel or a missing bias is named and nothing stays allocated; the constructor checks its tensors', async () => {

@@ -13,6 +13,7 @@ import * as fast from '../../../src/models/pro-vision/index.js';
 import { applyChatTemplate, expandMediaPlaceholders } from '../../../src/tokenizer/chat.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { runs } from '../../support/runs.js';
 
 /** Random grid lists: 1..3 items, t 1..3, gh and gw multiples of the merge size m (1..3), up to 5 windows a side. */
 const gridsArb = fc.integer({ min: 1, max: 3 }).chain((m) => fc.record({
@@ -114,7 +115,7 @@ describe('grids on random inputs', () => {
       expect({ rows: Array.from(c.rows), cols: Array.from(c.cols) }).toEqual(ref.proWindowCoords(grid, m));
       expect(fast.proVisionSeqLens(grid, m)).toEqual(ref.proVisionSeqLens(grid, m));
       expect(fast.proVisionTokenCounts(grid, m)).toEqual(ref.proVisionTokenCounts(grid, m));
-    }), { numRuns: 50 });
+    }), { numRuns: runs(50) });
   });
 
   it('window order: each temporal group visits every (row, col) once, in m×m windows of consecutive patches; blocks and tokens add up', () => {
@@ -138,7 +139,7 @@ describe('grids on random inputs', () => {
       const lens = fast.proVisionSeqLens(grid, m);
       expect(lens.reduce((a, b) => a + b, 0)).toBe(P);
       expect(fast.proVisionTokenCounts(grid, m).reduce((a, b) => a + b, 0)).toBe(P / (m * m));
-    }), { numRuns: 50 });
+    }), { numRuns: runs(50) });
   });
 
   it('proVideoGroups: other merge and temporal patch sizes, and bad ones', () => {

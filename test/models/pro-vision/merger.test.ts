@@ -18,6 +18,7 @@ import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without } from '../../support/weights.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 const MP = 'model.visual.merger';
 
@@ -52,7 +53,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           merger.dispose();
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('row r reads exactly the patches 4r .. 4r + 3, side by side in order', async () => {

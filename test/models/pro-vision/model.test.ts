@@ -23,6 +23,7 @@ import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without } from '../../support/weights.js';
 import { gridPatches, patches, proVisionWeights, tinyProVision } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 type Grid = [number, number, number][];
 
@@ -51,7 +52,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           tower.dispose();
         });
-      }), { numRuns: 8 });
+      }), { numRuns: runs(8) });
     });
 
     it('a small patch geometry and 4 heads (head dim 4): grids up to 10x10, gh != gw', async () => {
@@ -67,7 +68,7 @@ forEachBackend(() => {
         assertRelClose(y, expected, 1e-4, JSON.stringify(grid));
         tf.dispose([xt, y]);
         tower.dispose();
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('hidden states: the embeddings then each block, equal to the reference; the features are unchanged', async () => {

@@ -16,6 +16,7 @@ import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';
+import { runs } from '../../support/runs.js';
 
 describe('proPositionSamples (linspace(0, N − 1, n), align-corners style)', () => {
   it('hand-computed points for N = 48', () => {
@@ -100,7 +101,7 @@ forEachBackend(() => {
           y.dispose();
           pos.dispose();
         });
-      }), { numRuns: 6 });
+      }), { numRuns: runs(6) });
     });
 
     it('on the trained 48x48 grid the table is used as is (permuted into window order)', async () => {
@@ -172,7 +173,7 @@ forEachBackend(() => {
           assertClose(sin, r.sin, { rtol: 0, atol: 1e-6 });
           tf.dispose([cos, sin]);
         });
-      }), { numRuns: 8 });
+      }), { numRuns: runs(8) });
     });
 
     it('rejects head dims that are not multiples of 4 and bad θ', async () => {

@@ -21,6 +21,7 @@ import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without, withTensors } from '../../support/weights.js';
 import { normalData, posArb, specArb, type TinySpec, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const AP = 'model.language_model.layers.0.self_attn';
 const ROTARY = 'model.language_model.rotary_emb';
@@ -69,7 +70,7 @@ forEachBackend(() => {
         });
         fast.dispose();
         pe.dispose();
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('a KV cache filled in two steps: outputs and cached (normed, rotated) keys equal the reference', async () => {
@@ -104,7 +105,7 @@ forEachBackend(() => {
         assertClose(steps, full.output, { rtol: 1e-10, atol: 1e-12 });
         fast.dispose();
         pe.dispose();
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
   });
 

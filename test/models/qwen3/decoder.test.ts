@@ -18,6 +18,7 @@ import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { without, withTensors } from '../../support/weights.js';
 import { disposeRouter, normalData, posArb, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const LP = 'model.language_model.layers.0';
 const MARGIN = 1e-4;
@@ -54,7 +55,7 @@ forEachBackend(() => {
           tf.dispose([xt, out.hidden, out.attentionProbs!]);
           layer.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('KV cache: prefill then one token at a time equals the full causal pass (RoPE and FoPE, batch 2)', async () => {

@@ -17,6 +17,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { routingConfigArb } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 /** Central finite differences of a float64 function of `z` (every entry, step h). */
 function finiteDifferences(f: (z: NDArray) => number, z: NDArray, h = 1e-6): Float64Array {
@@ -65,7 +66,7 @@ forEachBackend(() => {
           expect(Math.abs(zl.dataSync()[0] - wantZ)).toBeLessThan(1e-8 + 1e-5 * wantZ);
           tf.dispose([...zs, ...idx, hf, xt, zl]);
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
     it('known values: uniform router gives HF aux = K, XTuner 1 when balanced; z-loss log(E)²', () => {
       const hf = fastL.hfLoadBalancingLoss([tf.zeros([4, 8])], 3);
@@ -126,7 +127,7 @@ forEachBackend(() => {
           expectGradClose(g.dataSync(), fd, 'xtuner');
           tf.dispose([zt, it, g]);
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('z-loss: d/dz of α·mean_t logsumexp(z_t)² (masked tokens get none)', async () => {
@@ -143,7 +144,7 @@ forEachBackend(() => {
           mask?.forEach((m, t) => { if (!m) for (let e = 0; e < E; e++) expect(gv[t * E + e]).toBe(0); });
           tf.dispose([zt, g]);
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('HF with a [B, T] attention mask repeated over two layers: gradient per layer equals finite differences', () => {

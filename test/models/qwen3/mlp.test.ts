@@ -18,6 +18,7 @@ import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights } from '../../support/weights.js';
 import { normalData, specArb, tinyConfig, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const P = 'model.language_model.layers.0.mlp';
 
@@ -47,7 +48,7 @@ forEachBackend(() => {
           tf.dispose([xt, y]);
           mlp.dispose();
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
   });
 
@@ -66,7 +67,7 @@ forEachBackend(() => {
           assertRelClose(y, want, 1e-5);
           tf.dispose([xt, y, sw.gateUpT, sw.downT]);
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('a hand-computed case: down(silu(gate·x) ⊙ up·x), gate and up not swapped', async () => {

@@ -17,6 +17,7 @@ import { assertClose, assertRelClose } from '../../support/assertClose.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { disposeRouter, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const MARGIN = 1e-4;
 
@@ -50,7 +51,7 @@ forEachBackend(() => {
           tf.dispose([out.logits!, out.hidden, e, viaEmbeds.logits!, viaEmbeds.hidden, last]);
           model.dispose();
         });
-      }), { numRuns: 10 });
+      }), { numRuns: runs(10) });
     });
 
     it('generation with a KV cache (prefill, then one token at a time) equals the full pass; lazy embeddings agree', async () => {

@@ -12,6 +12,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { normalData, routingMargin, specArb, tinyConfig, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const P = 'model.language_model.layers.0.mlp';
 /** Routing decisions are compared only when the k-th and (k+1)-th probabilities differ by this (relative). */
@@ -45,7 +46,7 @@ forEachBackend(() => {
           tf.dispose([xt, output, router.logits, router.indices, router.weights, vg.value, vg.grad]);
           moe.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('computes only the selected experts: NaN weights in every unselected expert leave the output unchanged', () => {

@@ -19,6 +19,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { normalData, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 const ROTARY = 'model.language_model.rotary_emb';
 /** float32 tables of angles up to 63 rad: a few ulps of 63. */
@@ -81,7 +82,7 @@ forEachBackend(() => {
           tf.dispose([t.cos, t.sin, qt, kt, gq, gk]);
           pe.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('the vLLM FoPE padding (sin 0 in the clipped lanes) differs from the trained one; fast == reference', async () => {

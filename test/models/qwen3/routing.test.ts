@@ -17,6 +17,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { routingConfigArb } from './helpers.js';
+import { runs } from '../../support/runs.js';
 
 /** A routing case: logits with a margin between every pair of sorted scores (so choices cannot flip). */
 const caseArb = routingConfigArb.chain((rc) =>
@@ -57,7 +58,7 @@ describe('reference routing gradients (float64, no backend)', () => {
           expect(Math.abs(fd - analytic.get(t, j))).toBeLessThan(1e-7 + 1e-6 * Math.abs(fd));
         }
       }
-    }), { numRuns: 10 });
+    }), { numRuns: runs(10) });
   });
 });
 
@@ -116,7 +117,7 @@ forEachBackend(() => {
           }
           tf.dispose([z, idx, dW, g]);
         });
-      }), { numRuns: 15 });
+      }), { numRuns: runs(15) });
     });
 
     it('on a fixed example: with STE every expert of every token has gradient, with the sparse gradient only the selected', () => {

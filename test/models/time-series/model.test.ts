@@ -18,6 +18,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { PREFIX, TOWER_SIZES, makeSignal, rateArb, relErr, tinyTower, towerSpecs } from './support.js';
 import { randomWeights } from '../../support/weights.js';
+import { runs } from '../../support/runs.js';
 
 /** A signal small enough for the float64 reference: positions (≈ 2TC) × attention length p bounded. */
 const caseArb = fc.record({ C: fc.integer({ min: 1, max: 3 }), sr: rateArb, u: fc.double({ min: 0, max: 1, noNaN: true }), seed: fc.integer({ min: 0, max: 1e6 }) })
@@ -58,7 +59,7 @@ forEachBackend((backend) => {
         } finally {
           tf.dispose([raw, out.features, out.patchFeatures!]);
         }
-      }), { numRuns: backend === 'cpu' ? 4 : 8 });
+      }), { numRuns: runs(backend === 'cpu' ? 4 : 8) });
     });
 
     it('the row count always equals timeSeriesTokenCount (property over T and sr)', async () => {
@@ -70,7 +71,7 @@ forEachBackend((backend) => {
           expect(out.features.shape[0]).toBe(timeSeriesTokenCount(T2, sr));
           expect(out.plan.numTokens).toBe(fast.tokenCount(T2, sr));
           tf.dispose([raw, out.features]);
-        }), { numRuns: backend === 'cpu' ? 4 : 20 });
+        }), { numRuns: runs(backend === 'cpu' ? 4 : 20) });
       });
     });
 
@@ -153,7 +154,7 @@ forEachBackend((backend) => {
           raw.dispose();
           fast.dispose();
         }
-      }), { numRuns: backend === 'cpu' ? 3 : 6 });
+      }), { numRuns: runs(backend === 'cpu' ? 3 : 6) });
     });
   });
 

@@ -20,6 +20,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';
 import { PREFIX, TOWER_SIZES, makeSignal, randomMatrix, rateArb, relErr, tinyTower, towerSpecs } from './support.js';
+import { runs } from '../../support/runs.js';
 
 const EMBED = `${PREFIX}.encoder_embed`;
 const LAYER = `${EMBED}.transformer_encoder.layers.0`;
@@ -49,7 +50,7 @@ describe('patchRows: the plain reshape of spec 7.2', () => {
       const plan = timeSeriesPlan(T, sr);
       const n1 = Math.min(plan.numPatches, 3);
       expect(Array.from(patchRows(X, C, plan, 0, n1))).toEqual(Array.from(toFlat(R.patchRows(X, C, plan, 0, n1))));
-    }), { numRuns: 40 });
+    }), { numRuns: runs(40) });
   });
 });
 
@@ -126,7 +127,7 @@ forEachBackend((backend) => {
           assertClose(pe, R.sinusoidalPositions(length, dim), { rtol: 0, atol: 3e-5 });
           pe.dispose();
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('row 0 is [0, 1, 0, 1, …]; column 0 is sin(t), column 1 cos(t) (frequency exactly 1)', () => {
@@ -158,7 +159,7 @@ forEachBackend((backend) => {
           assertClose(y, R.concatSubsample(x.nd()), { rtol: 0, atol: 0 });
           tf.dispose([xt, y]);
         });
-      }), { numRuns: 20 });
+      }), { numRuns: runs(20) });
     });
 
     it('anything but [L1 >= 2, D] is a ShapeError naming the argument; nothing leaks', async () => {
@@ -191,7 +192,7 @@ forEachBackend((backend) => {
           tf.dispose([xt, y, last, alone, inBatch]);
           layer.dispose();
         });
-      }), { numRuns: backend === 'cpu' ? 3 : 5 });
+      }), { numRuns: runs(backend === 'cpu' ? 3 : 5) });
     });
 
     it('load: a misshapen in_proj or linear, or a missing tensor, is a typed error naming it; nothing stays allocated', async () => {
@@ -247,7 +248,7 @@ forEachBackend((backend) => {
           assertClose(part, rows, { rtol: 1e-5, atol: 1e-6 });
           tf.dispose([x, e1, batched, part, rows]);
         });
-      }), { numRuns: backend === 'cpu' ? 6 : 10 });
+      }), { numRuns: runs(backend === 'cpu' ? 6 : 10) });
       enc.dispose();
     });
 

@@ -9,6 +9,7 @@ import { ValueError } from '../../../src/errors.js';
 import {
   TS_MAX_SAMPLES, defaultSamplingRate, timeSeriesPlan, timeSeriesStride, timeSeriesStrideFloat32, timeSeriesTokenCount,
 } from '../../../src/models/time-series/plan.js';
+import { runs } from '../../support/runs.js';
 
 /** Rates from 0.01 Hz to 20 kHz, log-uniform, plus the float32-trap band (1.7–3.7 kHz). */
 const rateArb = fc.oneof(
@@ -38,7 +39,7 @@ describe('timeSeriesStride', () => {
       expect(timeSeriesStride(lo)).toBeLessThanOrEqual(timeSeriesStride(hi));
       expect(timeSeriesStride(a)).toBeGreaterThanOrEqual(2);
       expect(timeSeriesStride(a)).toBeLessThanOrEqual(160);
-    }), { numRuns: 200 });
+    }), { numRuns: runs(200) });
   });
   it('rejects rates that are not finite positive numbers, naming the way out', () => {
     for (const sr of [0, -1, NaN, Infinity, -Infinity]) {
@@ -73,7 +74,7 @@ describe('timeSeriesPlan', () => {
       expect(p.padding).toBeGreaterThanOrEqual(0);
       if (!p.shortSignalPadded) expect(p.padding).toBeLessThan(s);
       expect(timeSeriesTokenCount(T, sr)).toBe(p.numTokens);
-    }), { numRuns: 300 });
+    }), { numRuns: runs(300) });
   });
   it("pads a too-short signal to two patches ('pad'), or refuses it ('error')", () => {
     for (const T of [1, 2, 3, 4]) {

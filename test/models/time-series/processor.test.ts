@@ -10,6 +10,7 @@ import { assertClose } from '../../support/assertClose.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
+import { runs } from '../../support/runs.js';
 
 /** A seeded signal with channel-specific scale and offset, and optionally constant channels. */
 function signal(seed: number, T: number, C: number, constant: number[] = []): Float32Array {
@@ -45,7 +46,7 @@ describe('zScore', () => {
       const b = R.zScore(x, T, C);
       assertClose({ shape: [T * C], data: a.values }, { shape: [T * C], data: b.values }, { rtol: 1e-12, atol: 1e-12 });
       expect(a.constant).toEqual(b.constant);
-    }), { numRuns: 50 });
+    }), { numRuns: runs(50) });
   });
 });
 
@@ -67,7 +68,7 @@ forEachBackend(() => {
             raw.dispose();
             a.signal.dispose();
           }
-        }), { numRuns: 25 });
+        }), { numRuns: runs(25) });
       });
     });
     it('turns a 1-D signal into [T, 1] and reports constant channels as zeros', () => {

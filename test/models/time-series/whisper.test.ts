@@ -19,6 +19,7 @@ import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';
 import { PREFIX, TOWER_SIZES, type TinySizes, makeSignal, randomMatrix, relErr, tinyTower, towerSpecs } from './support.js';
+import { runs } from '../../support/runs.js';
 
 const ENC = `${PREFIX}.encoder`;
 const LAYER0 = `${ENC}.layers.0`;
@@ -123,7 +124,7 @@ forEachBackend((backend) => {
           tf.dispose([ht, y, chunked]);
           layer.dispose();
         });
-      }), { numRuns: backend === 'cpu' ? 10 : 15 });
+      }), { numRuns: runs(backend === 'cpu' ? 10 : 15) });
     });
 
     it('is causal: a change in the last row changes only the last row; a change in the first row reaches every row', () => {
@@ -185,7 +186,7 @@ forEachBackend((backend) => {
           tf.dispose([x, z, chunked, a, z2]);
           enc.dispose();
         });
-      }), { numRuns: backend === 'cpu' ? 8 : 12 });
+      }), { numRuns: runs(backend === 'cpu' ? 8 : 12) });
     });
 
     it('forward / forwardAdapted: a wrong width, an empty or int input, a bad chunk is a typed error; nothing leaks over 20 calls', async () => {

@@ -1,0 +1,107 @@
+/**
+ * The three package entries (issue 13, part 4):
+ *
+ * - `intern-s1-ts` (src/index.ts) is the curated API: what a user calls. Every computing export
+ *   has a twin of the same name in `intern-s1-ts/reference`; the exports without one are listed
+ *   below, each with the reason it has none (DESIGN.md: I/O, CLI, backend and pure data live once).
+ * - `intern-s1-ts/reference` (reference/index.ts) exports those twins.
+ * - `intern-s1-ts/internals` (src/internals.ts) has every export of every module, the main ones
+ *   included (the same objects), plus the validators and constants the main entry leaves out.
+ *
+ * Only runtime values are checked here (types have no twins to compare); the typedoc build
+ * (`npm run docs`, warnings are errors) checks that every type a main signature names is exported.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as main from '../src/index.js';
+import * as internals from '../src/internals.js';
+import * as ref from '../reference/index.js';
+
+/**
+ * Value exports of the main entry that compute nothing and so have no reference twin. Keep each
+ * group's reason true when adding a name; a computing export belongs in neither list but in
+ * `reference/` as a twin.
+ */
+const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
+  // Errors and the version: what the library throws and what it is.
+  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'ImageDecodeError', 'VERSION'],
+  // Backend: resolving the tfjs backend ladder (the reference has no backend).
+  backend: ['initBackend', 'backendInfo'],
+  // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,
+  // the component runner (which itself runs the fast path or the reference) and checkpoint reports.
+  io: [
+    'openCheckpoint', 'openSafetensors', 'readConfig', 'SafetensorsFile', 'SafetensorsStore', 'BufferReader', 'FileReader',
+    'MappedWeights', 'memoryStore', 'memoryWeights', 'writeSafetensors', 'serializeSafetensors', 'initTiny', 'tinyConfigJson',
+    'tinyTensors', 'inspectCheckpoint', 'runComponent', 'listComponents', 'findComponent', 'registerComponent',
+    'unregisterComponent', 'decodeImage', 'readImage', 'detectImageFormat',
+  ],
+  // Pure data: config parsing and validation, the tensor layout a config implies, image records.
+  data: [
+    'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
+    'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
+  ],
+  // Training orchestration: variables, optimizer state and the step compose twinned pieces (the
+  // loss causalLmLoss, the updates adamwUpdate / sgdUpdate) with tfjs autodiff; their gradients are
+  // checked against central differences of the reference loss (test/train/grad.test.ts).
+  training: ['TextParams', 'TextTrainer', 'Optimizer', 'optimizerConfig', 'lossAndGrads', 'clipByGlobalNorm', 'trainStep'],
+};
+const noTwin = new Set(Object.values(NO_TWIN).flat());
+
+/**
+ * Constants and validators the main entry may export: option values a user passes. Everything
+ * else named like a constant (`TS_PATCH_DIM`) or a validator (`checkGridThw`) is for internals.
+ */
+const PUBLIC_CONSTANTS = new Set(['VERSION', 'ACTIVATIONS', 'DEFAULT_FOPE_PADDING', 'FOPE_PADDING_TRAINED', 'FOPE_PADDING_VLLM']);
+
+const mainNames = Object.keys(main).sort();
+const refExports = ref as Record<string, unknown>;
+const internalExports = internals as Record<string, unknown>;
+
+describe('intern-s1-ts: the curated main entry', () => {
+  it('every computing export has a same-named twin in intern-s1-ts/reference', () => {
+    const missing = mainNames.filter((n) => !noTwin.has(n) && !(n in refExports));
+    expect(missing, 'computing exports without a reference twin (add the twin, or list the name in NO_TWIN with its reason)').toEqual([]);
+    const wrongKind = mainNames.filter((n) => !noTwin.has(n) && typeof refExports[n] !== typeof (main as Record<string, unknown>)[n]);
+    expect(wrongKind, 'twins of a different kind (function vs value)').toEqual([]);
+  });
+
+  it('the no-twin list is exact: each name is a main export, and none has a separate reference copy', () => {
+    expect([...noTwin].filter((n) => !(n in main)), 'stale NO_TWIN names').toEqual([]);
+    // A name the reference also exports must be the same object (one shared module), not a copy.
+    const copies = [...noTwin].filter((n) => n in refExports && refExports[n] !== (main as Record<string, unknown>)[n]);
+    expect(copies, 'NO_TWIN names with a reference copy: a copy is a defect, a twin does not belong in NO_TWIN').toEqual([]);
+  });
+
+  it('exports no validators or internal constants', () => {
+    const constants = mainNames.filter((n) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z0-9]+$/.test(n) && !PUBLIC_CONSTANTS.has(n));
+    expect(constants).toEqual([]);
+    expect(mainNames.filter((n) => /^check[A-Z]/.test(n))).toEqual([]);
+    for (const n of ['checkGridThw', 'jsonErrorOffset', 'viewShape', 'TS_PATCH_BATCH_POSITIONS', 'resolveName', 'typedValues']) expect(main).not.toHaveProperty(n);
+  });
+
+  it('reaches the whole model and generation, with their twins', () => {
+    for (const n of ['InternS1ForConditionalGeneration', 'generate', 'sampleToken', 'samplingDistribution', 'mulberry32']) {
+      expect(typeof (main as Record<string, unknown>)[n]).toBe('function');
+      expect(typeof refExports[n]).toBe('function');
+    }
+  });
+});
+
+describe('intern-s1-ts/internals', () => {
+  it('has every main export as the same object, and what the main entry leaves out', () => {
+    expect(mainNames.filter((n) => internalExports[n] !== (main as Record<string, unknown>)[n])).toEqual([]);
+    for (const n of ['checkGridThw', 'jsonErrorOffset', 'viewShape', 'TS_PATCH_BATCH_POSITIONS', 'IMAGENET_MEAN', 'smilesDetector', 'argmax']) {
+      expect(internalExports, n).toHaveProperty(n);
+    }
+    expect(Object.keys(internals).length).toBeGreaterThan(mainNames.length);
+  });
+});
+
+describe('package.json', () => {
+  it('maps ., ./reference and ./internals to the built entries', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.exports['.']).toEqual({ types: './dist/src/index.d.ts', import: './dist/src/index.js' });
+    expect(pkg.exports['./reference']).toEqual({ types: './dist/reference/index.d.ts', import: './dist/reference/index.js' });
+    expect(pkg.exports['./internals']).toEqual({ types: './dist/src/internals.d.ts', import: './dist/src/internals.js' });
+  });
+});

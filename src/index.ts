@@ -129,7 +129,7 @@ export {
 
 // Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.
 export {
-  adamwUpdate, causalLmLoss, clipByGlobalNorm, lossAndGrads, Optimizer, optimizerConfig,
+  adamwUpdate, causalLmLoss, clipByGlobalNorm, loadTrainerState, lossAndGrads, saveTrainedModel, saveTrainerState, Optimizer, optimizerConfig,
   sgdUpdate, TextParams, TextTrainer, trainStep, type LossAndGrads, type LossOptions, type LossParts,
   type OptimizerConfig, type OptimizerOptions, type OptimizerSlots, type TextParamsOptions,
   type TrainBatch, type TrainStepOptions, type TrainStepResult,

@@ -43,7 +43,9 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   // Training orchestration: variables, optimizer state and the step compose twinned pieces (the
   // loss causalLmLoss, the updates adamwUpdate / sgdUpdate) with tfjs autodiff; their gradients are
   // checked against central differences of the reference loss (test/train/grad.test.ts).
-  training: ['TextParams', 'TextTrainer', 'Optimizer', 'optimizerConfig', 'lossAndGrads', 'clipByGlobalNorm', 'trainStep'],
+  training: ['TextParams', 'TextTrainer', 'Optimizer', 'optimizerConfig', 'lossAndGrads', 'clipByGlobalNorm', 'trainStep',
+    // ... and their files (I/O): the trained checkpoint and the resumable trainer state.
+    'saveTrainedModel', 'saveTrainerState', 'loadTrainerState'],
 };
 const noTwin = new Set(Object.values(NO_TWIN).flat());
 

@@ -3,3 +3,4 @@ export * from './loss.js';
 export * from './optim.js';
 export * from './params.js';
 export * from './step.js';
+export { loadTrainerState, saveTrainedModel, saveTrainerState } from './checkpoint.js';

@@ -35,6 +35,11 @@ export interface TextParamsOptions {
    * unchanged when the model is saved.
    */
   trainable?: (name: string) => boolean;
+  /**
+   * Which text weights become variables at all (default: all). The others are read from the
+   * checkpoint as constants when the model is built (a layer's gradient loads only that layer).
+   */
+  load?: (name: string) => boolean;
 }
 
 /** The text weights of a checkpoint as variables, and a differentiable weight source over them. */
@@ -60,7 +65,8 @@ export class TextParams {
    */
   static fromWeights(cfg: TextConfig, weights: WeightSource, opts: TextParamsOptions = {}): TextParams {
     const prefix = opts.prefix ?? 'model.language_model.';
-    const names = weights.names().filter((n) => isTextWeight(n, prefix, cfg) && !weights.info(n).dtype.startsWith('I') && !n.endsWith('_scale_inv')).sort();
+    const load = opts.load ?? (() => true);
+    const names = weights.names().filter((n) => isTextWeight(n, prefix, cfg) && load(n) && !weights.info(n).dtype.startsWith('I') && !n.endsWith('_scale_inv')).sort();
     if (names.length === 0) throw new CheckpointError(`TextParams: ${weights.location} has no text weights under '${prefix}'`);
     const pick = opts.trainable ?? (() => true);
     const trainable = names.filter(pick);

@@ -4,3 +4,5 @@ export * from './optim.js';
 export * from './params.js';
 export * from './step.js';
 export { loadTrainerState, saveTrainedModel, saveTrainerState } from './checkpoint.js';
+export * from './data.js';
+export * from './svg.js';

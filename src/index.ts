@@ -27,8 +27,8 @@ export {
 export {
   activation, applyFope, DEFAULT_FOPE_PADDING, FOPE_PADDING_TRAINED, FOPE_PADDING_VLLM,
   fopeFrequencies, fopeInitCoefficients, fopeTables, FourierPositionEmbedding, LayerNorm, Linear,
-  RMSNorm, type ActivationFn, type BiasMode, type Disposable, type FopeConfig, type FopeOptions,
-  type FopePadding, type FopeTables,
+  MLP, RMSNorm, type ActivationFn, type BiasMode, type Disposable, type FopeConfig, type FopeOptions,
+  type FopePadding, type FopeTables, type MlpConfig,
 } from './nn/index.js';
 
 // The Qwen3 / Qwen3-MoE text decoder: model, layers, routing and the MoE auxiliary losses.

@@ -75,7 +75,8 @@ describe('intern-s1-ts: the curated main entry', () => {
   });
 
   it('exports no validators or internal constants', () => {
-    const constants = mainNames.filter((n) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z0-9]+$/.test(n) && !PUBLIC_CONSTANTS.has(n));
+    // A class named by an acronym (MLP) is not a constant.
+    const constants = mainNames.filter((n) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z0-9]+$/.test(n) && typeof (main as Record<string, unknown>)[n] !== 'function' && !PUBLIC_CONSTANTS.has(n));
     expect(constants).toEqual([]);
     expect(mainNames.filter((n) => /^check[A-Z]/.test(n))).toEqual([]);
     for (const n of ['checkGridThw', 'jsonErrorOffset', 'viewShape', 'TS_PATCH_BATCH_POSITIONS', 'resolveName', 'typedValues']) expect(main).not.toHaveProperty(n);

@@ -27,3 +27,12 @@ import * as tf from '@tensorflow/tfjs';
 export function scope<T>(fn: () => T): T {
   return tf.tidy(fn as () => tf.TensorContainer) as unknown as T;
 }
+
+/**
+ * `{ output, probs }` of an attention result, whether it was asked for its probabilities or not
+ * (`probs` is then null), so a layer can pass `returnProbs` through and destructure one shape.
+ * Takes any `{ output, probs }` (a layer's own result type too). Pure bookkeeping: no tensor is made.
+ */
+export function outputAndProbs(r: tf.Tensor | { output: tf.Tensor; probs: tf.Tensor }): { output: tf.Tensor; probs: tf.Tensor | null } {
+  return r instanceof tf.Tensor ? { output: r, probs: null } : r;
+}

@@ -69,15 +69,6 @@ export interface AttentionResult {
   probs: tf.Tensor;
 }
 
-/**
- * `{ output, probs }` of an attention result, whether it was asked for its probabilities or not
- * (`probs` is then null), so a layer can pass `returnProbs` through and destructure one shape.
- * Takes any `{ output, probs }` (a layer's own result type too). Pure bookkeeping: no tensor is made.
- */
-export function outputAndProbs(r: tf.Tensor | { output: tf.Tensor; probs: tf.Tensor }): { output: tf.Tensor; probs: tf.Tensor | null } {
-  return r instanceof tf.Tensor ? { output: r, probs: null } : r;
-}
-
 /** A tensor's shape as a plain number array (tfjs types it as a union of tuples). */
 function shp(t: tf.Tensor): number[] {
   return t.shape as number[];

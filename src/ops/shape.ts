@@ -189,7 +189,7 @@ export function reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
  * import * as tf from '@tensorflow/tfjs';
  * import { unstack } from 'intern-s1-ts';
  * const [a] = unstack(tf.ones([1, 3]));
- * console.log(a.shape); // [3]
+ * console.log(a.shape); // => [3]
  * ```
  */
 export function unstack(x: tf.Tensor, axis = 0): tf.Tensor[] {

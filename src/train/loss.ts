@@ -60,7 +60,7 @@ function targets(op: string, labels: Int32Array | Float32Array | Uint8Array, B: 
  * import { causalLmLoss } from 'intern-s1-ts';
  * const logits = tf.zeros([1, 3, 4]);          // uniform over 4 tokens
  * const labels = tf.tensor2d([[0, 1, 2]], [1, 3], 'int32');
- * causalLmLoss(logits, labels).print();         // log(4) ≈ 1.3863
+ * causalLmLoss(logits, labels).print(); // ~> 1.3863  -- log 4
  * ```
  */
 export function causalLmLoss(logits: tf.Tensor, labels: tf.Tensor): tf.Tensor {

@@ -65,7 +65,7 @@ export function optimizerConfig(o: OptimizerOptions = {}): OptimizerConfig {
  * import * as tf from '@tensorflow/tfjs';
  * import { adamwUpdate, optimizerConfig } from 'intern-s1-ts';
  * const [p] = adamwUpdate(tf.ones([2]), tf.ones([2]), tf.zeros([2]), tf.zeros([2]), 1, optimizerConfig({ lr: 0.1, weightDecay: 0 }));
- * p.print(); // ≈ [0.9, 0.9]: the first Adam step moves by lr
+ * p.print(); // ~> [0.9, 0.9]  -- the first Adam step moves by lr
  * ```
  */
 export function adamwUpdate(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, t: number, c: OptimizerConfig): [tf.Tensor, tf.Tensor, tf.Tensor] {
@@ -87,7 +87,7 @@ export function adamwUpdate(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tens
  * import * as tf from '@tensorflow/tfjs';
  * import { optimizerConfig, sgdUpdate } from 'intern-s1-ts';
  * const [p] = sgdUpdate(tf.ones([1]), tf.ones([1]), tf.zeros([1]), 1, optimizerConfig({ kind: 'sgd', lr: 0.5 }));
- * p.print(); // [0.5]
+ * p.print(); // => [0.5]
  * ```
  */
 export function sgdUpdate(p: tf.Tensor, g: tf.Tensor, b: tf.Tensor, t: number, c: OptimizerConfig): [tf.Tensor, tf.Tensor] {

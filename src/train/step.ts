@@ -142,7 +142,7 @@ function checkLossOptions(o: LossOptions): void {
  * const cfg = parseConfig(json);
  * const params = TextParams.fromWeights((cfg as any).text_config, memoryWeights(tinyTensors(json)));
  * const r = lossAndGrads(params, { inputIds: [[1, 2, 3, 4]] });
- * console.log(r.grads.get('lm_head.weight')!.shape); // [32, 16]
+ * console.log(r.grads.get('lm_head.weight')!.shape); // => [32, 16]
  * for (const g of r.grads.values()) g.dispose();
  * params.dispose();
  * ```
@@ -231,7 +231,7 @@ export class TextTrainer {
  * const json = tinyConfigJson('pro', { vocabSize: 32 });
  * const trainer = TextTrainer.create((parseConfig(json) as any).text_config, memoryWeights(tinyTensors(json)), { optimizer: { lr: 1e-2 } });
  * const r = trainStep(trainer, { inputIds: [[1, 2, 3, 4, 5]] }, { routerGradient: 'ste' });
- * console.log(r.step, r.expertLoad[0]!.perGroup); // 1 [5, 5, 5, 5]: each of the 5 tokens sends K/G = 1 to every group
+ * console.log(r.step, r.expertLoad[0]!.perGroup); // => 1, [5, 5, 5, 5]  -- each of the 5 tokens sends K/G = 1 to every group
  * trainer.dispose();
  * ```
  */

@@ -59,10 +59,15 @@ const matMul2dFastGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: t
   save([a, b]);
   return {
     value: tf.matMul(a, b), // [M, N]
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(saved[1] as tf.Tensor2D)), // [M, K]
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy), // [K, N]
-    ],
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [a0, b0] = saved as tf.Tensor2D[];
+      const [M, K] = a0.shape;
+      const N = b0.shape[1];
+      // dA = dY·Bᵀ transposes B [K, N] (a weight, large) or, as (B·dYᵀ)ᵀ, dY and the result
+      // (activations, small at training batch sizes): whichever moves fewer values.
+      const dA = K * N <= M * N + M * K ? tf.matMul(dy, tf.transpose(b0)) : tf.transpose(tf.matMul(b0, tf.transpose(dy))); // [M, K]
+      return [dA, tf.matMul(tf.transpose(a0), dy)]; // [M, K], [K, N]
+    },
   };
 }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 

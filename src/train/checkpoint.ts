@@ -61,7 +61,7 @@ export function saveTrainedModel(dir: string, params: TextParams, configJson: un
     const v = params.vars.get(n);
     if (v && trained.has(n)) {
       const dtype = savedDtype(params.dtypes.get(n)!);
-      tensors[n] = { dtype, shape: v.shape.slice(), data: tf.tidy(() => v.dataSync() as Float32Array).slice() };
+      tensors[n] = { dtype, shape: base.info(n).shape.slice(), data: params.checkpointData(n) };
       continue;
     }
     const raw = base.raw(n);

@@ -9,7 +9,11 @@
  * function. The fast path stores weights pre-transposed and fused (`x · Wᵀ` as `x · W'`, gate|up
  * concatenated); building it from views makes those transposes and concatenations part of the
  * graph, so gradients arrive in checkpoint layout without a second, hand-written mapping. The
- * cost is one transpose (copy) of each weight per step, small next to the step's products.
+ * Storage layout: a linear weight (`*_proj.weight`, the router `mlp.gate.weight`, `lm_head`) is
+ * held as the fast path asks for it, `Wᵀ [in, out]`, so a step makes no weight transposes (on
+ * wasm a transpose of a 1024 x 6144 weight costs about as much as its product); the gradients and
+ * saved tensors are turned back to the checkpoint's `[out, in]` where they leave
+ * ({@link TextParams.toCheckpoint}). A request in the other layout (tied embeddings) transposes.
  *
  * @module
  */
@@ -49,8 +53,10 @@ export class TextParams {
     readonly cfg: TextConfig,
     /** The text-weight prefix (with its dot). */
     readonly prefix: string,
-    /** Checkpoint name → variable (float32, `[out, in]` as stored). */
+    /** Checkpoint name → variable (float32; `[in, out]` for the names in {@link transposed}). */
     readonly vars: ReadonlyMap<string, tf.Variable>,
+    /** Names whose variable holds the transpose of the checkpoint tensor. */
+    readonly transposed: ReadonlySet<string>,
     /** Checkpoint name → storage dtype of the original (BF16 stays BF16 when saved). */
     readonly dtypes: ReadonlyMap<string, DType>,
     /** Names that train, sorted. */
@@ -73,18 +79,33 @@ export class TextParams {
     if (trainable.length === 0) throw new ValueError(`TextParams: the 'trainable' selection keeps none of the ${names.length} text weights`);
     const vars = new Map<string, tf.Variable>();
     const dtypes = new Map<string, DType>();
+    const transposed = new Set(names.filter((n) => storedTransposed(n, weights.info(n).shape.length)));
     for (const n of names) {
-      const t = weights.tensor(n);
+      const t = weights.tensor(n, { transpose: transposed.has(n) });
       vars.set(n, tf.variable(t, trainable.includes(n), `intern-s1-train/${nextVar++}`));
       t.dispose();
       dtypes.set(n, weights.info(n).dtype);
     }
-    return new TextParams(cfg, prefix, vars, dtypes, trainable, weights);
+    return new TextParams(cfg, prefix, vars, transposed, dtypes, trainable, weights);
   }
 
   /** The variables that train, in name order. */
   trainableVars(): tf.Variable[] {
     return this.trainable.map((n) => this.vars.get(n)!);
+  }
+
+  /** `t` (shaped like the variable of `name`) in the checkpoint's layout; takes ownership of `t`. */
+  toCheckpoint(name: string, t: tf.Tensor): tf.Tensor {
+    if (!this.transposed.has(name)) return t;
+    const out = tf.transpose(t);
+    t.dispose();
+    return out;
+  }
+
+  /** The current value of `name` in the checkpoint's layout, row-major. */
+  checkpointData(name: string): Float32Array {
+    const v = this.vars.get(name)!;
+    return tf.tidy(() => (this.transposed.has(name) ? tf.transpose(v) : v).dataSync() as Float32Array).slice();
   }
 
   /** A weight source that resolves text weights to differentiable views of the variables. */
@@ -98,6 +119,11 @@ export class TextParams {
   }
 }
 
+/** Whether a weight is kept as `Wᵀ` (the linear weights the fast path reads transposed). */
+function storedTransposed(name: string, rank: number): boolean {
+  return rank === 2 && (/_proj\.weight$/.test(name) || /\.mlp\.gate\.weight$/.test(name) || name === 'lm_head.weight');
+}
+
 /** Whether `name` belongs to the text model. */
 function isTextWeight(name: string, prefix: string, cfg: TextConfig): boolean {
   if (name.startsWith(prefix)) return !name.includes('rotary_emb.') || /\.(cos|sin)_coef$/.test(name);
@@ -107,29 +133,33 @@ function isTextWeight(name: string, prefix: string, cfg: TextConfig): boolean {
 function paramSource(p: TextParams): WeightSource {
   const base = p.base;
   const own = (n: string) => p.vars.get(n);
+  const shapeOf = (n: string) => (p.transposed.has(n) ? own(n)!.shape.slice().reverse() : own(n)!.shape.slice());
   const host = (n: string, opts: TensorOptions = {}): Float32Array => {
     const v = own(n)!;
-    return tf.tidy(() => (opts.transpose ? tf.transpose(v) : v).dataSync() as Float32Array).slice();
+    const flip = (opts.transpose === true) !== p.transposed.has(n);
+    return tf.tidy(() => (flip ? tf.transpose(v) : v).dataSync() as Float32Array).slice();
   };
+  // A view, never the variable itself (the model may dispose what it loads): a clone when the
+  // requested layout is the stored one (no copy), else a transpose.
+  const view = (n: string, opts: TensorOptions = {}) => ((opts.transpose === true) === p.transposed.has(n) ? tf.clone(own(n)!) : tf.transpose(own(n)!));
   return {
     location: `${base.location} (trainable parameters)`,
     has: (n) => p.vars.has(n) || base.has(n),
     names: () => base.names(),
-    info: (n): TensorInfo => (own(n) ? { shape: own(n)!.shape, dtype: p.dtypes.get(n)! } : base.info(n)),
-    // A view, never the variable itself: the model may dispose what it loads.
-    tensor: (n, opts = {}) => (own(n) ? (opts.transpose ? tf.transpose(own(n)!) : tf.clone(own(n)!)) : base.tensor(n, opts)),
+    info: (n): TensorInfo => (own(n) ? { shape: shapeOf(n), dtype: p.dtypes.get(n)! } : base.info(n)),
+    tensor: (n, opts = {}) => (own(n) ? view(n, opts) : base.tensor(n, opts)),
     float32: (n, opts) => (own(n) ? host(n, opts) : base.float32(n, opts)),
-    array: (n): NDArray => (own(n) ? ndarray(Float64Array.from(host(n)), own(n)!.shape.slice()) : base.array(n)),
+    array: (n): NDArray => (own(n) ? ndarray(Float64Array.from(host(n)), shapeOf(n)) : base.array(n)),
     raw: (n): RawTensor => {
-      const v = own(n);
-      if (!v) return base.raw(n);
+      if (!own(n)) return base.raw(n);
       const dtype = p.dtypes.get(n)!;
-      return { name: n, dtype: dtype.startsWith('F8') ? 'F32' : dtype, shape: v.shape.slice(), bytes: toBytes(dtype.startsWith('F8') ? 'F32' : dtype, host(n)) };
+      const d: DType = dtype.startsWith('F8') ? 'F32' : dtype;
+      return { name: n, dtype: d, shape: shapeOf(n), bytes: toBytes(d, host(n)) };
     },
     rows: (n, idx) => {
       if (!own(n)) return base.rows(n, idx);
       const all = host(n);
-      const w = all.length / own(n)!.shape[0];
+      const w = all.length / shapeOf(n)[0];
       const out = new Float32Array(idx.length * w);
       for (let i = 0; i < idx.length; i++) out.set(all.subarray(idx[i] * w, (idx[i] + 1) * w), i * w);
       return out;

@@ -110,10 +110,11 @@ function layerGrad(
     const dx = r.grads[vars.length];
     out['grad.hidden_states'] = result(dx ?? tf.zerosLike(x));
     params.trainable.forEach((n, i) => {
-      const gi = r.grads[i];
-      out[`grad.${n}`] = gi ? result(gi) : { dtype: 'F32', shape: vars[i].shape.slice(), data: new Float32Array(vars[i].size) };
+      const gi = r.grads[i] ? params.toCheckpoint(n, r.grads[i]) : null;
+      out[`grad.${n}`] = gi ? result(gi) : { dtype: 'F32', shape: weights.info(n).shape.slice(), data: new Float32Array(vars[i].size) };
+      gi?.dispose();
     });
-    tf.dispose(r.grads.filter((t): t is tf.Tensor => t != null));
+    if (dx) dx.dispose();
     return out;
   } finally {
     tf.dispose([x, g]);

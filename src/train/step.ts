@@ -148,6 +148,13 @@ function checkLossOptions(o: LossOptions): void {
  * ```
  */
 export function lossAndGrads(params: TextParams, batch: TrainBatch, opts: LossOptions = {}): LossAndGrads {
+  const r = storedLossAndGrads(params, batch, opts);
+  for (const [n, g] of r.grads) r.grads.set(n, params.toCheckpoint(n, g));
+  return r;
+}
+
+/** {@link lossAndGrads} with each gradient in its variable's storage layout (what the optimizer updates). */
+function storedLossAndGrads(params: TextParams, batch: TrainBatch, opts: LossOptions = {}): LossAndGrads {
   checkLossOptions(opts);
   const cfg = params.cfg;
   const { labels } = checkBatch(batch, cfg.vocab_size);
@@ -238,7 +245,7 @@ export class TextTrainer {
 export function trainStep(trainer: TextTrainer, batch: TrainBatch, opts: TrainStepOptions = {}): TrainStepResult {
   const maxNorm = opts.maxGradNorm ?? 1;
   if (!(maxNorm > 0)) throw new ValueError(`trainStep: 'maxGradNorm' must be > 0, got ${maxNorm}`);
-  const r = lossAndGrads(trainer.params, batch, opts);
+  const r = storedLossAndGrads(trainer.params, batch, opts);
   try {
     const { norm, clipped } = clipByGlobalNorm(r.grads, maxNorm);
     if (!Number.isFinite(norm)) throw new ValueError(`trainStep: the gradient norm is ${norm}; nothing was updated`);

@@ -14,8 +14,18 @@
  */
 // Errors: every error the library throws is an InternS1Error subclass.
 export * from './errors.js';
-// Ops: one op, one file, one typed contract; all of them are public.
-export * from './ops/index.js';
+// Ops: one op, one file, one typed contract (tensor in, tensor out, validated).
+export {
+  add, applyRope, attention, attentionChunked, attentionGrad, concat, conv1d, conv2d, cos,
+  decodeBf16, decodeE8M0, decodeF16, decodeFp8E4M3, decodeFp8E5M2, dense, dequantFp8Block, div,
+  embedding, encodeBf16, encodeF16, encodeFp8E4M3, exp, gather, gatherGrad, gelu, geluTanh,
+  indexAdd, interpolateBicubic, interpolateBilinear, layerNorm, linear, log, logSoftmax, logsumexp,
+  matmul, mul, oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape,
+  rmsNorm, ropeTables, rotateHalf, rsqrt, segmentSum, silu, sin, slice, softmax, sqrt, sub, tanh,
+  topk, transpose, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
+  type ChunkedAttentionOptions, type Conv1dOptions, type Conv2dOptions, type Fp8Block,
+  type Fp8Quantized, type InterpolateOptions, type MatmulOptions, type Operand, type TopK,
+} from './ops/index.js';
 export { VERSION } from './version.js';
 
 // Backends: the ladder and what it chose.
@@ -23,12 +33,12 @@ export {
   backendInfo, initBackend, type BackendAttempt, type BackendInfo, type BackendName,
 } from './backend/index.js';
 
-// Layers built from weights: Linear, norms, activations, FoPE.
+// Layers built from weights: Linear, MLP, norms, activations, FoPE.
 export {
   activation, applyFope, DEFAULT_FOPE_PADDING, FOPE_PADDING_TRAINED, FOPE_PADDING_VLLM,
   fopeFrequencies, fopeInitCoefficients, fopeTables, FourierPositionEmbedding, LayerNorm, Linear,
-  MLP, RMSNorm, type ActivationFn, type BiasMode, type Disposable, type FopeConfig, type FopeOptions,
-  type FopePadding, type FopeTables, type MlpConfig,
+  MLP, RMSNorm, type ActivationFn, type BiasMode, type Disposable, type FopeConfig,
+  type FopeOptions, type FopePadding, type FopeTables, type MlpConfig,
 } from './nn/index.js';
 
 // The Qwen3 / Qwen3-MoE text decoder: model, layers, routing and the MoE auxiliary losses.
@@ -45,12 +55,11 @@ export {
   type TextModelOutput,
 } from './models/qwen3/index.js';
 
-// InternViT (Intern-S1 / -mini vision) and the InternS1 projector.
+// InternViT, the vision encoder of Intern-S1 / -mini.
 export {
-  InternVisionAttention, InternVisionEmbeddings,
-  InternVisionEncoderLayer, InternVisionMLP, InternVisionModel, type InternS1ProjectorConfig,
-  type InternS1VisionConfig, type InternVisionForwardOptions, type InternVisionOutput,
-  type VitAttentionResult, type VitNorm,
+  InternVisionAttention, InternVisionEmbeddings, InternVisionEncoderLayer, InternVisionMLP,
+  InternVisionModel, type InternS1ProjectorConfig, type InternS1VisionConfig,
+  type InternVisionForwardOptions, type InternVisionOutput, type VitAttentionResult, type VitNorm,
 } from './models/internvit/index.js';
 
 // The Intern-S1-Pro vision tower (Qwen3-VL style) and its grid helpers.
@@ -72,13 +81,13 @@ export {
   type WhisperForwardOptions,
 } from './models/time-series/index.js';
 
-// The whole model and generation.
+// The whole model and generation; the Intern-S1 / -mini vision tower (InternViT + pixel shuffle +
+// projector).
 export {
   generate, InternS1ForConditionalGeneration, InternS1MultiModalProjector, InternS1VisionTower,
-  sampleToken, samplingDistribution, type VisionTowerPrefixes,
-  type GenerateOptions, type GenerateResult, type ImageEncoder, type ImageInputs,
+  sampleToken, samplingDistribution, type GenerateOptions, type GenerateResult, type ImageEncoder, type ImageInputs,
   type ModelForwardOptions, type ModelInputs, type ModelLoadOptions, type ModelOutput,
-  type SamplingOptions, type SeriesInput,
+  type SamplingOptions, type SeriesInput, type VisionTowerPrefixes,
 } from './models/intern-s1/index.js';
 
 // I/O: checkpoints (folders, shards, safetensors readers and writers), weight sources, configs,

@@ -46,6 +46,13 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   training: ['TextParams', 'TextTrainer', 'Optimizer', 'optimizerConfig', 'lossAndGrads', 'clipByGlobalNorm', 'trainStep',
     // ... and their files (I/O): the trained checkpoint and the resumable trainer state.
     'saveTrainedModel', 'saveTrainerState', 'loadTrainerState'],
+  // Pure data shared with the reference: one module both trees import (the list of such modules is
+  // test/reference-imports.test.ts), so intern-s1-ts/reference exports the same object.
+  shared: [
+    'applyChatTemplate', 'expandMediaPlaceholders', 'imagePlaceholder', 'timeSeriesPlaceholder', 'proFlavour', 's1Flavour', 'detectFlavour',
+    'smartResize', 'timeSeriesPlan', 'timeSeriesStride', 'timeSeriesTokenCount', 'defaultSamplingRate',
+    'DEFAULT_FOPE_PADDING', 'FOPE_PADDING_TRAINED', 'FOPE_PADDING_VLLM', 'mulberry32',
+  ],
 };
 const noTwin = new Set(Object.values(NO_TWIN).flat());
 
@@ -67,6 +74,11 @@ describe('intern-s1-ts: the curated main entry', () => {
     expect(wrongKind, 'twins of a different kind (function vs value)').toEqual([]);
   });
 
+  it('a twin is a separate implementation: a name the reference exports as the same object is a shared one, in NO_TWIN', () => {
+    const shared = mainNames.filter((n) => !noTwin.has(n) && n in refExports && refExports[n] === (main as Record<string, unknown>)[n]);
+    expect(shared, 'exports of a shared module listed as twins').toEqual([]);
+  });
+
   it('the no-twin list is exact: each name is a main export, and none has a separate reference copy', () => {
     expect([...noTwin].filter((n) => !(n in main)), 'stale NO_TWIN names').toEqual([]);
     // A name the reference also exports must be the same object (one shared module), not a copy.
@@ -75,14 +87,15 @@ describe('intern-s1-ts: the curated main entry', () => {
   });
 
   it('exports no validators or internal constants', () => {
-    // A class named by an acronym (MLP) is not a constant.
-    const constants = mainNames.filter((n) => /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$|^[A-Z0-9]+$/.test(n) && typeof (main as Record<string, unknown>)[n] !== 'function' && !PUBLIC_CONSTANTS.has(n));
+    // A constant: an upper-case name that is not a class (`MLP` is one).
+    const isConstant = (n: string) => /^[A-Z][A-Z0-9_]*$/.test(n) && typeof (main as Record<string, unknown>)[n] !== 'function';
+    const constants = mainNames.filter((n) => isConstant(n) && !PUBLIC_CONSTANTS.has(n));
     expect(constants).toEqual([]);
     expect(mainNames.filter((n) => /^check[A-Z]/.test(n))).toEqual([]);
     for (const n of ['checkGridThw', 'jsonErrorOffset', 'viewShape', 'TS_PATCH_BATCH_POSITIONS', 'resolveName', 'typedValues']) expect(main).not.toHaveProperty(n);
   });
 
-  it('reaches the whole model and generation, with their twins', () => {
+  it('reaches the whole model and generation, with their twins (and the shared seeded generator)', () => {
     for (const n of ['InternS1ForConditionalGeneration', 'generate', 'sampleToken', 'samplingDistribution', 'mulberry32']) {
       expect(typeof (main as Record<string, unknown>)[n]).toBe('function');
       expect(typeof refExports[n]).toBe('function');

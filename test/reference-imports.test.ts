@@ -30,6 +30,7 @@ export const SHARED: readonly string[] = [
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
+  'src/models/time-series/options.ts', // encoder / model option types
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
   'src/tokenizer/chat.ts', // chat template: string building
@@ -39,6 +40,7 @@ export const SHARED: readonly string[] = [
   'src/tokenizer/options.ts', // tokenizer option / result types, the choice of flavour
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
   'src/util/check-values.ts', // checks of plain numbers (no tensors)
+  'src/util/random.ts', // mulberry32: the one seeded stream both trees draw from
 ];
 
 function walk(dir: string): string[] {

@@ -13,7 +13,7 @@ import { fromArray } from '../../reference/ndarray.js';
 import * as ref from '../../reference/image/pro.js';
 import { ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/image/pro.js';
-import { assertClose, ELEMENTWISE } from '../support/assertClose.js';
+import { assertClose, ELEMENTWISE } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { fixtureBytes, fixtureFloats, imageArb, manifest, randomImage } from './fixtures.js';

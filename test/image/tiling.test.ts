@@ -12,7 +12,7 @@ import * as ref from '../../reference/image/tiling.js';
 import { ValueError } from '../../src/errors.js';
 import * as fast from '../../src/image/tiling.js';
 import type { RgbImage } from '../../src/image/types.js';
-import { assertClose, ELEMENTWISE } from '../support/assertClose.js';
+import { assertClose, ELEMENTWISE } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { fixtureBytes, fixtureFloats, imageArb, manifest, pilDecoded, randomImage } from './fixtures.js';

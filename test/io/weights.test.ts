@@ -18,7 +18,7 @@ import { FileReader } from '../../src/io/safetensors.js';
 import { writeSafetensors } from '../../src/io/safetensors-write.js';
 import { type TensorInput, type WeightSource, memoryWeights } from '../../src/io/weights.js';
 import { quantFp8Block } from '../../src/ops/dtypes.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { mulberry32, normals } from '../support/arbitraries.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';

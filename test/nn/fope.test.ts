@@ -9,7 +9,7 @@ import { memoryWeights } from '../../src/io/weights.js';
 import * as fast from '../../src/nn/fope.js';
 import { applyRope, ropeTables } from '../../src/ops/rope.js';
 import { mulberry32, normals } from '../support/arbitraries.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { dataToNd, dataToTf } from '../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/nn/index.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../src/errors.js';
 import * as fast from '../../src/nn/index.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { dataToNd, dataToTf } from '../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';

@@ -6,7 +6,7 @@ import * as ref from '../../reference/ops/activations.js';
 import { DTypeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/activations.js';
 import { data, dataArb, shapeArb } from '../support/arbitraries.js';
-import { ELEMENTWISE } from '../support/assertClose.js';
+import { ELEMENTWISE } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
 

@@ -6,7 +6,7 @@ import * as ref from '../../reference/ops/conv.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/conv.js';
 import { data, mulberry32, normalDataArb, normals } from '../support/arbitraries.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 import { expectNoLeak } from '../support/leak.js';

@@ -5,7 +5,7 @@ import * as ref from '../../reference/ops/elementwise.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/elementwise.js';
 import { data, dataArb, shapeArb } from '../support/arbitraries.js';
-import { ELEMENTWISE, assertClose } from '../support/assertClose.js';
+import { ELEMENTWISE, assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { dataToNd, dataToTf } from '../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';

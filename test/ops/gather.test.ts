@@ -5,7 +5,7 @@ import * as ref from '../../reference/ops/gather.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/gather.js';
 import { data, dataArb, shapeArb, sizeOf } from '../support/arbitraries.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { type Data, dataToNd, dataToTf } from '../support/convert.js';
 import { type InputData, type OpCase, runOpSpec } from '../support/opspec.js';

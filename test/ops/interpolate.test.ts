@@ -7,7 +7,7 @@ import * as ref from '../../reference/ops/interpolate.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/interpolate.js';
 import { data, dataArb } from '../support/arbitraries.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';

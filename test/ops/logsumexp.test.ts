@@ -4,7 +4,7 @@ import * as ref from '../../reference/ops/logsumexp.js';
 import { DTypeError, ShapeError } from '../../src/errors.js';
 import * as fast from '../../src/ops/logsumexp.js';
 import { data, dataArb, shapeArb } from '../support/arbitraries.js';
-import { reductionTol } from '../support/assertClose.js';
+import { reductionTol } from '../support/assert-close.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
 
 type P = { axis: number; keepDims: boolean };

@@ -6,7 +6,7 @@ import * as ref from '../../reference/ops/matmul.js';
 import { DTypeError, ShapeError } from '../../src/errors.js';
 import * as fast from '../../src/ops/matmul.js';
 import { data, dataArb } from '../support/arbitraries.js';
-import { assertClose, reductionTol } from '../support/assertClose.js';
+import { assertClose, reductionTol } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { type Data, dataToNd, dataToTf } from '../support/convert.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';

@@ -4,7 +4,7 @@ import * as ref from '../../reference/ops/norm.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/norm.js';
 import { data, dataArb } from '../support/arbitraries.js';
-import { reductionTol } from '../support/assertClose.js';
+import { reductionTol } from '../support/assert-close.js';
 import type { Data } from '../support/convert.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
 

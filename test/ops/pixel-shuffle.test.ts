@@ -7,7 +7,7 @@ import * as ref from '../../reference/ops/pixel-shuffle.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/pixel-shuffle.js';
 import { data, dataArb } from '../support/arbitraries.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';

@@ -6,7 +6,7 @@ import * as ref from '../../reference/ops/rope.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/rope.js';
 import { data, dataArb, shapeArb } from '../support/arbitraries.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import type { NDArray } from '../../reference/ndarray.js';
-import { assertClose, type Tol } from './assertClose.js';
+import { assertClose, type Tol } from './assert-close.js';
 import { forEachBackend, type TestBackend } from './backends.js';
 import { type Data, dataToNd, dataToTf } from './convert.js';
 import { runs } from './runs.js';

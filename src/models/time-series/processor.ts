@@ -10,42 +10,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
-import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from './plan.js';
+import {
+  TS_MAX_SAMPLES, type PreprocessOptions, type PreprocessedTimeSeriesInfo, type TimeSeriesPlan, type TimeSeriesPlanOptions,
+  type defaultSamplingRate, timeSeriesPlan, // defaultSamplingRate: for a {@link} below
+} from './plan.js';
+
+export type { PreprocessOptions, PreprocessedTimeSeriesInfo } from './plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
-/** Options of {@link preprocessTimeSeries}. */
-export interface PreprocessOptions extends TimeSeriesPlanOptions {
-  /**
-   * Keep at most this many samples per channel (default {@link TS_LMDEPLOY_MAX_SAMPLES} = 240000,
-   * lmdeploy's value, so prompts and features match lmdeploy). Raise it up to
-   * {@link TS_MAX_SAMPLES} (10^6, the README's range) to encode longer signals; the encoder's
-   * memory stays bounded (patches are processed in batches, attention in chunks).
-   */
-  readonly maxSamples?: number;
-  /** What to do with a longer signal: `'truncate'` (default, as lmdeploy) or `'error'`. */
-  readonly overflow?: 'truncate' | 'error';
-}
-
 /** What {@link preprocessTimeSeries} returns. The caller disposes `signal`. */
-export interface PreprocessedTimeSeries {
+export interface PreprocessedTimeSeries extends PreprocessedTimeSeriesInfo {
   /** The normalised, truncated signal `[T, C]` float32 (the model's input). */
   readonly signal: tf.Tensor2D;
-  /** The patching plan for `signal` (token count, stride, patch size...). */
-  readonly plan: TimeSeriesPlan;
-  /** C. */
-  readonly numChannels: number;
-  /** Samples per channel before truncation. */
-  readonly originalLength: number;
-  /** Whether samples were cut off (originalLength > plan.numSamples). */
-  readonly truncated: boolean;
-  /** Per-channel mean over the whole input (before truncation), float64. */
-  readonly mean: Float64Array;
-  /** Per-channel population std over the whole input, float64. */
-  readonly std: Float64Array;
-  /** Channels whose samples are all equal: they normalise to exact zeros (see {@link zScore}). */
-  readonly constantChannels: readonly number[];
 }
 
 /** Validate option values; returns the effective max length. */

@@ -5,7 +5,7 @@ import * as ref from '../../../reference/models/intern-s1/assemble.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';
 import * as fast from '../../../src/models/intern-s1/assemble.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectThrowsNoLeak } from '../../support/leak.js';

@@ -9,7 +9,7 @@ import { tinyConfigJson } from '../../../src/io/tiny-config.js';
 import { tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 
 const input = (dtype: ComponentTensor['dtype'], shape: number[], values: ArrayLike<number>): ComponentTensor => ({ dtype, shape, bytes: toBytes(dtype, Array.from(values)) });

@@ -17,7 +17,7 @@ import { memoryWeights } from '../../../src/io/weights.js';
 import { serializeSafetensors } from '../../../src/io/safetensors-write.js';
 import * as fast from '../../../src/models/intern-s1/model.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { toNd } from '../../support/convert.js';
 import { expectThrowsNoLeak } from '../../support/leak.js';

@@ -12,7 +12,7 @@ import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../s
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/intern-s1/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -13,7 +13,7 @@ import { type InternS1Config, parseConfig } from '../../../src/io/config.js';
 import { readImage } from '../../../src/image/decode.js';
 import { tileImage } from '../../../src/image/tiling.js';
 import * as fast from '../../../src/models/intern-s1/index.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -14,7 +14,7 @@ import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
 import { InternS1VisionTower } from '../../../src/models/intern-s1/tower.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

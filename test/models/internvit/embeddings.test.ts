@@ -13,7 +13,7 @@ import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../s
 import { parseInternVitConfig } from '../../../src/io/configs/vision.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -10,7 +10,7 @@ import * as ref from '../../../reference/models/internvit/index.js';
 import { CheckpointError, ConfigError, ShapeError } from '../../../src/errors.js';
 import type { WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertRelClose, relError } from '../../support/assertClose.js';
+import { assertRelClose, relError } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { normals, mulberry32 } from '../../support/arbitraries.js';

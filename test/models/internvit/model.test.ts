@@ -10,7 +10,7 @@ import * as ref from '../../../reference/models/internvit/index.js';
 import { CheckpointError, ConfigError, ShapeError, ValueError } from '../../../src/errors.js';
 import { parseInternVitConfig } from '../../../src/io/configs/vision.js';
 import * as fast from '../../../src/models/internvit/index.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

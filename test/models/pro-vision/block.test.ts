@@ -11,7 +11,7 @@ import { CheckpointError, ConfigError, DTypeError, ShapeError } from '../../../s
 import type { ProVisionConfig } from '../../../src/io/configs/vision.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose, relError } from '../../support/assertClose.js';
+import { assertRelClose, relError } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

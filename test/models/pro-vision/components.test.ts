@@ -13,7 +13,7 @@ import { toBytes } from '../../../src/io/dtype.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToTf } from '../../support/convert.js';
 import { expectNoLeak } from '../../support/leak.js';

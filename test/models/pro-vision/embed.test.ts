@@ -12,7 +12,7 @@ import { CheckpointError, DTypeError, ShapeError } from '../../../src/errors.js'
 import { flattenProPatches } from '../../../src/image/pro.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32 } from '../../support/arbitraries.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -12,7 +12,7 @@ import type { NDArray } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError } from '../../../src/errors.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose, relError } from '../../support/assertClose.js';
+import { assertRelClose, relError } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

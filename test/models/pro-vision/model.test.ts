@@ -17,7 +17,7 @@ import { preprocessProImage } from '../../../src/image/pro.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
-import { assertRelClose, relError } from '../../support/assertClose.js';
+import { assertRelClose, relError } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

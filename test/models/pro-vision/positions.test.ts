@@ -12,7 +12,7 @@ import { toFlat } from '../../../reference/ndarray.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import * as fast from '../../../src/models/pro-vision/index.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { proVisionWeights, tinyProVision } from './tiny.js';

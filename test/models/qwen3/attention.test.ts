@@ -15,7 +15,7 @@ import type { WeightSource } from '../../../src/io/weights.js';
 import { KVCacheLayer, Qwen3Attention, Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { positionEncoding } from '../../../src/models/qwen3/rotary.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

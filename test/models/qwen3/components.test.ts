@@ -17,7 +17,7 @@ import { memoryWeights, type WeightSource } from '../../../src/io/weights.js';
 import { Qwen3DecoderLayer } from '../../../src/models/qwen3/decoder.js';
 import { Qwen3TextModel } from '../../../src/models/qwen3/model.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
-import { assertRelClose } from '../../support/assertClose.js';
+import { assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { routingMargin } from './helpers.js';

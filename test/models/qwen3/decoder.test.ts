@@ -12,7 +12,7 @@ import * as refD from '../../../reference/models/qwen3/decoder.js';
 import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js';
 import { Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf } from '../../../src/models/qwen3/decoder.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -13,7 +13,7 @@ import { ShapeError, ValueError } from '../../../src/errors.js';
 import { Qwen3KVCache } from '../../../src/models/qwen3/attention.js';
 import { Qwen3TextModel } from '../../../src/models/qwen3/model.js';
 import { FOPE_PADDING_VLLM } from '../../../src/nn/fope.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { disposeRouter, refRouterMargin, specArb, tinyConfig, tinySpec, tinyWeights } from './helpers.js';

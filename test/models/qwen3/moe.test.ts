@@ -7,7 +7,7 @@ import { CheckpointError, ConfigError, ShapeError } from '../../../src/errors.js
 import type { Qwen3MoeTextConfig } from '../../../src/io/configs/text.js';
 import { memoryWeights, type TensorInput } from '../../../src/io/weights.js';
 import { Qwen3MoeSparseBlock } from '../../../src/models/qwen3/moe.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

@@ -14,7 +14,7 @@ import { CheckpointError, ShapeError, ValueError } from '../../../src/errors.js'
 import { memoryWeights } from '../../../src/io/weights.js';
 import { positionEncoding, Qwen3RotaryEmbedding, resolvePositions, sameRows } from '../../../src/models/qwen3/rotary.js';
 import { FOPE_PADDING_VLLM } from '../../../src/nn/fope.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { dataToNd, dataToTf } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

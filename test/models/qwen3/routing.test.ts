@@ -12,7 +12,7 @@ import { softmax as refSoftmax } from '../../../reference/ops/softmax.js';
 import { ConfigError, ShapeError, ValueError } from '../../../src/errors.js';
 import * as fast from '../../../src/models/qwen3/routing.js';
 import { marginDataArb, mulberry32, normals } from '../../support/arbitraries.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { type Data, dataToNd, dataToTf, toNd } from '../../support/convert.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

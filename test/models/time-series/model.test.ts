@@ -13,7 +13,7 @@ import {
 } from '../../../src/models/time-series/index.js';
 import * as R from '../../../reference/models/time-series/index.js';
 import { type NDArray, toFlat } from '../../../reference/ndarray.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { PREFIX, TOWER_SIZES, makeSignal, rateArb, relErr, tinyTower, towerSpecs } from './support.js';

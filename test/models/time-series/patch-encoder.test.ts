@@ -15,7 +15,7 @@ import {
   PatchTransformerLayer, TS_PATCH_BATCH_POSITIONS, TimeSeriesModel, TimeSeriesPatchEncoder, concatSubsample, patchRows,
   sinusoidalPositions, timeSeriesPlan,
 } from '../../../src/models/time-series/index.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';

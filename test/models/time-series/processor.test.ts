@@ -6,7 +6,7 @@ import { DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, preprocessTimeSeries, zScore } from '../../../src/models/time-series/processor.js';
 import * as R from '../../../reference/models/time-series/processor.js';
 import { fromArray, toFlat } from '../../../reference/ndarray.js';
-import { assertClose } from '../../support/assertClose.js';
+import { assertClose } from '../../support/assert-close.js';
 import { mulberry32, normals } from '../../support/arbitraries.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';

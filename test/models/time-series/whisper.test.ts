@@ -14,7 +14,7 @@ import { toFlat } from '../../../reference/ndarray.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../../src/errors.js';
 import { memoryWeights } from '../../../src/io/weights.js';
 import { TimeSeriesModel, TimeSeriesWhisperEncoder, TimeSeriesWhisperLayer } from '../../../src/models/time-series/index.js';
-import { assertClose, assertRelClose } from '../../support/assertClose.js';
+import { assertClose, assertRelClose } from '../../support/assert-close.js';
 import { forEachBackend } from '../../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../../support/leak.js';
 import { randomWeights, without } from '../../support/weights.js';

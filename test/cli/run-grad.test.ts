@@ -17,7 +17,7 @@ import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { memoryWeights, type TensorInput } from '../../src/io/weights.js';
 import type { TextConfig } from '../../src/io/configs/text.js';
 import { mulberry32, normals } from '../support/arbitraries.js';
-import { relError } from '../support/assertClose.js';
+import { relError } from '../support/assert-close.js';
 import { runCli } from '../support/cli.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'cli-grad-'));

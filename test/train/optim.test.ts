@@ -8,7 +8,7 @@ import * as ref from '../../reference/train/optim.js';
 import { ValueError } from '../../src/errors.js';
 import { Optimizer, adamwUpdate, optimizerConfig, sgdUpdate } from '../../src/train/optim.js';
 import { mulberry32, normals } from '../support/arbitraries.js';
-import { assertClose } from '../support/assertClose.js';
+import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 import { expectNoLeak } from '../support/leak.js';

@@ -12,7 +12,7 @@ import { parseTextConfig } from '../../src/io/configs/text.js';
 import { SafetensorsFile } from '../../src/io/safetensors.js';
 import { TextParams } from '../../src/train/params.js';
 import { lossAndGrads } from '../../src/train/step.js';
-import { assertRelClose } from '../support/assertClose.js';
+import { assertRelClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { toNd } from '../support/convert.js';
 

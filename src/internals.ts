@@ -23,4 +23,5 @@ export * from './models/intern-s1/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './util/random.js';
+export * from './generation/index.js';
 export * from './train/index.js';

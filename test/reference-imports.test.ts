@@ -27,6 +27,7 @@ export const SHARED: readonly string[] = [
   'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
   'src/image/types.ts', // RgbImage, ResizeMethod and their checks
   'src/io/configs/fields.ts', // config field parsing helpers (ConfigError naming the key)
+  'src/io/fs-safe.ts', // file-system checks and atomic writes (Node I/O; FileError naming the path)
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release

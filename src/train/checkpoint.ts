@@ -17,22 +17,21 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors.js';
 import type { DType } from '../io/dtype.js';
+import { writeSmallFileAtomic } from '../io/fs-safe.js';
 import { SafetensorsFile } from '../io/safetensors.js';
 import { writeSafetensors } from '../io/safetensors-write.js';
 import type { TensorInput } from '../io/weights.js';
 import type { TextTrainer } from './step.js';
 import type { TextParams } from './params.js';
 
-/** Write `text` to `file` through a temporary file and a rename. */
+/** Write `text` to `file` through a temporary file and a rename (io/fs-safe.ts). */
 export function writeFileAtomic(file: string, text: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeSmallFileAtomic(file, text);
 }
 
 /** The storage dtype a trained weight is written in. */

@@ -24,3 +24,4 @@ export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './util/random.js';
 export * from './generation/index.js';
+export * from './train/index.js';

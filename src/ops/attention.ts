@@ -27,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import { HOST_ROWS_MIN_LENGTH, kernelFor } from '../backend/dispatch.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkFinite, checkFloat, checkNonEmpty, checkRank, checkTensor, fmtShape } from '../util/check.js';
+import { unstack } from './shape.js';
 
 /** `'causal'`, `'none'` (bidirectional), or an explicit `[T, S]` mask: bool (true = visible) or additive float32. */
 export type AttentionMask = 'causal' | 'none' | tf.Tensor;
@@ -430,7 +431,7 @@ function run(p: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor | Att
       const r = attendOne(p, q, k, v);
       return r.probs ? [r.out, r.probs] : [r.out];
     }
-    const [qs, ks, vs] = [tf.unstack(q), tf.unstack(k), tf.unstack(v)];
+    const [qs, ks, vs] = [unstack(q), unstack(k), unstack(v)]; // differentiable also for B = 1
     const rs = qs.map((qb, b) => attendOne(p, qb, ks[b], vs[b]));
     const o = tf.stack(rs.map((r) => r.out)); // [B, T, H, dv]
     return p.returnProbs ? [o, tf.stack(rs.map((r) => r.probs as tf.Tensor))] : [o]; // [B, H, T, S]

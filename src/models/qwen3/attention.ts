@@ -28,7 +28,7 @@ import { attentionChunked } from '../../ops/attention.js';
 import { scope } from '../../nn/scope.js';
 import { dense } from '../../ops/matmul.js';
 import { rmsNorm } from '../../ops/norm.js';
-import { reshape } from '../../ops/shape.js';
+import { reshape, unstack } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
 
@@ -285,7 +285,7 @@ export class Qwen3Attention implements Disposable {
     }
     const qs: tf.Tensor[] = [];
     const ks: tf.Tensor[] = [];
-    const [qb, kb] = [tf.unstack(q), tf.unstack(k)]; // B × [T, H, d], B × [T, Hkv, d]
+    const [qb, kb] = [unstack(q), unstack(k)]; // B × [T, H, d], B × [T, Hkv, d]
     rows.forEach((r, b) => {
       const t = pos.tables(r);
       qs.push(pos.apply(qb[b], t));

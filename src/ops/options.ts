@@ -1,6 +1,6 @@
 /**
- * The option types of the ops that both trees declare with the same fields: convolution,
- * interpolation and attention options (spec section 2). Plain types, no twin (DESIGN.md): the
+ * The option and data types of the ops that both trees declare with the same fields: convolution,
+ * interpolation and attention options, FP8 block sizes and codes (spec section 2). Plain types, no twin (DESIGN.md): the
  * fast path (`src/ops/*.ts`) and the reference (`reference/ops/*.ts`) import them from here and
  * re-export them under the same names. Where an option holds a tensor (the attention mask), the
  * type is generic in the tensor type and each tree fixes it: `tf.Tensor` in the fast path,
@@ -84,4 +84,15 @@ export interface AttentionResultOf<T> {
   output: T;
   /** `[H, T, S]` (or `[B, H, T, S]`); rows of queries that see no key are all zero. */
   probs: T;
+}
+
+/** Block size of FP8 block scaling: one number for square blocks, or `[rows, cols]`. */
+export type BlockSize = number | readonly [number, number];
+
+/** Raw FP8 codes with their shape (rank ≥ 2, row-major). */
+export interface Fp8Block {
+  /** Tensor shape, rank ≥ 2 (`[..., R, C]`). */
+  readonly shape: readonly number[];
+  /** FP8 e4m3fn codes, one byte per element, row-major. */
+  readonly data: Uint8Array;
 }

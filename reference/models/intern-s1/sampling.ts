@@ -4,16 +4,9 @@
  *
  * @module
  */
+import type { SamplingOptions } from '../../../src/models/intern-s1/options.js';
 
-/** How to pick the next token (see the fast path for the field meanings). */
-export interface SamplingOptions {
-  /** Softmax temperature; `0` (default) means greedy argmax. */
-  readonly temperature?: number;
-  /** Keep only the `topK` most likely tokens (0 or undefined: all). */
-  readonly topK?: number;
-  /** Keep the shortest prefix of most likely tokens whose probability reaches `topP` (1: all). */
-  readonly topP?: number;
-}
+export type { SamplingOptions } from '../../../src/models/intern-s1/options.js';
 
 /** Index of the largest logit; ties to the lower index. */
 export function argmax(logits: ArrayLike<number>): number {

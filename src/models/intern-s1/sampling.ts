@@ -10,16 +10,9 @@
  */
 import { ValueError } from '../../errors.js';
 import type { Rng } from '../../util/random.js';
+import type { SamplingOptions } from './options.js';
 
-/** How to pick the next token. */
-export interface SamplingOptions {
-  /** Softmax temperature; `0` (default) means greedy argmax. */
-  readonly temperature?: number;
-  /** Keep only the `topK` most likely tokens (0 or undefined: all). */
-  readonly topK?: number;
-  /** Keep the smallest set of most likely tokens whose probability sum reaches `topP` (1: all). */
-  readonly topP?: number;
-}
+export type { SamplingOptions } from './options.js';
 
 /** Validate sampling options; throws ValueError naming the bad field. */
 export function checkSampling(o: SamplingOptions, vocab: number): void {

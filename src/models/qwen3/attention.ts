@@ -31,24 +31,12 @@ import { rmsNorm } from '../../ops/norm.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
+import type { AttentionForwardOptions } from './options.js';
+import type { AttentionConfig } from './options.js';
 
-/** The config keys of the attention. */
-export interface AttentionConfig {
-  /** Model width D. */
-  readonly hidden_size: number;
-  /** Query heads H. */
-  readonly num_attention_heads: number;
-  /** Key/value heads Hkv (H is a multiple of Hkv: grouped-query attention). */
-  readonly num_key_value_heads: number;
-  /** Head dim d. */
-  readonly head_dim: number;
-  /** eps of the per-head q and k RMSNorms. */
-  readonly rms_norm_eps: number;
-  /** Whether q/k/v/o projections have biases. */
-  readonly attention_bias: boolean;
-  /** Default bound on position ids (positions must be in `[0, max_position_embeddings)`). */
-  readonly max_position_embeddings: number;
-}
+export type { AttentionConfig } from './options.js';
+
+export type { AttentionForwardOptions } from './options.js';
 
 /**
  * The KV cache of one layer: k and v `[B, S, Hkv, d]` after norm and rotation. Tensors are owned
@@ -128,14 +116,6 @@ export class Qwen3KVCache implements Disposable {
   dispose(): void {
     for (const l of this.layers) l.dispose();
   }
-}
-
-/** Options of {@link Qwen3Attention.forward}. */
-export interface AttentionForwardOptions {
-  /** Also return the attention probabilities `[B, H, T, S]`. */
-  returnProbs?: boolean;
-  /** Query block size of the chunked attention (default 256). */
-  chunkSize?: number;
 }
 
 /** The attention's output and, on request, its probabilities. */

@@ -34,33 +34,12 @@ import { segmentSum } from '../../ops/gather.js';
 import { softmax } from '../../ops/softmax.js';
 import { topk } from '../../ops/topk.js';
 import { checkFloat, checkInt, checkRank, fmtShape } from '../../util/check.js';
+import type { RouterGradient } from './options.js';
+import type { MoeRouterKeys, RoutingConfig } from './options.js';
 
-/** Which gradient the routing weights pass to the router logits. */
-export type RouterGradient = 'sparse' | 'ste';
+export type { MoeRouterKeys, RoutingConfig } from './options.js';
 
-/** The router's numbers, validated. */
-export interface RoutingConfig {
-  /** E, `num_experts`. */
-  readonly numExperts: number;
-  /** K, `num_experts_per_tok`. */
-  readonly topK: number;
-  /** G, `router_n_groups` (1 = plain top-k). */
-  readonly nGroups: number;
-  /** `norm_topk_prob`. */
-  readonly normTopkProb: boolean;
-}
-
-/** The MoE config keys the router reads (a structural subset of the text configs). */
-export interface MoeRouterKeys {
-  /** E, the number of routed experts. */
-  readonly num_experts: number;
-  /** K, experts chosen per token. */
-  readonly num_experts_per_tok: number;
-  /** Whether the K chosen softmax probabilities are renormalised to sum to 1. */
-  readonly norm_topk_prob: boolean;
-  /** G, expert groups of grouped routing (Pro); absent or null means 1 (plain top-k). */
-  readonly router_n_groups?: number | null;
-}
+export type { RouterGradient } from './options.js';
 
 /** The router's outputs for study: all `[N, ·]` with N = B·T tokens. */
 export interface RouterOutput {

@@ -30,7 +30,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError, ValueError } from '../../errors.js';
+import { add, mul } from '../../ops/elementwise.js';
 import { segmentSum } from '../../ops/gather.js';
+import { reshape } from '../../ops/shape.js';
 import { softmax } from '../../ops/softmax.js';
 import { topk } from '../../ops/topk.js';
 import { checkFloat, checkInt, checkRank, fmtShape } from '../../util/check.js';
@@ -103,9 +105,9 @@ export function selectExperts(probs: tf.Tensor, rc: RoutingConfig): tf.Tensor {
   const { topK: K, nGroups: G } = rc;
   return tf.tidy(() => {
     if (G === 1) return topk(probs, K).indices; // [N, K]
-    const local = topk(tf.reshape(probs, [N, G, E / G]), K / G).indices; // [N, G, K/G]
-    const offset = tf.reshape(tf.range(0, E, E / G, 'int32'), [1, G, 1]); // [1, G, 1]
-    return tf.reshape(tf.add(local, offset), [N, K]); // [N, K], global ids
+    const local = topk(reshape(probs, [N, G, E / G]), K / G).indices; // [N, G, K/G]
+    const offset = reshape(tf.range(0, E, E / G, 'int32'), [1, G, 1]); // [1, G, 1]
+    return reshape(tf.add(local, offset), [N, K]); // [N, K], global ids (tf.add: int32, which ops add rejects)
   });
 }
 
@@ -133,7 +135,7 @@ function readIndices(op: string, indices: tf.Tensor, N: number, rc: RoutingConfi
 function renormalise(pS: tf.Tensor, rc: RoutingConfig): tf.Tensor {
   if (!rc.normTopkProb) return pS;
   const sum = tf.sum(pS, 1, true); // [N, 1]
-  return tf.div(pS, rc.nGroups > 1 ? tf.add(sum, 1e-20) : sum); // [N, K]
+  return tf.div(pS, rc.nGroups > 1 ? add(sum, 1e-20) : sum); // [N, K]
 }
 
 /**
@@ -150,10 +152,11 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
   const [N, E] = logits.shape as [number, number];
   const K = rc.topK;
   const ids = () => tf.tensor1d(flat, 'int32'); // [N·K]
-  const scatter = (v: tf.Tensor) => tf.reshape(segmentSum(tf.reshape(v, [N * K]), ids(), N * E), [N, E]); // [N, E]
+  const scatter = (v: tf.Tensor) => reshape(segmentSum(reshape(v, [N * K]), ids(), N * E), [N, E]); // [N, E]
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     const p = softmax(z); // [N, E]
-    const pS = tf.reshape(tf.gather(tf.reshape(p, [N * E]), ids()), [N, K]); // [N, K]
+    // tf.gather, not ops/gather: the flat ids are host data readIndices checked; the op would read them back.
+    const pS = reshape(tf.gather(reshape(p, [N * E]), ids()), [N, K]); // [N, K]
     const w = renormalise(pS, rc); // [N, K]
     save([p, pS, w]);
     return {
@@ -161,9 +164,9 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [p0, pS0, w0] = saved;
         if (mode === 'sparse' && rc.normTopkProb) {
-          return scatter(tf.mul(w0, tf.sub(dy, tf.sum(tf.mul(dy, w0), 1, true)))); // [N, E], zero off S
+          return scatter(mul(w0, tf.sub(dy, tf.sum(mul(dy, w0), 1, true)))); // [N, E], zero off S
         }
-        return tf.mul(p0, tf.sub(scatter(dy), tf.sum(tf.mul(dy, pS0), 1, true))); // [N, E]
+        return mul(p0, tf.sub(scatter(dy), tf.sum(mul(dy, pS0), 1, true))); // [N, E]
       },
     };
   }) as never) as unknown as (z: tf.Tensor) => tf.Tensor;

@@ -24,7 +24,7 @@ import * as ref from '../reference/index.js';
  */
 const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   // Errors and the version: what the library throws and what it is.
-  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'ImageDecodeError', 'VERSION'],
+  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'VERSION'],
   // Backend: resolving the tfjs backend ladder (the reference has no backend).
   backend: ['initBackend', 'backendInfo'],
   // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,
@@ -39,6 +39,13 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   data: [
     'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
     'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
+  ],
+  // Generation plumbing (issue 17): generation_config.json parsing, text-level stop rules and the
+  // reasoning / tool-call parsers (string processing), the chat-prompt builder, and the stepwise
+  // driver of the fast model, whose tokens are checked against the reference generate().
+  generation: [
+    'parseGenerationConfig', 'processorOptionsFromConfig', 'StopStringMatcher', 'IncrementalDetokenizer', 'ReasoningParser',
+    'splitReasoning', 'ToolCallParser', 'parseToolCalls', 'parseToolCallBody', 'prepareChat', 'GenerationSession',
   ],
   // Pure data shared with the reference: one module both trees import (the list of such modules is
   // test/reference-imports.test.ts), so intern-s1-ts/reference exports the same object.

@@ -27,10 +27,11 @@ export const SHARED: readonly string[] = [
   'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
   'src/image/types.ts', // RgbImage, ResizeMethod and their checks
   'src/io/configs/fields.ts', // config field parsing helpers (ConfigError naming the key)
+  'src/io/fs-safe.ts', // file-system checks and atomic writes (Node I/O; FileError naming the path)
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
   'src/io/weight-names.ts', // join(prefix, name) and the checkpoint shape check
-  'src/models/intern-s1/options.ts', // model inputs, sampling options, tower prefixes, projector LayerNorm eps
+  'src/models/intern-s1/options.ts', // model inputs, tower prefixes, projector LayerNorm eps
   'src/models/internvit/options.ts', // InternViT forward options
   'src/models/pro-vision/constants.ts', // LayerNorm eps and RoPE theta the Pro code fixes
   'src/models/qwen3/options.ts', // text-stack option types (generic in the position encoding)

@@ -26,10 +26,11 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { ValueError } from '../errors.js';
+import { refuseSpecialFile } from '../io/fs-safe.js';
 import { libjpegYccToRgb } from './jpeg-color.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
 
@@ -144,6 +145,7 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Dec
  */
 export function readImage(path: string, options: DecodeOptions = {}): DecodedImage {
   let bytes: Buffer;
+  refuseSpecialFile(path, 'image'); // a FIFO would block readFileSync forever
   try {
     bytes = readFileSync(path);
   } catch (e) {
@@ -198,6 +200,44 @@ function pngHeader(b: Uint8Array): PngHeader {
   }
 }
 
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 of PNG chunks (ISO 3309), over `type + data`. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The PNG `b` (already walked by {@link pngHeader}) with its IDAT chunks replaced by one holding `idat`. */
+function withIdat(b: Uint8Array, idat: Uint8Array): Uint8Array {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const parts: Uint8Array[] = [b.subarray(0, 8)];
+  let off = 8;
+  let placed = false;
+  for (;;) {
+    const len = view.getUint32(off);
+    const type = String.fromCharCode(...b.subarray(off + 4, off + 8));
+    if (type !== 'IDAT') parts.push(b.subarray(off, off + 12 + len));
+    else if (!placed) {
+      const chunk = new Uint8Array(12 + idat.length);
+      const cv = new DataView(chunk.buffer);
+      cv.setUint32(0, idat.length);
+      chunk.set([0x49, 0x44, 0x41, 0x54], 4);
+      chunk.set(idat, 8);
+      cv.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
+      parts.push(chunk);
+      placed = true;
+    }
+    if (type === 'IEND') return Buffer.concat(parts);
+    off += 12 + len;
+  }
+}
+
 /** Bytes of filtered scanlines a PNG of this header must inflate to (Adam7: the sum of the 7 passes). */
 function pngDataLength(h: PngHeader): number {
   const bits = h.depth * ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[h.colorType] ?? 1);
@@ -212,20 +252,26 @@ function decodePng(b: Uint8Array, maxPixels: number, grey16: 'msb' | 'pil-clip')
   checkSize('PNG', h.width, h.height, maxPixels);
   // pngjs silently zero-fills missing pixel data; Pillow says "image file is truncated". Check it.
   const want = pngDataLength(h);
-  let got: number;
+  // More data than the image needs is ignored (as libpng and Pillow do), up to `cap` inflated bytes
+  // (so a deflate bomb stays bounded); pngjs refuses it ("have should not go down"), so the
+  // pixel data is then cut to `want` bytes and handed over in one re-deflated IDAT (issue #12 item 12).
+  const cap = 2 * want + 2 ** 20;
+  let data: Buffer;
   try {
-    got = inflateSync(Buffer.concat(h.idat), { maxOutputLength: want }).length;
+    data = inflateSync(Buffer.concat(h.idat), { maxOutputLength: cap });
   } catch (e) {
-    // More data than the image needs is ignored (as libpng and Pillow do); anything else is corrupt.
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') got = want;
-    else throw new ImageDecodeError(`decodeImage: corrupted PNG, the compressed pixel data does not inflate (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageDecodeError(`decodeImage: PNG pixel data inflates to more than ${cap} bytes, but a ${h.width}x${h.height} image needs ${want} (trailing data past 2x + 1 MiB is refused)`);
+    }
+    throw new ImageDecodeError(`decodeImage: corrupted PNG, the compressed pixel data does not inflate (${(e as Error).message})`);
   }
-  if (got < want) {
-    throw new ImageDecodeError(`decodeImage: corrupted PNG, pixel data inflates to ${got} bytes but a ${h.width}x${h.height} image needs ${want}`);
+  if (data.length < want) {
+    throw new ImageDecodeError(`decodeImage: corrupted PNG, pixel data inflates to ${data.length} bytes but a ${h.width}x${h.height} image needs ${want}`);
   }
+  const file = data.length > want ? withIdat(b, deflateSync(data.subarray(0, want), { level: 1 })) : b;
   let png: ReturnType<typeof PNG.sync.read>;
   try {
-    png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength), { skipRescale: true });
+    png = PNG.sync.read(Buffer.from(file.buffer, file.byteOffset, file.byteLength), { skipRescale: true });
   } catch (e) {
     throw new ImageDecodeError(`decodeImage: corrupted PNG data (${(e as Error).message})`);
   }
@@ -265,6 +311,8 @@ interface JpegHeader {
   components: number;
   /** Per component: (maxH / h, maxV / v), the subsampling factors; NaN when not integral. */
   factors: [number, number][];
+  /** Per component: the sampling factors (h, v) as the frame header gives them. */
+  samplings: [number, number][];
   /** libjpeg's colour-space guess for 3 components (`jdapimin.c`): JFIF, Adobe transform, ids. */
   rgb: boolean;
   /** Byte offset of the Adobe APP14 transform flag, if there is one. */
@@ -319,13 +367,49 @@ function sofHeader(b: Uint8Array, off: number): JpegHeader {
   const ids = Array.from({ length: nc }, (_, k) => b[off + 10 + 3 * k]);
   return {
     height: (b[off + 5] << 8) | b[off + 6], width: (b[off + 7] << 8) | b[off + 8], components: nc, factors,
+    samplings: hv.map(([fh, fv]) => [Math.max(1, fh), Math.max(1, fv)] as [number, number]),
     rgb: nc === 3 && ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42, // 'R', 'G', 'B'
   };
+}
+
+/**
+ * Bytes of jpeg-js working memory for a frame (its own accounting, `maxMemoryUsageInMB`): per
+ * component 256 bytes per 8×8 block of the MCU-padded plane plus one byte per padded sample, then
+ * the W·H·C samples of `getData` and the W·H·3 output. About 21 bytes per pixel for 4:4:4 colour,
+ * 2.2 GB at the 100 MP limit.
+ */
+function jpegWorkingBytes(h: JpegHeader, hv: readonly [number, number][]): number {
+  const maxH = Math.max(...hv.map((x) => x[0]));
+  const maxV = Math.max(...hv.map((x) => x[1]));
+  const mcusX = Math.ceil(h.width / (8 * maxH));
+  const mcusY = Math.ceil(h.height / (8 * maxV));
+  let bytes = 0;
+  for (const [ch, cv] of hv) {
+    const blocks = mcusX * ch * mcusY * cv;
+    bytes += blocks * 256 + blocks * 64;
+  }
+  return bytes + h.width * h.height * (h.components + 3);
+}
+
+/**
+ * Refuse a frame header the file is too small to hold (issue #12 item 9): every 8×8 block of the
+ * full-resolution component costs at least one bit of entropy-coded data (its DC code, in both
+ * baseline and progressive files), so a file of n bytes holds at most 8·n such blocks. A 535-byte
+ * file claiming 9999×9999 is refused here, before jpeg-js allocates gigabytes for it.
+ */
+function checkJpegPlausible(b: Uint8Array, h: JpegHeader): void {
+  const blocks = Math.ceil(h.width / 8) * Math.ceil(h.height / 8);
+  if (blocks > 8 * b.length) {
+    throw new ImageDecodeError(
+      `decodeImage: corrupted JPEG, its frame header claims ${h.width}x${h.height} (${blocks} blocks of 8x8) but the file has only ${b.length} bytes, less than one bit per block`,
+    );
+  }
 }
 
 function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
   const h = jpegHeader(b);
   checkSize('JPEG', h.width, h.height, maxPixels);
+  checkJpegPlausible(b, h);
   if (![1, 3, 4].includes(h.components)) throw new ImageDecodeError(`decodeImage: unsupported JPEG with ${h.components} components`);
   // Three components: take jpeg-js's raw components and finish like libjpeg-turbo (jpeg-color.ts).
   // jpeg-js forces its own colour transform when an Adobe marker says "YCbCr", so clear that flag
@@ -341,7 +425,9 @@ function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
     img = jpeg.decode(src, {
       useTArray: true, formatAsRGBA: false, tolerantDecoding: false, ...(own ? { colorTransform: false } : {}),
       maxResolutionInMP: Math.ceil(maxPixels / 1e6) + 1,
-      maxMemoryUsageInMB: Math.ceil((maxPixels * 12) / 2 ** 20) + 64,
+      // the frame was checked against maxPixels above; jpeg-js's own budget is what this frame needs
+      // (a fixed 12 bytes per pixel refused valid 64 MP colour images, issue #12 item 12)
+      maxMemoryUsageInMB: Math.ceil(jpegWorkingBytes(h, h.samplings) / 2 ** 20) + 64,
     });
   } catch (e) {
     throw new ImageDecodeError(`decodeImage: corrupted JPEG data (${(e as Error).message})`);

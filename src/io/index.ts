@@ -4,6 +4,7 @@ export { DTYPE_BYTES, isDType, isFloatDType, typedValues, toFloat32, toFloat64, 
 export * from './config.js';
 export * from './safetensors.js';
 export * from './safetensors-write.js';
+export * from './fs-safe.js';
 export * from './checkpoint.js';
 export { type View, type Lookup, IGNORED_BUFFER, canonicalNames, resolveName, scaleName, viewShape } from './names.js';
 export * from './layout.js';

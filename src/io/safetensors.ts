@@ -13,7 +13,8 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, FileError } from '../errors.js';
+import { checkReadable } from './fs-safe.js';
 import { DTYPE_BYTES, type DType, isDType } from './dtype.js';
 import type { TensorInfo } from './weights.js';
 
@@ -43,6 +44,11 @@ export class FileReader implements ByteReader {
    * @param path - the file's path.
    */
   constructor(readonly path: string) {
+    try {
+      checkReadable(path, 'safetensors file'); // a FIFO would block open() forever; a folder is named as one
+    } catch (e) {
+      throw e instanceof FileError ? new CheckpointError(e.message) : e;
+    }
     try {
       this.fd = openSync(path, 'r');
       this.size = fstatSync(this.fd).size;
@@ -162,7 +168,7 @@ function parseHeader(reader: ByteReader, file: string): { entries: Map<string, S
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, 8, '__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') fail(file, 8, `__metadata__ value '${k}' must be a string`);
-        metadata[k] = v;
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // '__proto__' stays a key
       }
       continue;
     }
@@ -252,6 +258,9 @@ export class SafetensorsFile {
 
   /** Parse a serialized file held in memory; `name` is used in messages. */
   static fromBytes(bytes: Uint8Array, name = '<memory>'): SafetensorsFile {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new CheckpointError(`SafetensorsFile.fromBytes: 'bytes' must be a Uint8Array or Buffer, got ${bytes === null ? 'null' : typeof bytes}`);
+    }
     return new SafetensorsFile(name, new BufferReader(bytes));
   }
 

@@ -6,3 +6,4 @@ export * from './sampling.js';
 export * from './generate.js';
 export * from './model.js';
 export type { ImageInputsOf, ModelInputsOf, SeriesInputOf } from './options.js';
+export * from './generate-batch.js';

@@ -1,20 +1,10 @@
 /**
  * Option types and constants of the InternS1 model that the fast path and the reference declare
  * alike (plain data, no twin: DESIGN.md): the model's inputs (generic in the tree's tensor type),
- * sampling options, the vision tower's weight prefixes and the projector's LayerNorm epsilon.
+ * the vision tower's weight prefixes and the projector's LayerNorm epsilon.
  *
  * @module
  */
-
-/** How to pick the next token. */
-export interface SamplingOptions {
-  /** Softmax temperature; `0` (default) means greedy argmax. */
-  readonly temperature?: number;
-  /** Keep only the `topK` most likely tokens (0 or undefined: all). */
-  readonly topK?: number;
-  /** Keep the smallest set of most likely tokens whose probability sum reaches `topP` (1: all). */
-  readonly topP?: number;
-}
 
 /** Weight prefixes of the InternS1 vision tower. */
 export interface VisionTowerPrefixes {
@@ -57,6 +47,11 @@ export interface ModelInputsOf<T> {
   readonly inputIds: readonly (readonly number[])[];
   /** Images (Intern-S1 / mini tiles, or Pro patches with their grids), in prompt order. */
   readonly images?: ImageInputsOf<T>;
+  /**
+   * Videos (Intern-S1-Pro): the patches of every video's frame groups (`preprocessProVideo`) with one
+   * `[t, gh, gw]` grid per video, in prompt order; their features fill the `<|video_pad|>` tokens.
+   */
+  readonly videos?: ImageInputsOf<T>;
   /** Signals in prompt order (Pro). */
   readonly series?: readonly SeriesInputOf<T>[];
 }

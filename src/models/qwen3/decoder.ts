@@ -25,11 +25,12 @@ import { Qwen3MLP } from './mlp.js';
 import { Qwen3MoeSparseBlock } from './moe.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
-import type { DecoderForwardOptions, DecoderLayerOptionsOf } from './options.js';
+import type { DecoderLayerOptionsOf, DecoderForwardOptions as SharedDecoderForwardOptions } from './options.js';
 
-export type { DecoderForwardOptions } from './options.js';
 /** Options of {@link Qwen3DecoderLayer.fromWeights} (fields in `options.ts`, shared with the reference). */
 export type DecoderLayerOptions = DecoderLayerOptionsOf<PositionEncoding>;
+/** Options of {@link Qwen3DecoderLayer.forward}: the shared fields plus the fast path's `leftPadding`. */
+export type DecoderForwardOptions = SharedDecoderForwardOptions & Pick<AttentionForwardOptions, 'leftPadding'>;
 
 /** A layer's output. */
 export interface DecoderLayerOutput {
@@ -126,7 +127,7 @@ export class Qwen3DecoderLayer implements Disposable {
    */
   forward(x: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: KVCacheLayer, opts: DecoderForwardOptions = {}): DecoderLayerOutput {
     return scope(() => {
-      const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize });
+      const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize, leftPadding: opts.leftPadding });
       const h = add(x, attn.output); // [B, T, D]
       const m = this.postNorm.forward(h); // [B, T, D]
       if (this.mlp instanceof Qwen3MoeSparseBlock) {

@@ -29,13 +29,15 @@ import { embedding } from '../../ops/gather.js';
 import { dense } from '../../ops/matmul.js';
 import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { Qwen3KVCache } from './attention.js';
+import { type AttentionForwardOptions, Qwen3KVCache } from './attention.js';
 import { Qwen3DecoderLayer } from './decoder.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
-import type { TextForwardOptions, TextModelOptions } from './options.js';
+import type { TextForwardOptions as SharedTextForwardOptions, TextModelOptions } from './options.js';
 
-export type { TextForwardOptions, TextModelOptions } from './options.js';
+export type { TextModelOptions } from './options.js';
+/** Options of {@link Qwen3TextModel.forwardEmbeds}: the shared fields plus the fast path's `leftPadding`. */
+export type TextForwardOptions = SharedTextForwardOptions & Pick<AttentionForwardOptions, 'leftPadding'>;
 
 /** The stack's output; the caller disposes every tensor. */
 export interface TextModelOutput {

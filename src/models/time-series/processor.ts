@@ -85,6 +85,7 @@ export function checkSamples(op: string, data: ArrayLike<number>, C: number): vo
  * in floating point, and dividing by `~0 + 1e-8` can blow it up to O(1) for large constant values).
  *
  * @returns the normalised values `[T, C]` (float64), and μ, σ and the constant channels.
+ * @throws ValueError when T or C is not a positive integer or `data` does not hold T·C values.
  */
 export function zScore(data: ArrayLike<number>, T: number, C: number): {
   /** The normalised values `[T, C]`, row-major (exact zeros on constant channels). */
@@ -96,6 +97,10 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): {
   /** Indices of the constant channels, increasing. */
   constant: number[];
 } {
+  if (!Number.isSafeInteger(T) || T < 1 || !Number.isSafeInteger(C) || C < 1) {
+    throw new ValueError(`zScore: 'T' and 'C' must be positive integers, got T = ${T}, C = ${C}`);
+  }
+  if (data.length !== T * C) throw new ValueError(`zScore: 'data' has ${data.length} values, expected T·C = ${T}·${C} = ${T * C}`);
   const mean = new Float64Array(C);
   const std = new Float64Array(C);
   const constant: number[] = [];

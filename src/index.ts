@@ -16,15 +16,15 @@
 export * from './errors.js';
 // Ops: one op, one file, one typed contract (tensor in, tensor out, validated).
 export {
-  add, applyRope, attention, attentionChunked, attentionGrad, concat, conv1d, conv2d, cos,
-  decodeBf16, decodeE8M0, decodeF16, decodeFp8E4M3, decodeFp8E5M2, dense, dequantFp8Block, div,
-  embedding, encodeBf16, encodeF16, encodeFp8E4M3, exp, gather, gatherGrad, gelu, geluTanh,
-  indexAdd, interpolateBicubic, interpolateBilinear, layerNorm, linear, log, logSoftmax, logsumexp,
-  matmul, mul, oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape,
-  rmsNorm, ropeTables, rotateHalf, rsqrt, segmentSum, silu, sin, slice, softmax, sqrt, sub, tanh,
-  topk, transpose, unstack, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
-  type ChunkedAttentionOptions, type Conv1dOptions, type Conv2dOptions, type Fp8Block,
-  type Fp8Quantized, type InterpolateOptions, type MatmulOptions, type Operand, type TopK,
+  add, applyRope, attention, attentionChunked, attentionGrad, concat, conv1d, conv2d, decodeBf16,
+  decodeE8M0, decodeF16, decodeFp8E4M3, decodeFp8E5M2, dense, dequantFp8Block, embedding,
+  encodeBf16, encodeF16, encodeFp8E4M3, gather, gatherGrad, gelu, geluTanh, indexAdd,
+  interpolateBicubic, interpolateBilinear, layerNorm, linear, logSoftmax, logsumexp, matmul, mul,
+  oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape, rmsNorm,
+  ropeTables, rotateHalf, segmentSum, silu, slice, softmax, topk, transpose, unstack, type AttentionMask,
+  type AttentionOptions, type AttentionResult, type BlockSize, type ChunkedAttentionOptions,
+  type Conv1dOptions, type Conv2dOptions, type Fp8Block, type Fp8Quantized, type InterpolateOptions,
+  type MatmulOptions, type Operand, type TopK,
 } from './ops/index.js';
 export { VERSION } from './version.js';
 

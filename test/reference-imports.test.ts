@@ -30,10 +30,16 @@ export const SHARED: readonly string[] = [
   'src/io/fs-safe.ts', // file-system checks and atomic writes (Node I/O; FileError naming the path)
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
+  'src/io/weight-names.ts', // join(prefix, name) and the checkpoint shape check
+  'src/models/intern-s1/options.ts', // model inputs, tower prefixes, projector LayerNorm eps
+  'src/models/internvit/options.ts', // InternViT forward options
+  'src/models/pro-vision/constants.ts', // LayerNorm eps and RoPE theta the Pro code fixes
+  'src/models/qwen3/options.ts', // text-stack option types (generic in the position encoding)
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
   'src/models/time-series/options.ts', // encoder / model option types
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
+  'src/ops/options.ts', // conv, interpolate and attention option types (generic in the tensor type)
   'src/tokenizer/chat.ts', // chat template: string building
   'src/tokenizer/config.ts', // flavours, domains, offsets: configuration data
   'src/tokenizer/detector-rules.ts', // detector interface, element lists, run-detector settings

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { AttentionOptionsOf, AttentionResultOf, ChunkedAttentionOptionsOf } from '../../src/ops/options.js';
 import { type NDArray, zeros } from '../ndarray.js';
 
 /**
@@ -15,33 +16,12 @@ import { type NDArray, zeros } from '../ndarray.js';
  */
 export type AttentionMask = 'causal' | 'none' | NDArray;
 
-/** Options, as in the fast path: see `attention` there for the meaning of each. */
-export interface AttentionOptions {
-  /** `'none'` (default), `'causal'` (query i sees keys `j ≤ queryOffset + i`), or an additive `[T, S]` mask. */
-  mask?: AttentionMask;
-  /** Multiplies `q·kᵀ`; default `d^-0.5`. */
-  scale?: number;
-  /** Lengths of sequences packed along T: a token attends only within its block (causal positions from the block start). */
-  seqLens?: readonly number[];
-  /** Causal attention: position of the first query among the S keys (default `S − T`). */
-  queryOffset?: number;
-  /** Also return the probabilities `[H, T, S]` (`[B, H, T, S]` when batched). */
-  returnProbs?: boolean;
-}
-
-/** {@link AttentionOptions} plus `chunkSize` (which does not change the result). */
-export interface ChunkedAttentionOptions extends AttentionOptions {
-  /** Accepted for parity with the fast path's query block size; the result does not depend on it. */
-  chunkSize?: number;
-}
-
-/** Output `[T, H, dv]` and probabilities `[H, T, S]` (with a leading B when batched). */
-export interface AttentionResult {
-  /** `[T, H, dv]` (or `[B, T, H, dv]`). */
-  output: NDArray;
-  /** `[H, T, S]` (or `[B, H, T, S]`); rows of queries that see no key are all zero. */
-  probs: NDArray;
-}
+/** Options of {@link attention} (fields in `src/ops/options.ts`, shared by both trees). */
+export type AttentionOptions = AttentionOptionsOf<NDArray>;
+/** Options of {@link attentionChunked}: {@link AttentionOptions} plus `chunkSize`. */
+export type ChunkedAttentionOptions = ChunkedAttentionOptionsOf<NDArray>;
+/** Output and probabilities, returned when `returnProbs` is true. */
+export type AttentionResult = AttentionResultOf<NDArray>;
 
 /** The block `[start, end)` of packed sequences that holds token i. */
 function blockOf(seqLens: readonly number[], i: number): [number, number] {

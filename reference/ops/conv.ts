@@ -7,27 +7,12 @@
  *
  * @module
  */
+import type { Conv1dOptions, Conv2dOptions } from '../../src/ops/options.js';
 import { type NDArray, zeros } from '../ndarray.js';
 
-/** Options as in the fast path (symmetric zero padding). */
-export interface Conv1dOptions {
-  /** Step between output positions; default 1. */
-  stride?: number;
-  /** Zeros added on both ends; default 0. */
-  padding?: number;
-  /** Spacing between kernel taps; default 1. */
-  dilation?: number;
-}
+export type { Conv1dOptions, Conv2dOptions } from '../../src/ops/options.js';
 
-/** Options as in the fast path: a number applies to both axes, a pair is `[height, width]`. */
-export interface Conv2dOptions {
-  /** Step between output positions; default 1. */
-  stride?: number | readonly [number, number];
-  /** Zeros added on both ends of each spatial axis; default 0. */
-  padding?: number | readonly [number, number];
-  /** Spacing between kernel taps; default 1. */
-  dilation?: number | readonly [number, number];
-}
+
 
 function pair(v: number | readonly [number, number] | undefined, dflt: number): [number, number] {
   if (v === undefined) return [dflt, dflt];

@@ -17,6 +17,9 @@
  */
 import ndarray from 'ndarray';
 import { type NDArray, toFlat, zeros } from '../ndarray.js';
+import type { BlockSize, Fp8Block } from '../../src/ops/options.js';
+
+export type { BlockSize, Fp8Block } from '../../src/ops/options.js';
 
 /** One float format described by its fields. */
 interface Format { expBits: number; manBits: number; bias: number; infAtTop: boolean }
@@ -162,17 +165,6 @@ export function encodeFp8E4M3(values: ArrayLike<number>): Uint8Array {
     if (!(Math.abs(x) < 464)) out[i] = 0x7f + (isNegative(x) ? 0x80 : 0);
   }
   return out;
-}
-
-/** Block size: one number for square blocks, or `[rows, cols]`. */
-export type BlockSize = number | readonly [number, number];
-
-/** Raw FP8 codes with their shape (rank ≥ 2, row-major). */
-export interface Fp8Block {
-  /** Tensor shape, rank ≥ 2 (`[..., R, C]`). */
-  readonly shape: readonly number[];
-  /** FP8 e4m3fn codes, one byte per element, row-major. */
-  readonly data: Uint8Array;
 }
 
 /** What {@link quantFp8Block} returns: the codes and the scales. */

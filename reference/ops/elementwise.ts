@@ -1,11 +1,11 @@
 /**
- * Reference elementwise arithmetic with broadcasting and elementwise math functions (spec
- * section 2), float64, one element at a time.
+ * Reference elementwise arithmetic with broadcasting (spec section 2): `add` and `mul`, float64,
+ * one element at a time.
  *
  * @module
  */
 import {
-  type NDArray, broadcastIndex, broadcastShapes, fromArray, sizeOf, toFlat, unravel, zeros,
+  type NDArray, broadcastIndex, broadcastShapes, fromArray, sizeOf, unravel, zeros,
 } from '../ndarray.js';
 
 /** An array or a plain number (a 0-d array). */
@@ -30,62 +30,12 @@ function broadcastBinary(a: Operand, b: Operand, f: (x: number, y: number) => nu
   return out;
 }
 
-/** `y[i] = f(x[i])`. */
-function map(x: NDArray, f: (v: number) => number): NDArray {
-  return fromArray(toFlat(x).map(f), x.shape);
-}
-
 /** `y = a + b` with broadcasting. */
 export function add(a: Operand, b: Operand): NDArray {
   return broadcastBinary(a, b, (x, y) => x + y);
 }
 
-/** `y = a - b` with broadcasting. */
-export function sub(a: Operand, b: Operand): NDArray {
-  return broadcastBinary(a, b, (x, y) => x - y);
-}
-
 /** `y = a · b` with broadcasting. */
 export function mul(a: Operand, b: Operand): NDArray {
   return broadcastBinary(a, b, (x, y) => x * y);
-}
-
-/** `y = a / b` with broadcasting (IEEE: `x / 0 = ±Inf`, `0 / 0 = NaN`). */
-export function div(a: Operand, b: Operand): NDArray {
-  return broadcastBinary(a, b, (x, y) => x / y);
-}
-
-/** The elementwise exponential, `y = eˣ`. */
-export function exp(x: NDArray): NDArray {
-  return map(x, Math.exp);
-}
-
-/** `y = ln x` (`ln 0 = -Inf`, NaN for x < 0). */
-export function log(x: NDArray): NDArray {
-  return map(x, Math.log);
-}
-
-/** `y = √x` (NaN for x < 0). */
-export function sqrt(x: NDArray): NDArray {
-  return map(x, Math.sqrt);
-}
-
-/** `y = 1 / √x` (`1/√0 = Inf`, `1/√-0 = -Inf`, NaN for x < 0). */
-export function rsqrt(x: NDArray): NDArray {
-  return map(x, (v) => 1 / Math.sqrt(v));
-}
-
-/** `y = sin x`. */
-export function sin(x: NDArray): NDArray {
-  return map(x, Math.sin);
-}
-
-/** `y = cos x`. */
-export function cos(x: NDArray): NDArray {
-  return map(x, Math.cos);
-}
-
-/** `y = tanh x`. */
-export function tanh(x: NDArray): NDArray {
-  return map(x, Math.tanh);
 }

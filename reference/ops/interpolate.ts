@@ -7,13 +7,11 @@
  *
  * @module
  */
+import type { InterpolateOptions } from '../../src/ops/options.js';
 import { type NDArray, zeros } from '../ndarray.js';
 
-/** Options as in the fast path. */
-export interface InterpolateOptions {
-  /** False (default): half-pixel centres; true: corner pixels map to corner pixels, `o·(in − 1)/(out − 1)`. */
-  alignCorners?: boolean;
-}
+export type { InterpolateOptions } from '../../src/ops/options.js';
+
 
 /**
  * Keys' cubic convolution kernel with PyTorch's a = −0.75:

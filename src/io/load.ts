@@ -9,15 +9,12 @@
  * @module
  */
 import type * as tf from '@tensorflow/tfjs';
-import { CheckpointError, ShapeError } from '../errors.js';
+import { CheckpointError } from '../errors.js';
 import type { Disposable } from '../nn/linear.js';
-import { fmtShape } from '../util/check.js';
+import { checkShape } from './weight-names.js';
 import type { WeightSource } from './weights.js';
 
-/** Join a prefix and a name with a dot (`''` prefix: the name alone). */
-export function join(prefix: string, name: string): string {
-  return prefix ? `${prefix}.${name}` : name;
-}
+export { join } from './weight-names.js';
 
 /**
  * Throw a ShapeError naming `op` and the tensor unless checkpoint tensor `name` has shape `want`
@@ -25,10 +22,7 @@ export function join(prefix: string, name: string): string {
  * CheckpointError (it names the tensor and the location).
  */
 export function expectShape(op: string, weights: WeightSource, name: string, want: readonly number[]): void {
-  const got = weights.info(name).shape;
-  if (got.length !== want.length || got.some((d, i) => d !== want[i])) {
-    throw new ShapeError(`${op}: '${name}' has shape ${fmtShape(got)}, expected ${fmtShape(want)}`);
-  }
+  checkShape(op, name, weights.info(name).shape, want);
 }
 
 /** The checkpoint tensor `name` (float32), after checking that its shape is `want`. */

@@ -28,52 +28,17 @@ import { HOST_ROWS_MIN_LENGTH, kernelFor } from '../backend/dispatch.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkFinite, checkFloat, checkNonEmpty, checkRank, checkTensor, fmtShape } from '../util/check.js';
 import { unstack } from './shape.js';
+import type { AttentionOptionsOf, AttentionResultOf, ChunkedAttentionOptionsOf } from './options.js';
 
 /** `'causal'`, `'none'` (bidirectional), or an explicit `[T, S]` mask: bool (true = visible) or additive float32. */
 export type AttentionMask = 'causal' | 'none' | tf.Tensor;
 
-/** The mask, scale, packed lengths, query offset and probabilities options of {@link attention}. */
-export interface AttentionOptions {
-  /**
-   * `'none'` (default): every query sees every key. `'causal'`: query i sees keys
-   * `j ≤ queryOffset + i`. A tensor `[T, S]`: bool (true = visible) or float32 added to the
-   * scaled scores (use -Infinity to hide a key). With `seqLens` the mask also applies, within blocks.
-   * No gradient flows into a mask tensor.
-   */
-  mask?: AttentionMask;
-  /** Multiplies `q·kᵀ`; default `d^-0.5`. */
-  scale?: number;
-  /**
-   * Lengths of sequences packed along T (block-diagonal "varlen" attention, spec 6.2.2 and
-   * gotcha 10.14): a token attends only within its own block, bidirectionally or causally
-   * (`mask: 'causal'`, positions counted from the block start). Requires S = T and Σ seqLens = T.
-   */
-  seqLens?: readonly number[];
-  /**
-   * Position of the first query among the S keys, for causal attention with a KV cache: query i
-   * sees keys `j ≤ queryOffset + i`. Default `S − T` (the queries are the newest tokens, bottom-right
-   * alignment as in FlashAttention ≥ 2.1 and HF's cache masks); pass 0 for PyTorch's top-left
-   * `is_causal`. Only valid with `mask: 'causal'` and without `seqLens`. Queries that see no key
-   * (negative offsets) get a zero output.
-   */
-  queryOffset?: number;
-  /** Also return the attention probabilities `[H, T, S]` (`[B, H, T, S]` when batched). */
-  returnProbs?: boolean;
-}
-
-/** Options of {@link attentionChunked}: {@link AttentionOptions} plus the query block size. */
-export interface ChunkedAttentionOptions extends AttentionOptions {
-  /** Queries per block (default 256). Peak extra memory is about `R·chunkSize·S` floats per step. */
-  chunkSize?: number;
-}
-
+/** Options of {@link attention} (fields in `src/ops/options.ts`, shared by both trees). */
+export type AttentionOptions = AttentionOptionsOf<tf.Tensor>;
+/** Options of {@link attentionChunked}: {@link AttentionOptions} plus `chunkSize`. */
+export type ChunkedAttentionOptions = ChunkedAttentionOptionsOf<tf.Tensor>;
 /** Output and probabilities, returned when `returnProbs` is true. */
-export interface AttentionResult {
-  /** `[T, H, dv]` (or `[B, T, H, dv]`). */
-  output: tf.Tensor;
-  /** `[H, T, S]` (or `[B, H, T, S]`); rows of queries that see no key are all zero. */
-  probs: tf.Tensor;
-}
+export type AttentionResult = AttentionResultOf<tf.Tensor>;
 
 /** A tensor's shape as a plain number array (tfjs types it as a union of tuples). */
 function shp(t: tf.Tensor): number[] {

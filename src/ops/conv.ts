@@ -14,26 +14,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../errors.js';
 import { checkFloat, checkNonEmpty, checkRank, fmtShape } from '../util/check.js';
+import type { Conv1dOptions, Conv2dOptions } from './options.js';
 
-/** Options of {@link conv1d} (PyTorch `F.conv1d` semantics; padding is symmetric zero padding). */
-export interface Conv1dOptions {
-  /** Default 1. */
-  stride?: number;
-  /** Zeros added on both ends; default 0. */
-  padding?: number;
-  /** Spacing between kernel taps; default 1. */
-  dilation?: number;
-}
+export type { Conv1dOptions, Conv2dOptions } from './options.js';
 
-/** Options of {@link conv2d}: a number applies to both axes, a pair is `[height, width]`. */
-export interface Conv2dOptions {
-  /** Step between output positions; default 1. */
-  stride?: number | readonly [number, number];
-  /** Zeros added on both ends of each spatial axis; default 0. */
-  padding?: number | readonly [number, number];
-  /** Spacing between kernel taps; default 1. */
-  dilation?: number | readonly [number, number];
-}
+
 
 function intOpt(op: string, name: string, v: number | undefined, dflt: number, min: number): number {
   const x = v ?? dflt;

@@ -13,6 +13,9 @@
  * @module
  */
 import { InternS1Error, ShapeError, ValueError } from '../errors.js';
+import type { BlockSize, Fp8Block } from './options.js';
+
+export type { BlockSize, Fp8Block } from './options.js';
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -332,17 +335,6 @@ export function encodeFp8E4M3(values: ArrayLike<number>): Uint8Array {
     out[i] = sign | c;
   }
   return out;
-}
-
-/** Block size of FP8 block scaling: one number for square blocks, or `[rows, cols]`. */
-export type BlockSize = number | readonly [number, number];
-
-/** Raw FP8 codes with their shape (rank ≥ 2, row-major). */
-export interface Fp8Block {
-  /** Tensor shape, rank ≥ 2 (`[..., R, C]`). */
-  readonly shape: readonly number[];
-  /** FP8 e4m3fn codes, one byte per element, row-major. */
-  readonly data: Uint8Array;
 }
 
 /** What {@link quantFp8Block} returns: the codes and the `weight_scale_inv` tensor. */

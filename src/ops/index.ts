@@ -14,3 +14,4 @@ export * from './conv.js';
 export * from './shape.js';
 export * from './interpolate.js';
 export * from './pixel-shuffle.js';
+export * from './options.js';

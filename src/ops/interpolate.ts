@@ -18,15 +18,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../errors.js';
 import { checkFloat, checkNonEmpty, checkRank } from '../util/check.js';
+import type { InterpolateOptions } from './options.js';
 
-/** Options of the interpolation ops. */
-export interface InterpolateOptions {
-  /**
-   * PyTorch `align_corners` (default false). False: source coordinate `(o + 0.5)·in/out − 0.5`
-   * (half-pixel centres). True: `o·(in − 1)/(out − 1)` (corner pixels map to corner pixels).
-   */
-  alignCorners?: boolean;
-}
+export type { InterpolateOptions } from './options.js';
+
 
 /** PyTorch's cubic-convolution constant (`upsample_bicubic2d`). */
 const A = -0.75;

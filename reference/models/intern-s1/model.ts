@@ -17,6 +17,14 @@ import type { RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import type { TimeSeriesConfig } from '../time-series/whisper.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
+import type { ImageInputsOf, ModelInputsOf, SeriesInputOf } from '../../../src/models/intern-s1/options.js';
+
+/** Images of a batch (fields in the shared `src/models/intern-s1/options.ts`). */
+export type ImageInputs = ImageInputsOf<NDArray>;
+/** One signal for the time-series tower. */
+export type SeriesInput = SeriesInputOf<NDArray>;
+/** What one forward call reads: token ids `[B][T]` and the media they refer to. */
+export type ModelInputs = ModelInputsOf<NDArray>;
 
 /** The config keys the reference reads (a structural subset of the fast path's parsed configs). */
 export interface ModelConfigLike {
@@ -37,36 +45,6 @@ export interface ModelConfigLike {
   readonly ts_token_id?: number;
   /** Id of the video placeholder token (Pro). */
   readonly video_token_id?: number;
-}
-
-/** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini; patches `[P, 1536]` and `gridThw` for Pro. */
-export interface ImageInputs {
-  /** Tiles `[N, 3, H, W]` (Intern-S1 / mini) or patches `[P, 1536]` (Pro). */
-  readonly pixelValues: NDArray;
-  /** Pro: `[t, gh, gw]` per image, in prompt order. */
-  readonly gridThw?: readonly (readonly [number, number, number])[];
-}
-
-/** One signal `[T, C]` (raw, or already normalised when `preprocessed`) and its rate in Hz. */
-export interface SeriesInput {
-  /** Samples `[T, C]`. */
-  readonly signal: NDArray;
-  /** Sampling rate in Hz. */
-  readonly samplingRate: number;
-  /** True when `signal` is already z-scored and truncated (skip the processor). */
-  readonly preprocessed?: boolean;
-}
-
-/** What {@link InternS1ForConditionalGeneration.forward} takes: token ids `[B][T]` and the media they refer to. */
-export interface ModelInputs {
-  /** Token ids `[B][T]`, with one placeholder id per media feature row. */
-  readonly inputIds: readonly (readonly number[])[];
-  /** All images of the batch, in prompt order. */
-  readonly images?: ImageInputs;
-  /** All videos (Pro: patches of the frame groups and one `[t, gh, gw]` grid per video), in prompt order. */
-  readonly videos?: ImageInputs;
-  /** The signals, in prompt order. */
-  readonly series?: readonly SeriesInput[];
 }
 
 /** The cache, router and logits options of {@link InternS1ForConditionalGeneration.forward}. */

@@ -11,9 +11,9 @@ import { Linear } from '../../nn/linear.js';
 import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
 import { type InternS1ProjectorConfig, checkShape, join } from '../internvit/config.js';
+import { PROJECTOR_LN_EPS } from '../../../src/models/intern-s1/options.js';
 
-/** PyTorch's LayerNorm default, not the ViT's 1e-6 (gotcha 10.8). */
-export const PROJECTOR_LN_EPS = 1e-5;
+export { PROJECTOR_LN_EPS } from '../../../src/models/intern-s1/options.js';
 
 /** LayerNorm(s²C) → Linear(s²C → D) → act → Linear(D → D). */
 export class InternS1MultiModalProjector {

@@ -12,14 +12,9 @@ import type { WeightSource } from '../../weights.js';
 import { type InternS1VisionConfig, checkVitConfig } from '../internvit/config.js';
 import { InternVisionModel } from '../internvit/model.js';
 import { InternS1MultiModalProjector } from './projector.js';
+import type { VisionTowerPrefixes } from '../../../src/models/intern-s1/options.js';
 
-/** Prefixes as in the fast path. */
-export interface VisionTowerPrefixes {
-  /** Prefix of the InternViT weights (default `model.vision_tower`). */
-  vision?: string;
-  /** Prefix of the projector weights (default `model.multi_modal_projector`). */
-  projector?: string;
-}
+export type { VisionTowerPrefixes } from '../../../src/models/intern-s1/options.js';
 
 /** `pixel_values [N, Cin, H, W]` → `image_features [N·Q, D]`. */
 export class InternS1VisionTower {

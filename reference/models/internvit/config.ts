@@ -43,14 +43,4 @@ export function checkVitConfig(op: string, cfg: InternVitConfig): void {
   }
 }
 
-/** `[name].shape` must equal `want`. */
-export function checkShape(op: string, name: string, shape: readonly number[], want: readonly number[]): void {
-  if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) {
-    throw new Error(`${op}: '${name}' has shape [${shape.join(', ')}], expected [${want.join(', ')}]`);
-  }
-}
-
-/** Join a prefix and a name with a dot. */
-export function join(prefix: string, name: string): string {
-  return prefix ? `${prefix}.${name}` : name;
-}
+export { checkShape, join } from '../../../src/io/weight-names.js';

@@ -12,14 +12,9 @@ import type { WeightSource } from '../../weights.js';
 import { type InternVitConfig, checkShape, checkVitConfig, join } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
+import type { InternVisionForwardOptions } from '../../../src/models/internvit/options.js';
 
-/** Options as in the fast path. */
-export interface InternVisionForwardOptions {
-  /** Also return every hidden state (embeddings, then each layer's output). */
-  outputHiddenStates?: boolean;
-  /** Also return every layer's attention probabilities. */
-  outputAttentions?: boolean;
-}
+export type { InternVisionForwardOptions } from '../../../src/models/internvit/options.js';
 
 /** As in the fast path: `lastHiddenState [N, T, C]`, `hiddenStates` (L + 1), `attentions` (L × `[N, H, T, T]`). */
 export interface InternVisionOutput {

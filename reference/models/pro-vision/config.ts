@@ -13,11 +13,7 @@ import type { ProVisionConfig as SrcProVisionConfig } from '../../../src/io/conf
 export type ProVisionConfig = Pick<SrcProVisionConfig,
   'depth' | 'hidden_size' | 'hidden_act' | 'intermediate_size' | 'num_heads' | 'in_channels' | 'patch_size' | 'spatial_merge_size' | 'temporal_patch_size' | 'out_hidden_size' | 'num_position_embeddings'>;
 
-/** Epsilon of every LayerNorm of the tower (fixed in the code, spec 1.2). */
-export const PRO_VISION_LN_EPS = 1e-6;
-
-/** θ of the 2-D vision RoPE (fixed in the code, spec 6.2.2). */
-export const PRO_VISION_ROPE_THETA = 10000;
+export { PRO_VISION_LN_EPS, PRO_VISION_ROPE_THETA } from '../../../src/models/pro-vision/constants.js';
 
 /** Throw unless the config is one the tower can run (the fast path throws ConfigErrors for the same cases). */
 export function checkProVisionConfig(op: string, cfg: ProVisionConfig): void {
@@ -39,14 +35,4 @@ export function positionGridSide(cfg: ProVisionConfig): number {
   return Math.round(Math.sqrt(cfg.num_position_embeddings));
 }
 
-/** `[name].shape` must equal `want`. */
-export function checkShape(op: string, name: string, shape: readonly number[], want: readonly number[]): void {
-  if (shape.length !== want.length || shape.some((d, i) => d !== want[i])) {
-    throw new Error(`${op}: '${name}' has shape [${shape.join(', ')}], expected [${want.join(', ')}]`);
-  }
-}
-
-/** Join a prefix and a name with a dot. */
-export function join(prefix: string, name: string): string {
-  return prefix ? `${prefix}.${name}` : name;
-}
+export { checkShape, join } from '../../../src/io/weight-names.js';

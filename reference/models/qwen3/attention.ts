@@ -20,24 +20,12 @@ import { rmsNorm } from '../../ops/norm.js';
 import { concat } from '../../ops/shape.js';
 import type { WeightSource } from '../../weights.js';
 import { type PositionEncoding, type PositionIds, resolvePositions } from './rotary.js';
+import type { AttentionForwardOptions } from '../../../src/models/qwen3/options.js';
+import type { AttentionConfig } from '../../../src/models/qwen3/options.js';
 
-/** The config keys of the attention. */
-export interface AttentionConfig {
-  /** Model width D. */
-  readonly hidden_size: number;
-  /** Query heads H. */
-  readonly num_attention_heads: number;
-  /** Key/value heads Hkv (H is a multiple of Hkv). */
-  readonly num_key_value_heads: number;
-  /** Head dim d. */
-  readonly head_dim: number;
-  /** eps of the per-head q and k RMSNorms. */
-  readonly rms_norm_eps: number;
-  /** Whether q/k/v/o projections have biases. */
-  readonly attention_bias: boolean;
-  /** Default bound on position ids (positions must be in `[0, max_position_embeddings)`). */
-  readonly max_position_embeddings: number;
-}
+export type { AttentionConfig } from '../../../src/models/qwen3/options.js';
+
+export type { AttentionForwardOptions } from '../../../src/models/qwen3/options.js';
 
 /** The cache of one layer: k, v `[B, S, Hkv, d]`. */
 export class KVCacheLayer {
@@ -78,14 +66,6 @@ export class Qwen3KVCache {
   get length(): number {
     return this.layers[0]?.length ?? 0;
   }
-}
-
-/** Options: return the probabilities `[B, H, T, S]` (chunkSize is accepted and ignored). */
-export interface AttentionForwardOptions {
-  /** Also return the attention probabilities `[B, H, T, S]`. */
-  returnProbs?: boolean;
-  /** Accepted for parity with the fast path's query block size; ignored here. */
-  chunkSize?: number;
 }
 
 /** `{ output [B, T, D], probs [B, H, T, S] | null }`. */

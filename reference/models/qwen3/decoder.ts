@@ -9,7 +9,6 @@
  * @module
  */
 import type { NDArray } from '../../ndarray.js';
-import type { FopePadding } from '../../nn/fope.js';
 import { RMSNorm } from '../../nn/norm.js';
 import { add } from '../../ops/elementwise.js';
 import type { WeightSource } from '../../weights.js';
@@ -17,7 +16,12 @@ import { type AttentionConfig, type KVCacheLayer, Qwen3Attention } from './atten
 import { type MlpConfig, Qwen3MLP } from './mlp.js';
 import { type MoeConfig, Qwen3MoeSparseBlock } from './moe.js';
 import { type PositionEncoding, positionEncoding, type PositionIds, type RotaryConfig } from './rotary.js';
-import type { RouterGradient, RouterOutput } from './routing.js';
+import type { RouterOutput } from './routing.js';
+import type { DecoderForwardOptions, DecoderLayerOptionsOf } from '../../../src/models/qwen3/options.js';
+
+export type { DecoderForwardOptions } from '../../../src/models/qwen3/options.js';
+/** Options of {@link Qwen3DecoderLayer} construction (fields in the shared `src/models/qwen3/options.ts`). */
+export type DecoderLayerOptions = DecoderLayerOptionsOf<PositionEncoding>;
 
 /** The text-config keys the reference decoder reads (a structural subset of the fast configs). */
 export interface DecoderConfig extends AttentionConfig, RotaryConfig, Omit<MlpConfig, 'hidden_act'> {
@@ -51,30 +55,6 @@ export interface DecoderConfig extends AttentionConfig, RotaryConfig, Omit<MlpCo
 export function isMoeLayer(cfg: DecoderConfig, l: number): boolean {
   if (cfg.model_type === 'qwen3') return false;
   return !(cfg.mlp_only_layers ?? []).includes(l) && (l + 1) % (cfg.decoder_sparse_step ?? 1) === 0;
-}
-
-/** Options (as in the fast path). */
-export interface DecoderLayerOptions {
-  /** Layer index l (decides MoE vs dense); default: parsed from a prefix ending in `layers.{l}`, else 0. */
-  layerIndex?: number;
-  /** A shared position encoding; default: built from the config and `rotaryPrefix`. */
-  positionEncoding?: PositionEncoding;
-  /** Where FoPE coefficients live; default: the prefix with `layers.{l}` replaced by `rotary_emb`. */
-  rotaryPrefix?: string;
-  /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
-  fopePadding?: FopePadding;
-  /** Largest position id + 1 (default `max_position_embeddings`). */
-  maxPosition?: number;
-}
-
-/** Forward options (as in the fast path; chunkSize does not change the result). */
-export interface DecoderForwardOptions {
-  /** Return the attention probabilities `[B, H, T, S]`. */
-  returnAttentionProbs?: boolean;
-  /** Gradient rule of the routing weights (MoE layers), `'sparse'` or `'ste'`; forward values do not depend on it. */
-  routerGradient?: RouterGradient;
-  /** Accepted for parity with the fast path; ignored here. */
-  chunkSize?: number;
 }
 
 /** `{ hidden [B, T, D], router | null, attentionProbs | null }`. */

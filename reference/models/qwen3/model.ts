@@ -8,38 +8,18 @@
  * @module
  */
 import { type NDArray, reshape, zeros } from '../../ndarray.js';
-import type { FopePadding } from '../../nn/fope.js';
 import { Linear } from '../../nn/linear.js';
 import { RMSNorm } from '../../nn/norm.js';
 import { embedding } from '../../ops/gather.js';
 import { slice } from '../../ops/shape.js';
 import type { WeightSource } from '../../weights.js';
 import { Qwen3KVCache } from './attention.js';
-import { type DecoderConfig, type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
+import { type DecoderConfig, Qwen3DecoderLayer } from './decoder.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
+import type { TextForwardOptions, TextModelOptions } from '../../../src/models/qwen3/options.js';
 
-/** Options (as in the fast path). */
-export interface TextModelOptions {
-  /** Prefix of the decoder weights, ending in a dot (default `model.language_model.`). */
-  prefix?: string;
-  /** Name of the lm_head weight (default `lm_head.weight`); unused with tied embeddings. */
-  lmHead?: string;
-  /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
-  fopePadding?: FopePadding;
-  /** Largest position id + 1 (default `max_position_embeddings`). */
-  maxPosition?: number;
-  /** Accepted for parity with the fast path; the reference always holds the whole table. */
-  lazyEmbeddings?: boolean;
-}
-
-/** Forward options (as in the fast path). */
-export interface TextForwardOptions extends DecoderForwardOptions {
-  /** Return each layer's router outputs (null for dense layers). */
-  returnRouter?: boolean;
-  /** Which logits to compute: every position (`'all'`, default), the last one, or none. */
-  logits?: 'all' | 'last' | 'none';
-}
+export type { TextForwardOptions, TextModelOptions } from '../../../src/models/qwen3/options.js';
 
 /** `{ logits [B, T, V] | null, hidden [B, T, D], router, attentionProbs }`. */
 export interface TextModelOutput {

@@ -20,23 +20,10 @@ import { activation, type ActivationFn } from '../../nn/activation.js';
 import { Linear } from '../../nn/linear.js';
 import type { WeightSource } from '../../weights.js';
 import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
-import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+import { type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+import type { MoeConfig, MoeForwardOptions } from '../../../src/models/qwen3/options.js';
 
-/** The config keys of the MoE block. */
-export interface MoeConfig extends MoeRouterKeys {
-  /** Model width D. */
-  readonly hidden_size: number;
-  /** Width I of each expert's SwiGLU. */
-  readonly moe_intermediate_size: number;
-  /** Activation of the experts' gates (`silu` in the releases). */
-  readonly hidden_act: string;
-}
-
-/** Options (the gradient mode does not change the forward). */
-export interface MoeForwardOptions {
-  /** Gradient rule of the routing weights, `'sparse'` (default) or `'ste'`. */
-  routerGradient?: RouterGradient;
-}
+export type { MoeConfig, MoeForwardOptions } from '../../../src/models/qwen3/options.js';
 
 /** Output shaped like the input, and the router's logits / indices / weights. */
 export interface MoeOutput {

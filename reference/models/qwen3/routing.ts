@@ -21,33 +21,12 @@
 import { type NDArray, zeros } from '../../ndarray.js';
 import { softmax } from '../../ops/softmax.js';
 import { topk } from '../../ops/topk.js';
+import type { RouterGradient } from '../../../src/models/qwen3/options.js';
+import type { MoeRouterKeys, RoutingConfig } from '../../../src/models/qwen3/options.js';
 
-/** Which gradient the routing weights pass to the logits. */
-export type RouterGradient = 'sparse' | 'ste';
+export type { MoeRouterKeys, RoutingConfig } from '../../../src/models/qwen3/options.js';
 
-/** The numbers of the MoE router: experts E, top-K, groups G and the renormalisation flag. */
-export interface RoutingConfig {
-  /** E, `num_experts`. */
-  readonly numExperts: number;
-  /** K, `num_experts_per_tok`. */
-  readonly topK: number;
-  /** G, `router_n_groups` (1 = plain top-k). */
-  readonly nGroups: number;
-  /** `norm_topk_prob`: renormalise the K chosen probabilities. */
-  readonly normTopkProb: boolean;
-}
-
-/** The config keys the router reads. */
-export interface MoeRouterKeys {
-  /** E, the number of routed experts. */
-  readonly num_experts: number;
-  /** K, experts chosen per token. */
-  readonly num_experts_per_tok: number;
-  /** Whether the K chosen softmax probabilities are renormalised to sum to 1. */
-  readonly norm_topk_prob: boolean;
-  /** G, expert groups of grouped routing (Pro); absent or null means 1. */
-  readonly router_n_groups?: number | null;
-}
+export type { RouterGradient } from '../../../src/models/qwen3/options.js';
 
 /** The router's outputs: `logits [N, E]`, `indices [N, K]`, `weights [N, K]`. */
 export interface RouterOutput {

@@ -5,4 +5,5 @@ export * from './assemble.js';
 export * from './sampling.js';
 export * from './generate.js';
 export * from './model.js';
+export type { ImageInputsOf, ModelInputsOf, SeriesInputOf } from './options.js';
 export * from './generate-batch.js';

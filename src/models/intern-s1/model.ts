@@ -28,45 +28,14 @@ import type { PositionIds } from '../qwen3/rotary.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
+import type { ImageInputsOf, ModelInputsOf, SeriesInputOf } from './options.js';
 
-/** Images of one forward call, all items concatenated in prompt order. */
-export interface ImageInputs {
-  /**
-   * Intern-S1 / mini: tiles `[N, 3, H, W]` (InternVL tiling, thumbnails included).
-   * Intern-S1-Pro: patches `[P, 1536]` with {@link ImageInputs.gridThw}.
-   */
-  readonly pixelValues: tf.Tensor;
-  /** Pro only: `[t, gh, gw]` per image, in prompt order. */
-  readonly gridThw?: readonly (readonly [number, number, number])[];
-}
-
+/** Images of a batch (fields in the shared `src/models/intern-s1/options.ts`). */
+export type ImageInputs = ImageInputsOf<tf.Tensor>;
 /** One signal for the time-series tower. */
-export interface SeriesInput {
-  /** Raw samples `[T, C]` (z-scored by the model's preprocessing). */
-  readonly signal: tf.Tensor;
-  /** Sampling rate in Hz. */
-  readonly samplingRate: number;
-  /**
-   * The signal is already normalised (as the processor returns it, or `intern-s1 preprocess-series`
-   * writes it): skip the z-score (default false: raw samples are z-scored per channel, spec 7.1).
-   */
-  readonly preprocessed?: boolean;
-}
-
-/** What one forward call reads. */
-export interface ModelInputs {
-  /** Token ids `[B][T]` (rectangular), with the media placeholders already expanded. */
-  readonly inputIds: readonly (readonly number[])[];
-  /** Images (Intern-S1 / mini tiles, or Pro patches with their grids), in prompt order. */
-  readonly images?: ImageInputs;
-  /**
-   * Videos (Intern-S1-Pro): the patches of every video's frame groups (`preprocessProVideo`) with one
-   * `[t, gh, gw]` grid per video, in prompt order; their features fill the `<|video_pad|>` tokens.
-   */
-  readonly videos?: ImageInputs;
-  /** Signals in prompt order (Pro). */
-  readonly series?: readonly SeriesInput[];
-}
+export type SeriesInput = SeriesInputOf<tf.Tensor>;
+/** What one forward call reads: token ids `[B][T]` and the media they refer to. */
+export type ModelInputs = ModelInputsOf<tf.Tensor>;
 
 /** The per-call options of {@link InternS1ForConditionalGeneration.forward}. */
 export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize' | 'leftPadding'> {

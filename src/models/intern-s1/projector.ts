@@ -16,9 +16,9 @@ import { LayerNorm } from '../../nn/norm.js';
 import { scope } from '../../nn/scope.js';
 import { checkFloat, checkMinRank, fmtShape } from '../../util/check.js';
 import type { InternS1ProjectorConfig } from '../internvit/config.js';
+import { PROJECTOR_LN_EPS } from './options.js';
 
-/** Epsilon of the projector LayerNorm: PyTorch's default 1e-5, not the ViT's 1e-6 (gotcha 10.8). */
-export const PROJECTOR_LN_EPS = 1e-5;
+export { PROJECTOR_LN_EPS } from './options.js';
 
 /**
  * `y = linear_2(act(linear_1(LayerNorm(x))))`: LayerNorm(s²C, eps 1e-5, affine) → Linear(s²C → D,

@@ -19,14 +19,9 @@ import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type InternS1VisionConfig, checkVitConfig, shuffleFactor } from '../internvit/config.js';
 import { InternVisionModel } from '../internvit/model.js';
 import { InternS1MultiModalProjector } from './projector.js';
+import type { VisionTowerPrefixes } from './options.js';
 
-/** Where {@link InternS1VisionTower.fromWeights} finds its two parts. */
-export interface VisionTowerPrefixes {
-  /** Default `model.vision_tower`. */
-  vision?: string;
-  /** Default `model.multi_modal_projector`. */
-  projector?: string;
-}
+export type { VisionTowerPrefixes } from './options.js';
 
 /**
  * The Intern-S1 / -mini vision tower (spec 6.1.2-6.1.3; HF `get_image_features`):
@@ -120,7 +115,6 @@ export class InternS1VisionTower implements Disposable {
       return this.projector.forward(reshape(g, [N * Q, this.projector.inFeatures])); // [N·Q, D], tile n owns rows n·Q .. n·Q + Q − 1
     });
   }
-
 
   /** Release the encoder and projector weights. */
   dispose(): void {

@@ -18,14 +18,9 @@ import { outputAndProbs, scope } from '../../nn/scope.js';
 import { checkVitConfig } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
+import type { InternVisionForwardOptions } from './options.js';
 
-/** The per-call options of {@link InternVisionModel.forward}. */
-export interface InternVisionForwardOptions {
-  /** Also return every hidden state: the embeddings output, then each layer's output (L + 1 tensors). */
-  outputHiddenStates?: boolean;
-  /** Also return each layer's attention probabilities `[N, H, T, T]`. */
-  outputAttentions?: boolean;
-}
+export type { InternVisionForwardOptions } from './options.js';
 
 /** What {@link InternVisionModel.forward} returns; the caller disposes every tensor in it. */
 export interface InternVisionOutput {
@@ -118,7 +113,6 @@ export class InternVisionModel implements Disposable {
       return out;
     });
   }
-
 
   /**
    * The features HF's `get_image_features` takes for `vision_feature_layer = layer`: `-1` gives

@@ -10,11 +10,7 @@ import { ConfigError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { activation } from '../../nn/activation.js';
 
-/** Epsilon of every LayerNorm of the Pro tower (blocks and merger): fixed in the code, not a config key (spec 1.2). */
-export const PRO_VISION_LN_EPS = 1e-6;
-
-/** θ of the 2-D vision RoPE: fixed in the code (`VisionRotaryEmbedding(dim, theta = 10000)`, spec 6.2.2). */
-export const PRO_VISION_ROPE_THETA = 10000;
+export { PRO_VISION_LN_EPS, PRO_VISION_ROPE_THETA } from './constants.js';
 
 /**
  * Check the config fields the Pro tower relies on, throwing a ConfigError naming `op` and the

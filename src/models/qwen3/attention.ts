@@ -31,24 +31,9 @@ import { rmsNorm } from '../../ops/norm.js';
 import { reshape, unstack } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
+import type { AttentionConfig, AttentionForwardOptions as SharedAttentionForwardOptions } from './options.js';
 
-/** The config keys of the attention. */
-export interface AttentionConfig {
-  /** Model width D. */
-  readonly hidden_size: number;
-  /** Query heads H. */
-  readonly num_attention_heads: number;
-  /** Key/value heads Hkv (H is a multiple of Hkv: grouped-query attention). */
-  readonly num_key_value_heads: number;
-  /** Head dim d. */
-  readonly head_dim: number;
-  /** eps of the per-head q and k RMSNorms. */
-  readonly rms_norm_eps: number;
-  /** Whether q/k/v/o projections have biases. */
-  readonly attention_bias: boolean;
-  /** Default bound on position ids (positions must be in `[0, max_position_embeddings)`). */
-  readonly max_position_embeddings: number;
-}
+export type { AttentionConfig } from './options.js';
 
 /**
  * The KV cache of one layer: k and v `[B, S, Hkv, d]` after norm and rotation. Tensors are owned
@@ -130,12 +115,8 @@ export class Qwen3KVCache implements Disposable {
   }
 }
 
-/** The per-call options of {@link Qwen3Attention.forward}. */
-export interface AttentionForwardOptions {
-  /** Also return the attention probabilities `[B, H, T, S]`. */
-  returnProbs?: boolean;
-  /** Query block size of the chunked attention (default 256). */
-  chunkSize?: number;
+/** Options of {@link Qwen3Attention.forward}: the shared fields (`options.ts`) plus the fast path's left padding. */
+export interface AttentionForwardOptions extends SharedAttentionForwardOptions {
   /**
    * Left padding of a batch of sequences of different lengths: row b's first `leftPadding[b]`
    * cache slots are padding, hidden from every query (the attention mask of a left-padded batch).

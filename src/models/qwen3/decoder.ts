@@ -16,7 +16,6 @@ import { ValueError } from '../../errors.js';
 import { isMoeLayer, type TextConfig } from '../../io/configs/text.js';
 import { loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
 import { RMSNorm } from '../../nn/norm.js';
 import { scope } from '../../nn/scope.js';
@@ -25,29 +24,13 @@ import { type AttentionForwardOptions, type KVCacheLayer, Qwen3Attention } from 
 import { Qwen3MLP } from './mlp.js';
 import { Qwen3MoeSparseBlock } from './moe.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
-import type { RouterGradient, RouterOutput } from './routing.js';
+import type { RouterOutput } from './routing.js';
+import type { DecoderLayerOptionsOf, DecoderForwardOptions as SharedDecoderForwardOptions } from './options.js';
 
-/** The load-time options of {@link Qwen3DecoderLayer.fromWeights}. */
-export interface DecoderLayerOptions {
-  /** Layer index l (decides MoE vs dense); default: parsed from a prefix ending in `layers.{l}`. */
-  layerIndex?: number;
-  /** A shared position encoding (the model passes its own); default: built from the config and `rotaryPrefix`. */
-  positionEncoding?: PositionEncoding;
-  /** Where FoPE coefficients live; default: the prefix with `layers.{l}` replaced by `rotary_emb`. */
-  rotaryPrefix?: string;
-  /** FoPE padding (default: the trained models' cos = sin = 1). */
-  fopePadding?: FopePadding;
-  /** Largest position id + 1 (default `max_position_embeddings`). */
-  maxPosition?: number;
-}
-
-/** The per-call options of {@link Qwen3DecoderLayer.forward}. */
-export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize' | 'leftPadding'> {
-  /** Return the attention probabilities `[B, H, T, S]`. */
-  returnAttentionProbs?: boolean;
-  /** Gradient of the routing weights (MoE layers): `'sparse'` (default) or `'ste'`. */
-  routerGradient?: RouterGradient;
-}
+/** Options of {@link Qwen3DecoderLayer.fromWeights} (fields in `options.ts`, shared with the reference). */
+export type DecoderLayerOptions = DecoderLayerOptionsOf<PositionEncoding>;
+/** Options of {@link Qwen3DecoderLayer.forward}: the shared fields plus the fast path's `leftPadding`. */
+export type DecoderForwardOptions = SharedDecoderForwardOptions & Pick<AttentionForwardOptions, 'leftPadding'>;
 
 /** A decoder layer's output: the hidden states, and the router outputs and attention probabilities on request. */
 export interface DecoderLayerOutput {

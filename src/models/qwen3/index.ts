@@ -20,3 +20,4 @@ export {
   Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf,
 } from './decoder.js';
 export { type TextModelOptions, type TextForwardOptions, type TextModelOutput, Qwen3TextModel } from './model.js';
+export type { DecoderLayerOptionsOf } from './options.js';

@@ -18,8 +18,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../../errors.js';
-import { logsumexp } from '../../ops/logsumexp.js';
+import { mul } from '../../ops/elementwise.js';
 import { oneHot } from '../../ops/gather.js';
+import { logsumexp } from '../../ops/logsumexp.js';
+import { concat, reshape } from '../../ops/shape.js';
 import { softmax } from '../../ops/softmax.js';
 import { topk } from '../../ops/topk.js';
 import { checkFloat, checkInt, fmtShape } from '../../util/check.js';
@@ -74,7 +76,7 @@ export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attention
   const E = list[0].shape[1] as number;
   if (!Number.isInteger(topK) || topK < 1 || topK > E) throw new ValueError(`hfLoadBalancingLoss: 'topK' must be an integer in [1, ${E}], got ${topK}`);
   return tf.tidy(() => {
-    const z = list.length === 1 ? list[0] : tf.concat(list, 0); // [L·N, E]
+    const z = list.length === 1 ? list[0] : concat(list, 0); // [L·N, E]
     const rows = z.shape[0];
     const p = softmax(z); // [L·N, E]
     // The choice is a constant of the loss: rank a copy that the gradient tape does not see
@@ -82,9 +84,9 @@ export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attention
     const M = oneHot(topk(tf.tensor(p.dataSync(), p.shape), topK).indices, E); // [L·N, K, E]
     const w = attentionMask === undefined ? tf.ones([rows]) : layerMask('hfLoadBalancingLoss', attentionMask, rows); // [L·N]
     const count = tf.sum(w); // []
-    const f = tf.div(tf.sum(tf.mul(M, tf.reshape(w, [rows, 1, 1])), 0), count); // [K, E]
-    const P = tf.div(tf.sum(tf.mul(p, tf.reshape(w, [rows, 1])), 0), count); // [E]
-    return tf.mul(tf.sum(tf.mul(f, P)), E); // []
+    const f = tf.div(tf.sum(mul(M, reshape(w, [rows, 1, 1])), 0), count); // [K, E]
+    const P = tf.div(tf.sum(mul(p, reshape(w, [rows, 1])), 0), count); // [E]
+    return mul(tf.sum(mul(f, P)), E); // []
   });
 }
 
@@ -142,10 +144,10 @@ export function xtunerBalancingLoss(
     const terms = list.map((z, l) => {
       const { c, n, K } = counts[l];
       const w = opts.mask ? tf.tensor2d(Float32Array.from(opts.mask, (m) => (m ? 1 : 0)), [z.shape[0], 1]) : tf.ones([z.shape[0], 1]); // [N, 1]
-      const meanP = tf.div(tf.sum(tf.mul(softmax(z), w), 0), n); // [E]
-      return tf.mul(tf.sum(tf.mul(tf.tensor1d(c), meanP)), E / (n * K)); // []
+      const meanP = tf.div(tf.sum(mul(softmax(z), w), 0), n); // [E]
+      return mul(tf.sum(mul(tf.tensor1d(c), meanP)), E / (n * K)); // []
     });
-    return tf.mul(tf.addN(terms), alpha / nMicro); // []
+    return mul(tf.addN(terms), alpha / nMicro); // []
   });
 }
 
@@ -174,8 +176,8 @@ export function routerZLoss(logits: LayerLogits, alpha = 0.001, mask?: ArrayLike
     const terms = list.map((z) => {
       const w = mask ? tf.tensor1d(Float32Array.from(mask, (m) => (m ? 1 : 0))) : tf.ones([z.shape[0]]); // [N]
       const lse = logsumexp(z, -1); // [N]
-      return tf.div(tf.sum(tf.mul(tf.square(lse), w)), tf.maximum(tf.sum(w), 1)); // []
+      return tf.div(tf.sum(mul(tf.square(lse), w)), tf.maximum(tf.sum(w), 1)); // []
     });
-    return tf.mul(tf.addN(terms), alpha); // []
+    return mul(tf.addN(terms), alpha); // []
   });
 }

@@ -22,7 +22,6 @@ import { ShapeError, ValueError } from '../../errors.js';
 import type { TextConfig } from '../../io/configs/text.js';
 import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
-import type { FopePadding } from '../../nn/fope.js';
 import type { Disposable } from '../../nn/linear.js';
 import { RMSNorm } from '../../nn/norm.js';
 import { scope } from '../../nn/scope.js';
@@ -30,36 +29,15 @@ import { embedding } from '../../ops/gather.js';
 import { dense } from '../../ops/matmul.js';
 import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
-import { Qwen3KVCache } from './attention.js';
-import { type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
+import { type AttentionForwardOptions, Qwen3KVCache } from './attention.js';
+import { Qwen3DecoderLayer } from './decoder.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
+import type { TextForwardOptions as SharedTextForwardOptions, TextModelOptions } from './options.js';
 
-/** The load-time options of {@link Qwen3TextModel.fromWeights}. */
-export interface TextModelOptions {
-  /** Prefix of the text weights, with its trailing dot (default `model.language_model.`; plain Qwen3: `model.`). */
-  prefix?: string;
-  /** Name of the output projection (default `lm_head.weight`; ignored when `tie_word_embeddings`). */
-  lmHead?: string;
-  /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
-  fopePadding?: FopePadding;
-  /** Largest position id + 1 (default `max_position_embeddings`). */
-  maxPosition?: number;
-  /**
-   * Keep the embedding table in the checkpoint and read only the rows a batch needs (default
-   * false). Saves V·D floats (2.5 GB for the 155k × 4096 Pro table); the embedding then has no
-   * gradient.
-   */
-  lazyEmbeddings?: boolean;
-}
-
-/** The per-call options of {@link Qwen3TextModel.forwardEmbeds}. */
-export interface TextForwardOptions extends DecoderForwardOptions {
-  /** Return every layer's router outputs (null for dense layers). */
-  returnRouter?: boolean;
-  /** Which logits to compute: `'all'` (default) `[B, T, V]`, `'last'` `[B, 1, V]`, or `'none'`. */
-  logits?: 'all' | 'last' | 'none';
-}
+export type { TextModelOptions } from './options.js';
+/** Options of {@link Qwen3TextModel.forwardEmbeds}: the shared fields plus the fast path's `leftPadding`. */
+export type TextForwardOptions = SharedTextForwardOptions & Pick<AttentionForwardOptions, 'leftPadding'>;
 
 /** The stack's output; the caller disposes every tensor. */
 export interface TextModelOutput {

@@ -44,23 +44,10 @@ import { dense } from '../../ops/matmul.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
-import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+import { type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
+import type { MoeConfig, MoeForwardOptions } from './options.js';
 
-/** The config keys of the MoE block. */
-export interface MoeConfig extends MoeRouterKeys {
-  /** Model width D. */
-  readonly hidden_size: number;
-  /** Width I of each expert's SwiGLU. */
-  readonly moe_intermediate_size: number;
-  /** Activation of the experts' gates (`silu` in the releases). */
-  readonly hidden_act: string;
-}
-
-/** The per-call options of {@link Qwen3MoeSparseBlock.forward} (the router gradient). */
-export interface MoeForwardOptions {
-  /** Gradient of the routing weights: `'sparse'` (default, the true gradient) or `'ste'` (routing.ts). */
-  routerGradient?: RouterGradient;
-}
+export type { MoeConfig, MoeForwardOptions } from './options.js';
 
 /** The block's output and its routing, for study. */
 export interface MoeOutput {
@@ -232,7 +219,6 @@ export class Qwen3MoeSparseBlock implements Disposable {
     if (N === 0) throw new ShapeError(`Qwen3MoeSparseBlock: 'x' has no tokens (shape ${fmtShape(x.shape)})`);
     return [N, D];
   }
-
 
   /**
    * Whether to gather and combine the token rows on the host: where the `moeCombine` row of

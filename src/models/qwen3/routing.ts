@@ -30,37 +30,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError, ValueError } from '../../errors.js';
+import { add, mul } from '../../ops/elementwise.js';
 import { segmentSum } from '../../ops/gather.js';
+import { reshape } from '../../ops/shape.js';
 import { softmax } from '../../ops/softmax.js';
 import { topk } from '../../ops/topk.js';
 import { checkFloat, checkInt, checkRank, fmtShape } from '../../util/check.js';
+import type { RouterGradient } from './options.js';
+import type { MoeRouterKeys, RoutingConfig } from './options.js';
 
-/** Which gradient the routing weights pass to the router logits. */
-export type RouterGradient = 'sparse' | 'ste';
+export type { MoeRouterKeys, RoutingConfig } from './options.js';
 
-/** The router's numbers, validated. */
-export interface RoutingConfig {
-  /** E, `num_experts`. */
-  readonly numExperts: number;
-  /** K, `num_experts_per_tok`. */
-  readonly topK: number;
-  /** G, `router_n_groups` (1 = plain top-k). */
-  readonly nGroups: number;
-  /** `norm_topk_prob`. */
-  readonly normTopkProb: boolean;
-}
-
-/** The MoE config keys the router reads (a structural subset of the text configs). */
-export interface MoeRouterKeys {
-  /** E, the number of routed experts. */
-  readonly num_experts: number;
-  /** K, experts chosen per token. */
-  readonly num_experts_per_tok: number;
-  /** Whether the K chosen softmax probabilities are renormalised to sum to 1. */
-  readonly norm_topk_prob: boolean;
-  /** G, expert groups of grouped routing (Pro); absent or null means 1 (plain top-k). */
-  readonly router_n_groups?: number | null;
-}
+export type { RouterGradient } from './options.js';
 
 /** The router's outputs for study: all `[N, ·]` with N = B·T tokens. */
 export interface RouterOutput {
@@ -127,9 +108,9 @@ export function selectExperts(probs: tf.Tensor, rc: RoutingConfig): tf.Tensor {
   const { topK: K, nGroups: G } = rc;
   return tf.tidy(() => {
     if (G === 1) return topk(probs, K).indices; // [N, K]
-    const local = topk(tf.reshape(probs, [N, G, E / G]), K / G).indices; // [N, G, K/G]
-    const offset = tf.reshape(tf.range(0, E, E / G, 'int32'), [1, G, 1]); // [1, G, 1]
-    return tf.reshape(tf.add(local, offset), [N, K]); // [N, K], global ids
+    const local = topk(reshape(probs, [N, G, E / G]), K / G).indices; // [N, G, K/G]
+    const offset = reshape(tf.range(0, E, E / G, 'int32'), [1, G, 1]); // [1, G, 1]
+    return reshape(tf.add(local, offset), [N, K]); // [N, K], global ids (tf.add: int32, which ops add rejects)
   });
 }
 
@@ -157,7 +138,7 @@ function readIndices(op: string, indices: tf.Tensor, N: number, rc: RoutingConfi
 function renormalise(pS: tf.Tensor, rc: RoutingConfig): tf.Tensor {
   if (!rc.normTopkProb) return pS;
   const sum = tf.sum(pS, 1, true); // [N, 1]
-  return tf.div(pS, rc.nGroups > 1 ? tf.add(sum, 1e-20) : sum); // [N, K]
+  return tf.div(pS, rc.nGroups > 1 ? add(sum, 1e-20) : sum); // [N, K]
 }
 
 /**
@@ -174,10 +155,11 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
   const [N, E] = logits.shape as [number, number];
   const K = rc.topK;
   const ids = () => tf.tensor1d(flat, 'int32'); // [N·K]
-  const scatter = (v: tf.Tensor) => tf.reshape(segmentSum(tf.reshape(v, [N * K]), ids(), N * E), [N, E]); // [N, E]
+  const scatter = (v: tf.Tensor) => reshape(segmentSum(reshape(v, [N * K]), ids(), N * E), [N, E]); // [N, E]
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     const p = softmax(z); // [N, E]
-    const pS = tf.reshape(tf.gather(tf.reshape(p, [N * E]), ids()), [N, K]); // [N, K]
+    // tf.gather, not ops/gather: the flat ids are host data readIndices checked; the op would read them back.
+    const pS = reshape(tf.gather(reshape(p, [N * E]), ids()), [N, K]); // [N, K]
     const w = renormalise(pS, rc); // [N, K]
     save([p, pS, w]);
     return {
@@ -185,9 +167,9 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [p0, pS0, w0] = saved;
         if (mode === 'sparse' && rc.normTopkProb) {
-          return scatter(tf.mul(w0, tf.sub(dy, tf.sum(tf.mul(dy, w0), 1, true)))); // [N, E], zero off S
+          return scatter(mul(w0, tf.sub(dy, tf.sum(mul(dy, w0), 1, true)))); // [N, E], zero off S
         }
-        return tf.mul(p0, tf.sub(scatter(dy), tf.sum(tf.mul(dy, pS0), 1, true))); // [N, E]
+        return mul(p0, tf.sub(scatter(dy), tf.sum(mul(dy, pS0), 1, true))); // [N, E]
       },
     };
   }) as never) as unknown as (z: tf.Tensor) => tf.Tensor;

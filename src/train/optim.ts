@@ -21,7 +21,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ValueError } from '../errors.js';
 
-/** Hyper-parameters of {@link Optimizer}. */
+/** The learning rate, betas, weight decay and momentum of an {@link Optimizer}. */
 export interface OptimizerOptions {
   /** `'adamw'` (default) or `'sgd'` (with momentum). */
   kind?: 'adamw' | 'sgd';
@@ -39,7 +39,7 @@ export interface OptimizerOptions {
   momentum?: number;
 }
 
-/** The resolved hyper-parameters. */
+/** The optimizer's hyper-parameters with every default filled in. */
 export type OptimizerConfig = Required<OptimizerOptions>;
 
 /** Fill in defaults and validate. */

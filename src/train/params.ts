@@ -29,7 +29,7 @@ import ndarray from 'ndarray';
 /** Variable names are engine-global: a counter keeps two parameter sets in one process apart. */
 let nextVar = 0;
 
-/** Options of {@link TextParams.fromWeights}. */
+/** Which weights {@link TextParams.fromWeights} makes trainable, and how it loads them. */
 export interface TextParamsOptions {
   /** Prefix of the text weights, with its trailing dot (default `model.language_model.`). */
   prefix?: string;

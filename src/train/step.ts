@@ -49,7 +49,7 @@ export interface LossOptions {
   zLossCoef?: number;
 }
 
-/** Options of {@link trainStep}. */
+/** The loss terms, router gradient and clipping options of {@link trainStep}. */
 export interface TrainStepOptions extends LossOptions {
   /** Clip the global gradient norm to this (default 1.0, the HF Trainer's; Infinity: no clipping). */
   maxGradNorm?: number;
@@ -77,7 +77,7 @@ export interface LossAndGrads extends LossParts {
   grads: Map<string, tf.Tensor>;
 }
 
-/** What {@link trainStep} returns. */
+/** What {@link trainStep} returns: the loss parts, gradient norm and expert load. */
 export interface TrainStepResult extends LossParts {
   /** Global L2 norm of the gradient before clipping. */
   gradNorm: number;
@@ -195,7 +195,12 @@ function storedLossAndGrads(params: TextParams, batch: TrainBatch, opts: LossOpt
 }
 
 /** Global L2 norm of gradients, and the gradients scaled to norm ≤ maxNorm (`c / (‖g‖ + 1e-6)`, PyTorch's clip_grad_norm_). */
-export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { norm: number; clipped: boolean } {
+export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): {
+  /** The global L2 norm of all gradients before clipping. */
+  norm: number;
+  /** Whether the gradients were scaled down to `maxNorm`. */
+  clipped: boolean;
+} {
   const norm = Math.sqrt(tf.tidy(() => tf.addN([...grads.values()].map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
   if (!(norm > maxNorm) || !Number.isFinite(maxNorm)) return { norm, clipped: false };
   const s = maxNorm / (norm + 1e-6);

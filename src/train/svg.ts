@@ -6,7 +6,7 @@
  * @module
  */
 
-/** One logged step. */
+/** One logged training step: its number, losses and expert load. */
 export interface HistoryRow {
   /** Step number (1-based). */
   step: number;

@@ -5,7 +5,7 @@
  * @module
  */
 
-/** Options of `InternVisionModel.forward`. */
+/** The hidden-state and attention outputs `InternVisionModel.forward` may also return. */
 export interface InternVisionForwardOptions {
   /** Also return every hidden state: the embeddings output, then each layer's output (L + 1 tensors). */
   outputHiddenStates?: boolean;

@@ -33,7 +33,7 @@ export interface DecoderLayerOptionsOf<P> {
   maxPosition?: number;
 }
 
-/** Options of `Qwen3DecoderLayer.forward`. */
+/** The per-call options of `Qwen3DecoderLayer.forward` (probabilities, router gradient, chunks). */
 export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize'> {
   /** Return the attention probabilities `[B, H, T, S]`. */
   returnAttentionProbs?: boolean;
@@ -41,7 +41,7 @@ export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'ch
   routerGradient?: RouterGradient;
 }
 
-/** Options of `Qwen3TextModel.fromWeights`. */
+/** The load-time options of `Qwen3TextModel.fromWeights` (prefix, lm_head, FoPE padding, embeddings). */
 export interface TextModelOptions {
   /** Prefix of the text weights, with its trailing dot (default `model.language_model.`; plain Qwen3: `model.`). */
   prefix?: string;
@@ -59,7 +59,7 @@ export interface TextModelOptions {
   lazyEmbeddings?: boolean;
 }
 
-/** Options of `Qwen3TextModel.forwardEmbeds`. */
+/** The per-call options of `Qwen3TextModel.forwardEmbeds` (router outputs, which logits). */
 export interface TextForwardOptions extends DecoderForwardOptions {
   /** Return every layer's router outputs (null for dense layers). */
   returnRouter?: boolean;
@@ -119,7 +119,7 @@ export interface MoeConfig extends MoeRouterKeys {
   readonly hidden_act: string;
 }
 
-/** Options of {@link Qwen3MoeSparseBlock.forward}. */
+/** The per-call options of {@link Qwen3MoeSparseBlock.forward}: the router gradient. */
 export interface MoeForwardOptions {
   /** Gradient of the routing weights: `'sparse'` (default, the true gradient) or `'ste'` (see routing.ts). */
   routerGradient?: RouterGradient;

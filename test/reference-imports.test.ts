@@ -29,14 +29,18 @@ export const SHARED: readonly string[] = [
   'src/io/configs/fields.ts', // config field parsing helpers (ConfigError naming the key)
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
+  'src/io/file-reader.ts', // the Node file reader (reference/node.ts installs it for fromDir)
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
+  'src/platform/host.ts', // the Node host registry (fromDir reads folders through it; issue 14)
+  'src/platform/node-files.ts', // installs the tfjs-free Node host (reference/node.ts)
   'src/tokenizer/chat.ts', // chat template: string building
   'src/tokenizer/config.ts', // flavours, domains, offsets: configuration data
   'src/tokenizer/detector-rules.ts', // detector interface, element lists, run-detector settings
-  'src/tokenizer/files.ts', // reading a tokenizer folder (Node I/O)
+  'src/tokenizer/files.ts', // parsing a tokenizer folder's files
   'src/tokenizer/options.ts', // tokenizer option / result types, the choice of flavour
+  'src/tokenizer/read-dir.ts', // reading a tokenizer folder by path (Node I/O)
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
   'src/util/check-values.ts', // checks of plain numbers (no tensors)
 ];

@@ -21,7 +21,7 @@ import path from 'node:path';
 import { ValueError } from '../errors.js';
 import { quantFp8Block } from '../ops/dtypes.js';
 import { type ModelConfig, parseConfig } from './config.js';
-import { INDEX_FILE } from './checkpoint.js';
+import { INDEX_FILE } from './store.js';
 import { type LayoutEntry, checkpointLayout } from './layout.js';
 import { writeSafetensors } from './safetensors-write.js';
 import { tinyConfigJson, type TinyVariant } from './tiny-config.js';

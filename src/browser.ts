@@ -142,7 +142,7 @@ export {
 export {
   type Folder, folderOf, type FolderSource, type NamedBlob, openCheckpointSource, type RemoteCheckpoint,
 } from './io/remote-checkpoint.js';
-export { INDEX_FILE, SafetensorsStore } from './io/store.js';
+export { SafetensorsStore } from './io/store.js';
 
 // Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
 export {

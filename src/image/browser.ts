@@ -6,8 +6,8 @@
  * Alpha is dropped, not composited, as PIL's `convert('RGB')` and {@link decodeImage} do. A canvas
  * holds premultiplied pixels, so a pixel with alpha < 255 may come back with its colour rounded
  * (the browser's un-premultiplication); opaque pixels are exact. Decoding bytes with the browser
- * ({@link decodeImageWithBrowser}) uses the browser's decoder, which applies colour management
- * (ICC profiles, gAMA): not byte-identical to PIL. {@link decodeImage} (JPEG, pure JS) stays the
+ * ({@link decodeImageWithBrowser}) uses the browser's decoders (asked for no colour-space
+ * conversion and no premultiplication), which are not PIL's: JPEG may differ by a few levels. {@link decodeImage} (JPEG, pure JS) stays the
  * PIL-close path for JPEG in the browser; PNG needs this module or Node (see `decode.ts`).
  *
  * @module
@@ -17,8 +17,11 @@ import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
 
 /** The part of an `ImageData` used: RGBA bytes, row-major. */
 export interface ImageDataLike {
+  /** Width in pixels. */
   readonly width: number;
+  /** Height in pixels. */
   readonly height: number;
+  /** `width · height · 4` RGBA bytes. */
   readonly data: Uint8ClampedArray | Uint8Array;
 }
 

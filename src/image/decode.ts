@@ -88,6 +88,7 @@ function otherFormat(b: Uint8Array): string | undefined {
   return undefined;
 }
 
+/** ImageDecodeError for a zero-size image or one over `maxPixels` (`fmt` names the container). */
 export function checkSize(fmt: string, width: number, height: number, maxPixels: number): void {
   if (width === 0 || height === 0) {
     throw new ImageDecodeError(`decodeImage: ${fmt} declares a zero-size image (${width}x${height})`);

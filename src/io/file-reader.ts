@@ -6,13 +6,15 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CheckpointError } from '../errors.js';
-import type { HostByteReader as ByteReader } from '../platform/host.js';
 
-/** A {@link ByteReader} on a file with positioned `readSync` calls; counts the bytes it reads. */
-export class FileReader implements ByteReader {
+// Implements ByteReader (io/safetensors.ts) structurally: importing it would pull safetensors.ts into
+// the modules the reference reaches (test/reference-imports.test.ts).
+/** A `ByteReader` on a file with positioned `readSync` calls; counts the bytes it reads. */
+export class FileReader {
   /** Bytes read so far (for benchmarks and tests). */
   bytesRead = 0;
   private fd: number | undefined;
+  /** The file's size in bytes (at open). */
   readonly size: number;
 
   /**
@@ -29,6 +31,7 @@ export class FileReader implements ByteReader {
     }
   }
 
+  /** Exactly `length` bytes at `position` (reopens a closed file); CheckpointError at an early end of file. */
   read(position: number, length: number): Uint8Array {
     if (this.fd === undefined) this.fd = openSync(this.path, 'r');
     const out = new Uint8Array(length);

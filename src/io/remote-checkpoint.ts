@@ -3,7 +3,7 @@
  * twin of `openCheckpoint`, which reads a folder by path in Node). Same layout: `config.json`,
  * `model.safetensors.index.json` when sharded, the `*.safetensors` shards.
  *
- * Opening reads `config.json` and the index (if any) and nothing else; {@link RemoteCheckpoint.prefetch}
+ * Opening reads `config.json` and the index (if any) and nothing else; `RemoteCheckpoint.prefetch`
  * then fetches the headers of the shards it needs and the data of the tensors named. Decision: a
  * URL folder cannot be listed, so without an index it must hold one `model.safetensors`; a picked
  * folder without an index uses every `*.safetensors` in it (as `openCheckpoint` does).
@@ -23,7 +23,12 @@ import { INDEX_FILE, SafetensorsStore } from './store.js';
 import type { WeightOptions } from './weights.js';
 
 /** A file of a picked folder: a `File` (its `name`, or `webkitRelativePath` for a directory pick). */
-export type NamedBlob = BlobLike & { readonly name: string; readonly webkitRelativePath?: string };
+export interface NamedBlob extends BlobLike {
+  /** The file's name. */
+  readonly name: string;
+  /** `folder/sub/file` when picked with a directory input (the part below the folder is used). */
+  readonly webkitRelativePath?: string;
+}
 
 /** Where a folder is: a base URL, a map from file name to Blob, or the picked files themselves. */
 export type FolderSource = string | ReadonlyMap<string, BlobLike> | Iterable<NamedBlob>;

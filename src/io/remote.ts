@@ -34,9 +34,16 @@ export interface UrlOptions {
 
 /** The part of a fetch `Response` the readers use. */
 export interface ResponseLike {
+  /** The HTTP status (206 for a range). */
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
+  /** The response headers (`Content-Range` is read). */
+  readonly headers: {
+    /** A header's value, or null. */
+    get(name: string): string | null;
+  };
+  /** The body as bytes. */
   arrayBuffer(): Promise<ArrayBuffer>;
+  /** The body as text. */
   text(): Promise<string>;
 }
 
@@ -57,9 +64,20 @@ export class UrlReader implements AsyncByteReader {
   /** Requests made so far. */
   requests = 0;
 
-  private constructor(readonly url: string, readonly size: number, private readonly opts: UrlOptions) {}
+  private constructor(
+    /** The file's URL. */
+    readonly url: string,
+    /** The file's size (from `Content-Range`). */
+    readonly size: number,
+    private readonly opts: UrlOptions,
+  ) {}
 
-  /** Learn the size with a first 1-byte range request (`Content-Range: bytes 0-0/SIZE`). */
+  /**
+   * Learn the size with a first 1-byte range request (`Content-Range: bytes 0-0/SIZE`).
+   *
+   * @param url - the file's URL.
+   * @param opts - fetch and extra headers.
+   */
   static async open(url: string, opts: UrlOptions = {}): Promise<UrlReader> {
     const res = await UrlReader.request(url, 0, 0, opts);
     const total = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
@@ -82,6 +100,7 @@ export class UrlReader implements AsyncByteReader {
     return res;
   }
 
+  /** One Range request for `[position, position + length)`; CheckpointError past the end or on a short answer. */
   async read(position: number, length: number): Promise<Uint8Array> {
     if (length === 0) return new Uint8Array(0);
     if (position < 0 || position + length > this.size) {
@@ -101,18 +120,29 @@ export class UrlReader implements AsyncByteReader {
 
 /** The part of a `Blob` / `File` the reader uses. */
 export interface BlobLike {
+  /** Size in bytes. */
   readonly size: number;
-  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
+  /** The bytes `[start, end)` as a Blob. */
+  slice(start: number, end: number): {
+    /** Its bytes. */
+    arrayBuffer(): Promise<ArrayBuffer>;
+  };
 }
 
 /** An {@link AsyncByteReader} on a `Blob` or `File` (a file the user picked): `blob.slice().arrayBuffer()`. */
 export class BlobReader implements AsyncByteReader {
   /** Bytes read so far. */
   bytesRead = 0;
+  /** The Blob's size. */
   readonly size: number;
+  /**
+   * @param blob - the Blob or File.
+   * @param name - for messages (a File's name).
+   */
   constructor(private readonly blob: BlobLike, readonly name = '<blob>') {
     this.size = blob.size;
   }
+  /** `blob.slice(position, position + length).arrayBuffer()`; CheckpointError past the end. */
   async read(position: number, length: number): Promise<Uint8Array> {
     if (position < 0 || position + length > this.size) {
       throw new CheckpointError(`${this.name}: byte ${position}: read of ${length} bytes past the end (${this.size})`);
@@ -130,12 +160,17 @@ export const COALESCE_GAP = 4096;
 
 /**
  * A synchronous {@link ByteReader} over the ranges fetched so far from an {@link AsyncByteReader}.
- * {@link fetch} adds ranges; {@link read} serves any range inside one fetched block and throws a
+ * `fetch` adds ranges; `read` serves any range inside one fetched block and throws a
  * CheckpointError for bytes never fetched.
  */
 export class PrefetchedReader implements ByteReader {
   private blocks: { start: number; bytes: Uint8Array }[] = [];
+  /** The source's size. */
   readonly size: number;
+  /**
+   * @param source - where the bytes are fetched from.
+   * @param name - the file's name or URL, for messages.
+   */
   constructor(readonly source: AsyncByteReader, readonly name: string) {
     this.size = source.size;
   }
@@ -150,7 +185,7 @@ export class PrefetchedReader implements ByteReader {
     return end <= start || this.blocks.some((b) => b.start <= start && end <= b.start + b.bytes.length);
   }
 
-  /** Fetch the ranges `[start, end)` not yet held, merging neighbours closer than {@link COALESCE_GAP}. */
+  /** Fetch the ranges `[start, end)` not yet held, merging neighbours closer than `COALESCE_GAP` (4 KiB). */
   async fetch(ranges: readonly (readonly [number, number])[]): Promise<void> {
     const want = ranges.filter(([s, e]) => !this.has(s, e)).map(([s, e]) => [s, e] as [number, number]).sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
@@ -163,6 +198,7 @@ export class PrefetchedReader implements ByteReader {
     this.blocks.push(...got);
   }
 
+  /** Bytes from one fetched block; CheckpointError when they were not fetched. */
   read(position: number, length: number): Uint8Array {
     const b = this.blocks.find((k) => k.start <= position && position + length <= k.start + k.bytes.length);
     if (!b) {

@@ -33,7 +33,12 @@ import { parseJsonFile, type TokenizerFiles } from './files.js';
  */
 export async function tokenizerFilesFromSource(
   source: FolderSource, flavourOf: (config: Record<string, unknown>) => FlavourConfig = detectFlavour, opts: UrlOptions = {},
-): Promise<{ files: TokenizerFiles; flavour: FlavourConfig }> {
+): Promise<{
+  /** The files' contents, for `InternS1Tokenizer.fromFiles`. */
+  files: TokenizerFiles;
+  /** The flavour `flavourOf` picked. */
+  flavour: FlavourConfig;
+}> {
   const folder = folderOf(source, opts);
   const required = async (name: string): Promise<string> => {
     const t = await folder.text(name);

@@ -1,18 +1,8 @@
 /**
- * The reference's seeded PRNG: mulberry32, the same stream as the fast path's `mulberry32`
- * (the reference imports nothing from src/, so it keeps its own copy of these few lines).
+ * The reference's seeded PRNG is the fast path's: mulberry32 is integer arithmetic on a 32-bit
+ * state that both trees must draw the same stream from, so it lives once, in the tfjs-free
+ * src/util/random.ts (a copy here could only be compared with itself; DESIGN.md).
  *
  * @module
  */
-
-/** A generator of uniform numbers in [0, 1) from a 32-bit seed (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32, type Rng } from '../src/util/random.js';

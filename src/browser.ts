@@ -86,11 +86,24 @@ export {
 // The whole model and generation; the Intern-S1 / -mini vision tower (InternViT + pixel shuffle +
 // projector).
 export {
-  generate, InternS1ForConditionalGeneration, InternS1MultiModalProjector, InternS1VisionTower,
-  sampleToken, samplingDistribution, type GenerateOptions, type GenerateResult, type ImageEncoder, type ImageInputs,
+  generate, generateBatch, InternS1ForConditionalGeneration, InternS1MultiModalProjector, InternS1VisionTower,
+  sampleToken, samplingDistribution, type BatchGenerateOptions, type BatchGenerateResult, type BatchRowResult,
+  type GenerateOptions, type GenerateResult, type ImageEncoder, type ImageInputs,
   type ModelForwardOptions, type ModelInputs, type ModelLoadOptions, type ModelOutput,
   type SamplingOptions, type SeriesInput, type VisionTowerPrefixes,
 } from './models/intern-s1/index.js';
+
+// Generation as Hugging Face does it: the logits processors in transformers' order, the defaults of
+// generation_config.json, stop strings on decoded text, stepwise sessions, chat prompts with images,
+// and the streaming-safe reasoning and tool-call parsers.
+export {
+  applyPenalties, GenerationSession, IncrementalDetokenizer,
+  nextTokenDistribution, parseGenerationConfig, parseToolCallBody, parseToolCalls, prepareChat,
+  processorOptionsFromConfig, ReasoningParser, sampleNext, splitReasoning, StopStringMatcher, ToolCallParser,
+  type FinishReason, type GenerationConfig, type LogitsProcessorOptions, type ParsedToolCall,
+  type PrepareChatOptions, type PreparedChat, type ReasoningDelta, type SessionOptions, type StepResult,
+  type StopMatch, type TokenHistory, type ToolCallEvent,
+} from './generation/index.js';
 
 // I/O: safetensors readers (bytes, URLs with HTTP Range, Blobs), checkpoint folders from URLs or picked
 // files, weight sources, configs, the component runner, checkpoint reports. Reading by path and writing

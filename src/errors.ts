@@ -10,8 +10,12 @@
 
 /** Base class of every error this library throws on purpose. */
 export class InternS1Error extends Error {
+  /**
+   * @param message - what was expected, found, and where. Line breaks (from a quoted input or a
+   *   wrapped parser message) are shown as `\n`, so every message is one line.
+   */
   constructor(message: string) {
-    super(message);
+    super(String(message).replace(/\r\n|\r|\n/g, '\\n'));
     this.name = new.target.name;
   }
 }
@@ -30,6 +34,22 @@ export class CheckpointError extends InternS1Error {}
 
 /** A tokenizer file is malformed, or text / ids cannot be encoded or decoded. */
 export class TokenizerError extends InternS1Error {}
+
+/**
+ * A file or folder cannot be read or written: it does not exist, is a directory where a file is
+ * expected (or the reverse), is not a regular file (a FIFO, socket or device), cannot be created,
+ * would overwrite an input or an existing checkpoint, or the disk refused the write. The message
+ * names the path and the condition; `code` keeps the system error code when there was one.
+ */
+export class FileError extends InternS1Error {
+  constructor(
+    message: string,
+    /** The system error code (`ENOENT`, `EISDIR`, ...), when the condition came from one. */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** A requested backend cannot be loaded, or the backend lacks a needed kernel. */
 export class BackendError extends InternS1Error {}

@@ -24,3 +24,4 @@ export * from './models/intern-s1/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './util/random.js';
+export * from './generation/index.js';

@@ -24,7 +24,7 @@ import * as ref from '../reference/index.js';
  */
 const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   // Errors and the version: what the library throws and what it is.
-  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'ImageDecodeError', 'VERSION'],
+  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'VERSION'],
   // Backend: resolving the tfjs backend ladder (the reference has no backend).
   backend: ['initBackend', 'backendInfo'],
   // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,
@@ -43,6 +43,20 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   data: [
     'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
     'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
+  ],
+  // Generation plumbing (issue 17): generation_config.json parsing, text-level stop rules and the
+  // reasoning / tool-call parsers (string processing), the chat-prompt builder, and the stepwise
+  // driver of the fast model, whose tokens are checked against the reference generate().
+  generation: [
+    'parseGenerationConfig', 'processorOptionsFromConfig', 'StopStringMatcher', 'IncrementalDetokenizer', 'ReasoningParser',
+    'splitReasoning', 'ToolCallParser', 'parseToolCalls', 'parseToolCallBody', 'prepareChat', 'GenerationSession',
+  ],
+  // Pure data shared with the reference: one module both trees import (the list of such modules is
+  // test/reference-imports.test.ts), so intern-s1-ts/reference exports the same object.
+  shared: [
+    'applyChatTemplate', 'expandMediaPlaceholders', 'imagePlaceholder', 'timeSeriesPlaceholder', 'proFlavour', 's1Flavour', 'detectFlavour',
+    'smartResize', 'timeSeriesPlan', 'timeSeriesStride', 'timeSeriesTokenCount', 'defaultSamplingRate',
+    'DEFAULT_FOPE_PADDING', 'FOPE_PADDING_TRAINED', 'FOPE_PADDING_VLLM', 'mulberry32',
   ],
 };
 const noTwin = new Set(Object.values(NO_TWIN).flat());
@@ -65,6 +79,11 @@ describe('intern-s1-ts: the curated main entry', () => {
     expect(wrongKind, 'twins of a different kind (function vs value)').toEqual([]);
   });
 
+  it('a twin is a separate implementation: a name the reference exports as the same object is a shared one, in NO_TWIN', () => {
+    const shared = mainNames.filter((n) => !noTwin.has(n) && n in refExports && refExports[n] === (main as Record<string, unknown>)[n]);
+    expect(shared, 'exports of a shared module listed as twins').toEqual([]);
+  });
+
   it('the no-twin list is exact: each name is a main export, and none has a separate reference copy', () => {
     expect([...noTwin].filter((n) => !(n in main)), 'stale NO_TWIN names').toEqual([]);
     // A name the reference also exports must be the same object (one shared module), not a copy.
@@ -81,7 +100,7 @@ describe('intern-s1-ts: the curated main entry', () => {
     for (const n of ['checkGridThw', 'jsonErrorOffset', 'viewShape', 'TS_PATCH_BATCH_POSITIONS', 'resolveName', 'typedValues']) expect(main).not.toHaveProperty(n);
   });
 
-  it('reaches the whole model and generation, with their twins', () => {
+  it('reaches the whole model and generation, with their twins (and the shared seeded generator)', () => {
     for (const n of ['InternS1ForConditionalGeneration', 'generate', 'sampleToken', 'samplingDistribution', 'mulberry32']) {
       expect(typeof (main as Record<string, unknown>)[n]).toBe('function');
       expect(typeof refExports[n]).toBe('function');

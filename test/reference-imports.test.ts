@@ -27,10 +27,12 @@ export const SHARED: readonly string[] = [
   'src/image/tiling-plan.ts', // InternVL candidate grids and the grid choice: sizes only
   'src/image/types.ts', // RgbImage, ResizeMethod and their checks
   'src/io/configs/fields.ts', // config field parsing helpers (ConfigError naming the key)
+  'src/io/fs-safe.ts', // file-system checks and atomic writes (Node I/O; FileError naming the path)
   'src/io/configs/time-series.ts', // the ts_config type the reference picks its fields from
   'src/io/configs/vision.ts', // the vision_config types the reference picks its fields from
   'src/io/file-reader.ts', // the Node file reader (reference/node.ts installs it for fromDir)
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
+  'src/models/time-series/options.ts', // encoder / model option types
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
   'src/platform/host.ts', // the Node host registry (fromDir reads folders through it; issue 14)
@@ -43,6 +45,7 @@ export const SHARED: readonly string[] = [
   'src/tokenizer/read-dir.ts', // reading a tokenizer folder by path (Node I/O)
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
   'src/util/check-values.ts', // checks of plain numbers (no tensors)
+  'src/util/random.ts', // mulberry32: the one seeded stream both trees draw from
 ];
 
 function walk(dir: string): string[] {

@@ -25,7 +25,7 @@ import { toNd } from '../../test/support/convert.js';
 import { type BenchRow, type Suite, type Target, useBackend } from '../harness.js';
 
 /** A 300M-shaped dense Qwen3 decoder config (text only). */
-function bigConfig(layers: number) {
+export function bigConfig(layers: number) {
   return parseConfig({
     model_type: 'qwen3', vocab_size: 16384, hidden_size: 1024, intermediate_size: 3072, num_hidden_layers: layers,
     num_attention_heads: 16, num_key_value_heads: 8, head_dim: 64, max_position_embeddings: 4096, rope_theta: 1e6,
@@ -34,7 +34,7 @@ function bigConfig(layers: number) {
 }
 
 /** Uniform(-a, a) weights with a = 0.04 (std ≈ 0.023), norms at 1, as F32 bytes: fast to build at 300M. */
-function randomWeights(cfg: ReturnType<typeof bigConfig>): { weights: ReturnType<typeof memoryWeights>; params: number } {
+export function randomWeights(cfg: ReturnType<typeof bigConfig>): { weights: ReturnType<typeof memoryWeights>; params: number } {
   const rand = mulberry32(5);
   const t: Record<string, TensorInput> = {};
   let params = 0;

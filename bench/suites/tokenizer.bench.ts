@@ -8,6 +8,7 @@
  * Needs the Intern-S1-Pro tokenizer files: INTERN_S1_PRO_FILES, else ../shared/data/intern-s1-pro
  * beside the repository; without them the suite reports nothing but a note.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
@@ -106,6 +107,30 @@ function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) throw new Error(`${what}: first difference at id ${i} (${a[i]} vs ${b[i]})`);
 }
 
+/**
+ * One very long word (issue #12 item 8): 1, 2, 5 and 10 MB of seeded random lower-case letters
+ * with no space, one `encode` each in a child process of its own (bench/suites/long-word.child.ts)
+ * so that its peak memory is measured alone. Targets: ≤ 1 s per MB and ≤ 200 MB extra memory.
+ * Not validated against the reference (whose textbook BPE is quadratic on such a word); the
+ * fast == reference check on long words is in test/tokenizer/limits.test.ts.
+ */
+function longWordRows(dir: string, quick: boolean, log: (m: string) => void, rows: BenchRow[], targets: Target[]): void {
+  const child = path.join(root, 'bench/suites/long-word.child.ts');
+  for (const mb of quick ? [1, 2] : [1, 2, 5, 10]) {
+    log(`one ${mb} MB word: encoding in a child process`);
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', child, dir, String(mb)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; tokens: number; extraMB: number; loadPeakMB: number };
+    const sPerMB = r.ms / 1000 / mb;
+    rows.push({
+      task: `encode one ${mb} MB word (no spaces)`, impl: 'fast, full dynamic pipeline', ms: r.ms, p50: r.ms, samples: 1,
+      derived: { 'MB/s': mb / (r.ms / 1000), 's per MB': sPerMB },
+      extra: { bytes: mb * MB, tokens: r.tokens, 'peak extra MB': Math.round(r.extraMB) },
+    });
+    targets.push({ description: `one ${mb} MB word: ≤ 1 s per MB`, met: sPerMB <= 1, measured: `${fmt(sPerMB)} s/MB` });
+    targets.push({ description: `one ${mb} MB word: ≤ 200 MB extra memory`, met: r.extraMB <= 200, measured: `${fmt(r.extraMB)} MB` });
+  }
+}
+
 export const suite: Suite = {
   name: 'tokenizer',
   title: 'Tokenizer throughput',
@@ -119,12 +144,14 @@ export const suite: Suite = {
       return { rows: [], notes: `Skipped: the Intern-S1-Pro tokenizer files were not found (set INTERN_S1_PRO_FILES; looked in ${dir}).` };
     }
     const loadAtStart = os.loadavg()[0];
+    const rows: BenchRow[] = [];
+    const targets: Target[] = [];
+    longWordRows(dir, quick, log, rows, targets);
     const en = englishCorpus();
     const corpora = [
       { name: 'en_1mb', text: en.text },
       { name: 'sci_mixed_1mb', text: mixedCorpus(en.text) },
     ];
-    const rows: BenchRow[] = [];
 
     let t0 = performance.now();
     const fast = InternS1Tokenizer.fromDir(dir);
@@ -152,7 +179,6 @@ export const suite: Suite = {
     const tiktoken = new Tiktoken(model.bpe_ranks, model.special_tokens, model.pat_str);
     log(`tiktoken ranks built in ${fmt(performance.now() - t0)} ms`);
 
-    const targets: Target[] = [];
     for (const c of corpora) {
       const nbytes = bytes(c.text);
       const nfc = c.text.normalize('NFC');
@@ -199,7 +225,7 @@ export const suite: Suite = {
       rows,
       targets,
       notes: `English corpus: ${en.source}. Mixed corpus: seeded (2) mix of its sentences, bare and <SMILES>-tagged SMILES, <protein> and bare protein sequences, <dna> and bare DNA. ` +
-        'MB = 10^6 bytes of UTF-8 input. The reference rows are single timed calls; fast rows and anchors are tinybench means after warm-up (the fast path\'s caches are warm). ' +
+        'MB = 10^6 bytes of UTF-8 input. The "one N MB word" rows are one call each in a child process (peak RSS during the call minus RSS before it). The reference rows are single timed calls; fast rows and anchors are tinybench means after warm-up (the fast path\'s caches are warm). ' +
         `1-minute load average when the suite started: ${loadAtStart.toFixed(1)} on ${os.cpus().length} CPUs (other jobs running at the same time slow every row alike).`,
     };
   },

@@ -11,6 +11,7 @@ import { preprocessProImage } from '../image/pro.js';
 import { tileImage } from '../image/tiling.js';
 import type { RgbImage } from '../image/types.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from '../models/intern-s1/model.js';
+import { TS_LMDEPLOY_MAX_SAMPLES } from '../models/time-series/processor.js';
 import { applyChatTemplate, type ChatContentItem, expandMediaPlaceholders, type MediaTokenCounts } from '../tokenizer/chat.js';
 import type { Encoding, InternS1Tokenizer } from '../tokenizer/tokenizer.js';
 
@@ -69,7 +70,10 @@ export function preparePrompt(model: InternS1ForConditionalGeneration, tokenizer
   if (req.series) {
     if (!model.timeSeries) throw new ConfigError(`this ${model.variant} model has no time-series tower loaded`);
     const [T] = req.series.signal.shape;
-    counts.timeSeries = [model.timeSeries.tokenCount(T, req.series.samplingRate)];
+    // The tower's preprocessing keeps the first TS_LMDEPLOY_MAX_SAMPLES (240,000) samples, as
+    // lmdeploy and `preprocess-series` do; the prompt counts the tokens of what is kept (issue #12
+    // item 14: it counted all T up to 10^6, disagreeing with preprocess-series and the features).
+    counts.timeSeries = [model.timeSeries.tokenCount(Math.min(T, TS_LMDEPLOY_MAX_SAMPLES), req.series.samplingRate)];
     series = [req.series];
     content.push({ type: 'time_series' });
   }

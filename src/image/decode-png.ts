@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { checkSize, ImageDecodeError } from './decode.js';
 import type { RgbImage } from './types.js';
@@ -51,6 +51,44 @@ function pngHeader(b: Uint8Array): PngHeader {
   }
 }
 
+const CRC_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC-32 of PNG chunks (ISO 3309), over `type + data`. */
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]) & 255] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The PNG `b` (already walked by {@link pngHeader}) with its IDAT chunks replaced by one holding `idat`. */
+function withIdat(b: Uint8Array, idat: Uint8Array): Uint8Array {
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const parts: Uint8Array[] = [b.subarray(0, 8)];
+  let off = 8;
+  let placed = false;
+  for (;;) {
+    const len = view.getUint32(off);
+    const type = String.fromCharCode(...b.subarray(off + 4, off + 8));
+    if (type !== 'IDAT') parts.push(b.subarray(off, off + 12 + len));
+    else if (!placed) {
+      const chunk = new Uint8Array(12 + idat.length);
+      const cv = new DataView(chunk.buffer);
+      cv.setUint32(0, idat.length);
+      chunk.set([0x49, 0x44, 0x41, 0x54], 4);
+      chunk.set(idat, 8);
+      cv.setUint32(8 + idat.length, crc32(chunk.subarray(4, 8 + idat.length)));
+      parts.push(chunk);
+      placed = true;
+    }
+    if (type === 'IEND') return Buffer.concat(parts);
+    off += 12 + len;
+  }
+}
+
 /** Bytes of filtered scanlines a PNG of this header must inflate to (Adam7: the sum of the 7 passes). */
 function pngDataLength(h: PngHeader): number {
   const bits = h.depth * ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }[h.colorType] ?? 1);
@@ -65,20 +103,26 @@ export function decodePng(b: Uint8Array, maxPixels: number, grey16: 'msb' | 'pil
   checkSize('PNG', h.width, h.height, maxPixels);
   // pngjs silently zero-fills missing pixel data; Pillow says "image file is truncated". Check it.
   const want = pngDataLength(h);
-  let got: number;
+  // More data than the image needs is ignored (as libpng and Pillow do), up to `cap` inflated bytes
+  // (so a deflate bomb stays bounded); pngjs refuses it ("have should not go down"), so the
+  // pixel data is then cut to `want` bytes and handed over in one re-deflated IDAT (issue #12 item 12).
+  const cap = 2 * want + 2 ** 20;
+  let data: Buffer;
   try {
-    got = inflateSync(Buffer.concat(h.idat), { maxOutputLength: want }).length;
+    data = inflateSync(Buffer.concat(h.idat), { maxOutputLength: cap });
   } catch (e) {
-    // More data than the image needs is ignored (as libpng and Pillow do); anything else is corrupt.
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') got = want;
-    else throw new ImageDecodeError(`decodeImage: corrupted PNG, the compressed pixel data does not inflate (${(e as Error).message})`);
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ImageDecodeError(`decodeImage: PNG pixel data inflates to more than ${cap} bytes, but a ${h.width}x${h.height} image needs ${want} (trailing data past 2x + 1 MiB is refused)`);
+    }
+    throw new ImageDecodeError(`decodeImage: corrupted PNG, the compressed pixel data does not inflate (${(e as Error).message})`);
   }
-  if (got < want) {
-    throw new ImageDecodeError(`decodeImage: corrupted PNG, pixel data inflates to ${got} bytes but a ${h.width}x${h.height} image needs ${want}`);
+  if (data.length < want) {
+    throw new ImageDecodeError(`decodeImage: corrupted PNG, pixel data inflates to ${data.length} bytes but a ${h.width}x${h.height} image needs ${want}`);
   }
+  const file = data.length > want ? withIdat(b, deflateSync(data.subarray(0, want), { level: 1 })) : b;
   let png: ReturnType<typeof PNG.sync.read>;
   try {
-    png = PNG.sync.read(Buffer.from(b.buffer, b.byteOffset, b.byteLength), { skipRescale: true });
+    png = PNG.sync.read(Buffer.from(file.buffer, file.byteOffset, file.byteLength), { skipRescale: true });
   } catch (e) {
     throw new ImageDecodeError(`decodeImage: corrupted PNG data (${(e as Error).message})`);
   }

@@ -152,7 +152,7 @@ export function readImage(path: string, options: DecodeOptions = {}): DecodedIma
   const readFile = nodeHost('readImage(path)', 'decodeImage(bytes), imageFromImageData or imageFromBitmap', 'readFile');
   let bytes: Uint8Array;
   try {
-    bytes = readFile(path);
+    bytes = readFile(path, 'image'); // refuses a FIFO or device (it would block the read forever)
   } catch (e) {
     throw new ValueError(`readImage: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
@@ -172,6 +172,8 @@ interface JpegHeader {
   components: number;
   /** Per component: (maxH / h, maxV / v), the subsampling factors; NaN when not integral. */
   factors: [number, number][];
+  /** Per component: the sampling factors (h, v) as the frame header gives them. */
+  samplings: [number, number][];
   /** libjpeg's colour-space guess for 3 components (`jdapimin.c`): JFIF, Adobe transform, ids. */
   rgb: boolean;
   /** Byte offset of the Adobe APP14 transform flag, if there is one. */
@@ -226,13 +228,49 @@ function sofHeader(b: Uint8Array, off: number): JpegHeader {
   const ids = Array.from({ length: nc }, (_, k) => b[off + 10 + 3 * k]);
   return {
     height: (b[off + 5] << 8) | b[off + 6], width: (b[off + 7] << 8) | b[off + 8], components: nc, factors,
+    samplings: hv.map(([fh, fv]) => [Math.max(1, fh), Math.max(1, fv)] as [number, number]),
     rgb: nc === 3 && ids[0] === 0x52 && ids[1] === 0x47 && ids[2] === 0x42, // 'R', 'G', 'B'
   };
+}
+
+/**
+ * Bytes of jpeg-js working memory for a frame (its own accounting, `maxMemoryUsageInMB`): per
+ * component 256 bytes per 8×8 block of the MCU-padded plane plus one byte per padded sample, then
+ * the W·H·C samples of `getData` and the W·H·3 output. About 21 bytes per pixel for 4:4:4 colour,
+ * 2.2 GB at the 100 MP limit.
+ */
+function jpegWorkingBytes(h: JpegHeader, hv: readonly [number, number][]): number {
+  const maxH = Math.max(...hv.map((x) => x[0]));
+  const maxV = Math.max(...hv.map((x) => x[1]));
+  const mcusX = Math.ceil(h.width / (8 * maxH));
+  const mcusY = Math.ceil(h.height / (8 * maxV));
+  let bytes = 0;
+  for (const [ch, cv] of hv) {
+    const blocks = mcusX * ch * mcusY * cv;
+    bytes += blocks * 256 + blocks * 64;
+  }
+  return bytes + h.width * h.height * (h.components + 3);
+}
+
+/**
+ * Refuse a frame header the file is too small to hold (issue #12 item 9): every 8×8 block of the
+ * full-resolution component costs at least one bit of entropy-coded data (its DC code, in both
+ * baseline and progressive files), so a file of n bytes holds at most 8·n such blocks. A 535-byte
+ * file claiming 9999×9999 is refused here, before jpeg-js allocates gigabytes for it.
+ */
+function checkJpegPlausible(b: Uint8Array, h: JpegHeader): void {
+  const blocks = Math.ceil(h.width / 8) * Math.ceil(h.height / 8);
+  if (blocks > 8 * b.length) {
+    throw new ImageDecodeError(
+      `decodeImage: corrupted JPEG, its frame header claims ${h.width}x${h.height} (${blocks} blocks of 8x8) but the file has only ${b.length} bytes, less than one bit per block`,
+    );
+  }
 }
 
 function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
   const h = jpegHeader(b);
   checkSize('JPEG', h.width, h.height, maxPixels);
+  checkJpegPlausible(b, h);
   if (![1, 3, 4].includes(h.components)) throw new ImageDecodeError(`decodeImage: unsupported JPEG with ${h.components} components`);
   // Three components: take jpeg-js's raw components and finish like libjpeg-turbo (jpeg-color.ts).
   // jpeg-js forces its own colour transform when an Adobe marker says "YCbCr", so clear that flag
@@ -248,7 +286,9 @@ function decodeJpeg(b: Uint8Array, maxPixels: number): RgbImage {
     img = jpeg.decode(src, {
       useTArray: true, formatAsRGBA: false, tolerantDecoding: false, ...(own ? { colorTransform: false } : {}),
       maxResolutionInMP: Math.ceil(maxPixels / 1e6) + 1,
-      maxMemoryUsageInMB: Math.ceil((maxPixels * 12) / 2 ** 20) + 64,
+      // the frame was checked against maxPixels above; jpeg-js's own budget is what this frame needs
+      // (a fixed 12 bytes per pixel refused valid 64 MP colour images, issue #12 item 12)
+      maxMemoryUsageInMB: Math.ceil(jpegWorkingBytes(h, h.samplings) / 2 ** 20) + 64,
     });
   } catch (e) {
     throw new ImageDecodeError(`decodeImage: corrupted JPEG data (${(e as Error).message})`);

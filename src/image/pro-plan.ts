@@ -20,6 +20,30 @@ export const PRO_VIDEO_MIN_PIXELS = 4096;
 /** See {@link PRO_VIDEO_MIN_PIXELS}. */
 export const PRO_VIDEO_MAX_PIXELS = 25165824;
 
+/**
+ * Largest patch grid `gh·gw` of one image or video frame the Pro vision tower accepts (issue #12
+ * item 1): 16384 patches, e.g. 2048×2048 pixels. The tower attends over all patches of a frame at
+ * once; one head's score matrix is (gh·gw)² float32, 1 GiB at this limit (a 3000×3000 image,
+ * 35,344 patches, needs 4.9 GB and overruns wasm's 4 GB memory). Project decision: a limit checked
+ * before any work, not chunked attention (chunking would fit in memory but take hours per image
+ * on a CPU backend). Checked by the preprocessing after smart_resize (before resizing) and by
+ * `ProVisionModel` on `gridThw`; raise it with the `maxPatches` option of either, or pass a
+ * smaller `maxPixels` to the preprocessing to downscale a large image.
+ */
+export const PRO_MAX_PATCHES = 16384;
+
+/**
+ * Throw a ValueError when a frame of `gh × gw` patches is above `maxPatches`, naming the limit
+ * and the `maxPixels` that would fit.
+ */
+export function checkProPatches(op: string, what: string, gh: number, gw: number, patchSize: number, maxPatches = PRO_MAX_PATCHES): void {
+  if (gh * gw <= maxPatches) return;
+  throw new ValueError(
+    `${op}: ${what} is ${gh}x${gw} = ${gh * gw} patches per frame, above the limit of ${maxPatches} (PRO_MAX_PATCHES: the vision tower attends over ` +
+      `all patches of a frame at once); downscale with maxPixels <= ${maxPatches * patchSize * patchSize} (CLI --max-pixels), or raise the limit with the maxPatches option`,
+  );
+}
+
 /** Options of `preprocessProImage` / `preprocessProVideo`; defaults are the released config's. */
 export interface ProOptions {
   /** p, the patch side (16). */
@@ -38,6 +62,8 @@ export interface ProOptions {
   readonly imageStd?: readonly number[];
   /** Resize flavour (default `'pil'`). */
   readonly method?: ResizeMethod;
+  /** Largest patch grid gh·gw per frame after smart_resize (default {@link PRO_MAX_PATCHES}). */
+  readonly maxPatches?: number;
 }
 
 /** Options of {@link smartResize}. */

@@ -22,8 +22,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError, ValueError } from '../errors.js';
 import { checkFloat, checkRank, fmtShape } from '../util/check.js';
+import { checkIntIn } from '../util/check-values.js';
 import {
-  PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS, PRO_VIDEO_MAX_PIXELS, PRO_VIDEO_MIN_PIXELS, type ProOptions, patchGeometry, smartResize,
+  PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS, PRO_VIDEO_MAX_PIXELS, PRO_VIDEO_MIN_PIXELS, type ProOptions, checkProPatches, patchGeometry, smartResize,
 } from './pro-plan.js';
 import { resizeImage } from './resize.js';
 import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from './types.js';
@@ -31,7 +32,7 @@ import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from
 // Step 1 (smart_resize, budgets, options) is pure size arithmetic, shared with the reference.
 export {
   PRO_IMAGE_MAX_PIXELS, PRO_IMAGE_MIN_PIXELS, PRO_VIDEO_MAX_PIXELS, PRO_VIDEO_MIN_PIXELS,
-  type ProOptions, type SmartResizeOptions, pyRound, smartResize,
+  PRO_MAX_PATCHES, type ProOptions, type SmartResizeOptions, checkProPatches, pyRound, smartResize,
 } from './pro-plan.js';
 
 /** What the Pro preprocessing returns. */
@@ -164,6 +165,8 @@ function preprocessClip(op: string, frames: readonly RgbImage[], o: ProOptions, 
     throw e instanceof ValueError ? new ValueError(e.message.replace(/^smartResize/, op)) : e;
   }
   checkOutputSize(op, size.width, size.height);
+  if (o.maxPatches !== undefined) checkIntIn(op, 'maxPatches', o.maxPatches, 1, 2 ** 24);
+  checkProPatches(op, `the image resized to ${size.width}x${size.height}`, size.height / p, size.width / p, p, o.maxPatches);
   let gridThw: [number, number, number] = [0, 0, 0];
   const pixelValues = tf.tidy(() => {
     const stacked = tf.stack(frames.map((f) => normalisedFrame(f, size, o))); // [F, 3, h, w]

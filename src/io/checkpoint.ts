@@ -7,7 +7,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { CheckpointError, ConfigError } from '../errors.js';
+import { CheckpointError, ConfigError, FileError } from '../errors.js';
+import { checkReadable, fileError } from './fs-safe.js';
 import { type ModelConfig, parseConfig, parseQuantizationConfig } from './config.js';
 import { MappedWeights } from './mapped.js';
 import { FileReader } from './file-reader.js';
@@ -15,7 +16,7 @@ import { type ByteReader, jsonErrorOffset } from './safetensors.js';
 import { INDEX_FILE, SafetensorsStore } from './store.js';
 import type { TensorInfo, TensorStore, WeightOptions, WeightSource } from './weights.js';
 
-export { INDEX_FILE } from './store.js';
+export { INDEX_FILE, SafetensorsStore } from './store.js';
 
 const fileReader = (file: string): ByteReader => new FileReader(file);
 
@@ -36,7 +37,7 @@ export interface OpenOptions extends WeightOptions {
  * @example
  * ```ts
  * import { initTiny, openSafetensors } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1 });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, force: true });
  * const w = openSafetensors('/tmp/tiny-pro/model.safetensors');
  * const emb = w.rows('model.language_model.embed_tokens.weight', [151644, 872]); // reads 2 rows only
  * w.close();
@@ -50,10 +51,33 @@ export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSou
   return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader ?? fileReader), opts) as MappedWeights & { store: SafetensorsStore };
 }
 
+/**
+ * {@link checkReadable} with a CheckpointError: a directory, FIFO, socket or device where a
+ * checkpoint file is expected is refused before `open` (a FIFO would block it forever).
+ */
+function checkCheckpointFile(file: string, what: string): void {
+  try {
+    checkReadable(file, what);
+  } catch (e) {
+    if (e instanceof FileError) throw new CheckpointError(e.message);
+    throw e;
+  }
+}
+
+/** Read a small checkpoint text file (config.json, the index) after {@link checkCheckpointFile}. */
+function readText(file: string, what: string): string {
+  checkCheckpointFile(file, what);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CheckpointError(fileError(e, `cannot read ${what}`, file).message);
+  }
+}
+
 /** Parse the index JSON of a sharded folder into name → absolute shard path, checking the shards exist. */
 function readIndex(dir: string): Map<string, string> {
   const file = path.join(dir, INDEX_FILE);
-  const text = readFileSync(file, 'utf8');
+  const text = readText(file, 'checkpoint index');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -71,6 +95,7 @@ function readIndex(dir: string): Map<string, string> {
     const abs = path.join(dir, shard);
     if (!checked.has(abs)) {
       if (!existsSync(abs)) throw new CheckpointError(`${file}: tensor '${name}' is in shard '${shard}', which does not exist in ${dir}`);
+      checkCheckpointFile(abs, 'shard');
       checked.add(abs);
     }
     out.set(name, abs);
@@ -111,8 +136,9 @@ export function readConfig(dir: string): {
   if (!existsSync(file)) throw new CheckpointError(`${dir}: no config.json`);
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(readText(file, 'config'));
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`${file}: invalid JSON (${(e as Error).message})`);
   }
   try {
@@ -135,7 +161,7 @@ export function readConfig(dir: string): {
  * @example
  * ```ts
  * import { initTiny, openCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro-fp8', { variant: 'pro', dtype: 'fp8', shards: 2, vocabSize: 256 });
+ * initTiny('/tmp/tiny-pro-fp8', { variant: 'pro', dtype: 'fp8', shards: 2, vocabSize: 256, force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro-fp8'); // or a real folder: '/models/Intern-S1-Pro'
  * const gate = ckpt.weights.tensor('model.language_model.layers.0.mlp.gate.weight'); // [8, 16]
  * const q = ckpt.weights.tensor('model.language_model.layers.0.self_attn.q_proj.weight'); // FP8, dequantised
@@ -159,6 +185,7 @@ export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
     store = new SafetensorsStore(p, [...new Set(index.values())].sort(), index, opts.openReader ?? fileReader);
   } else {
     const files = readdirSync(abs).filter((f) => f.endsWith('.safetensors')).sort().map((f) => path.join(abs, f));
+    for (const f of files) checkCheckpointFile(f, 'safetensors file');
     if (!files.length) throw new CheckpointError(`${p}: no *.safetensors files and no ${INDEX_FILE}`);
     store = new SafetensorsStore(p, files, undefined, opts.openReader ?? fileReader);
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { ACTIVATIONS, type Activation } from './configs/fields.js';
+export { ACTIVATIONS, type Activation, CONFIG_LIMITS } from './configs/fields.js';
 export {
   type RopeScaling, type TextConfigBase, type MoeKeys, type Qwen3TextConfig, type Qwen3MoeTextConfig,
   type InternS1ProTextConfig, type TextConfig, parseTextConfig, fopeEnabled, isMoeLayer,

@@ -5,7 +5,8 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CheckpointError } from '../errors.js';
+import { CheckpointError, FileError } from '../errors.js';
+import { checkReadable } from './fs-safe.js';
 
 // Implements ByteReader (io/safetensors.ts) structurally: importing it would pull safetensors.ts into
 // the modules the reference reaches (test/reference-imports.test.ts).
@@ -23,6 +24,11 @@ export class FileReader {
    * @param path - the file's path.
    */
   constructor(readonly path: string) {
+    try {
+      checkReadable(path, 'safetensors file'); // a FIFO would block open() forever; a folder is named as one
+    } catch (e) {
+      throw e instanceof FileError ? new CheckpointError(e.message) : e;
+    }
     try {
       this.fd = openSync(path, 'r');
       this.size = fstatSync(this.fd).size;

@@ -6,6 +6,7 @@ export * from './safetensors.js';
 export * from './file-reader.js';
 export * from './store.js';
 export * from './safetensors-write.js';
+export * from './fs-safe.js';
 export * from './checkpoint.js';
 export { type View, type Lookup, IGNORED_BUFFER, canonicalNames, resolveName, scaleName, viewShape } from './names.js';
 export * from './layout.js';

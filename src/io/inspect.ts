@@ -66,6 +66,11 @@ export interface CheckpointReport {
     readonly missing: string[];
     /** Names in the checkpoint (after name mapping) that the config does not imply (`*_scale_inv` excluded). */
     readonly unexpected: string[];
+    /**
+     * Tensors present under the name the config implies but with another shape, as
+     * `name: checkpoint [a, b], config.json implies [c, d]` (the config contradicts the weights).
+     */
+    readonly mismatched: string[];
   } | null;
 }
 
@@ -109,7 +114,7 @@ function patternOf(name: string): string {
  * @example
  * ```ts
  * import { initTiny, openCheckpoint, inspectCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro' });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', force: true });
  * const r = inspectCheckpoint(openCheckpoint('/tmp/tiny-pro'));
  * console.log(r.parameters.total, r.layout?.missing.length); // ..., 0
  * ```
@@ -143,9 +148,18 @@ export function inspectCheckpoint(ckpt: Checkpoint, onFile?: (done: number, tota
     const have = new Set(ckpt.weights.names());
     const want = checkpointLayout(ckpt.config);
     const known = new Set(want.map((e) => e.name));
+    const mismatched: string[] = [];
+    for (const e of want) {
+      if (!have.has(e.name)) continue;
+      const got = ckpt.weights.info(e.name).shape;
+      if (got.length !== e.shape.length || got.some((d, i) => d !== e.shape[i])) {
+        mismatched.push(`${e.name}: checkpoint [${got.join(', ')}], config.json implies [${e.shape.join(', ')}]`);
+      }
+    }
     layout = {
       missing: want.filter((e) => !e.optional && !have.has(e.name)).map((e) => e.name),
       unexpected: [...have].filter((n) => !known.has(n) && !n.endsWith('_scale_inv')),
+      mismatched,
     };
   }
   return {

@@ -133,7 +133,7 @@ export interface RemoteCheckpoint extends Checkpoint {
  * ```ts
  * import { readdirSync, readFileSync } from 'node:fs';
  * import { InternS1ForConditionalGeneration, initTiny, openCheckpointSource } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro-picked', { variant: 'pro', seed: 1, vocabSize: 256 });
+ * initTiny('/tmp/tiny-pro-picked', { variant: 'pro', seed: 1, vocabSize: 256, force: true });
  * // In a page: the files of <input type=file webkitdirectory>, or a base URL 'https://host/tiny-pro/'.
  * const files = readdirSync('/tmp/tiny-pro-picked').map((f) => new File([readFileSync(`/tmp/tiny-pro-picked/${f}`)], f));
  * const ckpt = await openCheckpointSource(files);

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import { CheckpointError } from '../errors.js';
 import { DTYPE_BYTES } from './dtype.js';
+import { type AtomicWriteOptions, writeFileAtomic } from './fs-safe.js';
 import { type TensorInput, checkInput, inputBytes } from './weights.js';
 
 interface Planned {
@@ -20,12 +19,14 @@ interface Planned {
 /** Header bytes and data order. Sizes come from shapes, so nothing is encoded yet. */
 function plan(tensors: Record<string, TensorInput>, metadata?: Record<string, string>): Planned {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, unknown> = {};
+  // own properties even for names like '__proto__' (a plain `header[name] = ...` would set the prototype)
+  const header: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  const put = (k: string, v: unknown) => Object.defineProperty(header, k, { value: v, enumerable: true, writable: true, configurable: true });
   if (metadata && Object.keys(metadata).length) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== 'string') throw new CheckpointError(`safetensors metadata '${k}' must be a string, got ${typeof v}`);
     }
-    header.__metadata__ = Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]]));
+    put('__metadata__', Object.fromEntries(Object.keys(metadata).sort().map((k) => [k, metadata[k]])));
   }
   let offset = 0;
   for (const name of names) {
@@ -33,7 +34,7 @@ function plan(tensors: Record<string, TensorInput>, metadata?: Record<string, st
     const t = tensors[name];
     checkInput(name, t);
     const size = t.shape.reduce((a, b) => a * b, 1) * DTYPE_BYTES[t.dtype];
-    header[name] = { dtype: t.dtype, shape: t.shape.slice(), data_offsets: [offset, offset + size] };
+    put(name, { dtype: t.dtype, shape: t.shape.slice(), data_offsets: [offset, offset + size] });
     offset += size;
   }
   let text = JSON.stringify(header);
@@ -72,38 +73,30 @@ export function serializeSafetensors(tensors: Record<string, TensorInput>, metad
 }
 
 /**
- * Write tensors to a safetensors file (streamed, tensor by tensor; written to a temporary name
- * and renamed, so readers never see a half-written file). Parent folders are created.
+ * Write tensors to a safetensors file (streamed, tensor by tensor, in chunks of at most 64 MiB so
+ * files over 2 GiB work; written to a temporary file in the same folder, fsynced and renamed, so
+ * readers never see a half-written file and a failure leaves nothing behind). Parent folders are
+ * created. See {@link writeFileAtomic} for the checks on the target.
  *
  * @param file - destination path.
  * @param tensors - name → `{ dtype, shape, data }` or `{ dtype, shape, bytes }`.
  * @param metadata - string key/values for `__metadata__`.
+ * @param opts - `overwrite: false` refuses an existing file; `inputs` lists paths the target must not be.
  * @returns the number of bytes written.
+ * @throws FileError when the target is a folder, an input, an existing file with `overwrite: false`,
+ *   or cannot be written.
  * @example
  * ```ts
  * import { writeSafetensors } from 'intern-s1-ts';
  * writeSafetensors('/tmp/x.safetensors', { ids: { dtype: 'I64', shape: [3], data: [1, 2, 3] } }, { format: 'pt' });
  * ```
  */
-export function writeSafetensors(file: string, tensors: Record<string, TensorInput>, metadata?: Record<string, string>): number {
+export function writeSafetensors(file: string, tensors: Record<string, TensorInput>, metadata?: Record<string, string>, opts: AtomicWriteOptions = {}): number {
   const p = plan(tensors, metadata);
-  mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  let written = 0;
-  const put = (b: Uint8Array) => {
-    for (let o = 0; o < b.byteLength;) o += writeSync(fd, b, o, b.byteLength - o);
-    written += b.byteLength;
-  };
-  try {
-    put(p.header);
-    for (const [n, t] of p.order) put(inputBytes(n, t));
-    closeSync(fd);
-  } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw e;
+  // tensors are encoded one at a time as they are written (never the whole file in memory)
+  function* parts(): Generator<Uint8Array> {
+    yield p.header;
+    for (const [n, t] of p.order) yield inputBytes(n, t);
   }
-  renameSync(tmp, file);
-  return written;
+  return writeFileAtomic(file, parts(), { what: 'safetensors output', ...opts });
 }

@@ -122,7 +122,7 @@ function parseHeader(reader: ByteReader, file: string): { entries: Map<string, S
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail(file, 8, '__metadata__ must be an object of strings');
       for (const [k, v] of Object.entries(raw)) {
         if (typeof v !== 'string') fail(file, 8, `__metadata__ value '${k}' must be a string`);
-        metadata[k] = v;
+        Object.defineProperty(metadata, k, { value: v, enumerable: true, writable: true, configurable: true }); // '__proto__' stays a key
       }
       continue;
     }
@@ -216,6 +216,9 @@ export class SafetensorsFile {
 
   /** Parse a serialized file held in memory; `name` is used in messages. */
   static fromBytes(bytes: Uint8Array, name = '<memory>'): SafetensorsFile {
+    if (!(bytes instanceof Uint8Array)) {
+      throw new CheckpointError(`SafetensorsFile.fromBytes: 'bytes' must be a Uint8Array or Buffer, got ${bytes === null ? 'null' : typeof bytes}`);
+    }
     return new SafetensorsFile(name, new BufferReader(bytes));
   }
 

@@ -59,6 +59,14 @@ function quant(block: number, variant: TinyVariant): Record<string, unknown> {
 }
 
 /**
+ * Largest `vocabSize` of a tiny checkpoint: 2^20 = 1,048,576 ids (the real vocabularies are
+ * 153,216 and 155,008). The embedding and lm_head hold V·16 values each, so this keeps a tiny
+ * checkpoint under 130 MB in f32; a vocabulary of 10^12 was "Invalid typed array length"
+ * (issue #12 item 5).
+ */
+export const TINY_MAX_VOCAB = 2 ** 20;
+
+/**
  * The config.json object of a tiny checkpoint.
  *
  * - `s1`: `intern_s1` with a Qwen3-MoE text model (8 experts, top-2) and an RMSNorm, QK-norm InternViT.
@@ -80,7 +88,9 @@ function quant(block: number, variant: TinyVariant): Record<string, unknown> {
 export function tinyConfigJson(variant: TinyVariant, opts: TinyConfigOptions = {}): Record<string, unknown> {
   if (!['s1', 'mini', 'pro'].includes(variant)) throw new ValueError(`tiny: variant must be s1, mini or pro, got '${variant}'`);
   const V = opts.vocabSize ?? REAL_VOCAB[variant];
-  if (!Number.isInteger(V) || V < 16) throw new ValueError(`tiny: vocabSize must be an integer >= 16, got ${V}`);
+  if (!Number.isInteger(V) || V < 16 || V > TINY_MAX_VOCAB) {
+    throw new ValueError(`tiny: vocabSize must be an integer in [16, ${TINY_MAX_VOCAB}] (TINY_MAX_VOCAB), got ${V}`);
+  }
   const ids = specialIds(variant, V);
   const { bos_token_id, eos_token_id, ...media } = ids;
   const q = opts.fp8Block ? { quantization_config: quant(opts.fp8Block, variant) } : {};

@@ -16,18 +16,18 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ValueError } from '../errors.js';
 import { quantFp8Block } from '../ops/dtypes.js';
 import { type ModelConfig, parseConfig } from './config.js';
+import { prepareCheckpointDir, writeFileAtomic } from './fs-safe.js';
 import { INDEX_FILE } from './store.js';
 import { type LayoutEntry, checkpointLayout } from './layout.js';
 import { writeSafetensors } from './safetensors-write.js';
 import { tinyConfigJson, type TinyVariant } from './tiny-config.js';
 import type { DType, TensorInput } from './weights.js';
 
-export { tinyConfigJson, type TinyVariant, type TinyConfigOptions } from './tiny-config.js';
+export { TINY_MAX_VOCAB, tinyConfigJson, type TinyVariant, type TinyConfigOptions } from './tiny-config.js';
 
 /** Storage of the float tensors: all F32, all BF16, or FP8 text projections + BF16 (as the Pro release). */
 export type TinyDType = 'f32' | 'bf16' | 'fp8';
@@ -48,6 +48,8 @@ export interface TinyOptions {
   readonly fusedExperts?: boolean;
   /** Number of safetensors shards (default 1: `model.safetensors`; more: an index file). */
   readonly shards?: number;
+  /** Replace an existing checkpoint in `dir` (default false: a folder holding config.json or safetensors files is refused). */
+  readonly force?: boolean;
 }
 
 /** A 32-bit FNV-1a hash of `s`, mixed with `seed`. */
@@ -202,11 +204,12 @@ function shardNames(tensors: Record<string, TensorInput>, n: number): string[][]
  *
  * @param dir - output folder (created).
  * @param opts - variant, seed, dtype, vocabulary, FP8 block, fused experts, shards.
- * @throws ValueError for a bad option; ConfigError if the resulting config is inconsistent.
+ * @throws ValueError for a bad option; ConfigError if the resulting config is inconsistent;
+ *   FileError when `dir` is a file, already holds a checkpoint (without `force`), or cannot be written.
  * @example
  * ```ts
  * import { initTiny, openCheckpoint } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, dtype: 'fp8' });
+ * initTiny('/tmp/tiny-pro', { variant: 'pro', seed: 1, dtype: 'fp8', force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro'); // FP8 weights dequantise with block 8
  * ```
  */
@@ -217,8 +220,12 @@ export function initTiny(dir: string, opts: TinyOptions = {}): TinySummary {
   const json = tinyConfigJson(variant, { vocabSize: opts.vocabSize, fp8Block: opts.dtype === 'fp8' ? opts.fp8Block ?? 8 : undefined });
   const tensors = tinyTensors(json, opts);
   const config = parseConfig(json);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(json, null, 2) + '\n');
+  // issue #12 items 4 and 10: a file where the folder should be, or an existing checkpoint without
+  // `force`, is a FileError before anything is written; folders are created without Node's
+  // recursive mkdir (which spins on /proc); every file is written atomically.
+  prepareCheckpointDir('initTiny', dir, opts.force);
+  const text = (o: unknown) => new TextEncoder().encode(JSON.stringify(o, null, 2) + '\n');
+  writeFileAtomic(path.join(dir, 'config.json'), [text(json)]);
   const meta = { format: 'pt', generator: 'intern-s1-ts init-tiny', variant, seed: String(opts.seed ?? 0), dtype: opts.dtype ?? 'f32' };
   const groups = shardNames(tensors, shards);
   const files: string[] = [];
@@ -231,7 +238,7 @@ export function initTiny(dir: string, opts: TinyOptions = {}): TinySummary {
     for (const k of g) weightMap[k] = f;
   });
   if (groups.length > 1) {
-    writeFileSync(path.join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: bytes }, weight_map: weightMap }, null, 2) + '\n');
+    writeFileAtomic(path.join(dir, INDEX_FILE), [text({ metadata: { total_size: bytes }, weight_map: weightMap })]);
   }
   return { dir, config, files, tensors: Object.keys(tensors).length, bytes };
 }

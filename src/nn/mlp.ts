@@ -35,7 +35,7 @@ export interface MlpConfig {
  * const t = (...shape: number[]) => ({ dtype: 'F32' as const, shape, data: new Float32Array(shape.reduce((a, b) => a * b)).fill(0.1) });
  * const w = memoryWeights({ 'mlp.fc1.weight': t(6, 4), 'mlp.fc1.bias': t(6), 'mlp.fc2.weight': t(4, 6), 'mlp.fc2.bias': t(4) });
  * const mlp = MLP.fromWeights({ hidden_size: 4, intermediate_size: 6, hidden_act: 'gelu' }, w, 'mlp');
- * console.log(mlp.forward(tf.ones([2, 4])).shape); // [2, 4]
+ * console.log(mlp.forward(tf.ones([2, 4])).shape); // => [2, 4]
  * mlp.dispose();
  * ```
  */

@@ -13,12 +13,18 @@
  * (`tf.customGrad`) also uses only 2-D untransposed products and transposes only the small
  * `[·, d]` operands, never the `[R·T, S]` probabilities.
  *
+ * Packed sequences of one length (bidirectional, no mask or probabilities, e.g. the time-series
+ * patch encoder's rows) take a third schedule at inference, chosen per backend by the
+ * `equalBlockAttention` row of backend/dispatch.ts: one batched product over all (block, head)
+ * pairs, or each (block, head) as two 2-D products on tensors built in JS.
+ *
  * Legend: B batch, T queries, S keys, H query heads, Hkv kv heads, R = H/Hkv, d head dim,
  * dv value dim, n rows of a query chunk.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { HOST_ROWS_MIN_LENGTH, kernelFor } from '../backend/dispatch.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkFinite, checkFloat, checkNonEmpty, checkRank, checkTensor, fmtShape } from '../util/check.js';
 
@@ -335,8 +341,70 @@ function denseChunked(
   return { out, probs: pr };
 }
 
-/** One (unbatched) attention call: plain, or block-diagonal over `seqLens`. */
+/**
+ * The block length L when the equal-block schedule applies, else null: packed sequences that all
+ * have one length, bidirectional, no explicit mask, no probabilities asked for, one kv head per
+ * query head, and no gradient being recorded (the `host-rows` form reads tensors back).
+ */
+function equalBlockLength(p: Plan): number | null {
+  const s = p.seqLens;
+  if (!s || p.causal || p.mask || p.returnProbs || p.H !== p.Hkv || tf.engine().state.gradientDepth > 0) return null;
+  return s.every((n) => n === s[0]) ? s[0] : null;
+}
+
+/**
+ * Block-diagonal attention over R blocks of equal length L (the time-series patch encoder's rows):
+ * `q [R·L, H, d]`, `k [R·L, H, d]`, `v [R·L, H, dv]` → `[R·L, H, dv]`, `o = softmax(q·kᵀ·scale)·v`
+ * per (block, head). Two equivalent forms, chosen by the `equalBlockAttention` row of
+ * backend/dispatch.ts: `host-rows` ({@link hostRows}) or `batched`, one batched product over all
+ * R·H (block, head) pairs.
+ */
+function equalBlocks(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, L: number, scale: number): tf.Tensor {
+  if (L >= HOST_ROWS_MIN_LENGTH && kernelFor('equalBlockAttention') === 'host-rows') return hostRows(q, k, v, L, scale);
+  const [T, H, d] = shp(q);
+  const dv = shp(v)[2];
+  const R = T / L;
+  const heads = (t: tf.Tensor, w: number) => tf.reshape(tf.transpose(tf.reshape(t, [R, L, H, w]), [0, 2, 1, 3]), [R * H, L, w]); // [R·H, L, w]
+  const scores = tf.matMul(heads(tf.mul(q, scale), d), heads(k, d), false, true); // [R·H, L, L]
+  const o = tf.matMul(tf.softmax(scores), heads(v, dv)); // [R·H, L, dv]
+  return tf.reshape(tf.transpose(tf.reshape(o, [R, H, L, dv]), [0, 2, 1, 3]), [T, H, dv]); // [R·L, H, dv]
+}
+
+/**
+ * {@link equalBlocks} read back once: each (block, head) runs as two 2-D products on small tensors
+ * built in JS (`(q·scale) kᵀ` against a `kᵀ [d, L]` copied transposed, then `P v`).
+ */
+function hostRows(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, L: number, scale: number): tf.Tensor {
+  const [T, H, d] = shp(q);
+  const dv = shp(v)[2];
+  const [Q, K, V] = [q.dataSync(), k.dataSync(), v.dataSync()]; // [T, H, d], [T, H, d], [T, H, dv]
+  const out = new Float32Array(T * H * dv); // [T, H, dv]
+  const qb = new Float32Array(L * d); // [L, d]
+  const kTb = new Float32Array(d * L); // [d, L]
+  const vb = new Float32Array(L * dv); // [L, dv]
+  for (let r = 0; r < T / L; r++) {
+    for (let h = 0; h < H; h++) {
+      for (let i = 0; i < L; i++) {
+        const row = (r * L + i) * H + h; // (token, head) of block row i
+        for (let c = 0; c < d; c++) {
+          qb[i * d + c] = Q[row * d + c] * scale;
+          kTb[c * L + i] = K[row * d + c];
+        }
+        for (let c = 0; c < dv; c++) vb[i * dv + c] = V[row * dv + c]; // plain loops: a subarray per row costs more here
+      }
+      const o = tf.tidy(() => tf.matMul(tf.softmax(tf.matMul(tf.tensor2d(qb, [L, d]), tf.tensor2d(kTb, [d, L]))), tf.tensor2d(vb, [L, dv]))); // [L, dv]
+      const od = o.dataSync();
+      o.dispose();
+      for (let i = 0; i < L; i++) for (let c = 0; c < dv; c++) out[((r * L + i) * H + h) * dv + c] = od[i * dv + c];
+    }
+  }
+  return tf.tensor3d(out, [T, H, dv]);
+}
+
+/** One (unbatched) attention call: plain, block-diagonal over `seqLens`, or equal blocks. */
 function attendOne(p: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): { out: tf.Tensor; probs: tf.Tensor | null } {
+  const L = equalBlockLength(p);
+  if (L !== null) return { out: equalBlocks(q, k, v, L, p.scale), probs: null };
   const kT = tf.transpose(k, [1, 2, 0]); // [Hkv, d, S], transposed once per call
   const vG = tf.transpose(v, [1, 0, 2]); // [Hkv, S, dv]
   if (!p.seqLens) return denseChunked(p, q, kT, vG, p.causal, p.offset, p.mask);

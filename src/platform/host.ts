@@ -40,8 +40,8 @@ export interface HostByteReader {
 export interface NodeHost {
   /** A positioned reader on a file (`FileReader`). */
   openFile(path: string): HostByteReader;
-  /** A whole file's bytes. */
-  readFile(path: string): Uint8Array;
+  /** A whole file's bytes; `what` names it in errors (a FIFO or device is refused, not read). */
+  readFile(path: string, what?: string): Uint8Array;
   /** Open a checkpoint file or folder (`openCheckpoint`; returns its `Checkpoint`, typed there). */
   openCheckpoint(path: string): unknown;
   /** Read a tokenizer folder (`readTokenizerDir`). */

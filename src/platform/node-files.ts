@@ -7,11 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { FileReader } from '../io/file-reader.js';
+import { refuseSpecialFile } from '../io/fs-safe.js';
 import { readTokenizerDir } from '../tokenizer/read-dir.js';
 import { installNodeHost } from './host.js';
 
 installNodeHost({
   openFile: (p: string) => new FileReader(p),
-  readFile: (p: string) => readFileSync(p),
+  readFile: (p: string, what = 'file') => {
+    refuseSpecialFile(p, what); // a FIFO would block readFileSync forever
+    return readFileSync(p);
+  },
   readTokenizerDir,
 });

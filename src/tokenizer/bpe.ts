@@ -324,7 +324,12 @@ export class ByteLevelBPE {
     return syms.slice(0, n);
   }
 
-  /** Heap over (rank, left position) with a linked list of live symbols: O(n log n). */
+  /**
+   * Heap over (rank, left position) with a linked list of live symbols: O(n log n) time. Memory is
+   * O(n) with a fixed bound (issue #12 item 8): about 21 bytes per input byte (symbols, links, the
+   * heap): when the heap is full, stale entries (pairs that changed since their push) are dropped
+   * in place before it may grow, so it stays near its initial n entries.
+   */
   private mergeHeap(syms: Int32Array): Int32Array {
     const n = syms.length;
     const next = new Int32Array(n);
@@ -333,13 +338,24 @@ export class ByteLevelBPE {
       next[i] = i + 1 < n ? i + 1 : -1;
       prev[i] = i - 1;
     }
-    const alive = new Uint8Array(n).fill(1);
+    // syms[i] = -1 marks a symbol absorbed by its left neighbour
     const heap = new MinHeap(n);
+    const live = (key: number): boolean => {
+      const r = Math.floor(key / 4294967296);
+      const i = key - r * 4294967296;
+      const j = next[i];
+      return syms[i] >= 0 && j >= 0 && this.pairs.get(syms[i], syms[j]) === r;
+    };
     const push = (i: number): void => {
       const j = next[i];
       if (j < 0) return;
       const r = this.rank(syms[i], syms[j]);
       if (r !== INF) {
+        if (heap.size === heap.capacity) {
+          // drop stale entries; grow only when that frees less than a quarter (amortised O(1) per push)
+          heap.retain(live);
+          if (heap.size > heap.capacity * 0.75) heap.reserve(heap.capacity * 2);
+        }
         heap.push(r * 4294967296 + i);
         this.stats.heapPushes++;
       }
@@ -347,14 +363,13 @@ export class ByteLevelBPE {
     for (let i = 0; i < n - 1; i++) push(i);
     while (heap.size > 0) {
       const key = heap.pop();
+      if (!live(key)) continue; // stale: the left symbol was absorbed, or the pair changed since the push
       const r = Math.floor(key / 4294967296);
       const i = key - r * 4294967296;
       const j = next[i];
-      // stale: the left symbol was absorbed, or the pair at i changed since the push
-      if (!alive[i] || j < 0 || this.pairs.get(syms[i], syms[j]) !== r) continue;
       this.stats.merges++;
       syms[i] = this.mergeResult[r];
-      alive[j] = 0;
+      syms[j] = -1;
       next[i] = next[j];
       if (next[j] >= 0) prev[next[j]] = i;
       if (prev[i] >= 0) push(prev[i]);

@@ -13,6 +13,16 @@
  * the lmdeploy processor expands), expanded to `<|ts|>` + `<TS_CONTEXT>`×N + `<|/ts|>` with N from
  * the time-series encoder (architecture §7.5).
  *
+ * Values as Jinja sees them (issue #17): a missing `content` renders as empty text (Jinja iterates
+ * an undefined value as an empty list), `content: null` is an error (Jinja raises), a text part
+ * with `text: null` and a tool call with `name: null` render `None`, and `enable_thinking: null`
+ * is false. What JSON cannot carry from Python, and so cannot match a Python caller byte for byte:
+ * `1.0` (JSON.parse gives the number 1, which `tojson` prints as `1`, where Python prints `1.0`),
+ * and the order of integer-like keys (`{"2": 0, "1": 0}` comes back from JSON.parse as
+ * `{"1": 0, "2": 0}`: JavaScript orders integer-like keys first, ascending; Python keeps insertion
+ * order). Pass tool schemas whose numbers are integers or non-integral floats and whose keys are
+ * not integer-like, and the prompt is the one transformers renders.
+ *
  * @module
  */
 import { TokenizerError } from '../errors.js';
@@ -21,8 +31,8 @@ import { TokenizerError } from '../errors.js';
 export interface ChatContentItem {
   /** The item kind; an item is also an image / video / series when it has that key, whatever its type. */
   type?: 'text' | 'image' | 'video' | 'time_series' | string;
-  /** Text, rendered as is (for an item that is not media). */
-  text?: string;
+  /** Text, rendered as is (for an item that is not media); `null` renders `None`, as Jinja prints Python's None. */
+  text?: string | null;
   /** Present for an image item (its value is not read; only the placeholder is rendered). */
   image?: unknown;
   /** Present for an image item given by URL (value not read). */
@@ -37,13 +47,13 @@ export interface ChatContentItem {
 export interface ChatToolCall {
   /** The called function; when absent, `name` and `arguments` are read from the call itself. */
   function?: {
-    /** Function name. */
-    name: string;
+    /** Function name (`null` renders `None`, as Jinja does). */
+    name: string | null;
     /** Arguments: a JSON string rendered verbatim, or an object serialised like Python's `json.dumps`. */
     arguments: string | Record<string, unknown>;
   };
   /** Function name (when `function` is omitted). */
-  name?: string;
+  name?: string | null;
   /** Arguments (when `function` is omitted): a JSON string, or an object to serialise. */
   arguments?: string | Record<string, unknown>;
 }
@@ -52,10 +62,14 @@ export interface ChatToolCall {
 export interface ChatMessage {
   /** Who speaks; `tool` messages render as `<tool_response>` blocks in a user turn. */
   role: 'system' | 'user' | 'assistant' | 'tool' | string;
-  /** Plain text, or a list of text and media items. */
-  content: string | ChatContentItem[];
-  /** Reasoning of an assistant turn, rendered inside `<think>…</think>` when it is kept. */
-  reasoning_content?: string;
+  /**
+   * Plain text, or a list of text and media items. May be left out (an assistant turn with only
+   * `tool_calls`, the usual OpenAI shape): Jinja iterates the undefined value as an empty list, so
+   * it renders as empty text. `null` is an error, as in Jinja (`'NoneType' object is not iterable`).
+   */
+  content?: string | ChatContentItem[] | null;
+  /** Reasoning of an assistant turn, rendered inside `<think>…</think>` when it is kept (not a string: split from the content). */
+  reasoning_content?: string | null;
   /** Tool calls of an assistant turn, each rendered as a `<tool_call>` block. */
   tool_calls?: ChatToolCall[];
 }
@@ -64,8 +78,8 @@ export interface ChatMessage {
 export interface ChatTemplateOptions {
   /** End with `<|im_start|>assistant\n` (and the think prefix). Default false, as in transformers. */
   addGenerationPrompt?: boolean;
-  /** `enable_thinking`: undefined or true opens `<think>`; false writes an empty `<think></think>\n\n`. */
-  enableThinking?: boolean;
+  /** `enable_thinking`: undefined or true opens `<think>`; false or null (Jinja: defined and falsy) writes an empty `<think></think>\n\n`. */
+  enableThinking?: boolean | null;
   /** Tool (function) schemas; rendered in the system turn with `tojson`. */
   tools?: readonly unknown[];
   /** How media items render: `'intern-s1-pro'` (default) or `'intern-s1'`. */
@@ -121,8 +135,10 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
   const s1 = opts.flavour === 'intern-s1';
   let imageCount = 0;
   let videoCount = 0;
-  const render = (content: ChatMessage['content'], count: boolean): string => {
+  const render = (content: ChatMessage['content'], count: boolean, where: number): string => {
     if (typeof content === 'string') return content;
+    if (content === undefined) return ''; // Jinja: iterating an undefined value yields nothing
+    if (content === null) throw new TokenizerError(`applyChatTemplate: messages[${where}].content is null, which the template cannot iterate (Jinja raises "'NoneType' object is not iterable"); leave the key out instead`);
     let out = '';
     for (const item of content) {
       if (has(item, 'image') || has(item, 'image_url') || item.type === 'image') {
@@ -134,7 +150,7 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
       } else if (has(item, 'time_series') || item.type === 'time_series') {
         out += '<|ts|><TS_CONTEXT><|/ts|>';
       } else if (has(item, 'text')) {
-        out += item.text ?? '';
+        out += item.text === null ? 'None' : item.text ?? ''; // Jinja prints None as 'None'
       }
     }
     return out;
@@ -143,12 +159,12 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
   let out = '';
   if (opts.tools && opts.tools.length > 0) {
     out += '<|im_start|>system\n';
-    if (messages[0].role === 'system') out += render(messages[0].content, false) + '\n\n';
+    if (messages[0].role === 'system') out += render(messages[0].content, false, 0) + '\n\n';
     out += '# Tools\n\nYou may call one or more functions to assist with the user query.\n\nYou are provided with function signatures within <tools></tools> XML tags:\n<tools>';
     for (const tool of opts.tools) out += '\n' + pyJsonDumps(tool);
     out += '\n</tools>\n\nFor each function call, return a json object with function name and arguments within <tool_call></tool_call> XML tags:\n<tool_call>\n{"name": <function-name>, "arguments": <args-json-object>}\n</tool_call><|im_end|>\n';
   } else if (messages[0].role === 'system') {
-    out += '<|im_start|>system\n' + render(messages[0].content, false) + '<|im_end|>\n';
+    out += '<|im_start|>system\n' + render(messages[0].content, false, 0) + '<|im_end|>\n';
   }
 
   // The last user turn that is not a wrapped tool response.
@@ -157,7 +173,7 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
   for (let index = messages.length - 1; index >= 0; index--) {
     const m = messages[index];
     if (multiStepTool && m.role === 'user') {
-      const c = render(m.content, false);
+      const c = render(m.content, false, index);
       if (!(c.startsWith('<tool_response>') && c.endsWith('</tool_response>'))) {
         multiStepTool = false;
         lastQueryIndex = index;
@@ -168,7 +184,7 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
   messages.forEach((m, i) => {
     const first = i === 0;
     const last = i === messages.length - 1;
-    let content = render(m.content, true);
+    let content = render(m.content, true, i);
     if (m.role === 'user' || (m.role === 'system' && !first)) {
       out += '<|im_start|>' + m.role + '\n' + content + '<|im_end|>\n';
     } else if (m.role === 'assistant') {
@@ -190,7 +206,7 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
       (m.tool_calls ?? []).forEach((call, k) => {
         if ((k === 0 && content) || k > 0) out += '\n';
         const fn = call.function ?? call;
-        out += '<tool_call>\n{"name": "' + (fn.name ?? '') + '", "arguments": ';
+        out += '<tool_call>\n{"name": "' + (fn.name === null ? 'None' : fn.name ?? '') + '", "arguments": ';
         out += typeof fn.arguments === 'string' ? fn.arguments : pyJsonDumps(fn.arguments);
         out += '}\n</tool_call>';
       });
@@ -204,7 +220,7 @@ export function applyChatTemplate(messages: readonly ChatMessage[], opts: ChatTe
 
   if (opts.addGenerationPrompt) {
     out += '<|im_start|>assistant\n';
-    if (opts.enableThinking === false) out += '<think></think>\n\n';
+    if (opts.enableThinking === false || opts.enableThinking === null) out += '<think></think>\n\n';
     else out += '<think>';
   }
   return out;

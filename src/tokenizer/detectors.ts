@@ -18,6 +18,7 @@
  * @module
  */
 
+import { smilesScanStats } from './scan-stats.js';
 import { countAsciiLetters, smilesLegitimate } from './smiles-rules.js';
 import {
   type Detector, type RunDetectorOptions, type SmilesDetectorOptions,
@@ -40,9 +41,15 @@ for (const c of '().=-#@$%*:+/\\0123456789') ONE[c.charCodeAt(0)] = 1;
 const isBadEnd = (c: number): boolean => c === 0x3a || c === 0x2e || c === 0x3d; // : . =
 const ND = /^\p{Nd}$/u;
 
-let ulenBuf = new Int32Array(0);
-let farBuf = new Int32Array(0);
-let cntBuf = new Int32Array(0);
+/**
+ * Scratch buffers of {@link scanCandidates}, indexed relative to the scanned range. Ranges up to
+ * {@link SCRATCH_KEEP} units reuse these (grown geometrically); longer ones get their own arrays,
+ * dropped after the call, so a huge text neither keeps memory alive nor reallocates per zone
+ * (reallocating per zone to the absolute end index made the scan quadratic, issue #12 item 8).
+ */
+const SCRATCH_KEEP = 1 << 16;
+let farBuf = new Int32Array(256);
+let cntBuf = new Int32Array(256);
 
 /** Length (UTF-16 units) of the atomic SMILES unit starting at i, or 0. `close` = index of the first `]` at or after i+1, or -1. */
 function unitLength(s: string, i: number, close: number): number {
@@ -89,45 +96,53 @@ const ZONE = /(?:[A-Z][a-z]|[()\.=\-#@$%*:+\/\\BCFHIKNOPSUVWYbcnops]|\p{Nd}){5,}
 /** The linear scan over `s[from, to)` (positions are indices into `s`). */
 function scanCandidates(s: string, from: number, to: number, minUnits: number): Array<[number, number]> {
   const n = to;
-  if (ulenBuf.length < n + 1) {
-    ulenBuf = new Int32Array(n + 1);
-    farBuf = new Int32Array(n + 1);
-    cntBuf = new Int32Array(n + 1);
+  const m = to - from + 1;
+  let far = farBuf;
+  let cnt = cntBuf;
+  if (m > SCRATCH_KEEP) {
+    far = new Int32Array(m);
+    cnt = new Int32Array(m);
+    smilesScanStats.scratchAllocated += 2 * m;
+  } else if (farBuf.length < m) {
+    const size = Math.min(SCRATCH_KEEP, Math.max(m, farBuf.length * 2));
+    far = farBuf = new Int32Array(size);
+    cnt = cntBuf = new Int32Array(size);
+    smilesScanStats.scratchAllocated += 2 * size;
   }
-  const far = farBuf;
-  const cnt = cntBuf;
   // Right to left: the first `]` at or after each position, unit lengths, and the chain DP.
+  // far[i - from] / cnt[i - from]: end and unit count of the longest chain starting at i.
   let close = -1;
-  far[n] = -1;
+  far[n - from] = -1;
   let any = false;
   for (let i = n - 1; i >= from; i--) {
     const c = s.charCodeAt(i);
     const L = unitLength(s, i, c === 0x5b ? close : -1);
     if (c === 0x5d) close = i;
+    const k = i - from;
     if (L === 0 || i + L > n) {
-      far[i] = -1;
+      far[k] = -1;
       continue;
     }
     const j = i + L;
-    if (j < n && far[j] >= 0) {
-      far[i] = far[j];
-      cnt[i] = cnt[j] + 1;
+    if (j < n && far[j - from] >= 0) {
+      far[k] = far[j - from];
+      cnt[k] = cnt[j - from] + 1;
     } else if (!isBadEnd(s.charCodeAt(j - 1))) {
-      far[i] = j;
-      cnt[i] = 1;
+      far[k] = j;
+      cnt[k] = 1;
     } else {
-      far[i] = -1;
+      far[k] = -1;
       continue;
     }
-    if (cnt[i] >= minUnits) any = true;
+    if (cnt[k] >= minUnits) any = true;
   }
   const out: Array<[number, number]> = [];
   if (!any) return out;
   let p = from;
   while (p < n) {
-    if (far[p] >= 0 && cnt[p] >= minUnits && !isBadEnd(s.charCodeAt(p))) {
-      out.push([p, far[p]]);
-      p = far[p];
+    if (far[p - from] >= 0 && cnt[p - from] >= minUnits && !isBadEnd(s.charCodeAt(p))) {
+      out.push([p, far[p - from]]);
+      p = far[p - from];
     } else {
       const c = s.charCodeAt(p);
       p += c >= 0xd800 && c <= 0xdbff && p + 1 < n && (s.charCodeAt(p + 1) & 0xfc00) === 0xdc00 ? 2 : 1;

@@ -78,6 +78,13 @@ function tokenContent(v: unknown, where: string): string | null {
   throw new TokenizerError(`${where}: expected a string or {"content": ...}, found ${JSON.stringify(v)}`);
 }
 
+/**
+ * Largest token id + 1 a tokenizer file may use (vocab.json, added tokens): 2^26. The decoding
+ * tables are indexed by id, so an id of 10^9 would make the loader allocate and walk gigabytes
+ * (issue #12 item 8); ids at or above this are a {@link TokenizerError} naming the token.
+ */
+export const MAX_TOKEN_ID = 2 ** 26;
+
 /** Added tokens from `added_tokens_decoder`, else from `added_tokens.json`; sorted by id. */
 export function readAddedTokens(config: Record<string, unknown>, addedTokensJson?: string): AddedTokenInfo[] {
   const out: AddedTokenInfo[] = [];
@@ -90,11 +97,13 @@ export function readAddedTokens(config: Record<string, unknown>, addedTokensJson
       if (!Number.isInteger(id) || id < 0 || !t || typeof t.content !== 'string' || t.content === '') {
         throw new TokenizerError(`tokenizer_config.json: added_tokens_decoder entry ${JSON.stringify(k)} is malformed`);
       }
+      if (id >= MAX_TOKEN_ID) throw new TokenizerError(`tokenizer_config.json: added_tokens_decoder entry ${JSON.stringify(k)} has id ${id}, above the limit ${MAX_TOKEN_ID - 1} (MAX_TOKEN_ID)`);
       out.push({ id, content: t.content, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true, singleWord: t.single_word === true });
     }
   } else if (addedTokensJson !== undefined) {
     for (const [content, id] of Object.entries(parseJsonFile(addedTokensJson, 'added_tokens.json'))) {
       if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) throw new TokenizerError(`added_tokens.json: ${JSON.stringify(content)} has id ${JSON.stringify(id)}`);
+      if (id >= MAX_TOKEN_ID) throw new TokenizerError(`added_tokens.json: ${JSON.stringify(content)} has id ${id}, above the limit ${MAX_TOKEN_ID - 1} (MAX_TOKEN_ID)`);
       out.push({ id, content, special: false, lstrip: false, rstrip: false, singleWord: false });
     }
   }

@@ -22,7 +22,7 @@ export {
   type DomainConfig, type DetectorKind, type FlavourConfig,
   proFlavour, s1Flavour, s1Offsets, detectFlavour, S1_OFFSETS,
 } from './config.js';
-export { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles } from './files.js';
+export { type AddedTokenInfo, MAX_TOKEN_ID, type SpecialTokens, type TokenizerFiles } from './files.js';
 export {
   InternS1Tokenizer,
   type InternS1TokenizerOptions, type TokenizerEncodeOptions, type TokenizerDecodeOptions, type Encoding, type LoadedDomain,

@@ -6,11 +6,24 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TokenizerError } from '../errors.js';
+import { FileError, TokenizerError } from '../errors.js';
+import { refuseSpecialFile } from '../io/fs-safe.js';
 import type { FlavourConfig } from './config.js';
 import { parseJsonFile, type TokenizerFiles } from './files.js';
 
+/** `refuseSpecialFile` as a TokenizerError: a folder or FIFO where a tokenizer file belongs. */
+function refuseSpecial(file: string): void {
+  try {
+    refuseSpecialFile(file, 'tokenizer file'); // a FIFO would block readFileSync forever
+  } catch (e) {
+    if (!(e instanceof FileError)) throw e;
+    // '<file>: EISDIR ...' like the read errors below
+    throw new TokenizerError(e.code === 'EISDIR' ? `${file}: EISDIR: a directory, expected a file` : `${file}: ${e.message.replace(/^tokenizer file '.*?' /, '')}`);
+  }
+}
+
 function readOptional(file: string): string | undefined {
+  refuseSpecial(file);
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
@@ -20,6 +33,7 @@ function readOptional(file: string): string | undefined {
 }
 
 function readRequired(file: string): Buffer {
+  refuseSpecial(file);
   try {
     return readFileSync(file);
   } catch (e) {

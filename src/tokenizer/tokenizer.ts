@@ -171,9 +171,14 @@ export class InternS1Tokenizer {
     this.idKind = new Uint8Array(this.idTable.length);
     const registered = new Set(this.allSpecialTokens());
     const legacy = new Set([...this.added.keys()].filter((t) => !registered.has(t)));
-    this.idTable.forEach((t, id) => {
+    // Visit the ids that were set (not 0..size: an added id near MAX_TOKEN_ID leaves a sparse table).
+    const mark = (id: number): void => {
+      const t = this.idTable[id];
       if (t !== undefined) this.idKind[id] = legacy.has(t) ? 2 : 1;
-    });
+    };
+    for (const [, id] of this.bpe.entries()) mark(id);
+    for (const d of domains) for (let i = 0; i < d.model.size; i++) mark(d.offset + i);
+    for (const t of this.addedTokens) mark(t.id);
     for (const id of this.allSpecialIds()) if (id < this.idKind.length) this.idKind[id] |= 4;
 
     // Collision check (see the module comment).

@@ -18,6 +18,32 @@ export class MinHeap {
     this.a = new Float64Array(Math.max(16, capacity));
   }
 
+  /** Length of the storage: {@link push} past it reallocates (doubling). */
+  get capacity(): number {
+    return this.a.length;
+  }
+
+  /**
+   * Keep only the values for which `keep` is true and restore the heap order in O(n), in place
+   * (no new storage). The BPE merge loop calls it when the heap is full of stale entries, so that
+   * its memory stays at the initial capacity instead of doubling.
+   */
+  retain(keep: (v: number) => boolean): void {
+    const a = this.a;
+    let k = 0;
+    for (let i = 0; i < this.size; i++) if (keep(a[i])) a[k++] = a[i];
+    this.size = k;
+    for (let i = (k >> 1) - 1; i >= 0; i--) this.siftDown(i, a[i]);
+  }
+
+  /** Grow the storage to at least `capacity` values (never shrinks). */
+  reserve(capacity: number): void {
+    if (capacity <= this.a.length) return;
+    const b = new Float64Array(capacity);
+    b.set(this.a.subarray(0, this.size));
+    this.a = b;
+  }
+
   /** Empty the heap, keeping its storage. */
   clear(): void {
     this.size = 0;

@@ -58,7 +58,7 @@ describe('inspect', () => {
     expect(p.text + p.experts + p.vision + p.projector + p.time_series + p.other).toBe(p.total);
     expect(p.experts).toBe(2 * 8 * 3 * 16 * 8);
     expect(j.scales.tensors).toBe(2 * (4 + 8 * 3));
-    expect(j.layout).toEqual({ missing: [], unexpected: [] });
+    expect(j.layout).toEqual({ missing: [], unexpected: [], mismatched: [] });
     expect(r.err).toMatch(/reading headers \[#+\] 2\/2 files/);
   });
   it('a missing tensor: exit 1 and named', async () => {

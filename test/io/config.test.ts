@@ -145,6 +145,14 @@ const cases: [string, keyof typeof tiny, Mut, RegExp][] = [
   ['vision_feature_layer out of range', 's1', (c) => { c.vision_feature_layer = 2; }, /vision_feature_layer: must be in \[-2, 1\]/],
   ['unsupported quantisation', 'pro', (c) => { c.quantization_config = { quant_method: 'awq' }; }, /quantization_config\.quant_method: must be one of 'fp8'/],
   ['Pro text under intern_s1', 's1', (c) => { c.text_config = clone(proText); }, /text_config\.model_type: 'interns1_pro_text' belongs to model_type 'interns1_pro'/],
+  // issue #12 item 7: size keys above CONFIG_LIMITS are refused when read, before any allocation
+  ['a million layers', 'pro', (c) => { c.text_config.num_hidden_layers = 1_000_000; }, /text_config\.num_hidden_layers: 1000000 is above the limit of 1024 \(CONFIG_LIMITS\.num_hidden_layers/],
+  ['head_dim 1e9', 'mini', (c) => { c.text_config.head_dim = 1e9; }, /text_config\.head_dim: 1000000000 is above the limit of 1024 \(CONFIG_LIMITS\.head_dim/],
+  ['vocab_size 1e12', 's1', (c) => { c.text_config.vocab_size = 1e12; }, /text_config\.vocab_size: 1000000000000 is above the limit of 67108864/],
+  ['Pro ViT depth 1e6', 'pro', (c) => { c.vision_config.depth = 1e6; }, /vision_config\.depth: 1000000 is above the limit of 1024/],
+  ['TS encoder width 1e9', 'pro', (c) => { c.ts_config.encoder_ffn_dim = 1e9; }, /ts_config\.encoder_ffn_dim: 1000000000 is above the limit/],
+  ['InternViT image_size pair above the limit', 'mini', (c) => { c.vision_config.image_size = [448, 1e6]; }, /vision_config\.image_size: 1000000 is above the limit of 65536/],
+  ['experts 1e7', 's1', (c) => { c.text_config.num_experts = 1e7; }, /text_config\.num_experts: 10000000 is above the limit of 65536/],
   ['qwen3_moe text under interns1_pro', 'pro', (c) => { c.text_config.model_type = 'qwen3_moe'; delete c.text_config.router_n_groups; }, /text_config\.model_type: must be 'interns1_pro_text'/],
 ];
 

@@ -240,6 +240,30 @@ describe('attention (focused)', () => {
       tf.dispose([q, k, packed]);
     });
 
+    it('equal-length seqLens (the equal-block schedule: short blocks batched, long blocks per block and head) equal the reference and the generic path', async () => {
+      for (const [R, L, dv] of [[3, 5, 4], [2, 64, 3], [1, 70, 4]] as const) {
+        const [H, d] = [2, 4];
+        const q = rand([R * L, H, d], 11 + L);
+        const k = rand([R * L, H, d], 12 + L);
+        const v = rand([R * L, H, dv], 13 + L);
+        const seqLens = new Array<number>(R).fill(L);
+        const want = ref.attention(toNd(q), toNd(k), toNd(v), { seqLens }) as NDArray;
+        await expectNoLeak(() => {
+          const out = fast.attention(q, k, v, { seqLens, scale: 0.3 });
+          const generic = fast.attention(q, k, v, { seqLens, scale: 0.3, returnProbs: true }); // probabilities: the generic block path
+          assertClose(out, toNd(generic.output), { rtol: 1e-5, atol: 1e-6 }, `R=${R} L=${L}: equal-block vs generic`);
+          tf.dispose([out, generic.output, generic.probs]);
+          const plain = fast.attention(q, k, v, { seqLens });
+          assertClose(plain, want, reductionTol(L), `R=${R} L=${L}: vs reference`);
+          plain.dispose();
+          const g = tf.grad((qq: tf.Tensor) => tf.sum(fast.attention(qq, k, v, { seqLens })))(q); // under a gradient: the differentiable path
+          expect(g.shape).toEqual(q.shape);
+          g.dispose();
+        });
+        tf.dispose([q, k, v]);
+      }
+    });
+
     it('the chunked variant never holds [H, T, S] scores: its peak extra memory is a fraction of the unchunked one', async () => {
       const [T, H, Hkv, d] = [256, 4, 1, 8];
       const q = rand([T, H, d], 9);

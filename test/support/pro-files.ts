@@ -13,7 +13,7 @@ import { describe, it } from 'vitest';
 /** The folder of the real Intern-S1-Pro files, or undefined when INTERN_S1_PRO_FILES is unset. */
 export const PRO_DIR = process.env.INTERN_S1_PRO_FILES || undefined;
 
-/** Why tests needing `file` (a name inside the folder; none: just the folder) cannot run, or null when they can. */
+/** Why tests needing `file` (a name inside the folder; none: just the folder) cannot run, or null when they can (`dir` empty: unset). */
 export function proSkipReason(file?: string, dir: string | undefined = PRO_DIR): string | null {
   if (!dir) return 'INTERN_S1_PRO_FILES is not set';
   if (file !== undefined && !existsSync(path.join(dir, file))) return `${path.join(dir, file)} not found`;

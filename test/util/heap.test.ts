@@ -83,4 +83,22 @@ describe('MinHeap', () => {
     const out = drain(h).map((k) => [Math.floor(k / 4294967296), k % 4294967296]);
     expect(out).toEqual([[0, 4294967295], [2, 1], [2, 4], [2, 7], [5, 0], [5, 3], [9, 2]]);
   });
+
+  it('retain keeps exactly the values passing the predicate, in heap order, without new storage; reserve grows', () => {
+    fc.assert(fc.property(fc.array(valueArb, { maxLength: 200 }), fc.integer({ min: 2, max: 5 }), (values, m) => {
+      const h = new MinHeap(values.length);
+      for (const v of values) h.push(v);
+      const cap = h.capacity;
+      const keep = (v: number) => Math.abs(Math.trunc(v)) % m === 0;
+      h.retain(keep);
+      expect(h.capacity).toBe(cap);
+      expect(drain(h)).toEqual(values.filter(keep).sort(byValue));
+      h.reserve(cap * 2);
+      expect(h.capacity).toBe(cap * 2);
+      h.reserve(3);
+      expect(h.capacity).toBe(cap * 2); // never shrinks
+      for (const v of values) h.push(v);
+      expect(drain(h)).toEqual([...values].sort(byValue));
+    }), { numRuns: 100 });
+  });
 });

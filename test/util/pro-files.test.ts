@@ -10,7 +10,7 @@ describe('INTERN_S1_PRO_FILES gate', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'pro-files-'));
     try {
       writeFileSync(path.join(dir, 'config.json'), '{}');
-      expect(proSkipReason('config.json', undefined)).toBe('INTERN_S1_PRO_FILES is not set');
+      expect(proSkipReason('config.json', '')).toBe('INTERN_S1_PRO_FILES is not set'); // unset (an empty value counts as unset)
       expect(proSkipReason(undefined, path.join(dir, 'nope'))).toBe(`INTERN_S1_PRO_FILES=${path.join(dir, 'nope')} not found`);
       expect(proSkipReason('vocab.json', dir)).toBe(`${path.join(dir, 'vocab.json')} not found`);
       expect(proSkipReason('config.json', dir)).toBeNull();

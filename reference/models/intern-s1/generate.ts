@@ -1,16 +1,17 @@
 /**
  * Reference generation: recompute the whole sequence at every step (no cache) with the float64
- * model, and pick tokens with the reference sampler.
+ * model, and pick tokens with the reference logits processors (penalties over the history, then
+ * the warpers), stopping at a stop id, maxNewTokens or the callback.
  *
  * @module
  */
 import { toFlat } from '../../ndarray.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
-import { sampleToken, type SamplingOptions } from './sampling.js';
+import { type LogitsProcessorOptions, sampleNext } from '../../generation/processors.js';
 import { mulberry32 } from '../../random.js';
 
-/** Options of {@link generate}: sampling plus when to stop. */
-export interface GenerateOptions extends SamplingOptions {
+/** Options of {@link generate}: the processor options plus when to stop. */
+export interface GenerateOptions extends LogitsProcessorOptions {
   /** Stop after this many new tokens. */
   readonly maxNewTokens: number;
   /** Stop after emitting one of these ids (it is included in the result). */
@@ -40,7 +41,7 @@ export function generate(model: InternS1ForConditionalGeneration, inputs: ModelI
   for (;;) {
     const ids = [[...inputs.inputIds[0], ...tokens]];
     const out = model.forward({ ...inputs, inputIds: ids }, { logits: 'last' });
-    const tok = sampleToken(toFlat(out.logits!), opts, rng);
+    const tok = sampleNext(toFlat(out.logits!), opts, rng, { prompt: inputs.inputIds[0], generated: tokens });
     tokens.push(tok);
     const more = opts.onToken?.(tok, tokens.length - 1);
     if (stops.has(tok)) return { tokens, finishReason: 'stop', promptTokens: inputs.inputIds[0].length };

@@ -5,3 +5,4 @@ export * from './assemble.js';
 export * from './sampling.js';
 export * from './generate.js';
 export * from './model.js';
+export * from './generate-batch.js';

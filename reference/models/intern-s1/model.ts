@@ -35,6 +35,8 @@ export interface ModelConfigLike {
   readonly image_token_id?: number;
   /** Id of the time-series placeholder token (Pro). */
   readonly ts_token_id?: number;
+  /** Id of the video placeholder token (Pro). */
+  readonly video_token_id?: number;
 }
 
 /** Images (all items in prompt order): tiles `[N, 3, H, W]` for Intern-S1 / mini; patches `[P, 1536]` and `gridThw` for Pro. */
@@ -61,6 +63,8 @@ export interface ModelInputs {
   readonly inputIds: readonly (readonly number[])[];
   /** All images of the batch, in prompt order. */
   readonly images?: ImageInputs;
+  /** All videos (Pro: patches of the frame groups and one `[t, gh, gw]` grid per video), in prompt order. */
+  readonly videos?: ImageInputs;
   /** The signals, in prompt order. */
   readonly series?: readonly SeriesInput[];
 }
@@ -154,6 +158,11 @@ export class InternS1ForConditionalGeneration {
       const img = inputs.images;
       const features = this.vision instanceof ProVisionModel ? this.vision.forward(img.pixelValues, img.gridThw ?? []) : this.vision.forward(img.pixelValues);
       placeholders.push({ name: 'image', tokenId: this.config.image_token_id!, features });
+    }
+    if (inputs.videos) {
+      if (!(this.vision instanceof ProVisionModel)) throw new Error('InternS1ForConditionalGeneration: videos need the Intern-S1-Pro vision tower');
+      const features = this.vision.forward(inputs.videos.pixelValues, inputs.videos.gridThw ?? []);
+      placeholders.push({ name: 'video', tokenId: this.config.video_token_id!, features });
     }
     if (inputs.series?.length) {
       if (!this.timeSeries) throw new Error('InternS1ForConditionalGeneration: no time-series tower for signals');

@@ -14,6 +14,9 @@ import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from 
 import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
 import { type TimeSeriesConfig, type WhisperEncoderOptions, type WhisperForwardOptions, TimeSeriesWhisperEncoder } from './whisper.js';
 import { TS_PROJECTOR_LN_EPS } from '../../../src/models/time-series/constants.js';
+import type { TimeSeriesForwardOptions } from '../../../src/models/time-series/options.js';
+
+export type { TimeSeriesForwardOptions } from '../../../src/models/time-series/options.js';
 
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_PROJECTOR_LN_EPS } from '../../../src/models/time-series/constants.js';
@@ -45,14 +48,6 @@ export class TimeSeriesProjector {
   forward(z: NDArray): NDArray {
     return this.linear2.forward(this.act(this.linear1.forward(this.layerNorm.forward(z))));
   }
-}
-
-/** Options as in the fast path. */
-export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
-  /** Also return `E1 [L1, 128]`, the per-patch features. */
-  readonly returnPatchFeatures?: boolean;
-  /** Also return `Z [N_ts, ts_adapt_out_dim]`, the encoder output before the projector. */
-  readonly returnEncoderStates?: boolean;
 }
 
 /** Output as in the fast path. */

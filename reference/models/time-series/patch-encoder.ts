@@ -18,6 +18,9 @@ import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
 import type { TimeSeriesPlan } from '../../../src/models/time-series/plan.js';
 import { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_LN_EPS, TS_PE_ROWS } from '../../../src/models/time-series/constants.js';
+import type { PatchEncoderOptions } from '../../../src/models/time-series/options.js';
+
+export type { PatchEncoderOptions } from '../../../src/models/time-series/options.js';
 
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from '../../../src/models/time-series/constants.js';
@@ -103,12 +106,6 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
     }
   }
   return reshape(P, [(n1 - n0) * C, p]);
-}
-
-/** Options as in the fast path (batching does not change the result). */
-export interface PatchEncoderOptions {
-  /** The fast path's patches per batch; ignored here. */
-  readonly patchBatch?: number;
 }
 
 /** `encoder_embed`: a normalised signal `[T, C]` → `E1 [L1, 128]`. */

@@ -5,38 +5,20 @@
  * @module
  */
 import { type NDArray, fromArray, toFlat } from '../../ndarray.js';
-import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from '../../../src/models/time-series/plan.js';
+import {
+  TS_MAX_SAMPLES, type PreprocessOptions, type PreprocessedTimeSeriesInfo, type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan,
+} from '../../../src/models/time-series/plan.js';
+
+export type { PreprocessOptions, PreprocessedTimeSeriesInfo } from '../../../src/models/time-series/plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from '../../../src/models/time-series/constants.js';
 
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from '../../../src/models/time-series/constants.js';
 
-/** Options as in the fast path. */
-export interface PreprocessOptions extends TimeSeriesPlanOptions {
-  /** Keep at most this many samples per channel (default 240000, lmdeploy's; at most 10^6). */
-  readonly maxSamples?: number;
-  /** What to do with a longer signal: `'truncate'` (default) or `'error'`. */
-  readonly overflow?: 'truncate' | 'error';
-}
-
-/** What the processor returns (same fields as the fast path, with an NDArray signal). */
-export interface PreprocessedTimeSeries {
+/** What the processor returns: the shared fields, with an NDArray signal. */
+export interface PreprocessedTimeSeries extends PreprocessedTimeSeriesInfo {
   /** The normalised, truncated signal `[T, C]`. */
   readonly signal: NDArray;
-  /** The patching plan for `signal`. */
-  readonly plan: TimeSeriesPlan;
-  /** C. */
-  readonly numChannels: number;
-  /** Samples per channel before truncation. */
-  readonly originalLength: number;
-  /** Whether samples were cut off (originalLength > plan.numSamples). */
-  readonly truncated: boolean;
-  /** Per-channel mean over the whole input (before truncation). */
-  readonly mean: Float64Array;
-  /** Per-channel population std over the whole input (0 for a constant channel). */
-  readonly std: Float64Array;
-  /** Channels whose samples are all equal: they normalise to exact zeros. */
-  readonly constantChannels: readonly number[];
 }
 
 /** A `[T]` or `[T, C]` signal as `[T, C]` row-major values; throws on an empty or non-finite signal. */

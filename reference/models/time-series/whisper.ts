@@ -18,6 +18,9 @@ import { LayerNorm } from '../../nn/norm.js';
 import type { WeightSource } from '../../weights.js';
 import { TS_WHISPER_LN_EPS } from '../../../src/models/time-series/constants.js';
 import type { TimeSeriesConfig as SrcTimeSeriesConfig } from '../../../src/io/configs/time-series.js';
+import type { WhisperEncoderOptions, WhisperForwardOptions } from '../../../src/models/time-series/options.js';
+
+export type { WhisperEncoderOptions, WhisperForwardOptions } from '../../../src/models/time-series/options.js';
 
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } from '../../../src/models/time-series/constants.js';
@@ -29,22 +32,6 @@ export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } fr
  */
 export type TimeSeriesConfig = Pick<SrcTimeSeriesConfig,
   'd_model' | 'encoder_layers' | 'encoder_attention_heads' | 'encoder_ffn_dim' | 'max_source_positions' | 'num_mel_bins' | 'activation_function' | 'ts_adapt_in_dim' | 'ts_adapt_out_dim' | 'ts_hidden_dim' | 'out_hidden_size'>;
-
-/** Options as in the fast path. */
-export interface WhisperEncoderOptions {
-  /** LayerNorm eps inside the layers (default 1e-5; lmdeploy uses 1e-6). */
-  readonly layerNormEps?: number;
-}
-
-/** Options as in the fast path (chunking does not change the result). */
-export interface WhisperForwardOptions {
-  /** The fast path's queries per attention chunk; ignored here. */
-  readonly attentionChunk?: number;
-  /** The fast path's output positions per convolution chunk; ignored here. */
-  readonly convChunk?: number;
-  /** The fast path's rows per MLP chunk; ignored here. */
-  readonly mlpChunk?: number;
-}
 
 function addArrays(a: NDArray, b: NDArray): NDArray {
   const out = zeros(a.shape);

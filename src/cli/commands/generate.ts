@@ -1,48 +1,125 @@
 /**
- * `intern-s1 generate <checkpoint> --prompt TEXT [--image F] [--series F --rate HZ]`: chat-format
- * the prompt, preprocess the media, and stream generated text from a checkpoint folder.
+ * `intern-s1 generate <checkpoint> --prompt TEXT [--image F]... [--video DIR] [--series F --rate HZ]`:
+ * chat-format the prompt, preprocess the media, and stream generated text from a checkpoint folder,
+ * with the checkpoint's generation_config.json as decoding defaults (as transformers does).
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend/index.js';
+import { type GenerationConfig, parseGenerationConfig, processorOptionsFromConfig } from '../../generation/config.js';
+import { prepareChat } from '../../generation/prompt.js';
 import { readImage } from '../../image/decode.js';
+import type { RgbImage } from '../../image/types.js';
 import { generate as runGenerate } from '../../models/intern-s1/generate.js';
 import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
+import type { ChatContentItem } from '../../tokenizer/chat.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
-import { type Command, UsageError, println } from '../command.js';
-import { preparePrompt } from '../pipeline.js';
+import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
 import { readSeriesFile } from './preprocess-series.js';
 
+/**
+ * Decode generated ids, spelling an id the tokenizer has no token for as the visible placeholder
+ * `<unk:ID>` (issue #12 item 11). Decision: a placeholder, not nothing, so that the output shows
+ * where the model produced such an id (the tiny Pro checkpoint's vocab_size 155008 exceeds the
+ * tokenizer's ids, and a real model can emit a padding row); the ids in `--json` stay exact.
+ */
+export function decodeLenient(tokenizer: InternS1Tokenizer, ids: readonly number[]): string {
+  let out = '';
+  let run: number[] = [];
+  for (const id of ids) {
+    if (tokenizer.idToToken(id) !== undefined) {
+      run.push(id);
+      continue;
+    }
+    if (run.length) out += tokenizer.decode(run);
+    run = [];
+    out += `<unk:${id}>`;
+  }
+  return run.length ? out + tokenizer.decode(run) : out;
+}
+
+/**
+ * Run `generate` with a `write` callback that streams text deltas to stdout (unless `quiet`).
+ * When generation throws after some text was streamed, the line is ended first, so the one-line
+ * error that follows is not glued onto the streamed text (issue #12 item 14).
+ */
+export function streamed<R>(io: CliIO, quiet: boolean, generate: (write: (text: string) => void) => R): R {
+  let printed = false;
+  try {
+    return generate((text) => {
+      if (quiet || text.length === 0) return;
+      io.stdout.write(text);
+      printed = true;
+    });
+  } catch (e) {
+    if (printed) println(io.stdout);
+    throw e;
+  }
+}
+
+/** The frames of a video folder: its .png / .jpg / .jpeg files in name order. */
+export function readFrames(dir: string): RgbImage[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    throw new UsageError(`--video must be a folder of frames, got '${dir}'`);
+  }
+  const frames = names.filter((n) => /\.(png|jpe?g)$/i.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (frames.length === 0) throw new UsageError(`--video: no .png or .jpg frames in '${dir}'`);
+  return frames.map((n) => readImage(path.join(dir, n)));
+}
+
+/** The checkpoint's generation_config.json, or null without one. */
+function readGenerationConfig(dir: string): GenerationConfig | null {
+  const f = path.join(dir, 'generation_config.json');
+  return existsSync(f) ? parseGenerationConfig(readFileSync(f, 'utf8'), f) : null;
+}
+
 export const generate: Command = {
   name: 'generate',
-  summary: 'generate text from a checkpoint for a prompt, optionally with an image and a time series',
-  help: `Usage: intern-s1 generate <checkpoint-dir> --prompt TEXT [--image FILE] [--series FILE --rate HZ]
-                          [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--seed N]
+  summary: 'generate text from a checkpoint for a prompt, optionally with images, a video and a time series',
+  help: `Usage: intern-s1 generate <checkpoint-dir> --prompt TEXT [--image FILE]... [--video DIR [--fps F]]
+                          [--series FILE --rate HZ] [--max-new-tokens N] [--temperature T] [--top-k K]
+                          [--top-p P] [--min-p P] [--repetition-penalty R] [--presence-penalty A]
+                          [--frequency-penalty A] [--stop TEXT]... [--max-time S] [--seed N] [--greedy]
                           [--thinking] [--max-tiles N] [--backend tensorflow|wasm|cpu] [--json]
 
 Loads the model and the tokenizer from <checkpoint-dir> (a Hugging Face folder: config.json,
 *.safetensors, tokenizer files), wraps the prompt in the chat template (thinking off unless
 --thinking), preprocesses the image (PNG or JPEG: InternVL tiles for Intern-S1 / mini,
-native-resolution patches for Intern-S1-Pro) and the series (.csv with one column per channel, or
-.npy; Intern-S1-Pro), and streams the generated text to standard output. Greedy unless
---temperature is given. --json prints one object with the ids, the text and timings instead.
+native-resolution patches for Intern-S1-Pro; --image may be repeated), the video (Intern-S1-Pro: a
+folder of .png / .jpg frames in name order, sampled at --fps, default 2) and the series (.csv with
+one column per channel, or .npy; Intern-S1-Pro), and streams the generated text to standard output.
+Decoding defaults come from the folder's generation_config.json when it has one (do_sample,
+temperature, top_k, top_p, min_p, repetition_penalty, every eos_token_id), as transformers applies
+them; without one, or with --greedy, decoding is greedy. Flags override the defaults; --temperature 0
+is greedy. Generation stops at an eos id, a --stop string (matched on the decoded text), after
+--max-new-tokens (default 32) or --max-time seconds. --json prints one object with the ids, the
+text, the finish reason and timings instead.
 
 Examples:
   intern-s1 generate ./Intern-S1-mini --prompt 'What is the boiling point of ethanol?'
   intern-s1 generate ./Intern-S1-Pro --prompt 'Describe the image.' --image cells.png --max-new-tokens 64
   intern-s1 generate ./Intern-S1-Pro --prompt 'When does the wave arrive?' --series quake.csv --rate 100
+  intern-s1 generate ./Intern-S1-Pro --prompt 'What changes?' --video ./frames --fps 1 --image before.png
   intern-s1 init-tiny /tmp/tiny --variant mini && intern-s1 generate /tmp/tiny --prompt hi   (needs tokenizer files)`,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
-        prompt: { type: 'string' }, image: { type: 'string' }, series: { type: 'string' }, rate: { type: 'string' },
+        prompt: { type: 'string' }, image: { type: 'string', multiple: true }, video: { type: 'string' }, fps: { type: 'string' },
+        series: { type: 'string' }, rate: { type: 'string' },
         'max-new-tokens': { type: 'string' }, temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' },
+        'min-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'presence-penalty': { type: 'string' },
+        'frequency-penalty': { type: 'string' }, stop: { type: 'string', multiple: true }, 'max-time': { type: 'string' }, greedy: { type: 'boolean' },
         seed: { type: 'string' }, thinking: { type: 'boolean' }, 'max-tiles': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
       },
     });
@@ -50,43 +127,62 @@ Examples:
     if (values.prompt === undefined) throw new UsageError('generate needs --prompt TEXT');
     if ((values.series === undefined) !== (values.rate === undefined)) throw new UsageError('--series and --rate go together');
     const rate = numberFlag('rate', values.rate, { positive: true, unit: 'Hz' });
+    const fps = numberFlag('fps', values.fps, { positive: true, unit: 'frames per second' });
+    if (fps !== undefined && values.video === undefined) throw new UsageError('--fps goes with --video');
     const maxNew = intFlag('max-new-tokens', values['max-new-tokens'], { min: 1 }) ?? 32;
     const maxTiles = intFlag('max-tiles', values['max-tiles'], { min: 1 });
-    const sampling = parseSampling(values);
+    const maxTime = numberFlag('max-time', values['max-time'], { positive: true, unit: 'seconds' });
+    const flags = {
+      ...parseSampling(values),
+      minP: numberFlag('min-p', values['min-p'], { min: 0, max: 1 }),
+      repetitionPenalty: numberFlag('repetition-penalty', values['repetition-penalty'], { positive: true }),
+      presencePenalty: numberFlag('presence-penalty', values['presence-penalty'], { min: -2, max: 2 }),
+      frequencyPenalty: numberFlag('frequency-penalty', values['frequency-penalty'], { min: -2, max: 2 }),
+    };
+    const stops = values.stop ?? [];
+    if (stops.some((x) => x === '')) throw new UsageError('--stop needs a non-empty string');
     const backend = backendFlag(values.backend);
     const quiet = values.json === true;
     const dir = positionals[0];
 
     await initBackend(backend);
-    const image = values.image === undefined ? undefined : readImage(values.image);
+    const images = (values.image ?? []).map((f) => readImage(f));
+    const frames = values.video === undefined ? undefined : readFrames(values.video);
     const seriesFile = values.series === undefined ? undefined : readSeriesFile(values.series);
     const tokenizer = InternS1Tokenizer.fromDir(dir);
-    const model = progress(io, `loading ${dir}`, () => InternS1ForConditionalGeneration.fromCheckpoint(dir, { vision: image !== undefined, timeSeries: seriesFile !== undefined }));
+    const gen = readGenerationConfig(dir);
+    const model = progress(io, `loading ${dir}`, () => InternS1ForConditionalGeneration.fromCheckpoint(dir, { vision: images.length > 0 || frames !== undefined, timeSeries: seriesFile !== undefined }));
     const signal = seriesFile ? tf.tensor2d(Float32Array.from(seriesFile.data), [seriesFile.T, seriesFile.C]) : undefined;
     try {
-      const prep = preparePrompt(model, tokenizer, {
-        text: values.prompt, image, thinking: values.thinking === true, maxTiles,
-        series: signal && rate !== undefined ? { signal, samplingRate: rate } : undefined,
-      });
+      const content: ChatContentItem[] = [
+        ...images.map((image) => ({ type: 'image', image })),
+        ...(frames ? [{ type: 'video', video: { frames, fps: fps ?? 2 } }] : []),
+        ...(signal && rate !== undefined ? [{ type: 'time_series', time_series: { signal, samplingRate: rate } }] : []),
+        { type: 'text', text: values.prompt },
+      ];
+      const prep = prepareChat(model, tokenizer, [{ role: 'user', content }], { enableThinking: values.thinking === true, maxTiles });
       try {
-        if (!quiet && prep.imageGrid) stage(io, 'image', `${prep.imageGrid} -> ${prep.counts.images?.[0]} tokens`);
-        if (!quiet && prep.counts.timeSeries) stage(io, 'series', `${prep.counts.timeSeries[0]} tokens`);
-        const eos = tokenizer.tokenToId('<|im_end|>');
-        let printed = '';
-        const emitted: number[] = [];
-        const res = runGenerate(model, prep.inputs, {
-          maxNewTokens: maxNew, ...sampling, stopTokens: eos === undefined ? [] : [eos],
-          onToken: (t) => {
-            if (quiet) return;
-            emitted.push(t);
-            const text = tokenizer.decode(emitted.filter((x) => x !== eos));
-            io.stdout.write(text.slice(printed.length));
-            printed = text;
-          },
-        });
-        const text = tokenizer.decode(res.tokens.filter((x) => x !== eos));
+        if (!quiet) {
+          prep.counts.images.forEach((n, i) => stage(io, 'image', `${values.image![i]} -> ${n} tokens`));
+          prep.counts.videos.forEach((n) => stage(io, 'video', `${frames!.length} frames -> ${n} tokens`));
+          prep.counts.timeSeries.forEach((n) => stage(io, 'series', `${n} tokens`));
+        }
+        // Defaults: generation_config.json as transformers applies it (greedy without one), then the flags.
+        const V = model.text.cfg.vocab_size;
+        const base = gen && values.greedy !== true ? processorOptionsFromConfig(gen, V) : {};
+        const sampled = flags.temperature !== undefined && flags.temperature > 0 && gen && !gen.do_sample ? processorOptionsFromConfig({ ...gen, do_sample: true }, V) : base;
+        const sampling = { ...sampled, ...Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) };
+        const eos = new Set(gen?.eos_token_id ?? []);
+        const imEnd = tokenizer.tokenToId('<|im_end|>');
+        if (imEnd !== undefined) eos.add(imEnd);
+        const decode = (ids: readonly number[]) => decodeLenient(tokenizer, ids);
+        const res = streamed(io, quiet, (write) => runGenerate(model, prep.inputs, {
+          maxNewTokens: maxNew, ...sampling, stopTokens: [...eos], stopStrings: stops, decode,
+          maxTimeMs: maxTime === undefined ? undefined : maxTime * 1000,
+          onToken: (_t, _step, text) => write(text),
+        }));
         if (quiet) {
-          println(io.stdout, JSON.stringify({ ids: res.tokens, text, finish_reason: res.finishReason, prompt_tokens: res.promptTokens, prefill_ms: res.prefillMs, decode_ms: res.decodeMs }));
+          println(io.stdout, JSON.stringify({ ids: res.tokens, text: res.text, finish_reason: res.finishReason, stop: res.stopString, prompt_tokens: res.promptTokens, prefill_ms: res.prefillMs, decode_ms: res.decodeMs }));
         } else {
           println(io.stdout);
           println(io.stderr, `(${res.tokens.length} tokens, ${res.finishReason}; prefill ${res.prefillMs.toFixed(0)} ms for ${res.promptTokens} prompt tokens, ${(res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9)).toFixed(1)} tokens/s)`);

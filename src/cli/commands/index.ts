@@ -15,6 +15,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   'preprocess-image': async () => (await import('./preprocess-image.js')).preprocessImage,
   'preprocess-series': async () => (await import('./preprocess-series.js')).preprocessSeries,
   run: async () => (await import('./run.js')).run,
+  serve: async () => (await import('./serve.js')).serve,
   tokenize: async () => (await import('./tokenize.js')).tokenize,
   detokenize: async () => (await import('./detokenize.js')).detokenize,
 };

@@ -12,8 +12,8 @@ export const initTinyCommand: Command = {
   name: 'init-tiny',
   summary: 'write a tiny random-initialised checkpoint with the real names and a consistent config',
   help: `Usage: intern-s1 init-tiny <dir> --variant s1|mini|pro [--seed N] [--dtype f32|bf16|fp8]
-                          [--vocab-size N] [--fp8-block N] [--fused-experts] [--shards N] [--json]
-       intern-s1 init-tiny <dir> --variant s1|mini|pro --demo-tokenizer [--seed N] [--json]
+                          [--vocab-size N] [--fp8-block N] [--fused-experts] [--shards N] [--force] [--json]
+       intern-s1 init-tiny <dir> --variant s1|mini|pro --demo-tokenizer [--seed N] [--force] [--json]
 
 Writes <dir>/config.json and model.safetensors (or shards and model.safetensors.index.json):
 width 16, 2 layers, 8 experts, the real vocabulary, token ids, image and patch sizes, with the
@@ -29,6 +29,8 @@ Options:
   --fp8-block     FP8 scale block size (default 8)
   --fused-experts store experts as mlp.experts.gate_up_proj / down_proj (spec 9.5)
   --shards        number of safetensors shards (default 1)
+  --force         replace a checkpoint already in <dir> (without it, a folder holding config.json
+                  or safetensors files is refused; a file at <dir> always is)
   --demo-tokenizer  write the checkpoint of 'intern-s1 demo' instead: its tiny tokenizer files
                   (vocab.json, merges.txt, tokenizer_config.json, SMILES/PROT/XNA sentencepiece
                   models) with the vocabulary and special token ids wired to them, so that
@@ -45,7 +47,7 @@ Examples:
       options: {
         variant: { type: 'string' }, seed: { type: 'string' }, dtype: { type: 'string' }, 'vocab-size': { type: 'string' },
         'fp8-block': { type: 'string' }, 'fused-experts': { type: 'boolean' }, shards: { type: 'string' }, json: { type: 'boolean' },
-        'demo-tokenizer': { type: 'boolean' },
+        'demo-tokenizer': { type: 'boolean' }, force: { type: 'boolean' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('init-tiny needs exactly one output folder (see intern-s1 init-tiny --help)');
@@ -58,7 +60,7 @@ Examples:
       }
       const tok = buildDemoTokenizer();
       const ckpt = demoCheckpoint(variant, tok, seed);
-      const bytes = saveDemo(positionals[0], ckpt, tok);
+      const bytes = saveDemo(positionals[0], ckpt, tok, values.force === true);
       const files = [path.join(positionals[0], 'model.safetensors')];
       const tensors = Object.keys(ckpt.tensors).length;
       if (values.json) {
@@ -76,6 +78,7 @@ Examples:
       fp8Block: intFlag('fp8-block', values['fp8-block'], { min: 1 }),
       fusedExperts: values['fused-experts'] ?? false,
       shards: intFlag('shards', values.shards, { min: 1 }) ?? 1,
+      force: values.force === true,
     });
     if (values.json) {
       println(io.stdout, JSON.stringify({ dir: s.dir, variant: configVariant(s.config), files: s.files, tensors: s.tensors, bytes: s.bytes }, null, 2));

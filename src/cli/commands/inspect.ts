@@ -43,17 +43,19 @@ function printReport(r: CheckpointReport, io: CliIO, maxGroups: number): void {
   out('dtypes:');
   for (const [d, v] of Object.entries(r.dtypes)) out(`  ${d.padEnd(8)} ${String(v.tensors).padStart(7)} tensors ${bytes(v.bytes).padStart(11)}`);
   if (r.layout) {
-    const { missing, unexpected } = r.layout;
-    if (!missing.length && !unexpected.length) out('layout: every tensor config.json implies is present, none unexpected');
+    const { missing, unexpected, mismatched } = r.layout;
+    // "complete" only when the shapes agree too (issue #12 item 14: a config contradicting the weights)
+    if (!missing.length && !unexpected.length && !mismatched.length) out('layout: every tensor config.json implies is present with its shape, none unexpected');
     else {
-      out(`layout: ${missing.length} missing, ${unexpected.length} unexpected`);
+      out(`layout: ${missing.length} missing, ${unexpected.length} unexpected${mismatched.length ? `, ${mismatched.length} with another shape than config.json implies` : ''}`);
       for (const m of missing.slice(0, 10)) out(`  missing    ${m}`);
+      for (const m of mismatched.slice(0, 10)) out(`  shape      ${m}`);
       for (const u of unexpected.slice(0, 10)) out(`  unexpected ${u}`);
     }
   }
   out(`tensors by name pattern (${r.groups.length} groups):`);
   const shown = r.groups.slice(0, maxGroups);
-  const w = Math.min(80, Math.max(...shown.map((g) => g.pattern.length)));
+  const w = Math.min(80, shown.reduce((m, g) => Math.max(m, g.pattern.length), 0)); // no spread: 200k groups overflow the stack
   for (const g of shown) out(`  ${g.pattern.padEnd(w)} x${String(g.count).padEnd(6)} ${(g.shapes.length === 1 ? g.shapes[0] : `${g.shapes.length} shapes`).padEnd(20)} ${g.dtypes.join(',')}`);
   if (r.groups.length > maxGroups) out(`  ... ${r.groups.length - maxGroups} more groups (--groups N to show more)`);
 }
@@ -69,7 +71,8 @@ summary, parameters per component (text, experts, vision, projector, time series
 bytes, whether every tensor config.json implies is present, and the tensors grouped by name
 pattern (layer and expert numbers replaced by *). A progress bar goes to stderr while the
 headers of a sharded folder load (when stderr is a terminal, or with --progress). The exit
-code is 1 when tensors config.json implies are missing (an incomplete download, a wrong config).
+code is 1 when tensors config.json implies are missing or have another shape (an incomplete
+download, a wrong config).
 
 Examples:
   intern-s1 inspect /models/Intern-S1-Pro
@@ -95,7 +98,7 @@ Examples:
       const report = inspectCheckpoint(ckpt, show ? progress(io) : undefined);
       if (values.json) println(io.stdout, JSON.stringify(report, null, 2));
       else printReport(report, io, maxGroups);
-      return report.layout && report.layout.missing.length ? 1 : 0;
+      return report.layout && (report.layout.missing.length || report.layout.mismatched.length) ? 1 : 0;
     } finally {
       ckpt.close();
     }

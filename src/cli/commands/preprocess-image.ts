@@ -7,6 +7,7 @@ import { readImage } from '../../image/decode.js';
 import { proOptionsFromConfig } from '../../image/pro-config.js';
 import { preprocessProImage } from '../../image/pro.js';
 import { tileImage } from '../../image/tiling.js';
+import { checkOutputPath } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { type Command, UsageError, println } from '../command.js';
 import { backendFlag, choiceFlag, intFlag } from '../flags.js';
@@ -63,6 +64,8 @@ Examples:
       maxTiles: int('max-tiles', values['max-tiles']), minTiles: int('min-tiles', values['min-tiles']), tileSize: int('tile-size', values['tile-size']),
       minPixels: int('min-pixels', values['min-pixels']), maxPixels: int('max-pixels', values['max-pixels']),
     };
+    const guard = { what: '--output', inputs: [positionals[0], ...(values.config ? [values.config] : [])] };
+    checkOutputPath(values.output, guard); // before any work: not a folder, not an input (issue #12 items 4, 10)
     await initBackend(backendFlag(values.backend));
     const image = readImage(positionals[0]);
     let summary: Record<string, unknown>;
@@ -82,7 +85,7 @@ Examples:
         writeSafetensors(values.output, {
           pixel_values: { dtype: 'F32', shape: pixelValues.shape, data: pixelValues.dataSync() },
           image_grid_thw: { dtype: 'I64', shape: [1, 3], data: gridThw },
-        }, { format: 'pt', variant: 'pro', source: positionals[0] });
+        }, { format: 'pt', variant: 'pro', source: positionals[0] }, guard);
       } finally {
         tf.dispose(pixelValues);
       }
@@ -101,7 +104,7 @@ Examples:
       try {
         writeSafetensors(values.output, {
           pixel_values: { dtype: 'F32', shape: pixelValues.shape, data: pixelValues.dataSync() },
-        }, { format: 'pt', variant, source: positionals[0], grid: `${grid.cols}x${grid.rows}`, thumbnail: String(grid.thumbnail) });
+        }, { format: 'pt', variant, source: positionals[0], grid: `${grid.cols}x${grid.rows}`, thumbnail: String(grid.thumbnail) }, guard);
       } finally {
         tf.dispose(pixelValues);
       }

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InternS1Error, ShapeError, ValueError } from '../../errors.js';
+import { checkOutputPath, refuseSpecialFile } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { defaultSamplingRate } from '../../models/time-series/plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, preprocessValues } from '../../models/time-series/processor.js';
@@ -38,8 +39,11 @@ function csvNumber(field: string): number | undefined {
 
 /**
  * Parse CSV text: one column per channel, one row per sample, comma- (or tab-, or semicolon-)
- * separated; an optional header row (a first row with any non-numeric field); blank lines and
- * lines starting with `#` are skipped.
+ * separated; an optional header row; blank lines and lines starting with `#` are skipped.
+ *
+ * The first row is a header when none of its fields is a number and at least one holds a letter
+ * (`time,value`, `ch1,ch2`). Decision (issue #12 item 13): a row with a number in it is data, so
+ * `1,,2` or `1_000,2` is reported as a bad field of line 1 instead of being dropped as a header.
  *
  * @throws ShapeError for rows of different lengths or no data rows; ValueError for an empty or
  *   non-numeric field (naming line and column).
@@ -50,7 +54,7 @@ export function parseCsvSeries(text: string, file = '<csv>'): SeriesFile {
   const sep = lines[0].l.includes(',') ? ',' : lines[0].l.includes('\t') ? '\t' : lines[0].l.includes(';') ? ';' : ',';
   const split = (l: string) => l.split(sep).map((f) => f.trim());
   const first = split(lines[0].l);
-  const header = first.some((f) => csvNumber(f) === undefined) ? first : null;
+  const header = first.every((f) => csvNumber(f) === undefined) && first.some((f) => /\p{L}/u.test(f)) ? first : null;
   const rows = header ? lines.slice(1) : lines;
   if (!rows.length) throw new ShapeError(`${file}: a header row but no data rows`);
   const C = header ? header.length : first.length;
@@ -80,6 +84,7 @@ export function parseNpy(bytes: Uint8Array, file = '<npy>'): SeriesFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6];
   if (major < 1 || major > 3) throw new ValueError(`${file}: unsupported .npy format version ${major}.${bytes[7]}`);
+  if (bytes.length < (major === 1 ? 10 : 12)) throw new ValueError(`${file}: truncated header (${bytes.length} bytes, a version ${major} header length field ends at byte ${major === 1 ? 10 : 12})`);
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = (major === 1 ? 10 : 12) + headerLen;
   if (start > bytes.length) throw new ValueError(`${file}: truncated header (${bytes.length} bytes, header needs ${start})`);
@@ -111,6 +116,7 @@ export function readSeriesFile(file: string): SeriesFile {
   const ext = path.extname(file).toLowerCase();
   if (!['.npy', '.csv', '.tsv', '.txt'].includes(ext)) throw new UsageError(`preprocess-series reads .csv (or .tsv/.txt) and .npy files, got '${file}'`);
   let bytes: Buffer;
+  refuseSpecialFile(file, 'series file'); // a FIFO would block readFileSync forever
   try {
     bytes = readFileSync(file);
   } catch (e) {
@@ -170,6 +176,8 @@ Examples:
     const shortSignal = choiceFlag('short', values.short, ['pad', 'error']) ?? 'pad';
     const maxSamples = intFlag('max-samples', values['max-samples'], { min: 1 }) ?? TS_LMDEPLOY_MAX_SAMPLES;
 
+    const guard = { what: '--output', inputs: [positionals[0]] };
+    checkOutputPath(values.output, guard); // before reading: not a folder, not the input (issue #12 items 4, 10)
     const file = readSeriesFile(positionals[0]);
     if (file.T < 1 || file.C < 1) throw new ShapeError(`${positionals[0]}: the signal is empty (${file.T} samples x ${file.C} channels)`);
     const sr = rate === 'auto' ? defaultSamplingRate(Math.min(file.T, maxSamples)) : rate;
@@ -181,7 +189,7 @@ Examples:
     }, {
       format: 'pt', source: path.basename(positionals[0]), stride: String(plan.stride), patch_size: String(plan.patchSize),
       num_tokens: String(plan.numTokens), original_length: String(file.T), truncated: String(pre.truncated),
-    });
+    }, guard);
     const summary = {
       input: positionals[0], format: file.format, T: plan.numSamples, C: file.C, originalLength: file.T, truncated: pre.truncated,
       samplingRate: sr, stride: plan.stride, patchSize: plan.patchSize, patches: plan.numPatches, tokens: plan.numTokens,

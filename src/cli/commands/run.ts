@@ -3,6 +3,7 @@ import { initBackend } from '../../backend/index.js';
 import { openCheckpoint } from '../../io/checkpoint.js';
 import { type ComponentTensor, findComponent, listComponents, runComponent } from '../../io/components.js';
 import { SafetensorsFile } from '../../io/safetensors.js';
+import { checkOutputPath } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { VERSION } from '../../version.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
@@ -90,12 +91,16 @@ Examples:
     const inputs = readInputs(values.inputs!);
     const ckpt = openCheckpoint(positionals[0]);
     try {
+      // before any compute: the output must not be a folder, a dangling link, or one of the files
+      // this command reads (the inputs, the checkpoint's own shards; issue #12 items 4 and 10)
+      const guard = { what: '--output', inputs: [values.inputs!, ...ckpt.files] };
+      checkOutputPath(values.output!, guard);
       const t0 = performance.now();
       const outs = await runComponent(name, ckpt, inputs, impl);
       const ms = performance.now() - t0;
       writeSafetensors(values.output!, Object.fromEntries(Object.entries(outs).map(([k, o]) => [k, { dtype: o.dtype, shape: o.shape, data: o.data }])), {
         component: name, checkpoint: ckpt.path, implementation: impl, ...(active ? { backend: active } : {}), version: `intern-s1-ts ${VERSION}`,
-      });
+      }, guard);
       for (const [k, o] of Object.entries(outs)) println(io.stdout, `${k}: ${o.dtype} [${o.shape.join(', ')}]`);
       println(io.stdout, `wrote ${values.output} (${name} ${impl === 'reference' ? 'in the reference implementation' : `on ${active}`}, ${ms.toFixed(1)} ms)`);
       return 0;

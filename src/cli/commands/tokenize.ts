@@ -56,7 +56,10 @@ Examples:
     const colour = io.stdout.isTTY === true;
     const markers = new Set(tok.flavour.domains.flatMap((d) => (d.autoMarkers ? [...d.autoMarkers] : [])));
     const withMarkers = tok.tokenize(text, opts);
-    const width = String(Math.max(0, ...enc.ids)).length;
+    // a loop, not Math.max(...ids): spreading 200k+ ids overflows the call stack (issue #12 item 2)
+    let maxId = 0;
+    for (const id of enc.ids) if (id > maxId) maxId = id;
+    const width = String(maxId).length;
     let k = 0;
     for (const t of withMarkers) {
       const isMarker = markers.has(t) && enc.tokens[k] !== t;

@@ -7,8 +7,8 @@
 import { type ModelConfig, parseConfig } from '../../io/configs/model.js';
 import { tinyConfigJson, type TinyVariant } from '../../io/tiny-config.js';
 import { tinyTensors } from '../../io/tiny.js';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { prepareCheckpointDir, writeSmallFileAtomic } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
 import { memoryWeights, type TensorInput, type WeightSource } from '../../io/weights.js';
 import type { DemoTokenizer } from './tokenizer.js';
@@ -47,13 +47,13 @@ export function demoCheckpoint(variant: TinyVariant, tok: DemoTokenizer, seed = 
  *
  * @returns the size in bytes of model.safetensors.
  */
-export function saveDemo(dir: string, ckpt: DemoCheckpoint, tok: DemoTokenizer): number {
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(ckpt.json, null, 2) + '\n');
+export function saveDemo(dir: string, ckpt: DemoCheckpoint, tok: DemoTokenizer, force = false): number {
+  prepareCheckpointDir('init-tiny', dir, force); // a file or an existing checkpoint is refused (issue #12 items 4, 10)
+  writeSmallFileAtomic(path.join(dir, 'config.json'), JSON.stringify(ckpt.json, null, 2) + '\n');
   const bytes = writeSafetensors(path.join(dir, 'model.safetensors'), ckpt.tensors, { format: 'pt', generator: 'intern-s1-ts demo' });
-  writeFileSync(path.join(dir, 'vocab.json'), tok.files.vocab);
-  writeFileSync(path.join(dir, 'merges.txt'), tok.files.merges);
-  writeFileSync(path.join(dir, 'tokenizer_config.json'), tok.files.tokenizerConfig);
-  for (const [name, model] of Object.entries(tok.files.models)) writeFileSync(path.join(dir, name), model);
+  writeSmallFileAtomic(path.join(dir, 'vocab.json'), tok.files.vocab);
+  writeSmallFileAtomic(path.join(dir, 'merges.txt'), tok.files.merges);
+  writeSmallFileAtomic(path.join(dir, 'tokenizer_config.json'), tok.files.tokenizerConfig);
+  for (const [name, model] of Object.entries(tok.files.models)) writeSmallFileAtomic(path.join(dir, name), model);
   return bytes;
 }

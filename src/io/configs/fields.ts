@@ -12,6 +12,30 @@ export const ACTIVATIONS = ['silu', 'swish', 'gelu', 'gelu_pytorch_tanh', 'gelu_
 /** An activation name from {@link ACTIVATIONS}. */
 export type Activation = (typeof ACTIVATIONS)[number];
 
+/**
+ * Upper limits of the size keys of every config (issue #12 item 7), checked when the key is read,
+ * before anything is allocated from it, and named in the error. They are far above the Intern-S1
+ * family (94 layers, head_dim 128, width 8192, 512 experts, 155,008 ids) and low enough that a
+ * config alone cannot make the library allocate a table of gigabytes. docs/guides/limits.md lists
+ * them; to raise one, change it here (the values are per key name, at any depth of config.json).
+ */
+export const CONFIG_LIMITS: Readonly<Record<string, number>> = Object.freeze({
+  // layers
+  num_hidden_layers: 1024, depth: 1024, encoder_layers: 1024,
+  // heads and head width
+  num_attention_heads: 1024, num_key_value_heads: 1024, num_heads: 1024, encoder_attention_heads: 1024,
+  head_dim: 1024,
+  // widths
+  hidden_size: 65536, intermediate_size: 262144, moe_intermediate_size: 262144, out_hidden_size: 65536,
+  d_model: 65536, encoder_ffn_dim: 262144, ts_adapt_in_dim: 65536, ts_adapt_out_dim: 65536, ts_hidden_dim: 65536,
+  // experts and vocabulary (the tokenizer's MAX_TOKEN_ID, 2^26)
+  num_experts: 65536, num_experts_per_tok: 65536, router_n_groups: 65536, vocab_size: 2 ** 26,
+  // positions, images, channels
+  max_position_embeddings: 2 ** 24, max_source_positions: 2 ** 20, num_position_embeddings: 2 ** 20,
+  num_mel_bins: 4096, num_channels: 64, in_channels: 64, patch_size: 1024, temporal_patch_size: 64,
+  spatial_merge_size: 64, image_size: 65536, image_seq_length: 2 ** 20, num_inv_freq: 1024, decoder_sparse_step: 1024,
+});
+
 function show(v: unknown): string {
   return typeof v === 'string' ? `'${v}'` : JSON.stringify(v);
 }
@@ -53,7 +77,14 @@ export class Fields {
   int(key: string, def?: number, min = 1): number {
     const v = this.get(key, def);
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) this.fail(key, `must be an integer >= ${min}, got ${show(v)}`);
+    this.checkLimit(key, v);
     return v;
+  }
+
+  /** Throw a ConfigError when `v` is above the key's {@link CONFIG_LIMITS} entry. */
+  private checkLimit(key: string, v: number): void {
+    const max = Object.hasOwn(CONFIG_LIMITS, key) ? CONFIG_LIMITS[key] : undefined;
+    if (max !== undefined && v > max) this.fail(key, `${v} is above the limit of ${max} (CONFIG_LIMITS.${key}, docs/guides/limits.md)`);
   }
 
   /** An integer or null (absent → `def`). */
@@ -110,8 +141,14 @@ export class Fields {
   /** An integer or an `[h, w]` pair (InternVL-chat writes ints, HF writes pairs), as `[h, w]`. */
   pair(key: string, def?: readonly [number, number]): [number, number] {
     const v = this.get(key, def);
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) return [v, v];
-    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 1)) return [v[0], v[1]];
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 1) {
+      this.checkLimit(key, v);
+      return [v, v];
+    }
+    if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 1)) {
+      this.checkLimit(key, Math.max(v[0], v[1]));
+      return [v[0], v[1]];
+    }
     this.fail(key, `must be a positive integer or [height, width], got ${show(v)}`);
   }
 

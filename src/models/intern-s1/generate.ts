@@ -1,31 +1,38 @@
 /**
  * Autoregressive generation (spec section 8): prefill the prompt (with its media), then one token
- * at a time, greedy or sampled (seeded), until a stop token, `maxNewTokens`, or the streaming
- * callback says stop. With the KV cache (default) each step runs the decoder on one token; without
- * it every step recomputes the whole sequence, which gives the same tokens (tested) and is the
- * simple reference point.
+ * at a time, chosen by the logits processors in Hugging Face's order (repetition, presence and
+ * frequency penalties; temperature, top-k, top-p, min-p; greedy when `temperature` is 0) from a
+ * seeded generator, until a stop rule fires: a stop id (several eos ids allowed), a stop string in
+ * the decoded text, `maxNewTokens`, a time limit, or the streaming callback. The steps are those of
+ * {@link GenerationSession}, run in a loop. With the KV cache (default) each step runs the decoder
+ * on one token; without it every step recomputes the whole sequence, which gives the same tokens
+ * (tested) and is the simple reference point.
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs';
-import { ValueError } from '../../errors.js';
-import { mulberry32 } from '../../util/random.js';
+import type { LogitsProcessorOptions } from '../../generation/processors.js';
+import { GenerationSession } from '../../generation/session.js';
 import type { ExpertLoad } from '../qwen3/routing.js';
-import type { InternS1ForConditionalGeneration, ModelInputs, ModelOutput } from './model.js';
-import { checkSampling, sampleToken, type SamplingOptions } from './sampling.js';
+import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
 
 /** Options of {@link generate}. */
-export interface GenerateOptions extends SamplingOptions {
+export interface GenerateOptions extends LogitsProcessorOptions {
   /** At most this many new tokens (≥ 1). */
   readonly maxNewTokens: number;
-  /** Stop after emitting any of these ids (the stop token is included in the result). */
+  /** Stop after emitting any of these ids, e.g. every id of `generation_config.json`'s `eos_token_id` (the stop id is included in `tokens`). */
   readonly stopTokens?: readonly number[];
+  /** Stop when the decoded text contains any of these (matched across token boundaries; needs `decode`; left out of `text`). */
+  readonly stopStrings?: readonly string[];
+  /** Ids → text (e.g. `(ids) => tokenizer.decode(ids)`): enables `text`, the text passed to `onToken`, and `stopStrings`. */
+  readonly decode?: (ids: readonly number[]) => string;
+  /** Stop once this many milliseconds have passed (checked after each token; finish reason `time`). */
+  readonly maxTimeMs?: number;
   /** Seed of the sampling generator (default 0); irrelevant when greedy. */
   readonly seed?: number;
   /** Use the KV cache (default true). */
   readonly useCache?: boolean;
-  /** Streaming: called with each new token; return `false` to stop after it. */
-  readonly onToken?: (token: number, step: number) => void | boolean;
+  /** Streaming: called with each new token and the text it settles (empty without `decode`); return `false` to stop after it. */
+  readonly onToken?: (token: number, step: number, text: string) => void | boolean;
   /** Query block size of the chunked prefill attention. */
   readonly chunkSize?: number;
   /** Report the prompt's per-layer expert load (from the prefill; no extra forward pass). */
@@ -36,8 +43,15 @@ export interface GenerateOptions extends SamplingOptions {
 export interface GenerateResult {
   /** The new tokens, in order. */
   readonly tokens: number[];
-  /** `stop` (a stop token), `length` (maxNewTokens) or `callback` (onToken returned false). */
-  readonly finishReason: 'stop' | 'length' | 'callback';
+  /**
+   * `stop` (a stop id or a stop string), `length` (maxNewTokens), `time` (maxTimeMs) or `callback`
+   * (onToken returned false).
+   */
+  readonly finishReason: 'stop' | 'length' | 'time' | 'callback';
+  /** The decoded text without stop ids and stop strings (empty without `decode`). */
+  readonly text: string;
+  /** The stop string that ended generation, or null. */
+  readonly stopString: string | null;
   /** Prompt tokens (after media expansion). */
   readonly promptTokens: number;
   /** Milliseconds spent on the prompt (media encoders + prefill, up to the first logits). */
@@ -50,26 +64,17 @@ export interface GenerateResult {
   readonly mediaTokens: Record<string, number>;
 }
 
-/** Read one `[1, 1, V]` logits tensor to the host and dispose it. */
-function lastLogits(logits: tf.Tensor | null): Float32Array {
-  if (!logits) throw new ValueError('generate: the model returned no logits');
-  const v = logits.dataSync() as Float32Array;
-  logits.dispose();
-  return v;
-}
-
 /**
  * Generate up to `maxNewTokens` tokens after a prompt of one sequence.
  *
- * Step n: `p_n = sample(logits(x_1..x_{T+n-1}))` with temperature / top-k / top-p
- * ({@link samplingDistribution}); greedy when `temperature` is 0 (default).
+ * Step n: `x_{T+n} = sampleNext(logits(x_1..x_{T+n-1}), opts, rng, history)` ({@link sampleNext}).
  *
  * @throws ValueError for a batch other than 1, bad options, or empty prompts; the model's errors
  *   for bad media.
  * @example
  * ```ts
  * import { InternS1ForConditionalGeneration, initTiny, generate } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-gen-example', { variant: 'mini', vocabSize: 64 });
+ * initTiny('/tmp/tiny-gen-example', { variant: 'mini', vocabSize: 64, force: true });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-gen-example');
  * const res = generate(model, { inputIds: [[1, 2, 3]] }, { maxNewTokens: 4, onToken: (t) => console.log(t) });
  * console.log(res.tokens.length, res.finishReason); // => 4, 'length'
@@ -77,89 +82,22 @@ function lastLogits(logits: tf.Tensor | null): Float32Array {
  * ```
  */
 export function generate(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): GenerateResult {
-  if (inputs.inputIds.length !== 1) throw new ValueError(`generate: one sequence at a time, got a batch of ${inputs.inputIds.length}`);
-  const T = inputs.inputIds[0].length;
-  if (T === 0) throw new ValueError('generate: the prompt is empty');
-  if (!Number.isInteger(opts.maxNewTokens) || opts.maxNewTokens < 1) throw new ValueError(`generate: 'maxNewTokens' must be a positive integer, got ${opts.maxNewTokens}`);
-  checkSampling(opts, model.text.cfg.vocab_size);
-  const rng = mulberry32(opts.seed ?? 0);
-  const stops = new Set(opts.stopTokens ?? []);
-  const tokens: number[] = [];
+  const session = new GenerationSession(model, inputs, opts);
   const t0 = performance.now();
-  const step = opts.useCache === false ? uncachedStepper(model, inputs, opts) : cachedStepper(model, inputs, opts);
-  let prefillMs = 0;
-  let finishReason: GenerateResult['finishReason'] = 'length';
+  let callback = false;
   try {
-    let logits = step.first();
-    prefillMs = performance.now() - t0;
-    for (;;) {
-      const tok = sampleToken(logits, opts, rng);
-      tokens.push(tok);
-      const more = opts.onToken?.(tok, tokens.length - 1);
-      if (stops.has(tok)) { finishReason = 'stop'; break; }
-      if (more === false) { finishReason = 'callback'; break; }
-      if (tokens.length >= opts.maxNewTokens) break;
-      logits = step.next(tok);
+    for (let r = session.step(); r; r = session.step()) {
+      const more = opts.onToken?.(r.token, session.tokens.length - 1, r.text);
+      if (session.finishReason) break;
+      if (more === false) { callback = true; break; }
     }
   } finally {
-    step.dispose();
+    session.dispose();
   }
   return {
-    tokens, finishReason, promptTokens: T, prefillMs, decodeMs: performance.now() - t0 - prefillMs,
-    expertLoad: step.prefill?.expertLoad ?? null, mediaTokens: step.prefill?.mediaTokens ?? {},
-  };
-}
-
-interface Stepper {
-  /** What the prefill reported (set by `first`). */
-  prefill?: Pick<ModelOutput, 'expertLoad' | 'mediaTokens'>;
-  /** Logits after the prompt. */
-  first(): Float32Array;
-  /** Logits after appending `token`. */
-  next(token: number): Float32Array;
-  dispose(): void;
-}
-
-function cachedStepper(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): Stepper {
-  const cache = model.newCache();
-  const stepper: Stepper = {
-    first: () => {
-      const out = model.forward(inputs, { cache, logits: 'last', chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
-      stepper.prefill = { expertLoad: out.expertLoad, mediaTokens: out.mediaTokens };
-      const logits = out.logits;
-      model.disposeOutput({ ...out, logits: null });
-      return lastLogits(logits);
-    },
-    next: (token) => {
-      const out = model.forward({ inputIds: [[token]] }, { cache, logits: 'last' });
-      out.hidden.dispose();
-      return lastLogits(out.logits);
-    },
-    dispose: () => cache.dispose(),
-  };
-  return stepper;
-}
-
-function uncachedStepper(model: InternS1ForConditionalGeneration, inputs: ModelInputs, opts: GenerateOptions): Stepper {
-  const { embeds, mediaTokens } = model.embed(inputs); // the prompt with its media, [1, T, D]
-  const generated: number[] = [];
-  const run = () => {
-    const all = generated.length ? tf.tidy(() => tf.concat([embeds, model.text.embed([generated])], 1)) : embeds; // [1, T + n, D]
-    try {
-      const out = model.text.forwardEmbeds(all, undefined, undefined, { logits: 'last', chunkSize: opts.chunkSize });
-      out.hidden.dispose();
-      return lastLogits(out.logits);
-    } finally {
-      if (all !== embeds) all.dispose();
-    }
-  };
-  return {
-    prefill: { expertLoad: null, mediaTokens },
-    first: run,
-    next: (token) => {
-      generated.push(token);
-      return run();
-    },
-    dispose: () => embeds.dispose(),
+    tokens: session.tokens, finishReason: callback || !session.finishReason || session.finishReason === 'abort' ? 'callback' : session.finishReason,
+    text: session.text, stopString: session.stopString, promptTokens: session.promptTokens,
+    prefillMs: session.prefillMs, decodeMs: performance.now() - t0 - session.prefillMs,
+    expertLoad: session.prefill?.expertLoad ?? null, mediaTokens: session.prefill?.mediaTokens ?? {},
   };
 }

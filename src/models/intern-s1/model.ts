@@ -25,6 +25,7 @@ import { InternS1VisionTower } from './tower.js';
 import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
+import type { PositionIds } from '../qwen3/rotary.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
@@ -59,12 +60,19 @@ export interface ModelInputs {
   readonly inputIds: readonly (readonly number[])[];
   /** Images (Intern-S1 / mini tiles, or Pro patches with their grids), in prompt order. */
   readonly images?: ImageInputs;
+  /**
+   * Videos (Intern-S1-Pro): the patches of every video's frame groups (`preprocessProVideo`) with one
+   * `[t, gh, gw]` grid per video, in prompt order; their features fill the `<|video_pad|>` tokens.
+   */
+  readonly videos?: ImageInputs;
   /** Signals in prompt order (Pro). */
   readonly series?: readonly SeriesInput[];
 }
 
 /** Options of {@link InternS1ForConditionalGeneration.forward}. */
-export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize'> {
+export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize' | 'leftPadding'> {
+  /** Position ids per row (default: after the cache); a left-padded batch gives each row its own. */
+  readonly positions?: PositionIds;
   /** Continue from (and extend) this cache; positions continue after it. */
   readonly cache?: Qwen3KVCache;
   /** Return router outputs and per-layer expert load (MoE layers). */
@@ -119,10 +127,10 @@ class InternVitEncoder implements ImageEncoder {
 }
 
 /** Placeholder token ids of a config. */
-function tokenIds(cfg: ModelConfig): { image: number | null; series: number | null } {
-  if (cfg.model_type === 'interns1_pro') return { image: cfg.image_token_id, series: cfg.ts_token_id };
-  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return { image: cfg.image_token_id, series: null };
-  return { image: null, series: null };
+function tokenIds(cfg: ModelConfig): { image: number | null; series: number | null; video: number | null } {
+  if (cfg.model_type === 'interns1_pro') return { image: cfg.image_token_id, series: cfg.ts_token_id, video: cfg.video_token_id };
+  if (cfg.model_type === 'intern_s1' || cfg.model_type === 'interns1') return { image: cfg.image_token_id, series: null, video: null };
+  return { image: null, series: null, video: null };
 }
 
 /**
@@ -131,7 +139,7 @@ function tokenIds(cfg: ModelConfig): { image: number | null; series: number | nu
  * @example
  * ```ts
  * import { InternS1ForConditionalGeneration, initTiny } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-s1-example', { variant: 's1', vocabSize: 64 });
+ * initTiny('/tmp/tiny-s1-example', { variant: 's1', vocabSize: 64, force: true });
  * const model = InternS1ForConditionalGeneration.fromCheckpoint('/tmp/tiny-s1-example');
  * const out = model.forward({ inputIds: [[1, 2, 3]] }, { returnRouter: true });
  * console.log(out.logits!.shape, out.expertLoad![0]!.perExpert); // [1, 3, 64] [...]
@@ -213,6 +221,11 @@ export class InternS1ForConditionalGeneration implements Disposable {
         if (!this.vision || this.imageTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: images were given but this ${this.variant} model has no vision tower loaded`);
         out.push({ name: 'image', tokenId: this.imageTokenId, features: this.vision.encode(inputs.images) });
       }
+      if (inputs.videos) {
+        const video = tokenIds(this.config).video;
+        if (!this.vision || video === null) throw new ConfigError(`InternS1ForConditionalGeneration: videos were given but this ${this.variant} model has no Intern-S1-Pro vision tower loaded (Intern-S1 / mini take video frames as images)`);
+        out.push({ name: 'video', tokenId: video, features: this.vision.encode(inputs.videos) });
+      }
       if (inputs.series?.length) {
         if (!this.timeSeries || this.seriesTokenId === null) throw new ConfigError(`InternS1ForConditionalGeneration: signals were given but this ${this.variant} model has no time-series tower loaded`);
         const ts = this.timeSeries;
@@ -257,7 +270,7 @@ export class InternS1ForConditionalGeneration implements Disposable {
   forward(inputs: ModelInputs, opts: ModelForwardOptions = {}): ModelOutput {
     return scope(() => {
       const { embeds, mediaTokens } = this.embed(inputs);
-      const out = this.text.forwardEmbeds(embeds, undefined, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter });
+      const out = this.text.forwardEmbeds(embeds, opts.positions, opts.cache, { logits: opts.logits, chunkSize: opts.chunkSize, returnRouter: opts.returnRouter, leftPadding: opts.leftPadding });
       const text = textConfigOf(this.config);
       const groups = 'router_n_groups' in text && text.router_n_groups ? text.router_n_groups : 1;
       const load = out.router?.map((r, l) => (r && isMoeLayer(text, l) ? expertLoad(r.indices, r.logits.shape[1] as number, groups) : null)) ?? null;

@@ -46,7 +46,7 @@ export interface VisionTowerPrefixes {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { InternS1VisionTower, initTiny, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-mini-tower', { variant: 'mini', vocabSize: 64 }); // or a real folder: '/models/Intern-S1-mini'
+ * initTiny('/tmp/tiny-mini-tower', { variant: 'mini', vocabSize: 64, force: true }); // or a real folder: '/models/Intern-S1-mini'
  * const ckpt = openCheckpoint('/tmp/tiny-mini-tower');
  * const tower = InternS1VisionTower.fromWeights(ckpt.config as InternS1Config, ckpt.weights);
  * console.log(tower.forward(tf.zeros([2, 3, 448, 448])).shape); // => [512, 16]  -- (tiny; [512, 4096] for Intern-S1-mini)

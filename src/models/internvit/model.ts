@@ -51,7 +51,7 @@ export interface InternVisionOutput {
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
  * import { InternVisionModel, initTiny, openCheckpoint, type InternS1Config } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-mini-vit', { variant: 'mini', vocabSize: 64 }); // or a real folder: '/models/Intern-S1-mini'
+ * initTiny('/tmp/tiny-mini-vit', { variant: 'mini', vocabSize: 64, force: true }); // or a real folder: '/models/Intern-S1-mini'
  * const ckpt = openCheckpoint('/tmp/tiny-mini-vit');
  * const cfg = ckpt.config as InternS1Config;
  * const vit = InternVisionModel.fromWeights(cfg.vision_config, ckpt.weights);

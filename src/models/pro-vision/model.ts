@@ -14,6 +14,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { PRO_MAX_PATCHES, checkProPatches } from '../../image/pro-plan.js';
 import { ShapeError } from '../../errors.js';
 import type { ProVisionConfig } from '../../io/configs/vision.js';
 import { join, loadAll } from '../../io/load.js';
@@ -54,7 +55,7 @@ export interface ProVisionOutput {
  * @example
  * ```ts
  * import { ProVisionModel, initTiny, openCheckpoint, preprocessProImage, readImage, type InternS1ProConfig } from 'intern-s1-ts';
- * initTiny('/tmp/tiny-pro-vision', { variant: 'pro', seed: 1, vocabSize: 256 });
+ * initTiny('/tmp/tiny-pro-vision', { variant: 'pro', seed: 1, vocabSize: 256, force: true });
  * const ckpt = openCheckpoint('/tmp/tiny-pro-vision');
  * const tower = ProVisionModel.fromWeights((ckpt.config as InternS1ProConfig).vision_config, ckpt.weights);
  * const { pixelValues, gridThw } = preprocessProImage(readImage('test/fixtures/images/src/rgb8.png'));
@@ -92,6 +93,13 @@ export class ProVisionModel implements Disposable {
     });
   }
 
+  /**
+   * Largest patch grid gh·gw per frame {@link forward} accepts (default {@link PRO_MAX_PATCHES});
+   * a larger frame is a ValueError before any work. Raise it when the backend has the memory
+   * for one (gh·gw)² float32 score matrix per head.
+   */
+  maxPatches = PRO_MAX_PATCHES;
+
   /** Visual tokens per item, `t·gh·gw / m²` (the prompt expansion counts, spec 8.2). */
   tokenCounts(gridThw: GridThw | tf.Tensor): number[] {
     return proVisionTokenCounts(gridThw, this.config.spatial_merge_size);
@@ -110,6 +118,8 @@ export class ProVisionModel implements Disposable {
       throw new ShapeError(`${op}: 'pixelValues' ${fmtShape(pixelValues.shape)} has ${pixelValues.shape[1]} features per patch, expected in_channels·temporal_patch_size·patch_size² = ${K}`);
     }
     const grid = checkGridThw(op, gridThw, this.config.spatial_merge_size);
+    // issue #12 item 1: checked before any work (one head's scores are (gh·gw)² floats)
+    grid.forEach(([, gh, gw], i) => checkProPatches(op, `'gridThw[${i}]'`, gh, gw, this.config.patch_size, this.maxPatches));
     const P = proPatchCount(grid);
     if (pixelValues.shape[0] !== P) {
       throw new ShapeError(`${op}: 'pixelValues' has ${pixelValues.shape[0]} patches but 'gridThw' [${grid.map((r) => `[${r.join(', ')}]`).join(', ')}] needs Σ t·gh·gw = ${P}`);

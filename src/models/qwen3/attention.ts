@@ -20,7 +20,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
-import { ShapeError } from '../../errors.js';
+import { ShapeError, ValueError } from '../../errors.js';
 import { expectShape } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
@@ -136,6 +136,12 @@ export interface AttentionForwardOptions {
   returnProbs?: boolean;
   /** Query block size of the chunked attention (default 256). */
   chunkSize?: number;
+  /**
+   * Left padding of a batch of sequences of different lengths: row b's first `leftPadding[b]`
+   * cache slots are padding, hidden from every query (the attention mask of a left-padded batch).
+   * Each row's output equals running that row alone (tested).
+   */
+  leftPadding?: readonly number[];
 }
 
 /** The attention's output and, on request, its probabilities. */
@@ -244,7 +250,9 @@ export class Qwen3Attention implements Disposable {
       const [q, k] = this.rotate(qn, kn, rows);
       const v = reshape(v0, [B, T, Hkv, d]); // [B, T, Hkv, d]
       const kv = cache ? cache.append(k, v) : { k, v }; // [B, S, Hkv, d]
-      const r = attentionChunked(q, kv.k, kv.v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
+      const r = opts.leftPadding?.some((p) => p > 0)
+        ? leftPaddedAttention(q, kv.k, kv.v, opts.leftPadding, { chunkSize: opts.chunkSize, returnProbs: opts.returnProbs })
+        : attentionChunked(q, kv.k, kv.v, { mask: 'causal', chunkSize: opts.chunkSize ?? 256, returnProbs: opts.returnProbs === true });
       const { output, probs } = r instanceof tf.Tensor ? { output: r, probs: null } : r; // [B, T, H, d], [B, H, T, S] | null
       return { output: dense(reshape(output, [B, T, H * d]), w.oT, w.oBias ?? undefined), probs }; // [B, T, D]
     });
@@ -284,4 +292,41 @@ export class Qwen3Attention implements Disposable {
     const w = this.weights;
     tf.dispose([w.qkvT, w.oT, w.qNorm, w.kNorm, ...[w.qkvBias, w.oBias].filter((b): b is tf.Tensor1D => b !== null)]);
   }
+}
+
+/**
+ * Causal attention over a left-padded batch: row b attends only to its keys from cache index
+ * `pad[b]` on, so each row's output equals running that row alone (its own keys, its own causal
+ * mask); the queries that sit on padding get zeros.
+ *
+ * ```
+ * S_b = S − pad_b keys;  queries i with past + i ≥ pad_b, past = S − T
+ * o_b = attentionChunked(q_b[first:], k_b[pad_b:], v_b[pad_b:], causal)   (bottom-right aligned)
+ * ```
+ *
+ * @param q - `[B, T, H, d]`; k, v `[B, S, Hkv, d]`.
+ * @param pad - B integers in [0, S).
+ * @returns `[B, T, H, d]`.
+ * @throws ShapeError for a pad of the wrong length or out of range; ValueError with returnProbs.
+ */
+function leftPaddedAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, pad: readonly number[], opts: { chunkSize?: number; returnProbs?: boolean } = {}): tf.Tensor {
+  const [B, T, H, d] = q.shape;
+  const S = k.shape[1] as number;
+  if (opts.returnProbs) throw new ValueError('Qwen3Attention: returnProbs is not available with leftPadding');
+  if (pad.length !== B || pad.some((p) => !Number.isInteger(p) || p < 0 || p >= S)) {
+    throw new ShapeError(`Qwen3Attention: 'leftPadding' must hold ${B} integers in [0, ${S}), got [${pad.join(', ')}]`);
+  }
+  return tf.tidy(() => {
+    const past = S - T;
+    const rows = pad.map((p, b) => {
+      const first = Math.min(T, Math.max(0, p - past)); // queries before this sit on padding
+      if (first === T) return tf.zeros([T, H, d]);
+      const kb = tf.slice(k, [b, p, 0, 0], [1, S - p, -1, -1]).squeeze([0]); // [S_b, Hkv, d]
+      const vb = tf.slice(v, [b, p, 0, 0], [1, S - p, -1, -1]).squeeze([0]); // [S_b, Hkv, d]
+      const qb = tf.slice(q, [b, first, 0, 0], [1, T - first, -1, -1]).squeeze([0]); // [T − first, H, d]
+      const o = attentionChunked(qb, kb, vb, { mask: 'causal', chunkSize: opts.chunkSize ?? 256 }) as tf.Tensor; // [T − first, H, d]
+      return first > 0 ? tf.concat([tf.zeros([first, H, d]), o], 0) : o; // [T, H, d]
+    });
+    return tf.stack(rows); // [B, T, H, d]
+  });
 }

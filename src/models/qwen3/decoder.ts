@@ -42,7 +42,7 @@ export interface DecoderLayerOptions {
 }
 
 /** Options of {@link Qwen3DecoderLayer.forward}. */
-export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize'> {
+export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize' | 'leftPadding'> {
   /** Return the attention probabilities `[B, H, T, S]`. */
   returnAttentionProbs?: boolean;
   /** Gradient of the routing weights (MoE layers): `'sparse'` (default) or `'ste'`. */
@@ -144,7 +144,7 @@ export class Qwen3DecoderLayer implements Disposable {
    */
   forward(x: tf.Tensor, positions?: PositionIds | tf.Tensor, cache?: KVCacheLayer, opts: DecoderForwardOptions = {}): DecoderLayerOutput {
     return scope(() => {
-      const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize });
+      const attn = this.selfAttn.forward(this.inputNorm.forward(x), positions, cache, { returnProbs: opts.returnAttentionProbs, chunkSize: opts.chunkSize, leftPadding: opts.leftPadding });
       const h = add(x, attn.output); // [B, T, D]
       const m = this.postNorm.forward(h); // [B, T, D]
       if (this.mlp instanceof Qwen3MoeSparseBlock) {

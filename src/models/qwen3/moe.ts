@@ -39,7 +39,9 @@ import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { activation, type ActivationFn } from '../../nn/activation.js';
 import type { Disposable } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
 import { dense } from '../../ops/matmul.js';
+import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
 import { type MoeRouterKeys, type RouterGradient, type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
@@ -200,28 +202,29 @@ export class Qwen3MoeSparseBlock implements Disposable {
    * @throws ShapeError / DTypeError for a bad input.
    */
   forward(x: tf.Tensor, opts: MoeForwardOptions = {}): MoeOutput {
+    const [N, D] = this.checkInput(x);
+    return scope(() => {
+      const logits = dense(reshape(x, [N, D]), this.gateT); // [N, E]
+      const r = routeTokens(logits, this.routing, { gradient: opts.routerGradient });
+      const idx = r.indices.dataSync() as Int32Array; // [N·K], read back once
+      const output = this.hostDispatch()
+        ? this.combineHost(x, r.weights, idx)
+        : reshape(this.combine(reshape(x, [N, D]), r.weights, idx), x.shape); // shaped like x
+      return { output, router: { logits, indices: r.indices, weights: r.weights } };
+    });
+  }
+
+  /** Check that `x` is a float32 `[N, D]` or `[B, T, D]` with N = B·T ≥ 1; returns `[N, D]`. */
+  private checkInput(x: tf.Tensor): [number, number] {
     checkFloat('Qwen3MoeSparseBlock', 'x', x);
     checkRank('Qwen3MoeSparseBlock', 'x', x, 2, 3);
     const D = this.hiddenSize;
     if (x.shape[x.rank - 1] !== D) throw new ShapeError(`Qwen3MoeSparseBlock: 'x' must have last dimension D = ${D}, got ${fmtShape(x.shape)}`);
     const N = x.size / D;
     if (N === 0) throw new ShapeError(`Qwen3MoeSparseBlock: 'x' has no tokens (shape ${fmtShape(x.shape)})`);
-    const logits = tf.tidy(() => dense(tf.reshape(x, [N, D]), this.gateT)); // [N, E]
-    let r;
-    try {
-      r = routeTokens(logits, this.routing, { gradient: opts.routerGradient });
-    } catch (e) {
-      logits.dispose();
-      throw e;
-    }
-    r.probs.dispose();
-    const idx = r.indices.dataSync() as Int32Array; // read back outside any tidy
-    // The host path reads tensors back, which must not happen inside a tidy (much slower there).
-    const output = this.hostDispatch()
-      ? this.combineHost(x, r.weights, idx)
-      : tf.tidy(() => tf.reshape(this.combine(tf.reshape(x, [N, D]), r.weights, idx), x.shape));
-    return { output, router: { logits, indices: r.indices, weights: r.weights } };
+    return [N, D];
   }
+
 
   /**
    * Whether to gather and combine the token rows on the host: where the `moeCombine` row of

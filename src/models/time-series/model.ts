@@ -28,6 +28,9 @@ import { type TimeSeriesPlan, type TimeSeriesPlanOptions, timeSeriesPlan } from 
 import { type PreprocessOptions, type PreprocessedTimeSeries, preprocessTimeSeries, readSignal } from './processor.js';
 import { type WhisperEncoderOptions, type WhisperForwardOptions, TimeSeriesWhisperEncoder } from './whisper.js';
 import { TS_PROJECTOR_LN_EPS } from './constants.js';
+import type { TimeSeriesForwardOptions } from './options.js';
+
+export type { TimeSeriesForwardOptions } from './options.js';
 
 export { TS_PROJECTOR_LN_EPS } from './constants.js';
 
@@ -63,14 +66,6 @@ export class TimeSeriesProjector {
   dispose(): void {
     for (const m of [this.layerNorm, this.linear1, this.linear2]) m.dispose();
   }
-}
-
-/** Options of {@link TimeSeriesModel.forward}. */
-export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
-  /** Also return `E1 [L1, 128]`, the per-patch features (holds all L1 rows). */
-  readonly returnPatchFeatures?: boolean;
-  /** Also return `Z [N_ts, ts_hidden_dim]`, the encoder output before the projector. */
-  readonly returnEncoderStates?: boolean;
 }
 
 /** What {@link TimeSeriesModel.forward} returns; the caller disposes the tensors. */

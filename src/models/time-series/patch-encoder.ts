@@ -24,16 +24,22 @@ import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { LayerNorm } from '../../nn/norm.js';
 import { Linear } from '../../nn/linear.js';
+import { scope } from '../../nn/scope.js';
+import { relu } from '../../ops/activations.js';
+import { attention } from '../../ops/attention.js';
 import { conv1d } from '../../ops/conv.js';
+import { add } from '../../ops/elementwise.js';
+import { reshape, slice, transpose } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import type { TimeSeriesPlan } from './plan.js';
 import { readSignal } from './processor.js';
 import { TS_PATCH_BATCH_POSITIONS, TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_CHECK_ATOL, TS_PE_ROWS } from './constants.js';
+import type { PatchEncoderOptions } from './options.js';
+
+export type { PatchEncoderOptions } from './options.js';
 
 export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from './constants.js';
 
-/** From this patch size on, attention runs per (row, head) with 2-D products (faster on wasm than batched). */
-const ROWWISE_ATTENTION_MIN_P = 64;
 
 /**
  * The fixed sinusoidal table of the patch encoder (`pe`, spec 7.2): `pe[t, 2i] = sin(t·ω_i)`,
@@ -122,29 +128,15 @@ export class PatchTransformerLayer {
    *   float32 `[R·p, 128]` with R ≥ 1.
    */
   forward(x: tf.Tensor2D, p: number): tf.Tensor2D {
-    const op = 'PatchTransformerLayer.forward';
-    if (!Number.isSafeInteger(p) || p < 1) throw new ValueError(`${op}: 'p' must be a positive integer, got ${p}`);
-    checkFloat(op, 'x', x);
-    checkRank(op, 'x', x, 2);
-    if (x.shape[1] !== TS_PATCH_DIM || x.shape[0] < p || x.shape[0] % p !== 0) {
-      throw new ShapeError(`${op}: 'x' must be [R·p, ${TS_PATCH_DIM}] with R >= 1 rows of p = ${p} positions, got ${fmtShape(x.shape)}`);
-    }
-    const [q, k, v] = tf.tidy(() => [this.qProj.forward(x), this.kProj.forward(x), this.vProj.forward(x)]); // 3 × [R·p, D]
-    let a: tf.Tensor;
-    try {
-      a = rowAttention(q, k, v, p); // [R·p, D]
-    } finally {
-      tf.dispose([q, k, v]);
-    }
-    try {
-      return tf.tidy(() => {
-        const h = this.norm1.forward(tf.add(x, this.outProj.forward(a))); // [R·p, D]
-        const ff = this.linear2.forward(tf.relu(this.linear1.forward(h))); // [R·p, D]
-        return this.norm2.forward(tf.add(h, ff)) as tf.Tensor2D; // [R·p, D]
-      });
-    } finally {
-      a.dispose();
-    }
+    const [N, D] = checkRows(x, p);
+    const heads = (t: tf.Tensor) => reshape(t, [N, TS_PATCH_HEADS, D / TS_PATCH_HEADS]); // [R·p, H, d]
+    return scope(() => {
+      const rows = new Array<number>(N / p).fill(p); // R rows of p positions: bidirectional within each
+      const sa = attention(heads(this.qProj.forward(x)), heads(this.kProj.forward(x)), heads(this.vProj.forward(x)), { seqLens: rows }); // [R·p, H, d]
+      const h = this.norm1.forward(add(x, this.outProj.forward(reshape(sa, [N, D])))); // [R·p, D]
+      const ff = this.linear2.forward(relu(this.linear1.forward(h))); // [R·p, D]
+      return this.norm2.forward(add(h, ff)) as tf.Tensor2D; // [R·p, D]
+    });
   }
 
   /** Release every weight of the layer. */
@@ -169,52 +161,16 @@ function inProjections(weights: WeightSource, prefix: string): Linear[] {
   });
 }
 
-/**
- * Bidirectional 8-head attention within each row of p positions:
- * `o = softmax(q·kᵀ / √16) · v` per (row, head); `q, k, v [R·p, D]` → `[R·p, D]`.
- *
- * Two equivalent schedules, chosen by measured speed on wasm: short rows (p < 64) use one batched
- * product over all R·H (row, head) pairs; long rows read q, k, v once and run each (row, head) as
- * two 2-D products on small tensors built in JS (about 3x faster at p = 320: wasm's batched
- * product runs ~1 GFLOP/s, and slicing a block out of a large tensor costs time proportional to the
- * whole tensor there, so the per-block slices of a generic block-diagonal attention do not scale).
- */
-function rowAttention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, p: number): tf.Tensor {
-  const D = TS_PATCH_DIM;
-  const H = TS_PATCH_HEADS;
-  const d = D / H;
-  const R = q.shape[0]! / p;
-  const scale = 1 / Math.sqrt(d);
-  if (p < ROWWISE_ATTENTION_MIN_P) {
-    return tf.tidy(() => {
-      const heads = (t: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(t, [R, p, H, d]), [0, 2, 1, 3]), [R * H, p, d]); // [R·H, p, d]
-      const scores = tf.matMul(heads(tf.mul(q, scale)), heads(k), false, true); // [R·H, p, p]
-      const o = tf.matMul(tf.softmax(scores), heads(v)); // [R·H, p, d]
-      return tf.reshape(tf.transpose(tf.reshape(o, [R, H, p, d]), [0, 2, 1, 3]), [R * p, D]); // [R·p, D]
-    });
+/** Check `p` (a positive integer) and `x` (float32 `[R·p, 128]`, R ≥ 1); returns `[R·p, 128]`. */
+function checkRows(x: tf.Tensor2D, p: number): [number, number] {
+  const op = 'PatchTransformerLayer.forward';
+  if (!Number.isSafeInteger(p) || p < 1) throw new ValueError(`${op}: 'p' must be a positive integer, got ${p}`);
+  checkFloat(op, 'x', x);
+  checkRank(op, 'x', x, 2);
+  if (x.shape[1] !== TS_PATCH_DIM || x.shape[0] < p || x.shape[0] % p !== 0) {
+    throw new ShapeError(`${op}: 'x' must be [R·p, ${TS_PATCH_DIM}] with R >= 1 rows of p = ${p} positions, got ${fmtShape(x.shape)}`);
   }
-  const [Q, K, V] = [q.dataSync(), k.dataSync(), v.dataSync()]; // [R·p, D] each
-  const out = new Float32Array(R * p * D); // [R·p, D]
-  const qb = new Float32Array(p * d); // [p, d]
-  const kTb = new Float32Array(d * p); // [d, p]
-  const vb = new Float32Array(p * d); // [p, d]
-  for (let r = 0; r < R; r++) {
-    for (let h = 0; h < H; h++) {
-      for (let i = 0; i < p; i++) {
-        for (let c = 0; c < d; c++) {
-          const at = (r * p + i) * D + h * d + c;
-          qb[i * d + c] = Q[at] * scale;
-          kTb[c * p + i] = K[at];
-          vb[i * d + c] = V[at];
-        }
-      }
-      const o = tf.tidy(() => tf.matMul(tf.softmax(tf.matMul(tf.tensor2d(qb, [p, d]), tf.tensor2d(kTb, [d, p]))), tf.tensor2d(vb, [p, d]))); // [p, d]
-      const od = o.dataSync();
-      o.dispose();
-      for (let i = 0; i < p; i++) for (let c = 0; c < d; c++) out[(r * p + i) * D + h * d + c] = od[i * d + c];
-    }
-  }
-  return tf.tensor2d(out, [R * p, D]);
+  return x.shape;
 }
 
 /**
@@ -247,12 +203,6 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
     for (let i = start; i < end; i++) rows[(n - n0) * p * C + (i - start)] = data[i];
   }
   return rows;
-}
-
-/** Options of {@link TimeSeriesPatchEncoder.forward}. */
-export interface PatchEncoderOptions {
-  /** Patches per batch (even, ≥ 2). Default: as many as fit {@link TS_PATCH_BATCH_POSITIONS} positions. */
-  readonly patchBatch?: number;
 }
 
 /**
@@ -318,27 +268,16 @@ export class TimeSeriesPatchEncoder {
     const nb = n1 - n0;
     const R = nb * C;
     const rows = patchRows(data, C, plan, n0, n1); // [R, p]
-    const h = tf.tidy(() => {
-      const x = tf.tensor3d(rows, [R, 1, p]); // [R, 1, p]
-      const c = tf.relu(conv1d(x, this.convWeight, this.convBias, { padding: 2 })); // [R, D, p]
-      const pe = tf.slice(this.positions, [0, 0], [p, D]); // [p, D]
-      return tf.reshape(tf.add(tf.transpose(c, [0, 2, 1]), pe), [R * p, D]) as tf.Tensor2D; // [R·p, D]
-    });
-    // Outside any tidy: the long-row attention reads its inputs back (dataSync is slow inside a tidy).
-    let y: tf.Tensor2D;
-    try {
-      y = this.layer.forward(h, p); // [R·p, D]
-    } finally {
-      h.dispose();
-    }
-    try {
-      return tf.tidy(() => {
-        const perRow = tf.mean(tf.reshape(y, [R, p, D]), 1); // [R, D]
-        return tf.mean(tf.reshape(perRow, [nb, C, D]), 1) as tf.Tensor2D; // [nb, D]
+    return scope(() => {
+      const h = scope(() => { // the conv stem's intermediates are freed before the transformer layer runs
+        const c = relu(conv1d(tf.tensor3d(rows, [R, 1, p]), this.convWeight, this.convBias, { padding: 2 })); // [R, D, p]
+        return reshape(add(transpose(c, [0, 2, 1]), slice(this.positions, [0, 0], [p, D])), [R * p, D]) as tf.Tensor2D; // [R·p, D]: + pe
       });
-    } finally {
-      y.dispose();
-    }
+      const y = this.layer.forward(h, p); // [R·p, D]
+      h.dispose();
+      const perRow = tf.mean(reshape(y, [R, p, D]), 1); // [R, D]: mean over the p positions
+      return tf.mean(reshape(perRow, [nb, C, D]), 1) as tf.Tensor2D; // [nb, D]: mean over the C rows of each patch
+    });
   }
 
   /**

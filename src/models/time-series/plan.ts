@@ -188,3 +188,37 @@ export function timeSeriesPlan(numSamples: number, samplingRate: number, opts: T
 export function timeSeriesTokenCount(numSamples: number, samplingRate: number, opts: TimeSeriesPlanOptions = {}): number {
   return timeSeriesPlan(numSamples, samplingRate, opts).numTokens;
 }
+
+/** Options of `preprocessTimeSeries` (both trees; defaults are lmdeploy's). */
+export interface PreprocessOptions extends TimeSeriesPlanOptions {
+  /**
+   * Keep at most this many samples per channel (default `TS_LMDEPLOY_MAX_SAMPLES` = 240000,
+   * lmdeploy's value, so prompts and features match lmdeploy). Raise it up to
+   * {@link TS_MAX_SAMPLES} (10^6, the README's range) to encode longer signals; the encoder's
+   * memory stays bounded (patches are processed in batches, attention in chunks).
+   */
+  readonly maxSamples?: number;
+  /** What to do with a longer signal: `'truncate'` (default, as lmdeploy) or `'error'`. */
+  readonly overflow?: 'truncate' | 'error';
+}
+
+/**
+ * What `preprocessTimeSeries` returns besides the signal itself (whose type differs: a float32
+ * tensor in the fast path, an NDArray in the reference): the plan and the per-channel statistics.
+ */
+export interface PreprocessedTimeSeriesInfo {
+  /** The patching plan for `signal` (token count, stride, patch size...). */
+  readonly plan: TimeSeriesPlan;
+  /** C. */
+  readonly numChannels: number;
+  /** Samples per channel before truncation. */
+  readonly originalLength: number;
+  /** Whether samples were cut off (originalLength > plan.numSamples). */
+  readonly truncated: boolean;
+  /** Per-channel mean over the whole input (before truncation), float64. */
+  readonly mean: Float64Array;
+  /** Per-channel population std over the whole input (0 for a constant channel), float64. */
+  readonly std: Float64Array;
+  /** Channels whose samples are all equal: they normalise to exact zeros (see `zScore`). */
+  readonly constantChannels: readonly number[];
+}

@@ -10,42 +10,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { DTypeError, ShapeError, ValueError } from '../../errors.js';
 import { checkTensor, fmtShape } from '../../util/check.js';
-import { TS_MAX_SAMPLES, type TimeSeriesPlan, type TimeSeriesPlanOptions, type defaultSamplingRate, timeSeriesPlan } from './plan.js'; // defaultSamplingRate: for a {@link} below
+import {
+  TS_MAX_SAMPLES, type PreprocessOptions, type PreprocessedTimeSeriesInfo, type TimeSeriesPlan, type TimeSeriesPlanOptions,
+  type defaultSamplingRate, timeSeriesPlan, // defaultSamplingRate: for a {@link} below
+} from './plan.js';
+
+export type { PreprocessOptions, PreprocessedTimeSeriesInfo } from './plan.js';
 import { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
 export { TS_LMDEPLOY_MAX_SAMPLES, TS_ZSCORE_EPS } from './constants.js';
 
-/** Options of {@link preprocessTimeSeries}. */
-export interface PreprocessOptions extends TimeSeriesPlanOptions {
-  /**
-   * Keep at most this many samples per channel (default {@link TS_LMDEPLOY_MAX_SAMPLES} = 240000,
-   * lmdeploy's value, so prompts and features match lmdeploy). Raise it up to
-   * {@link TS_MAX_SAMPLES} (10^6, the README's range) to encode longer signals; the encoder's
-   * memory stays bounded (patches are processed in batches, attention in chunks).
-   */
-  readonly maxSamples?: number;
-  /** What to do with a longer signal: `'truncate'` (default, as lmdeploy) or `'error'`. */
-  readonly overflow?: 'truncate' | 'error';
-}
-
 /** What {@link preprocessTimeSeries} returns. The caller disposes `signal`. */
-export interface PreprocessedTimeSeries {
+export interface PreprocessedTimeSeries extends PreprocessedTimeSeriesInfo {
   /** The normalised, truncated signal `[T, C]` float32 (the model's input). */
   readonly signal: tf.Tensor2D;
-  /** The patching plan for `signal` (token count, stride, patch size...). */
-  readonly plan: TimeSeriesPlan;
-  /** C. */
-  readonly numChannels: number;
-  /** Samples per channel before truncation. */
-  readonly originalLength: number;
-  /** Whether samples were cut off (originalLength > plan.numSamples). */
-  readonly truncated: boolean;
-  /** Per-channel mean over the whole input (before truncation), float64. */
-  readonly mean: Float64Array;
-  /** Per-channel population std over the whole input, float64. */
-  readonly std: Float64Array;
-  /** Channels whose samples are all equal: they normalise to exact zeros (see {@link zScore}). */
-  readonly constantChannels: readonly number[];
 }
 
 /** Validate option values; returns the effective max length. */
@@ -107,6 +85,7 @@ export function checkSamples(op: string, data: ArrayLike<number>, C: number): vo
  * in floating point, and dividing by `~0 + 1e-8` can blow it up to O(1) for large constant values).
  *
  * @returns the normalised values `[T, C]` (float64), and μ, σ and the constant channels.
+ * @throws ValueError when T or C is not a positive integer or `data` does not hold T·C values.
  */
 export function zScore(data: ArrayLike<number>, T: number, C: number): {
   /** The normalised values `[T, C]`, row-major (exact zeros on constant channels). */
@@ -118,6 +97,10 @@ export function zScore(data: ArrayLike<number>, T: number, C: number): {
   /** Indices of the constant channels, increasing. */
   constant: number[];
 } {
+  if (!Number.isSafeInteger(T) || T < 1 || !Number.isSafeInteger(C) || C < 1) {
+    throw new ValueError(`zScore: 'T' and 'C' must be positive integers, got T = ${T}, C = ${C}`);
+  }
+  if (data.length !== T * C) throw new ValueError(`zScore: 'data' has ${data.length} values, expected T·C = ${T}·${C} = ${T * C}`);
   const mean = new Float64Array(C);
   const std = new Float64Array(C);
   const constant: number[] = [];

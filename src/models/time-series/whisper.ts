@@ -39,27 +39,11 @@ import { add } from '../../ops/elementwise.js';
 import { pad, reshape, slice, transpose } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { TS_ATTENTION_BLOCK, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_WHISPER_LN_EPS } from './constants.js';
+import type { WhisperEncoderOptions, WhisperForwardOptions } from './options.js';
+
+export type { WhisperEncoderOptions, WhisperForwardOptions } from './options.js';
 
 export { TS_WHISPER_LN_EPS, TS_CONV_CHUNK, TS_MLP_CHUNK, TS_ATTENTION_BLOCK } from './constants.js';
-
-/** Options of the Whisper encoder. */
-export interface WhisperEncoderOptions {
-  /** LayerNorm eps inside the layers (default 1e-5, the training code; lmdeploy uses 1e-6). */
-  readonly layerNormEps?: number;
-}
-
-/** Options of a forward pass. */
-export interface WhisperForwardOptions {
-  /**
-   * Queries per attention chunk; does not change the result. Default: 256, fewer for long inputs
-   * so that one chunk's scores stay under {@link TS_ATTENTION_BLOCK} floats (at least 16).
-   */
-  readonly attentionChunk?: number;
-  /** Output positions per convolution chunk (default {@link TS_CONV_CHUNK}); does not change the result. */
-  readonly convChunk?: number;
-  /** Rows per MLP chunk (default {@link TS_MLP_CHUNK}); does not change the result. */
-  readonly mlpChunk?: number;
-}
 
 /** Throw unless each chunk option is absent or a positive integer. */
 function checkChunks(op: string, o: WhisperForwardOptions): void {

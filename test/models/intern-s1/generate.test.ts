@@ -38,6 +38,43 @@ forEachBackend(() => {
       });
     }
 
+    it('penalties and min-p: cached == uncached == the float64 reference (HF order, history-aware)', () => {
+      const { cfg, weights } = tiny('mini');
+      const model = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false });
+      const inputs = { inputIds: [[3, 14, 15, 9, 2, 6, 3, 14]] };
+      const before = tf.memory().numTensors;
+      for (const o of [{ repetitionPenalty: 1.5 }, { temperature: 0.8, minP: 0.05, topK: 40, presencePenalty: 0.5, frequencyPenalty: 0.7, repetitionPenalty: 1.2, seed: 3 }]) {
+        const a = generate(model, inputs, { maxNewTokens: 8, ...o });
+        const b = generate(model, inputs, { maxNewTokens: 8, useCache: false, ...o });
+        expect(b.tokens).toEqual(a.tokens);
+        const r = refGen.generate(refModel.InternS1ForConditionalGeneration.fromWeights(cfg as never, weights, { vision: false, timeSeries: false }), inputs, { maxNewTokens: 8, ...o });
+        expect(r.tokens).toEqual(a.tokens);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
+    });
+
+    it('several stop ids, a stop string over decoded text, a time limit; finish reasons and text', () => {
+      const { cfg, weights } = tiny('mini');
+      const model = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false });
+      const inputs = { inputIds: [[1, 2, 3]] };
+      const decode = (ids: readonly number[]) => ids.map((i) => `<${i}>`).join('');
+      const free = generate(model, inputs, { maxNewTokens: 8, decode });
+      expect(free.text).toBe(decode(free.tokens));
+      const stops = [free.tokens[6], free.tokens[4]];
+      const cut = free.tokens.findIndex((t) => stops.includes(t));
+      const s = generate(model, inputs, { maxNewTokens: 8, stopTokens: stops, decode });
+      expect([s.finishReason, s.tokens, s.text]).toEqual(['stop', free.tokens.slice(0, cut + 1), decode(free.tokens.slice(0, cut))]);
+      // A stop string across the boundary of tokens 1 and 2: '>' ends token 1, '<' starts token 2.
+      const target = `${free.tokens[1]}><${free.tokens[2]}`;
+      const at = free.text.indexOf(target);
+      const ss = generate(model, inputs, { maxNewTokens: 8, stopStrings: [target], decode });
+      expect([ss.finishReason, ss.stopString, ss.text]).toEqual(['stop', target, free.text.slice(0, at)]);
+      const tm = generate(model, inputs, { maxNewTokens: 8, maxTimeMs: 1e-6 });
+      expect([tm.finishReason, tm.tokens.length]).toEqual(['time', 1]);
+      model.dispose();
+    });
+
     it('stops at a stop token, streams each token, and honours the callback', () => {
       const { cfg, weights } = tiny('mini');
       const model = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false });

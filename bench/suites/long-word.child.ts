@@ -1,0 +1,25 @@
+/**
+ * Child process of the tokenizer suite's long-word rows (issue #12 item 8): load the tokenizer,
+ * build one seeded word of `MB` megabytes of random lower-case letters (no spaces), encode it once
+ * and print `{ ms, tokens, extraMB, loadPeakMB }` as JSON. Run alone so that the peak resident
+ * memory of the process (`maxRSS`) measures this one call: extra = peak during the call − RSS
+ * before it (a lower bound when the loading peak was higher: loadPeakMB says how high that was).
+ */
+import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { mulberry32 } from '../../src/util/random.js';
+
+const [dir, mbArg] = process.argv.slice(2);
+const tok = InternS1Tokenizer.fromDir(dir);
+const n = Math.round(Number(mbArg) * 1e6);
+const r = mulberry32(12);
+const bytes = new Uint8Array(n);
+for (let i = 0; i < n; i++) bytes[i] = 97 + Math.floor(r() * 26);
+const word = Buffer.from(bytes).toString('latin1');
+(globalThis as { gc?: () => void }).gc?.();
+const rss0 = process.memoryUsage().rss;
+const peak0 = process.resourceUsage().maxRSS * 1024;
+const t0 = performance.now();
+const ids = tok.encode(word).ids;
+const ms = performance.now() - t0;
+const peak1 = process.resourceUsage().maxRSS * 1024;
+process.stdout.write(JSON.stringify({ ms, tokens: ids.length, extraMB: Math.max(0, peak1 - rss0) / 1e6, loadPeakMB: Math.max(0, peak0 - rss0) / 1e6 }) + '\n');

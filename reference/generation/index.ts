@@ -1,0 +1,6 @@
+/**
+ * Reference generation processors.
+ *
+ * @module
+ */
+export * from './processors.js';

@@ -17,6 +17,7 @@ export * from './models/time-series/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './models/intern-s1/index.js';
+export * from './train/index.js';
 export { mulberry32 } from './random.js'; // src/util/random.ts's seeded generator, shared (one stream for both trees)
 export * from './generation/index.js';
 export { reshape } from './ops/shape.js'; // the twin of src/ops/shape.ts's reshape (a superset of ndarray.ts's)

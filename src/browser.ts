@@ -19,7 +19,7 @@ export {
   indexAdd, interpolateBicubic, interpolateBilinear, layerNorm, linear, log, logSoftmax, logsumexp,
   matmul, mul, oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape,
   rmsNorm, ropeTables, rotateHalf, rsqrt, segmentSum, silu, sin, slice, softmax, sqrt, sub, tanh,
-  topk, transpose, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
+  topk, transpose, unstack, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
   type ChunkedAttentionOptions, type Conv1dOptions, type Conv2dOptions, type Fp8Block,
   type Fp8Quantized, type InterpolateOptions, type MatmulOptions, type Operand, type TopK,
 } from './ops/index.js';
@@ -180,6 +180,18 @@ export {
   type TokenizerEncodeOptions, type TokenizerFiles, type VideoGroup,
 } from './tokenizer/index.js';
 export { tokenizerFilesFromSource } from './tokenizer/sources.js';
+
+// Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.
+// Saving and loading trained models and trainer state (train/checkpoint.ts) write files: Node only.
+export { causalLmLoss } from './train/loss.js';
+export {
+  adamwUpdate, Optimizer, optimizerConfig, sgdUpdate, type OptimizerConfig, type OptimizerOptions, type OptimizerSlots,
+} from './train/optim.js';
+export { TextParams, type TextParamsOptions } from './train/params.js';
+export {
+  clipByGlobalNorm, lossAndGrads, TextTrainer, trainStep, type LossAndGrads, type LossOptions, type LossParts,
+  type TrainBatch, type TrainStepOptions, type TrainStepResult,
+} from './train/step.js';
 
 // Seeded randomness (sampling).
 export {

@@ -25,7 +25,7 @@ export {
   indexAdd, interpolateBicubic, interpolateBilinear, layerNorm, linear, log, logSoftmax, logsumexp,
   matmul, mul, oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape,
   rmsNorm, ropeTables, rotateHalf, rsqrt, segmentSum, silu, sin, slice, softmax, sqrt, sub, tanh,
-  topk, transpose, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
+  topk, transpose, unstack, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
   type ChunkedAttentionOptions, type Conv1dOptions, type Conv2dOptions, type Fp8Block,
   type Fp8Quantized, type InterpolateOptions, type MatmulOptions, type Operand, type TopK,
 } from './ops/index.js';
@@ -166,3 +166,11 @@ export {
   decodeImageWithBrowser, type Drawable, imageFromBitmap, imageFromImageData, type ImageDataLike,
 } from './image/browser.js';
 export { tokenizerFilesFromSource } from './tokenizer/sources.js';
+
+// Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.
+export {
+  adamwUpdate, causalLmLoss, clipByGlobalNorm, loadTrainerState, lossAndGrads, saveTrainedModel, saveTrainerState, Optimizer, optimizerConfig,
+  sgdUpdate, TextParams, TextTrainer, trainStep, type LossAndGrads, type LossOptions, type LossParts,
+  type OptimizerConfig, type OptimizerOptions, type OptimizerSlots, type TextParamsOptions,
+  type TrainBatch, type TrainStepOptions, type TrainStepResult,
+} from './train/index.js';

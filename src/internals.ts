@@ -25,3 +25,4 @@ export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './util/random.js';
 export * from './generation/index.js';
+export * from './train/index.js';

@@ -44,6 +44,12 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
     'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
   ],
+  // Training orchestration: variables, optimizer state and the step compose twinned pieces (the
+  // loss causalLmLoss, the updates adamwUpdate / sgdUpdate) with tfjs autodiff; their gradients are
+  // checked against central differences of the reference loss (test/train/grad.test.ts).
+  training: ['TextParams', 'TextTrainer', 'Optimizer', 'optimizerConfig', 'lossAndGrads', 'clipByGlobalNorm', 'trainStep',
+    // ... and their files (I/O): the trained checkpoint and the resumable trainer state.
+    'saveTrainedModel', 'saveTrainerState', 'loadTrainerState'],
   // Generation plumbing (issue 17): generation_config.json parsing, text-level stop rules and the
   // reasoning / tool-call parsers (string processing), the chat-prompt builder, and the stepwise
   // driver of the fast model, whose tokens are checked against the reference generate().

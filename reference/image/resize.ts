@@ -25,7 +25,7 @@ import type { ResizeMethod, RgbImage } from '../../src/image/types.js';
 // The image type and the method names are shared with the fast path (plain data, no twin).
 export type { ResizeMethod, RgbImage } from '../../src/image/types.js';
 
-/** Options of {@link resizeImage}. */
+/** The interpolation method and options of {@link resizeImage}. */
 export interface ResizeOptions {
   /** `'pil'` (default) or `'torch'`. */
   readonly method?: ResizeMethod;

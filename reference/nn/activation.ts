@@ -6,7 +6,7 @@
 import type { NDArray } from '../ndarray.js';
 import { gelu, geluTanh, relu, silu } from '../ops/activations.js';
 
-/** An elementwise activation. */
+/** An elementwise activation function over a whole array (silu, gelu, relu, ...). */
 export type ActivationFn = (x: NDArray) => NDArray;
 
 /** `silu`/`swish`, `gelu` (erf), `gelu_pytorch_tanh`/`gelu_new` (tanh), `relu`. */

@@ -28,8 +28,12 @@ export interface FopeTables {
 }
 
 /**
- * `ω_i = 1 / θ^(2i/d)` (float32 at each step, as HF), `i < d/2`; keep the first `numInvFreq`, or
- * every `ω_i > 2π/L` (threshold in float32).
+ * The frequencies FoPE keeps (spec 5.3, step 2):
+ * $$ \omega_i = \theta^{-2i/d}\ (i < d/2), \qquad \text{kept: } \lbrace\, \omega_i : \omega_i > 2\pi / L \,\rbrace $$
+ * (or the first `numInvFreq` when set), each step rounded to float32 as HF does. A frequency at or
+ * below $2\pi/L$ does not complete one period in the training window L = `max_position_embeddings`;
+ * for Intern-S1-Pro ($\theta = 5\cdot 10^6$, $L = 262144$, $d = 128$) K = 45 of the 64 are kept.
+ * ASCII: `ω_i = 1 / θ^(2i/d)`, keep `ω_i > 2π/L`.
  */
 export function fopeFrequencies(headDim: number, theta: number, maxPosition: number, numInvFreq: number | null): Float32Array {
   const kept: number[] = [];
@@ -49,9 +53,18 @@ function coefAt(coef: NDArray, g: number, i: number, j: number): number {
 }
 
 /**
- * For every table head g, position t and lane j < d/2:
- * `Ĉ[g,t,j] = Σ_{i<K} cos(φ_ti)·cosCoef[g,i,j]` and `Ŝ[g,t,j] = Σ_{i<K} sin(φ_ti)·sinCoef[g,i,j]`
- * for j < K (φ_ti = fround(t·ω_i)), the padding constants for j ≥ K; lane j + d/2 repeats lane j.
+ * The FoPE tables `cos`, `sin [G, T, d]` (spec 5.3, steps 4 and 5): for every table head g (one per
+ * kv head), position t and lane $j < d/2$, a Fourier series over the K kept frequencies,
+ *
+ * $$
+ * \hat C_{g,t,j} = \sum_{i<K} \cos(t\,\omega_i)\, C^{\cos}_{g,i,j}, \qquad
+ * \hat S_{g,t,j} = \sum_{i<K} \sin(t\,\omega_i)\, C^{\sin}_{g,i,j} \qquad (j < K),
+ * $$
+ *
+ * the padding constants (cos = sin = 1 for the trained models) for $K \le j < d/2$, and lane
+ * $j + d/2$ repeating lane $j$: $\cos_{g,t} = [\hat C_{g,t}, \hat C_{g,t}]$. With $C = I$ and
+ * $K = d/2$ this is exactly RoPE. The angles $t\,\omega_i$ are float32 numbers.
+ * ASCII: `Ĉ[g,t,j] = Σ_{i<K} cos(φ_ti)·cosCoef[g,i,j]`, `Ŝ[g,t,j] = Σ_{i<K} sin(φ_ti)·sinCoef[g,i,j]`.
  */
 export function fopeTables(
   positions: ArrayLike<number>, freqs: Float32Array, cosCoef: NDArray, sinCoef: NDArray, headDim: number,
@@ -88,8 +101,13 @@ export function fopeTables(
 }
 
 /**
- * `x'[.., t, n, :] = x[.., t, n, :] ⊙ cos[g, t, :] + rotate_half(x)[.., t, n, :] ⊙ sin[g, t, :]`
- * with `g = ⌊n / (H/G)⌋`. `x [T, H, d]` or `[B, T, H, d]`.
+ * Rotate q or k by the FoPE tables (spec 5.3, step 6): head n uses the tables of its kv group
+ * $g = \lfloor n / (H/G) \rfloor$,
+ *
+ * $$ x'_{t,n} = x_{t,n} \odot \cos_{g,t} + \operatorname{rotate\_half}(x_{t,n}) \odot \sin_{g,t} . $$
+ *
+ * `x [T, H, d]` or `[B, T, H, d]`, tables `[G, T, d]`; shape preserved. ASCII:
+ * `x'[.., t, n, :] = x[.., t, n, :] ⊙ cos[g, t, :] + rotate_half(x)[.., t, n, :] ⊙ sin[g, t, :]`.
  */
 export function applyFope(x: NDArray, cos: NDArray, sin: NDArray): NDArray {
   const batched = x.shape.length === 4;
@@ -144,7 +162,20 @@ export function fopeInitCoefficients(K: number, heads: number | null, gain: numb
   return { cosCoef, sinCoef };
 }
 
-/** The FoPE module: frequencies, coefficients, `tables(positions)` and `apply(x, tables)`. */
+/**
+ * Fourier position encoding as Intern-S1-Pro uses it (spec 5.2, 5.3): RoPE's single frequency per
+ * lane pair is replaced by a Fourier series over the K kept frequencies, with fixed (never trained)
+ * coefficient buffers `cos_coef`, `sin_coef [Hkv, K, K]` from the checkpoint:
+ *
+ * $$
+ * \cos_{g,t,j} = \sum_{i<K} \cos(t\,\omega_i)\, C^{\cos}_{g,i,j}, \quad
+ * \sin_{g,t,j} = \sum_{i<K} \sin(t\,\omega_i)\, C^{\sin}_{g,i,j}, \quad
+ * x' = x \odot \cos_{g,t} + \operatorname{rotate\_half}(x) \odot \sin_{g,t} .
+ * $$
+ *
+ * The module holds the frequencies ({@link fopeFrequencies}) and coefficients, builds the tables
+ * for given positions ({@link fopeTables}) and applies them ({@link applyFope}).
+ */
 export class FourierPositionEmbedding {
   /** Tags this as FoPE among the decoder's position encodings. */
   readonly kind = 'fope' as const;

@@ -7,7 +7,10 @@ import type { NDArray } from '../ndarray.js';
 import { layerNorm, rmsNorm } from '../ops/norm.js';
 import type { WeightSource } from '../weights.js';
 
-/** `y = w ⊙ x / sqrt(mean(x²) + eps)` over the last axis. */
+/**
+ * RMSNorm with a learned scale over the last axis (spec 3.1; also the QK norm and InternViT's
+ * `rms_norm`): $y = w \odot x \,/\, \sqrt{\operatorname{mean}(x^2) + \varepsilon}$, `x [..., D]` → `[..., D]`.
+ */
 export class RMSNorm {
   constructor(
     /** The scale `w [D]`. */
@@ -27,7 +30,11 @@ export class RMSNorm {
   }
 }
 
-/** `y = (x − mean) / sqrt(var + eps) ⊙ w + b` over the last axis; a missing bias is zero. */
+/**
+ * LayerNorm with a learned scale and shift over the last axis (InternViT-300M, the Pro tower,
+ * the time-series encoder): $y = (x - \mu) / \sqrt{\sigma^2 + \varepsilon} \odot w + b$, a missing
+ * bias is zero; `x [..., D]` → `[..., D]`.
+ */
 export class LayerNorm {
   constructor(
     /** The scale `w [D]`. */

@@ -139,8 +139,18 @@ function perBatch(q: NDArray, k: NDArray, v: NDArray, o: AttentionOptions): Atte
 }
 
 /**
- * Scaled-dot-product attention, per head and per query:
- * `o_n[i] = Σ_j softmax_j(scale · q_n[i]·k_g[j] + M[i][j]) v_g[j]`, `g = ⌊n / (H/Hkv)⌋`.
+ * Scaled-dot-product attention with grouped-query heads (spec 2, 3.2), per head and per query.
+ * Query head $n$ reads key/value head $g = \lfloor n / (H/H_{kv}) \rfloor$:
+ *
+ * $$
+ * o_{n,i} = \sum_{j=1}^{S} \operatorname{softmax}_j\big( s \cdot q_{n,i} \cdot k_{g,j} + M_{ij} \big)\, v_{g,j},
+ * \qquad s = d^{-1/2} \text{ by default},
+ * $$
+ *
+ * where $M_{ij} \in \lbrace 0, -\infty \rbrace$ is the causal mask ($j \le \mathrm{offset} + i$), the
+ * block-diagonal mask of packed sequences, an explicit additive mask, or nothing. A row with no
+ * visible key is all zero (the project's decision). ASCII:
+ * `o_n[i] = Σ_j softmax_j(scale · q_n[i]·k_g[j] + M[i][j]) v_g[j]`.
  * Shapes `q [T, H, d]`, `k [S, Hkv, d]`, `v [S, Hkv, dv]` → `[T, H, dv]` (or all with a leading B).
  */
 export function attention(q: NDArray, k: NDArray, v: NDArray, opts: AttentionOptions & { returnProbs: true }): AttentionResult;
@@ -156,7 +166,10 @@ export function attention(q: NDArray, k: NDArray, v: NDArray, opts: AttentionOpt
   return opts.returnProbs ? r : r.output;
 }
 
-/** The chunked variant computes the same function; the reference has nothing to chunk. */
+/**
+ * The twin of the fast path's query-blocked attention: the same function as {@link attention}
+ * (the reference has nothing to chunk, so `chunkSize` is accepted and ignored).
+ */
 export function attentionChunked(q: NDArray, k: NDArray, v: NDArray, opts: ChunkedAttentionOptions & { returnProbs: true }): AttentionResult;
 export function attentionChunked(q: NDArray, k: NDArray, v: NDArray, opts?: ChunkedAttentionOptions & { returnProbs?: false }): NDArray;
 export function attentionChunked(q: NDArray, k: NDArray, v: NDArray, opts?: ChunkedAttentionOptions): NDArray | AttentionResult;
@@ -165,7 +178,16 @@ export function attentionChunked(q: NDArray, k: NDArray, v: NDArray, opts: Chunk
 }
 
 /**
- * Analytic gradient of `L = Σ o ⊙ dOut` (optionally `+ Σ P ⊙ dProbs`), per head n with kv head g:
+ * Analytic gradient of attention, of `L = Σ o ⊙ dOut` (optionally `+ Σ P ⊙ dProbs`), per head n
+ * with kv head g, $P$ the probabilities and $s$ the scale:
+ *
+ * $$
+ * dV_g = \sum_{n \in g} P_n^\top dO_n, \quad dP_n = dO_n V_g^\top, \quad
+ * dS_n = P_n \odot \big(dP_n - \operatorname{rowsum}(dP_n \odot P_n)\big), \quad
+ * dQ_n = s\, dS_n K_g, \quad dK_g = s \sum_{n \in g} dS_n^\top Q_n .
+ * $$
+ *
+ * In ASCII:
  * - `dV_g = Σ_{n in g} P_nᵀ dO_n`
  * - `dP_n = dO_n V_gᵀ (+ dProbs_n)`
  * - `dS_n = P_n ⊙ (dP_n − rowsum(dP_n ⊙ P_n))`   (softmax backward; S = scaled scores)

@@ -55,7 +55,7 @@ export function div(a: Operand, b: Operand): NDArray {
   return broadcastBinary(a, b, (x, y) => x / y);
 }
 
-/** `y = eˣ`. */
+/** The elementwise exponential, `y = eˣ`. */
 export function exp(x: NDArray): NDArray {
   return map(x, Math.exp);
 }

@@ -9,7 +9,7 @@ import {
   type NDArray, broadcastIndex, broadcastShapes, sizeOf, toFlat, unravel, zeros,
 } from '../ndarray.js';
 
-/** Options of {@link matmul}. */
+/** Transpose flags of the two operands of {@link matmul}. */
 export interface MatmulOptions {
   /** Use the transpose of the last two dims of `a`. */
   transposeA?: boolean;

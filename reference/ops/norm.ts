@@ -6,7 +6,11 @@
  */
 import { type NDArray, mapLines } from '../ndarray.js';
 
-/** `y = w ⊙ (x / √(mean(x²) + eps))` over the last axis (normalise first, then scale). */
+/**
+ * RMSNorm over the last axis (spec 3.1), normalise first, then scale:
+ * $$ y = w \odot \frac{x}{\sqrt{\tfrac{1}{D}\sum_{i=1}^{D} x_i^2 + \varepsilon}} $$
+ * (ASCII: `y = w ⊙ (x / √(mean(x²) + eps))`); a null weight is all ones. Shape preserved.
+ */
 export function rmsNorm(x: NDArray, weight: NDArray | null, eps = 1e-6): NDArray {
   return mapLines(x, -1, (row) => {
     let sumSq = 0;
@@ -16,7 +20,11 @@ export function rmsNorm(x: NDArray, weight: NDArray | null, eps = 1e-6): NDArray
   });
 }
 
-/** `y = (x - μ) / √(σ² + eps) ⊙ w + b`, `μ = mean(x)`, `σ² = mean((x - μ)²)`, over the last axis. */
+/**
+ * LayerNorm over the last axis, with the biased (population) variance:
+ * $$ y = \frac{x - \mu}{\sqrt{\sigma^2 + \varepsilon}} \odot w + b, \qquad \mu = \tfrac{1}{D}\sum_i x_i, \quad \sigma^2 = \tfrac{1}{D}\sum_i (x_i - \mu)^2 $$
+ * (ASCII: `y = (x - μ) / √(σ² + eps) ⊙ w + b`); a null weight is ones, a null bias zeros.
+ */
 export function layerNorm(x: NDArray, weight: NDArray | null, bias: NDArray | null, eps = 1e-5): NDArray {
   return mapLines(x, -1, (row) => {
     let mu = 0;

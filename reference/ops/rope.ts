@@ -8,7 +8,12 @@
  */
 import { type NDArray, toFlat, zeros } from '../ndarray.js';
 
-/** `rotate_half(x)[..., i] = −x[..., i + d/2]` for `i < d/2`, and `x[..., i − d/2]` otherwise. */
+/**
+ * The neox "rotate half" of RoPE (spec 5.1) over the last axis of length d:
+ * $\operatorname{rotate\_half}(x) = [\,-x_{d/2:d},\; x_{0:d/2}\,]$, i.e. lane $i < d/2$ takes
+ * $-x_{i+d/2}$ and lane $i \ge d/2$ takes $x_{i-d/2}$ (ASCII: `rotate_half(x)[..., i] = −x[..., i + d/2]`
+ * for `i < d/2`, `x[..., i − d/2]` otherwise). Shape preserved.
+ */
 export function rotateHalf(x: NDArray): NDArray {
   const d = x.shape[x.shape.length - 1];
   const half = d / 2;
@@ -37,8 +42,16 @@ function invFreq(d: number, theta: number): number[] {
 }
 
 /**
- * `φ[t, i] = pos[t] · inv_freq[i]` (a float32 product, as HF computes it), then
- * `cos[t, i] = cos(φ[t, i mod d/2])`, `sin[t, i] = sin(φ[t, i mod d/2])` in float64 → `[T, d]` each.
+ * The RoPE tables (spec 5.1) for the given positions, `[T, d]` each:
+ *
+ * $$
+ * \omega_i = \theta^{-2i/d}, \qquad \varphi_{t,i} = \mathrm{pos}_t\, \omega_i \quad (i < d/2), \qquad
+ * \cos_{t} = [\cos\varphi_{t},\, \cos\varphi_{t}], \quad \sin_{t} = [\sin\varphi_{t},\, \sin\varphi_{t}]
+ * $$
+ *
+ * $\omega_i$ and $\varphi$ are rounded to float32 at every step, as HF computes them (the rounding
+ * is part of the model's definition, spec 10.3); cos and sin are then taken in float64.
+ * ASCII: `φ[t, i] = pos[t] · inv_freq[i]`, `cos[t, i] = cos(φ[t, i mod d/2])`.
  */
 export function ropeTables(positions: ArrayLike<number>, headDim: number, theta: number): {
   /** `cos(φ[t, i mod d/2])`, `[T, d]`. */
@@ -61,7 +74,16 @@ export function ropeTables(positions: ArrayLike<number>, headDim: number, theta:
   return { cos, sin };
 }
 
-/** `x'[.., t, h, i] = x[.., t, h, i] · cos[t, i] + rotate_half(x)[.., t, h, i] · sin[t, i]`. */
+/**
+ * Rotate `x [.., T, H, d]` by the tables `cos`, `sin [T, d]` (spec 5.1): every head of token t is
+ * turned by the angles of position t, lane $i$ paired with lane $i + d/2$,
+ *
+ * $$
+ * x'_{t,h} = x_{t,h} \odot \cos_t + \operatorname{rotate\_half}(x_{t,h}) \odot \sin_t .
+ * $$
+ *
+ * ASCII: `x'[.., t, h, i] = x[.., t, h, i] · cos[t, i] + rotate_half(x)[.., t, h, i] · sin[t, i]`.
+ */
 export function applyRope(x: NDArray, cos: NDArray, sin: NDArray): NDArray {
   const rot = rotateHalf(x);
   const out = zeros(x.shape);

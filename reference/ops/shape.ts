@@ -57,3 +57,14 @@ export function reshape(x: NDArray, shape: number[]): NDArray {
   const out = shape.map((d) => (d === -1 ? x.size / known : d));
   return fromArray(toFlat(x), out);
 }
+
+/** `y_i[...] = x[..., i, ...]` for each i along `axis`: the slices of `x`, with that axis removed. */
+export function unstack(x: NDArray, axis = 0): NDArray[] {
+  const ax = normAxis(axis, x.shape.length);
+  const rest = x.shape.filter((_, k) => k !== ax);
+  return Array.from({ length: x.shape[ax] }, (_, i) => {
+    const begin = x.shape.map((_, k) => (k === ax ? i : 0));
+    const size = x.shape.map((d, k) => (k === ax ? 1 : d));
+    return reshape(slice(x, begin, size), rest);
+  });
+}

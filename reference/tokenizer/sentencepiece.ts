@@ -23,7 +23,7 @@ export interface SentencePieceEncoding {
   ids: number[];
 }
 
-/** One sentencepiece model. */
+/** One domain sentencepiece model (pieces, scores, unigram Viterbi encoder), parsed from a `.model` file. */
 export class SentencePieceModel {
   /** The parsed file. */
   readonly proto: SentencePieceModelProto;

@@ -19,7 +19,7 @@ import {
 
 export type { Encoding, InternS1TokenizerOptions, TokenizerDecodeOptions, TokenizerEncodeOptions } from '../../src/tokenizer/options.js';
 
-/** A loaded domain. */
+/** A domain sub-tokenizer once loaded: its name, its id offset and its sentencepiece model. */
 export interface LoadedDomain {
   /** Domain name, e.g. `SMILES`. */
   readonly name: string;

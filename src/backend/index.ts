@@ -30,7 +30,7 @@ export interface BackendAttempt {
   readonly reason?: string;
 }
 
-/** What {@link backendInfo} reports. */
+/** What {@link backendInfo} reports: the active backend, whether it was forced, and every rung of the ladder. */
 export interface BackendInfo {
   /** The tfjs backend that is active (`tensorflow`, `wasm` or `cpu`). */
   readonly backend: BackendName;

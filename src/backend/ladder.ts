@@ -50,7 +50,7 @@ export interface PlannedSkip {
   readonly reason: string;
 }
 
-/** What {@link planBrowserLadder} decides. */
+/** The rungs to try, the rungs skipped and the wasm build that {@link planBrowserLadder} decides. */
 export interface LadderPlan {
   /** The rungs to try, in order. */
   readonly order: readonly BrowserBackendName[];

@@ -38,7 +38,7 @@ export interface GenerationConfig {
   readonly max_new_tokens: number | null;
 }
 
-/** transformers' `GenerationConfig()` defaults. */
+/** The defaults of transformers' `GenerationConfig()`, applied to missing keys. */
 export const HF_GENERATION_DEFAULTS: GenerationConfig = Object.freeze({
   do_sample: false, temperature: 1.0, top_k: 50, top_p: 1.0, min_p: null, repetition_penalty: 1.0,
   eos_token_id: [], bos_token_id: null, pad_token_id: null, max_new_tokens: null,

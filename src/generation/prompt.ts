@@ -16,7 +16,7 @@ import type { InternS1ForConditionalGeneration, ModelInputs } from '../models/in
 import { applyChatTemplate, type ChatContentItem, type ChatMessage, expandMediaPlaceholders, type VideoGroup } from '../tokenizer/chat.js';
 import type { InternS1Tokenizer } from '../tokenizer/tokenizer.js';
 
-/** Options of {@link prepareChat}. */
+/** The thinking switch, tool schemas and tile limit of {@link prepareChat}. */
 export interface PrepareChatOptions {
   /** The template's `enable_thinking` (undefined: the template's default, thinking on). */
   readonly enableThinking?: boolean;

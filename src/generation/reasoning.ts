@@ -38,7 +38,7 @@ export function partialTagLength(s: string, tag: string): number {
 }
 
 /**
- * Incremental `<think>` splitter.
+ * An incremental splitter of `<think>...</think>` reasoning from the answer, fed chunk by chunk.
  *
  * @example
  * ```ts

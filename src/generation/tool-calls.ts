@@ -87,7 +87,7 @@ export function parseToolCallBody(body: string): ParsedToolCall | string {
 }
 
 /**
- * Incremental tool-call parser.
+ * An incremental parser of `<tool_call>` blocks, fed text chunk by chunk.
  *
  * @example
  * ```ts

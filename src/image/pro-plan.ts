@@ -13,11 +13,11 @@ import type { ResizeMethod } from './types.js';
 
 /** Pro image pixel budget: `size.shortest_edge` / `size.longest_edge` of `preprocessor_config.json`. */
 export const PRO_IMAGE_MIN_PIXELS = 65536;
-/** See {@link PRO_IMAGE_MIN_PIXELS}. */
+/** Pro image pixel budget, the upper bound (see {@link PRO_IMAGE_MIN_PIXELS}). */
 export const PRO_IMAGE_MAX_PIXELS = 16777216;
 /** Pro video pixel budget per frame (spec 6.2.1). */
 export const PRO_VIDEO_MIN_PIXELS = 4096;
-/** See {@link PRO_VIDEO_MIN_PIXELS}. */
+/** Pro video pixel budget per frame, the upper bound (see {@link PRO_VIDEO_MIN_PIXELS}). */
 export const PRO_VIDEO_MAX_PIXELS = 25165824;
 
 /**
@@ -66,7 +66,7 @@ export interface ProOptions {
   readonly maxPatches?: number;
 }
 
-/** Options of {@link smartResize}. */
+/** The rounding factor and pixel-budget options of {@link smartResize}. */
 export interface SmartResizeOptions {
   /** Sides become multiples of this (p·m = 32). */
   readonly factor?: number;

@@ -28,7 +28,7 @@ import { checkOutputSize, checkResizeMethod, checkRgbImage, type RgbImage } from
 // Steps 1 and 2 (the grid) are pure integer planning, shared with the reference.
 export { IMAGENET_MEAN, IMAGENET_STD, type TileGrid, type TilingOptions, candidateGrids, chooseGrid } from './tiling-plan.js';
 
-/** What {@link tileImage} returns. */
+/** What {@link tileImage} returns: the tiles and the grid they were cut on. */
 export interface TiledImage {
   /** `[N, 3, s, s]` float32, tiles row-major then the thumbnail, ImageNet-normalised. */
   readonly pixelValues: tf.Tensor4D;

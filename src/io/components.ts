@@ -31,7 +31,7 @@ export type OutputDType = 'F32' | 'I32';
  */
 export type SymbolicShape = readonly (number | string)[];
 
-/** One declared input. */
+/** One declared input of a parity component: its name, dtypes and shape. */
 export interface ComponentInput {
   /** The input's name, the key of the tensor in the inputs file. */
   readonly name: string;
@@ -47,7 +47,7 @@ export interface ComponentInput {
   readonly description: string;
 }
 
-/** One declared output. */
+/** One declared output of a parity component: its name and dtype. */
 export interface ComponentOutput {
   /** The output's name, its key in the results. */
   readonly name: string;
@@ -84,7 +84,7 @@ export type ReferenceOutputs = Record<string, NDArray | {
   readonly array: NDArray;
 }>;
 
-/** A registered component. */
+/** A component registered for the parity tool (`intern-s1 run`): its name, inputs, outputs and dims. */
 export interface ComponentSpec {
   /** Name or pattern: dot-separated, a single upper-case letter segment is an integer parameter (`text.layer.N`). */
   readonly name: string;

@@ -113,7 +113,7 @@ function kind(st: Stats): string {
   return 'not a file';
 }
 
-/** Options of {@link writeFileAtomic}. */
+/** Whether {@link writeFileAtomic} may replace a file, which inputs it must not overwrite, and its name in messages. */
 export interface AtomicWriteOptions {
   /** Replace an existing file (default true: an output file is replaced, as `>` does). */
   readonly overwrite?: boolean;

@@ -9,7 +9,7 @@ import { ValueError } from '../errors.js';
 /** Which member of the family a tiny checkpoint imitates. */
 export type TinyVariant = 's1' | 'mini' | 'pro';
 
-/** Options of {@link tinyConfigJson}. */
+/** The vocabulary and FP8 options of {@link tinyConfigJson}. */
 export interface TinyConfigOptions {
   /** A vocabulary smaller than the real one ("tiny-vocab"; at least 16). */
   readonly vocabSize?: number;

@@ -177,7 +177,7 @@ export function tinyTensors(configJson: Record<string, unknown>, opts: TinyOptio
   return out;
 }
 
-/** What {@link initTiny} wrote. */
+/** What {@link initTiny} wrote: the folder, config, files, tensor count and bytes. */
 export interface TinySummary {
   /** The output folder. */
   readonly dir: string;

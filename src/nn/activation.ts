@@ -8,7 +8,7 @@ import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { gelu, geluTanh, relu, silu } from '../ops/activations.js';
 
-/** An elementwise activation. */
+/** An elementwise activation function on a tensor (silu, gelu, relu, ...). */
 export type ActivationFn = (x: tf.Tensor) => tf.Tensor;
 
 /**

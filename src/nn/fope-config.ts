@@ -48,7 +48,7 @@ export interface FopeConfig {
   } | null;
 }
 
-/** Options of {@link FourierPositionEmbedding}. */
+/** The padding option of {@link FourierPositionEmbedding} (the values of the clipped lanes). */
 export interface FopeOptions {
   /** Values of the clipped lanes; default {@link DEFAULT_FOPE_PADDING} (the trained models'). */
   padding?: FopePadding;

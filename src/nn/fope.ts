@@ -114,6 +114,9 @@ function checkCoef(op: string, name: string, coef: tf.Tensor, K: number): number
 /**
  * FoPE cos/sin tables for the given positions (spec 5.3 steps 4-5), all in float32.
  *
+ * $\hat C_{g,t,j} = \sum_{i<K} \cos(t\,\omega_i)\, C^{\cos}_{g,i,j}$, $\hat S_{g,t,j} = \sum_{i<K} \sin(t\,\omega_i)\, C^{\sin}_{g,i,j}$.
+ * Reference twin: {@link reference!fopeTables | fopeTables}.
+ *
  * `Ĉ[h,t,:] = cos(t·ω) · cosCoef[h]`, `Ŝ[h,t,:] = sin(t·ω) · sinCoef[h]` (one 2-D product
  * `[T, K] × [K, G·K]` for all heads), padded on lanes K .. d/2−1 with `padding`, then duplicated
  * to d lanes. Shapes: `cosCoef`, `sinCoef` `[G, K, K]` (or `[K, K]` when shared) → `[G, T, d]`.
@@ -171,6 +174,9 @@ export function fopeTables(
  * Apply FoPE tables (spec 5.3 step 6): `x'_n = x_n ⊙ cos[g] + rotate_half(x_n) ⊙ sin[g]` where
  * head n of H uses table `g = ⌊n / (H/G)⌋`; with G = Hkv this is the KV group of a query head
  * (`⌊n / R⌋`) and the head itself for k; with G = 1 every head shares the table.
+ *
+ * $x'_{t,n} = x_{t,n} \odot \cos_{g,t} + \operatorname{rotate\_half}(x_{t,n}) \odot \sin_{g,t}$.
+ * Reference twin: {@link reference!applyFope | applyFope}.
  *
  * Shapes: `x [T, H, d]` or `[B, T, H, d]`, `cos`, `sin` `[G, T, d]` → shaped like x.
  *
@@ -276,6 +282,11 @@ export function fopeInitCoefficients(K: number, heads: number | null, gain: numb
  * The FoPE module of a text decoder (spec 5.3): the retained frequencies and the coefficient
  * buffers, `tables(positions)` for any positions (so a KV cache can ask for new positions one at a
  * time, spec 10.16) and `apply(x, tables)` for q `[.., T, H, d]` or k `[.., T, Hkv, d]`.
+ *
+ * $$ \cos_{g,t,j} = \sum_{i<K} \cos(t\,\omega_i)\, C^{\cos}_{g,i,j}, \quad \sin_{g,t,j} = \sum_{i<K} \sin(t\,\omega_i)\, C^{\sin}_{g,i,j}, \quad x' = x \odot \cos_{g,t} + \operatorname{rotate\_half}(x) \odot \sin_{g,t} $$
+ *
+ * Reference twin: {@link reference!FourierPositionEmbedding | FourierPositionEmbedding}; here the Fourier sums of all heads
+ * are one 2-D product `[T, K] × [K, G·K]`.
  *
  * @example
  * ```ts

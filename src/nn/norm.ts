@@ -13,6 +13,8 @@ import type { Disposable } from './linear.js';
  * `y = w ⊙ x / sqrt(mean(x²) + eps)` over the last axis, normalising in float32 before the weight
  * (spec 3.1). Loads `<prefix>.weight [D]`.
  *
+ * $y = w \odot x / \sqrt{\operatorname{mean}(x^2) + \varepsilon}$. Reference twin: {@link reference!RMSNorm | RMSNorm}.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
@@ -51,6 +53,8 @@ export class RMSNorm implements Disposable {
  * `y = (x − mean) / sqrt(var + eps) ⊙ w + b` over the last axis (biased variance, as PyTorch).
  * Loads `<prefix>.weight [D]` and `<prefix>.bias [D]` (the bias is optional in the checkpoint:
  * a missing bias is zero).
+ *
+ * $y = (x - \mu)/\sqrt{\sigma^2 + \varepsilon} \odot w + b$. Reference twin: {@link reference!LayerNorm | LayerNorm}.
  *
  * @example
  * ```ts

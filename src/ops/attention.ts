@@ -27,11 +27,12 @@ import * as tf from '@tensorflow/tfjs';
 import { HOST_ROWS_MIN_LENGTH, kernelFor } from '../backend/dispatch.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { checkFinite, checkFloat, checkNonEmpty, checkRank, checkTensor, fmtShape } from '../util/check.js';
+import { unstack } from './shape.js';
 
 /** `'causal'`, `'none'` (bidirectional), or an explicit `[T, S]` mask: bool (true = visible) or additive float32. */
 export type AttentionMask = 'causal' | 'none' | tf.Tensor;
 
-/** Options of {@link attention}. */
+/** The mask, scale, packed lengths, query offset and probabilities options of {@link attention}. */
 export interface AttentionOptions {
   /**
    * `'none'` (default): every query sees every key. `'causal'`: query i sees keys
@@ -430,7 +431,7 @@ function run(p: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor | Att
       const r = attendOne(p, q, k, v);
       return r.probs ? [r.out, r.probs] : [r.out];
     }
-    const [qs, ks, vs] = [tf.unstack(q), tf.unstack(k), tf.unstack(v)];
+    const [qs, ks, vs] = [unstack(q), unstack(k), unstack(v)]; // differentiable also for B = 1
     const rs = qs.map((qb, b) => attendOne(p, qb, ks[b], vs[b]));
     const o = tf.stack(rs.map((r) => r.out)); // [B, T, H, dv]
     return p.returnProbs ? [o, tf.stack(rs.map((r) => r.probs as tf.Tensor))] : [o]; // [B, H, T, S]
@@ -440,6 +441,12 @@ function run(p: Plan, q: tf.Tensor, k: tf.Tensor, v: tf.Tensor): tf.Tensor | Att
 
 /**
  * Scaled-dot-product attention with GQA, masks, packed sequences and a KV-cache offset.
+ *
+ * $$ o_{n,i} = \sum_j \operatorname{softmax}_j\big(s\, q_{n,i} \cdot k_{g,j} + M_{ij}\big)\, v_{g,j}, \qquad g = \lfloor n / R \rfloor $$
+ *
+ * Reference twin: {@link reference!attention | attention}. Here the R query heads of a KV group are stacked as
+ * rows of one 2-D product (k and v are never repeated): on wasm this is about 13x faster than one
+ * batched product.
  *
  * For query head n with kv head `g = ⌊n / R⌋`, `R = H / Hkv` (the `repeat_kv` layout, spec 3.2):
  * `o_n = softmax(q_n k_gᵀ · scale + M) v_g`, softmax in float32 with max subtraction, where M is
@@ -481,6 +488,8 @@ export function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, opts: Attent
  * (about `R·chunkSize·S` floats for the live group, plus the output) instead of holding `[T, S]`
  * scores. The result equals {@link attention}. Under `tf.grad` each block keeps its probabilities
  * for the backward pass, and `returnProbs` materialises `[H, T, S]` by definition.
+ *
+ * Same formula as {@link attention}; reference twin: {@link reference!attentionChunked | attentionChunked}.
  *
  * @param q - queries `[T, H, d]` float32 (or `[B, T, H, d]`).
  * @param k - keys `[S, Hkv, d]` float32.

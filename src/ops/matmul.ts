@@ -30,8 +30,9 @@ import { ShapeError } from '../errors.js';
 import {
   broadcastShape, checkFloat, checkMinRank, checkRank, fmtShape,
 } from '../util/check.js';
+import { unstack } from './shape.js';
 
-/** Options of {@link matmul}. */
+/** Transpose flags of the two operands of {@link matmul}. */
 export interface MatmulOptions {
   /** Use the transpose of the last two dims of `a` (`a: [..., K, M]`). Default false. */
   transposeA?: boolean;
@@ -58,10 +59,15 @@ const matMul2dFastGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: t
   save([a, b]);
   return {
     value: tf.matMul(a, b), // [M, N]
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(saved[1] as tf.Tensor2D)), // [M, K]
-      tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy), // [K, N]
-    ],
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [a0, b0] = saved as tf.Tensor2D[];
+      const [M, K] = a0.shape;
+      const N = b0.shape[1];
+      // dA = dY·Bᵀ transposes B [K, N] (a weight, large) or, as (B·dYᵀ)ᵀ, dY and the result
+      // (activations, small at training batch sizes): whichever moves fewer values.
+      const dA = K * N <= M * N + M * K ? tf.matMul(dy, tf.transpose(b0)) : tf.transpose(tf.matMul(b0, tf.transpose(dy))); // [M, K]
+      return [dA, tf.matMul(tf.transpose(a0), dy)]; // [M, K], [K, N]
+    },
   };
 }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
@@ -83,8 +89,8 @@ function broadcastFlat(idx: readonly number[], shape: readonly number[]): number
 function perSliceProducts(a: tf.Tensor, b: tf.Tensor, batch: number[]): tf.Tensor {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.rank - 1];
-  const as = tf.unstack(tf.reshape(a, [-1, m, k])); // Ba × [M, K]
-  const bs = tf.unstack(tf.reshape(b, [-1, k, n])); // Bb × [K, N]
+  const as = unstack(tf.reshape(a, [-1, m, k])); // Ba × [M, K] (differentiable also for Ba = 1)
+  const bs = unstack(tf.reshape(b, [-1, k, n])); // Bb × [K, N]
   const count = batch.reduce((p, d) => p * d, 1);
   const outs: tf.Tensor[] = [];
   const idx = new Array<number>(batch.length).fill(0);

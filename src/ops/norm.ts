@@ -29,6 +29,8 @@ function checkNorm(op: string, x: tf.Tensor, params: Record<string, tf.Tensor | 
 /**
  * RMSNorm (spec 3.1): `y = w ⊙ (x / √(mean(x²) + eps))`, the mean taken over the last axis.
  *
+ * $y = w \odot x / \sqrt{\frac{1}{D}\sum_i x_i^2 + \varepsilon}$. Reference twin: {@link reference!rmsNorm | rmsNorm}.
+ *
  * As the spec requires, `x` is normalised in float32 first and multiplied by the weight after
  * (the Hugging Face order; here everything is float32, so there is no cast in between).
  *
@@ -59,6 +61,8 @@ export function rmsNorm(x: tf.Tensor, weight: tf.Tensor | null, eps = 1e-6): tf.
  * LayerNorm over the last axis, as `torch.nn.functional.layer_norm(x, [D], w, b, eps)`:
  * `y = (x - μ) / √(σ² + eps) ⊙ w + b`, with `μ = mean(x)` and the biased variance
  * `σ² = mean((x - μ)²)` (two passes, so large offsets do not cancel).
+ *
+ * $y = (x - \mu)/\sqrt{\sigma^2 + \varepsilon} \odot w + b$. Reference twin: {@link reference!layerNorm | layerNorm}.
  *
  * Shapes: `x [..., D]`, `weight [D]`, `bias [D]` → `[..., D]`.
  *

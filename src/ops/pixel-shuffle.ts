@@ -26,6 +26,9 @@ function factor(op: string, ratio: number): number {
  * `[F(2i,2j), F(2i,2j+1), F(2i+1,2j), F(2i+1,2j+1)]` (spec 6.1.3). Reshape the result to
  * `[N, (h/s)·(w/s), s²·C]` for row-major tokens (token = i·(w/s) + j).
  *
+ * $G_{n,i,j,(s\delta_y + \delta_x)C + c} = F_{n,\, s i + \delta_y,\, s j + \delta_x,\, c}$.
+ * Reference twin: {@link reference!pixelShuffle | pixelShuffle}.
+ *
  * Derivation from HF `InternVLModel.pixel_shuffle` (= InternVL `ps_version` "v2"), whose input
  * `[N, h, w, C]` comes from reshaping row-major tokens, so dim 1 is the row y and dim 2 the column x
  * (HF calls them "width" and "height"):

@@ -76,6 +76,9 @@ function invFreq(d: number, theta: number): Float32Array {
  * `inv_freq[i] = θ^(−2i/d)`, `φ[t, i] = pos[t] · inv_freq[i]` (float32 product),
  * `cos[t] = cos([φ_t, φ_t])`, `sin[t] = sin([φ_t, φ_t])`.
  *
+ * $\varphi_{t,i} = \mathrm{pos}_t\, \theta^{-2i/d}$, $\cos_t = [\cos\varphi_t, \cos\varphi_t]$.
+ * Reference twin: {@link reference!ropeTables | ropeTables}.
+ *
  * @param positions - integer positions (an array or an int32 1-D tensor), each in [0, 2^24).
  * @param headDim - d, a positive even integer.
  * @param theta - the rope base θ (`rope_theta` in config.json), finite and positive.
@@ -113,6 +116,8 @@ export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: nu
 /**
  * Apply RoPE: `x' = x ⊙ cos + rotate_half(x) ⊙ sin` (spec 5.1), the same table row for every head
  * of a token.
+ *
+ * $x'_t = x_t \odot \cos_t + \operatorname{rotate\_half}(x_t) \odot \sin_t$. Reference twin: {@link reference!applyRope | applyRope}.
  *
  * @param x - `[T, H, d]` (or `[B, T, H, d]`) float32.
  * @param cos - `[T, d]` from {@link ropeTables}.

@@ -1,6 +1,6 @@
 /**
  * Thin, validated shape helpers (spec section 2: reshape/permute utilities, `pad`, `cat`):
- * `concat`, `slice`, `pad`, `transpose`, `reshape`. Each checks its arguments and throws a
+ * `concat`, `slice`, `pad`, `transpose`, `reshape`, `unstack`. Each checks its arguments and throws a
  * ShapeError (or ValueError / DTypeError) naming the op, the argument and the shapes involved,
  * where tfjs would throw a generic message from deep inside or, for some inputs, misbehave.
  * They accept tensors of any dtype.
@@ -170,4 +170,32 @@ export function reshape(x: tf.Tensor, shape: number[]): tf.Tensor {
   const out = shape.map((d) => (d === -1 ? x.size / known : d));
   if (out.reduce((p, d) => p * d, 1) !== x.size) throw bad('the element counts differ');
   return tf.tidy(() => tf.reshape(x, out));
+}
+
+/**
+ * Split along `axis` into `x.shape[axis]` tensors of rank r − 1: `y_i[...] = x[..., i, ...]`
+ * (`torch.unbind`). Unlike `tf.unstack` it is differentiable for an axis of length 1: tfjs 4.22's
+ * `Unpack` gradient hands its single upstream gradient to `stack` as a lone tensor and throws
+ * "Argument tensors passed to stack must be a `Tensor[]`" (which broke every backward pass at
+ * batch size 1, issue 16); a length-1 axis is therefore taken out with a reshape.
+ *
+ * Shapes: `x [d_0, ..., d_{r-1}]` → `d_axis` tensors `[d_0, ..., d_{axis-1}, d_{axis+1}, ...]`.
+ *
+ * @param x - any tensor of rank ≥ 1.
+ * @param axis - negative counts from the end. Default 0.
+ * @throws ShapeError for a scalar or an axis outside the rank.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { unstack } from 'intern-s1-ts';
+ * const [a] = unstack(tf.ones([1, 3]));
+ * console.log(a.shape); // => [3]
+ * ```
+ */
+export function unstack(x: tf.Tensor, axis = 0): tf.Tensor[] {
+  checkTensor('unstack', 'x', x);
+  if (x.rank === 0) throw new ShapeError(`unstack: 'x' is a scalar; unstack needs rank >= 1`);
+  const ax = normAxis('unstack', axis, x.rank);
+  if (x.shape[ax] !== 1) return tf.unstack(x, ax);
+  return [tf.reshape(x, x.shape.filter((_, k) => k !== ax))];
 }

@@ -95,7 +95,7 @@ export interface BpeStats {
   lookups: number;
 }
 
-/** Options of {@link ByteLevelBPE}. */
+/** The construction options of {@link ByteLevelBPE}. */
 export interface ByteLevelBPEOptions {
   /** Capacity of the pre-token → ids LRU cache (fast path only); 0 disables it. Default 65536. */
   cacheSize?: number;

@@ -58,7 +58,7 @@ export interface ChatToolCall {
   arguments?: string | Record<string, unknown>;
 }
 
-/** One chat message. */
+/** One chat message of a conversation: its role and its content. */
 export interface ChatMessage {
   /** Who speaks; `tool` messages render as `<tool_response>` blocks in a user turn. */
   role: 'system' | 'user' | 'assistant' | 'tool' | string;
@@ -74,7 +74,7 @@ export interface ChatMessage {
   tool_calls?: ChatToolCall[];
 }
 
-/** Options of {@link applyChatTemplate}. */
+/** The generation prompt, thinking switch, tools and flavour options of {@link applyChatTemplate}. */
 export interface ChatTemplateOptions {
   /** End with `<|im_start|>assistant\n` (and the think prefix). Default false, as in transformers. */
   addGenerationPrompt?: boolean;

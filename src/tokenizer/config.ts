@@ -14,7 +14,7 @@
  */
 import { TokenizerError } from '../errors.js';
 
-/** One domain sub-tokenizer. */
+/** One domain sub-tokenizer of a flavour: model file, id offset, explicit tags and auto markers. */
 export interface DomainConfig {
   /** Domain name, e.g. `SMILES`; also the label reported for its tokens. */
   readonly name: string;
@@ -33,7 +33,7 @@ export interface DomainConfig {
 /** Which detector to run; see detectors.ts. */
 export type DetectorKind = 'smiles' | 'protein' | 'xna' | 'fasta';
 
-/** A complete flavour. */
+/** A complete tokenizer flavour: its domains, its detectors and how detected spans nest. */
 export interface FlavourConfig {
   /** The flavour's name (`intern-s1-pro`, `intern-s1`, or a custom one). */
   readonly name: 'intern-s1-pro' | 'intern-s1' | string;

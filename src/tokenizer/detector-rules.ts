@@ -43,7 +43,7 @@ export const SMILES_ONE_LETTER_ELEMENTS = ['B', 'C', 'F', 'H', 'I', 'K', 'N', 'O
 /** The SMILES detector's marker pair. */
 export const SMILES_MARKERS: readonly [string, string] = ['<SMILES_AUTO_DETECT>', '</SMILES_AUTO_DETECT>'];
 
-/** Options of `smilesDetector`. */
+/** The length, marker, domain and validator options of `smilesDetector`. */
 export interface SmilesDetectorOptions {
   /** Minimum length (code points, and units). Default 10. */
   minLength?: number;
@@ -58,7 +58,7 @@ export interface SmilesDetectorOptions {
   validator?: (candidate: string) => boolean;
 }
 
-/** Options of `runDetector`. */
+/** One run detector of the dynamic tokenizer for `runDetector`: character class, length, markers, domain. */
 export interface RunDetectorOptions {
   /** Name of the domain the detected runs are sent to (e.g. `PROT`). */
   domain: string;

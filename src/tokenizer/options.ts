@@ -7,7 +7,7 @@
  */
 import { type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
 
-/** Options of `InternS1Tokenizer`. */
+/** The construction options of `InternS1Tokenizer` (flavour, SMILES validator, cache size). */
 export interface InternS1TokenizerOptions {
   /** `'intern-s1-pro'`, `'intern-s1'`, or a full configuration. Default: detected from tokenizer_config.json. */
   flavour?: 'intern-s1-pro' | 'intern-s1' | FlavourConfig;
@@ -26,7 +26,7 @@ export interface TokenizerEncodeOptions {
   splitSpecialTokens?: boolean;
 }
 
-/** Options of `decode`. */
+/** The options of `decode` (whether to skip the special tokens). */
 export interface TokenizerDecodeOptions {
   /** Drop the registered special tokens (bos/eos/pad/unk and additional_special_tokens; transformers v4, decision 3). */
   skipSpecialTokens?: boolean;

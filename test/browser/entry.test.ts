@@ -13,6 +13,8 @@ const NODE_ONLY = [
   'FileReader', 'openCheckpoint', 'openSafetensors', 'readConfig', 'initTiny', 'writeSafetensors',
   // in-memory, but in modules that also write files (safetensors-write.ts, tiny.ts): a later split
   'serializeSafetensors', 'tinyTensors',
+  // training checkpoints and trainer state, written to / read from folders (train/checkpoint.ts)
+  'loadTrainerState', 'saveTrainedModel', 'saveTrainerState',
 ];
 /** Value exports only the browser entry has: the browser ladder's probe and helpers. */
 const BROWSER_ONLY = ['isSoftwareAdapter', 'planBrowserLadder', 'probeBrowser', 'wasmCdnPath'];

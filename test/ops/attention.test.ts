@@ -296,6 +296,14 @@ const gradCases: GradCase[] = [
   { name: 'chunked causal GQA', T: 7, S: 7, H: 4, Hkv: 2, d: 3, dv: 3, opts: { mask: 'causal', chunkSize: 3 } },
 ];
 
+/** Item 0 of a batched tensor as an NDArray. */
+function nd0(t: tf.Tensor): NDArray {
+  const s = t.squeeze([0]);
+  const a = toNd(s);
+  s.dispose();
+  return a;
+}
+
 describe('attention gradients (customGrad vs the reference analytic gradient)', () => {
   forEachBackend(() => {
     for (const g of gradCases) {
@@ -344,6 +352,30 @@ describe('attention gradients (customGrad vs the reference analytic gradient)', 
       assertClose(dk, want.dk, tl, 'dk');
       assertClose(dv, want.dv, tl, 'dv');
       tf.dispose([q, k, v, dO, dP, dq, dk, dv]);
+    });
+
+    it('batch size 1 backpropagates (issue 16: tf.unstack\'s gradient threw), equal to the unbatched gradient', async () => {
+      // The issue's own case: q [1, 5, 4, 4], k, v [1, 5, 2, 4], causal, loss = sum of the output.
+      const q = rand([1, 5, 4, 4], 22);
+      const k = rand([1, 5, 2, 4], 23);
+      const v = rand([1, 5, 2, 4], 24);
+      const want = ref.attentionGrad(nd0(q), nd0(k), nd0(v), ndarray(new Float64Array(5 * 4 * 4).fill(1), [5, 4, 4]), { mask: 'causal' });
+      await expectNoLeak(() => {
+        for (const chunked of [false, true]) {
+          const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+            tf.sum((chunked ? fast.attentionChunked(a, b, c, { mask: 'causal', chunkSize: 2 }) : fast.attention(a, b, c, { mask: 'causal' })) as tf.Tensor);
+          const [dq, dk, dv] = tf.grads(f)([q, k, v]);
+          expect([dq.shape, dk.shape, dv.shape]).toEqual([[1, 5, 4, 4], [1, 5, 2, 4], [1, 5, 2, 4]]);
+          const tl = reductionTol(5 * 4 * 4);
+          tf.tidy(() => {
+            assertClose(dq.squeeze([0]), want.dq, tl, 'dq');
+            assertClose(dk.squeeze([0]), want.dk, tl, 'dk');
+            assertClose(dv.squeeze([0]), want.dv, tl, 'dv');
+          });
+          tf.dispose([dq, dk, dv]);
+        }
+      }, 'batch 1');
+      tf.dispose([q, k, v]);
     });
 
     it('an error inside tf.grad leaks nothing', async () => {

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/ops/shape.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import * as fast from '../../src/ops/shape.js';
 import { data, dataArb, shapeArb } from '../support/arbitraries.js';
 import type { Data } from '../support/convert.js';
+import { forEachBackend } from '../support/backends.js';
 import { type InputData, type OpCase, runOpSpec } from '../support/opspec.js';
 
 const EXACT = { rtol: 0, atol: 0 };
@@ -127,4 +128,37 @@ describe('reshape', () => runOpSpec<RP>({
     { what: 'a fractional dim', inputs: { x: ones([2]) }, params: { shape: [0.5, 4] }, error: ShapeError },
     { what: 'a non-tensor', inputs: {}, params: { shape: [1] }, error: ValueError, call: () => fast.reshape([1] as unknown as tf.Tensor, [1]) },
   ],
+}));
+
+type UP = { axis: number };
+describe('unstack', () => runOpSpec<UP>({
+  name: 'unstack',
+  cases: shapeArb({ minRank: 1, maxRank: 3 }).chain((shape) => fc.record({
+    inputs: fc.record({ x: dataArb(shape) }),
+    params: fc.record({ axis: fc.integer({ min: -shape.length, max: shape.length - 1 }) }),
+  })),
+  fast: (t, p) => fast.unstack(t.x, p.axis),
+  reference: (a, p) => ref.unstack(a.x, p.axis),
+  tol: EXACT,
+  samples: [
+    { what: 'an axis of length 1', case: { inputs: { x: ramp([2, 1, 3]) }, params: { axis: 1 } } },
+    { what: 'int32 rows', case: { inputs: { x: int([3, 2]) }, params: { axis: 0 } } },
+  ],
+  errors: [
+    { what: 'a scalar', inputs: { x: data([], [1]) }, params: { axis: 0 }, error: ShapeError, message: /unstack: 'x' is a scalar/ },
+    { what: 'an axis outside the rank', inputs: { x: ones([2, 3]) }, params: { axis: 2 }, error: ShapeError, message: /axis 2/ },
+  ],
+}));
+
+describe('unstack gradient', () => forEachBackend(() => {
+  it('backpropagates for an axis of length 1 (tf.unstack throws there, issue 16) and of length 3', () => {
+    for (const shape of [[1, 3], [3, 2]]) {
+      const x = tf.tensor(Float32Array.from({ length: shape[0] * shape[1] }, (_, i) => i + 1), shape);
+      // L = Σ_i (i + 1) · Σ y_i², so dL/dx[i, j] = 2 (i + 1) x[i, j].
+      const g = tf.grad((a: tf.Tensor) => tf.addN(fast.unstack(a).map((y, i) => tf.mul(tf.sum(tf.square(y)), i + 1))))(x);
+      const want = Array.from({ length: x.size }, (_, n) => 2 * (Math.floor(n / shape[1]) + 1) * (n + 1));
+      expect(Array.from(g.dataSync())).toEqual(want);
+      tf.dispose([x, g]);
+    }
+  });
 }));

@@ -22,7 +22,7 @@ export interface GenerateOptions extends LogitsProcessorOptions {
   readonly onToken?: (token: number, step: number) => void | boolean;
 }
 
-/** What {@link generate} produced. */
+/** What {@link generate} produced: the new tokens, why it stopped and the prompt length. */
 export interface GenerateResult {
   /** The new tokens (not the prompt). */
   readonly tokens: number[];

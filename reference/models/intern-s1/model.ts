@@ -69,7 +69,7 @@ export interface ModelInputs {
   readonly series?: readonly SeriesInput[];
 }
 
-/** Options of {@link InternS1ForConditionalGeneration.forward}. */
+/** The cache, router and logits options of {@link InternS1ForConditionalGeneration.forward}. */
 export interface ModelForwardOptions {
   /** A KV cache from {@link InternS1ForConditionalGeneration.newCache} to read and extend. */
   readonly cache?: Qwen3KVCache;
@@ -85,7 +85,7 @@ export interface ExpertCounts {
   readonly perExpert: number[];
 }
 
-/** What {@link InternS1ForConditionalGeneration.forward} returns. */
+/** What {@link InternS1ForConditionalGeneration.forward} returns: logits, hidden states, router outputs, media rows. */
 export interface ModelOutput {
   /** Logits `[B, T, V]` (or `[B, 1, V]` for `logits: 'last'`), or null for `'none'`. */
   readonly logits: NDArray | null;
@@ -99,7 +99,7 @@ export interface ModelOutput {
   readonly mediaTokens: Record<string, number>;
 }
 
-/** What {@link InternS1ForConditionalGeneration.embed} returns. */
+/** What {@link InternS1ForConditionalGeneration.embed} returns: the embeddings with the media rows scattered in. */
 export interface EmbeddedInputs {
   /** Token embeddings `[B, T, D]` with the media rows in place. */
   embeds: NDArray;
@@ -114,7 +114,13 @@ function variantOf(cfg: ModelConfigLike): 's1' | 'pro' | 'text' {
   return 'text';
 }
 
-/** Reference `InternS1ForConditionalGeneration`. */
+/**
+ * The whole Intern-S1 model in float64 (spec 8): token embeddings, the image and time-series rows
+ * scattered onto their placeholders in prompt order, then the text decoder,
+ * $x_0 = \operatorname{scatter}(E[\mathrm{ids}];\ \mathrm{image\ rows},\ \mathrm{signal\ rows})$,
+ * and the text decoder ({@link Qwen3TextModel}) maps $x_0$ to the logits. The twin of the fast
+ * path's `InternS1ForConditionalGeneration`.
+ */
 export class InternS1ForConditionalGeneration {
   /**
    * @param config - the checkpoint's config.

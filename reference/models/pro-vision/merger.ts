@@ -13,7 +13,20 @@ import type { WeightSource } from '../../weights.js';
 import { loadVisionNorm } from './block.js';
 import { type ProVisionConfig, checkShape, join } from './config.js';
 
-/** `[P, C]` → `[P / m², D]`. */
+/**
+ * The patch merger of the Intern-S1-Pro vision tower (spec 6.2.2): LayerNorm per patch, then the
+ * $m^2$ consecutive patches of each $m \times m$ window ($m$ = `spatial_merge_size` = 2) concatenated
+ * into one row and passed through a two-layer MLP with exact GELU:
+ *
+ * $$
+ * u_w = \big[\operatorname{LN}(x_{m^2 w}); \ldots; \operatorname{LN}(x_{m^2 w + m^2 - 1})\big] \in \mathbb{R}^{m^2 C},
+ * \qquad y_w = W_2 \operatorname{GELU}(W_1 u_w + b_1) + b_2 ,
+ * $$
+ *
+ * `[P, C]` → `[P / m², D]` with D = `out_hidden_size` (released: `[784, 1024]` → `[196, 4096]` for a
+ * 448×448 image). The window's patches are consecutive because the preprocessor emits them in
+ * window order (spec 6.2.1).
+ */
 export class ProVisionPatchMerger {
   constructor(
     /** The vision config (C, m, D = `out_hidden_size`). */

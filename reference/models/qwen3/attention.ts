@@ -96,7 +96,27 @@ export interface AttentionOutput {
   probs: NDArray | null;
 }
 
-/** Reference Qwen3 attention. */
+/**
+ * Qwen3 grouped-query self-attention with per-head QK RMSNorm (spec 3.2), float64. For a layer
+ * input $x \in \mathbb{R}^{T \times D}$ and query head $n$ (with $R = H / H_{kv}$ query heads per
+ * key/value head):
+ *
+ * $$
+ * q_n = \operatorname{pos}\big(\operatorname{RMSNorm}_d(x W_{q,n}^\top)\big), \quad
+ * k_g = \operatorname{pos}\big(\operatorname{RMSNorm}_d(x W_{k,g}^\top)\big), \quad
+ * v_g = x W_{v,g}^\top, \qquad g = \lfloor n / R \rfloor
+ * $$
+ *
+ * $$
+ * o_n = \operatorname{softmax}\!\Big( \frac{q_n k_g^\top}{\sqrt{d}} + M_{\mathrm{causal}} \Big)\, v_g,
+ * \qquad \mathrm{out} = [\,o_1 \cdots o_H\,]\, W_o^\top
+ * $$
+ *
+ * where $\operatorname{pos}$ is RoPE (spec 5.1) or FoPE (spec 5.3) at the token positions, applied
+ * after the QK norm, and the norm weight $[d]$ is shared by all heads. The cache stores $k$ and $v$
+ * after the norm and the rotation. Shapes: `x [B, T, D]` → q `[B, T, H, d]`, k, v `[B, T, Hkv, d]`,
+ * probabilities `[B, H, T, S]`, output `[B, T, D]`.
+ */
 export class Qwen3Attention {
   constructor(
     /** The attention's config keys. */

@@ -95,12 +95,22 @@ export function layerIndexOf(prefix: string): number | undefined {
   return m ? Number(m[2]) : undefined;
 }
 
-/** `a.b.layers.3` → `a.b.rotary_emb`. */
+/** The rotary-embedding prefix of a layer prefix: `a.b.layers.3` → `a.b.rotary_emb`. */
 export function rotaryPrefixOf(prefix: string): string {
   return LAYER_RE.test(prefix) ? prefix.replace(LAYER_RE, '$1rotary_emb') : `${prefix}.rotary_emb`;
 }
 
-/** Reference decoder layer. */
+/**
+ * One pre-norm residual decoder layer of the Qwen3 family (spec 3.1), float64:
+ *
+ * $$
+ * x \leftarrow x + \operatorname{Attn}\big(\operatorname{RMSNorm}(x; w_{\mathrm{in}})\big), \qquad
+ * x \leftarrow x + \operatorname{FFN}\big(\operatorname{RMSNorm}(x; w_{\mathrm{post}})\big),
+ * $$
+ *
+ * where the FFN is the dense SwiGLU ({@link Qwen3MLP}, Intern-S1-mini) or the sparse MoE block
+ * ({@link Qwen3MoeSparseBlock}, Intern-S1 and Pro). `hidden [B, T, D]` → `[B, T, D]`.
+ */
 export class Qwen3DecoderLayer {
   constructor(
     /** `input_layernorm`, RMSNorm `[D]` before attention. */

@@ -19,9 +19,18 @@ function asList(logits: LayerLogits): NDArray[] {
 }
 
 /**
- * HF `load_balancing_loss_func` (without `router_aux_loss_coef`): over the `R = L·N` rows,
- * `f[k,e] = Σ_r m_r [S_rk = e] / Σ_r m_r` (plain top-k of softmax), `P[e] = Σ_r m_r p_re / Σ_r m_r`,
- * `aux = E · Σ_k Σ_e f[k,e] · P[e]`; `m_r` is the attention mask of row r's token (all 1 without).
+ * The transformers load-balancing loss `load_balancing_loss_func` (spec 4.4), without the factor
+ * `router_aux_loss_coef`. Over the $R = L \cdot N$ rows of all layers, with $p_r = \operatorname{softmax}(z_r)$,
+ * $S_r$ its plain top-K (never grouped, even for Pro) and $m_r$ the attention mask of row $r$'s
+ * token (all 1 without a mask):
+ *
+ * $$
+ * f_{k,e} = \frac{\sum_r m_r\, [S_{r,k} = e]}{\sum_r m_r}, \qquad
+ * P_e = \frac{\sum_r m_r\, p_{r,e}}{\sum_r m_r}, \qquad
+ * \mathrm{aux} = E \sum_{k=1}^{K} \sum_{e=1}^{E} f_{k,e}\, P_e .
+ * $$
+ *
+ * ASCII: `aux = E · Σ_k Σ_e f[k,e] · P[e]`.
  */
 export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attentionMask?: ArrayLike<number> | NDArray): number {
   const list = asList(logits);
@@ -45,8 +54,17 @@ export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attention
 }
 
 /**
- * XTuner: `α / nMicroBatches · Σ_l (E / (n·K)) Σ_e count_{l,e} · P̄_{l,e}`, `count` from the router's
- * own `indices`, n the unmasked tokens (at least 1), `P̄_{l,e} = Σ_{t unmasked} p_{l,t,e} / n`.
+ * XTuner's balancing loss (spec 4.4), the one the models were trained with. Per layer $l$, with
+ * $c_{l,e}$ the number of selections of expert $e$ by the router's own `indices` (grouped when the
+ * router is), $n$ the unmasked tokens (at least 1) and $\bar P_{l,e} = \frac{1}{n}\sum_{t} p_{l,t,e}$
+ * over them:
+ *
+ * $$
+ * \mathcal{L}_{\mathrm{bal}} = \frac{\alpha}{n_{\mathrm{micro}}} \sum_{l} \frac{E}{n K} \sum_{e=1}^{E} c_{l,e}\, \bar P_{l,e},
+ * \qquad \alpha = 0.001 \text{ by default.}
+ * $$
+ *
+ * ASCII: `α / nMicroBatches · Σ_l (E / (n·K)) Σ_e count_{l,e} · P̄_{l,e}`.
  */
 export function xtunerBalancingLoss(
   logits: readonly NDArray[], indices: readonly NDArray[],
@@ -75,7 +93,16 @@ export function xtunerBalancingLoss(
   return (alpha * total) / (opts.nMicroBatches ?? 1);
 }
 
-/** `α · Σ_l (Σ_{t unmasked} logsumexp(z_{l,t})²) / max(n, 1)`. */
+/**
+ * The router z-loss (spec 4.4; optional in XTuner, off for the released configs), which keeps the
+ * router logits small:
+ *
+ * $$
+ * \mathcal{L}_z = \alpha \sum_{l} \frac{1}{\max(n, 1)} \sum_{t\ \mathrm{unmasked}} \Big(\log \sum_{e} e^{z_{l,t,e}}\Big)^2 .
+ * $$
+ *
+ * ASCII: `α · Σ_l (Σ_{t unmasked} logsumexp(z_{l,t})²) / max(n, 1)`.
+ */
 export function routerZLoss(logits: LayerLogits, alpha = 0.001, mask?: ArrayLike<number>): number {
   let total = 0;
   for (const z of asList(logits)) {

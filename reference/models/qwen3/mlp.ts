@@ -30,7 +30,10 @@ export function loadSwiGlu(_op: string, weights: WeightSource, prefix: string, _
   };
 }
 
-/** `down(act(gate(x)) ⊙ up(x))`, `x [..., D]` → `[..., D]`. */
+/**
+ * One SwiGLU, $W_{\mathrm{down}}\big(\operatorname{act}(W_{\mathrm{gate}}\, x) \odot W_{\mathrm{up}}\, x\big)$
+ * (ASCII: `down(act(gate(x)) ⊙ up(x))`), `x [..., D]` → `[..., D]`.
+ */
 export function swiGlu(x: NDArray, w: SwiGluWeights, act: ActivationFn): NDArray {
   return w.down.forward(mul(act(w.gate.forward(x)), w.up.forward(x)));
 }
@@ -45,7 +48,16 @@ export interface MlpConfig {
   readonly hidden_act: string;
 }
 
-/** Dense SwiGLU FFN (Intern-S1-mini). */
+/**
+ * The dense SwiGLU feed-forward of Intern-S1-mini (spec 3.3), no biases:
+ *
+ * $$
+ * \mathrm{FFN}(m) = W_{\mathrm{down}} \big( \operatorname{silu}(W_{\mathrm{gate}}\, m) \odot W_{\mathrm{up}}\, m \big),
+ * \qquad W_{\mathrm{gate}}, W_{\mathrm{up}} \in \mathbb{R}^{I \times D},\; W_{\mathrm{down}} \in \mathbb{R}^{D \times I}
+ * $$
+ *
+ * with I = `intermediate_size` (12288 released). `x [..., D]` → `[..., D]`.
+ */
 export class Qwen3MLP {
   private readonly act: ActivationFn;
 

@@ -53,7 +53,18 @@ export interface TextModelOutput {
   attentionProbs: NDArray[] | null;
 }
 
-/** Reference text model. */
+/**
+ * The whole Qwen3 text decoder (spec 3.1), float64: token embeddings, L decoder layers, the final
+ * RMSNorm and the untied `lm_head`,
+ *
+ * $$
+ * x_0 = E[\mathrm{ids}], \qquad x_{l+1} = \operatorname{Layer}_l(x_l), \qquad
+ * \mathrm{logits} = \operatorname{RMSNorm}(x_L; w_{\mathrm{final}})\, W_{\mathrm{lm}}^\top ,
+ * $$
+ *
+ * ids `[B, T]` (or embeddings `[B, T, D]`) → logits `[B, T, V]`, with each MoE layer's router
+ * outputs on request.
+ */
 export class Qwen3TextModel {
   constructor(
     /** The text config. */

@@ -46,7 +46,29 @@ export interface MoeOutput {
   router: RouterOutput;
 }
 
-/** Sparse MoE block. */
+/**
+ * The sparse mixture-of-experts FFN of Intern-S1 and Intern-S1-Pro (spec 3.4), token by token in
+ * float64. For a token row $m_t \in \mathbb{R}^D$:
+ *
+ * $$
+ * z_t = W_{\mathrm{gate}}\, m_t \in \mathbb{R}^E, \qquad
+ * p_t = \operatorname{softmax}(z_t), \qquad
+ * (S_t, w_t) = \operatorname{route}(p_t)
+ * $$
+ *
+ * $$
+ * y_t = \sum_{k=1}^{K} w_{t,k}\; \mathrm{SwiGLU}_{S_{t,k}}(m_t), \qquad
+ * \mathrm{SwiGLU}_e(x) = W^{(e)}_{\mathrm{down}} \big( \operatorname{silu}(W^{(e)}_{\mathrm{gate}}\, x) \odot W^{(e)}_{\mathrm{up}}\, x \big)
+ * $$
+ *
+ * where $\operatorname{route}$ is the plain or grouped top-K of {@link routeTokens} (spec 4.1, 4.2),
+ * $W_{\mathrm{gate}} \in \mathbb{R}^{E \times D}$ is `mlp.gate.weight` (no bias) and each expert is a
+ * SwiGLU of width I = `moe_intermediate_size`. Only the K chosen experts of a token are evaluated.
+ * Shapes: `x [N, D]` or `[B, T, D]` → `output` shaped like `x`, router logits `[N, E]`, indices and
+ * weights `[N, K]`.
+ *
+ * In ASCII, as the loop below reads: `y_t = Σ_k w_{t,k} · SwiGLU_{S_tk}(m_t)`.
+ */
 export class Qwen3MoeSparseBlock {
   private readonly act: ActivationFn;
 
@@ -73,7 +95,10 @@ export class Qwen3MoeSparseBlock {
     return new Qwen3MoeSparseBlock(Linear.fromWeights(weights, `${prefix}.gate`, { bias: false }), experts, rc, cfg.hidden_act);
   }
 
-  /** `x [N, D]` or `[B, T, D]`. */
+  /**
+   * $y_t = \sum_k w_{t,k}\, \mathrm{SwiGLU}_{S_{t,k}}(m_t)$ for every row of `x [N, D]` or
+   * `[B, T, D]`; returns the output shaped like `x` and the router's logits, indices and weights.
+   */
   forward(x: NDArray, opts: MoeForwardOptions = {}): MoeOutput {
     const D = x.shape[x.shape.length - 1];
     const N = x.size / D;

@@ -19,7 +19,7 @@ export interface PositionTables {
   sin: NDArray;
 }
 
-/** RoPE or FoPE. */
+/** The position encoding of the decoder, RoPE or FoPE: tables for positions, then a rotation. */
 export interface PositionEncoding {
   /** `'rope'` (standard RoPE) or `'fope'` (Fourier position encoding). */
   readonly kind: 'rope' | 'fope';
@@ -29,7 +29,15 @@ export interface PositionEncoding {
   apply(x: NDArray, tables: PositionTables): NDArray;
 }
 
-/** RoPE (spec 5.1). */
+/**
+ * Standard 1-D rotary position embedding, neox / rotate-half layout (spec 5.1), for Intern-S1 and
+ * Intern-S1-mini: with $\omega_i = \theta^{-2i/d}$ and $\varphi_{t,i} = t\,\omega_i$,
+ *
+ * $$ x'_t = x_t \odot [\cos\varphi_t, \cos\varphi_t] + \operatorname{rotate\_half}(x_t) \odot [\sin\varphi_t, \sin\varphi_t], $$
+ *
+ * so lane $i$ and lane $i + d/2$ turn together as one complex number by the angle $\varphi_{t,i}$.
+ * See {@link ropeTables} and {@link applyRope}.
+ */
 export class Qwen3RotaryEmbedding implements PositionEncoding {
   /** Always `'rope'`. */
   readonly kind = 'rope' as const;

@@ -25,7 +25,7 @@ import { topk } from '../../ops/topk.js';
 /** Which gradient the routing weights pass to the logits. */
 export type RouterGradient = 'sparse' | 'ste';
 
-/** The router's numbers. */
+/** The numbers of the MoE router: experts E, top-K, groups G and the renormalisation flag. */
 export interface RoutingConfig {
   /** E, `num_experts`. */
   readonly numExperts: number;
@@ -94,7 +94,18 @@ function row(a: NDArray, t: number): Float64Array {
   return out;
 }
 
-/** `S_t` for every token: `probs [N, E]` → `[N, K]` (global ids, group by group). */
+/**
+ * The chosen experts $S_t$ of every token, `probs [N, E]` → `[N, K]` (global ids, group by group).
+ * Plain top-K when G = 1 (spec 4.1); grouped when G > 1 (spec 4.2, Intern-S1-Pro): the softmax is
+ * taken over all E experts and the top-$K/G$ are chosen inside each group of $E/G$ consecutive
+ * experts,
+ *
+ * $$
+ * S_t = \bigcup_{g=0}^{G-1} \Big\lbrace\, g\tfrac{E}{G} + i \;:\; i \in \operatorname{top}_{K/G}\big(p_{t,\,[gE/G,\,(g+1)E/G)}\big) \Big\rbrace,
+ * $$
+ *
+ * so every token sends exactly $K/G$ experts to each group. Ties go to the lower index.
+ */
 export function selectExperts(probs: NDArray, rc: RoutingConfig): NDArray {
   const N = probs.shape[0];
   const out = zeros([N, rc.topK]);
@@ -108,7 +119,17 @@ function denominator(pS: number[], rc: RoutingConfig): number {
   return pS.reduce((a, b) => a + b, 0) + (rc.nGroups > 1 ? 1e-20 : 0);
 }
 
-/** `w_{t,k} = p_{t,S_tk} / denominator` (the forward is the same in both gradient modes). */
+/**
+ * The routing weights (the forward is the same in both gradient modes), `logits [N, E]`,
+ * `indices [N, K]` → `[N, K]`:
+ *
+ * $$
+ * w_{t,k} = \frac{p_{t,S_{t,k}}}{\sum_{j=1}^{K} p_{t,S_{t,j}} + \varepsilon}, \qquad p_t = \operatorname{softmax}(z_t),
+ * $$
+ *
+ * with $\varepsilon = 10^{-20}$ for the grouped router and 0 otherwise, when `norm_topk_prob`;
+ * without it $w_{t,k} = p_{t,S_{t,k}}$. ASCII: `w_{t,k} = p_{t,S_tk} / (Σ_j p_{t,S_tj} + eps)`.
+ */
 export function routingWeights(logits: NDArray, indices: NDArray, rc: RoutingConfig, _gradient: RouterGradient = 'sparse'): NDArray {
   const p = softmax(logits, -1);
   const [N, K] = indices.shape;
@@ -122,9 +143,26 @@ export function routingWeights(logits: NDArray, indices: NDArray, rc: RoutingCon
 }
 
 /**
- * `∂L/∂logits` for `L = Σ routingWeights ⊙ dWeights`, analytically (module comment):
- * sparse: `∂L/∂p_m = Σ_k ḡ_k ∂w_k/∂p_m` with `∂w_k/∂p_{S_m} = (δ_km − w_k·[norm]) / den` (only
- * chosen m), then `∂L/∂z_j = Σ_m ∂L/∂p_m · p_m(δ_mj − p_j)`; STE: `∂L/∂p_{S_k} = ḡ_k`, same chain.
+ * The gradient of the routing weights with respect to the router logits, written out analytically:
+ * `∂L/∂logits [N, E]` for $L = \sum_{t,k} \bar g_{t,k}\, w_{t,k}$ with $\bar g$ = `dWeights [N, K]`.
+ * Both modes share the softmax Jacobian $\partial p_m / \partial z_j = p_m(\delta_{mj} - p_j)$:
+ *
+ * $$
+ * \frac{\partial L}{\partial z_j} = \sum_{m} \frac{\partial L}{\partial p_m}\, p_m (\delta_{mj} - p_j).
+ * $$
+ *
+ * - `'sparse'` (the true gradient): with renormalisation
+ *   $\partial w_k / \partial p_{S_m} = (\delta_{km} - w_k) / \mathrm{den}$, so
+ *   $\partial L / \partial p_{S_m} = \big(\bar g_m - \sum_k \bar g_k w_k\big) / \mathrm{den}$; only the
+ *   chosen probabilities get gradient.
+ * - `'ste'`, the straight-through estimator of spec 4.3 (defined by this project, the public code
+ *   has none): the backward treats $w$ as if it were $p_S$ itself,
+ *   $\partial L / \partial p_{S_k} = \bar g_k$, which gives
+ *   $\partial L / \partial z_j = p_j\big(\bar g_j [j \in S] - \sum_k \bar g_k\, p_{S_k}\big)$:
+ *   every logit, chosen or not, receives gradient through the softmax.
+ *
+ * ASCII: sparse `∂L/∂p_{S_m} = Σ_k ḡ_k (δ_km − w_k·[norm]) / den`; STE `∂L/∂p_{S_k} = ḡ_k`; then
+ * `∂L/∂z_j = Σ_m ∂L/∂p_m · p_m(δ_mj − p_j)`.
  */
 export function routingWeightsGrad(
   logits: NDArray, indices: NDArray, dWeights: NDArray, rc: RoutingConfig, gradient: RouterGradient = 'sparse',
@@ -166,7 +204,11 @@ export interface Routing {
   weights: NDArray;
 }
 
-/** `probs = softmax(logits)`, `indices = selectExperts(probs)`, `weights = routingWeights(...)`. */
+/**
+ * The whole router for N tokens, `logits [N, E]` → probabilities `[N, E]`, indices and weights
+ * `[N, K]`: $p = \operatorname{softmax}(z)$, $S$ = {@link selectExperts}, $w$ = {@link routingWeights}
+ * (spec 4.1, 4.2). The gradient mode only matters to {@link routingWeightsGrad}.
+ */
 export function routeTokens(logits: NDArray, rc: RoutingConfig, opts: { gradient?: RouterGradient } = {}): Routing {
   const probs = softmax(logits, -1);
   const indices = selectExperts(probs, rc);

@@ -21,7 +21,7 @@ export type { TimeSeriesForwardOptions } from '../../../src/models/time-series/o
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_PROJECTOR_LN_EPS } from '../../../src/models/time-series/constants.js';
 
-/** `projector`: `linear_2(act(linear_1(LN(z))))`. */
+/** The time-series projector (spec 7.4), `projector`: `linear_2(act(linear_1(LN(z))))`, `[L3, 1024]` → `[L3, D]`. */
 export class TimeSeriesProjector {
   constructor(
     /** `layer_norm` over ts_hidden_dim (eps 1e-5). */
@@ -62,7 +62,7 @@ export interface TimeSeriesOutput {
   readonly encoderStates?: NDArray;
 }
 
-/** Output of `encode`. */
+/** What `encode` returns: the encoder outputs plus the preprocessing it applied to the signal. */
 export interface TimeSeriesEncodeOutput extends TimeSeriesOutput {
   /** What the processor did: plan, channel count, original length, truncation, per-channel mean / std, constant channels. */
   readonly preprocessing: Omit<PreprocessedTimeSeries, 'signal'>;

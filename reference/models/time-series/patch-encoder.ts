@@ -25,7 +25,11 @@ export type { PatchEncoderOptions } from '../../../src/models/time-series/option
 // Shared with the fast path (constants of the release, no twin, DESIGN.md).
 export { TS_PATCH_DIM, TS_PATCH_HEADS, TS_PATCH_KERNEL, TS_PATCH_LN_EPS, TS_PE_ROWS, TS_PE_CHECK_ATOL, TS_PATCH_BATCH_POSITIONS } from '../../../src/models/time-series/constants.js';
 
-/** `pe[t, 2i] = sin(t·ω_i)`, `pe[t, 2i+1] = cos(t·ω_i)`, `ω_i = 10000^(−2i/dim)`, exact float64. */
+/**
+ * The fixed sinusoidal position table of the patch encoder (spec 7.2), `[length, dim]`, exact
+ * float64: $\mathrm{pe}_{t,2i} = \sin(t\,\omega_i)$, $\mathrm{pe}_{t,2i+1} = \cos(t\,\omega_i)$ with
+ * $\omega_i = 10000^{-2i/\mathrm{dim}}$ (ASCII: `pe[t, 2i] = sin(t·ω_i)`, `pe[t, 2i+1] = cos(t·ω_i)`).
+ */
 export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): NDArray {
   const pe = zeros([length, dim]);
   for (let t = 0; t < length; t++) {
@@ -38,7 +42,12 @@ export function sinusoidalPositions(length: number, dim = TS_PATCH_DIM): NDArray
   return pe;
 }
 
-/** PyTorch's post-norm `nn.TransformerEncoderLayer` (8 heads, ReLU, eps 1e-5) over R rows of p positions. */
+/**
+ * PyTorch's post-norm `nn.TransformerEncoderLayer` (d = 128, 8 heads, ReLU FFN of width 2048,
+ * LayerNorm eps 1e-5) over R independent rows of p positions, bidirectional within a row:
+ * $x \leftarrow \operatorname{LN}_1\big(x + \operatorname{MHA}(x)\big)$, then
+ * $x \leftarrow \operatorname{LN}_2\big(x + W_2 \operatorname{ReLU}(W_1 x + b_1) + b_2\big)$.
+ */
 export class PatchTransformerLayer {
   constructor(
     /** Fused `self_attn.in_proj`, `[3D, D]` with bias (rows: q, then k, then v). */
@@ -92,8 +101,14 @@ function addArrays(a: NDArray, b: NDArray): NDArray {
 }
 
 /**
- * The rows of patches `n0 .. n1−1`: build `P[n, k, c] = X[n·s + k, c]` (zero past T), then
- * reshape its memory plainly to `[(n1−n0)·C, p]` (no transpose), as the released code does.
+ * The encoder's input rows for patches `n0 .. n1−1` (spec 7.2): the overlapping patches
+ * $P_{n,k,c} = X_{ns + k,\,c}$ ($0 \le k < p = 2s$, zero past T), then the released code's plain
+ * reshape of their memory to `[(n1−n0)·C, p]` with no transpose, so row $r = nC + j$ holds
+ *
+ * $$ \mathrm{row}_{nC+j}[m] = P_{n,\; \lfloor (jp + m)/C \rfloor,\; (jp + m) \bmod C}, \qquad 0 \le m < p , $$
+ *
+ * samples of all channels interleaved (for C = 1 it is simply patch n). ASCII:
+ * `P[n, k, c] = X[n·s + k, c]`, then `reshape(P, [L1·C, p])`.
  */
 export function patchRows(data: ArrayLike<number>, numChannels: number, plan: TimeSeriesPlan, n0: number, n1: number): NDArray {
   const { stride: s, patchSize: p } = plan;
@@ -108,7 +123,20 @@ export function patchRows(data: ArrayLike<number>, numChannels: number, plan: Ti
   return reshape(P, [(n1 - n0) * C, p]);
 }
 
-/** `encoder_embed`: a normalised signal `[T, C]` → `E1 [L1, 128]`. */
+/**
+ * The per-patch encoder `encoder_embed` of the time-series tower (spec 7.2): a normalised signal
+ * `[T, C]` → `E1 [L1, 128]`. Each of the $L_1 C$ rows $u$ of {@link patchRows} (length p) is encoded
+ * on its own:
+ *
+ * $$
+ * h = \operatorname{ReLU}(\operatorname{conv1d}_{1 \to 128,\,k=5}(u)) + \mathrm{pe}_{0:p} \in \mathbb{R}^{p \times 128},
+ * \qquad h \leftarrow \operatorname{TransformerLayer}(h), \qquad e_r = \frac{1}{p}\sum_{k<p} h_k ,
+ * $$
+ *
+ * and patch $n$'s feature is the mean over its C rows, $E1_n = \frac{1}{C}\sum_{j<C} e_{nC+j}$. The
+ * width 128, the 8 heads and the 2048-wide FFN are fixed by the release. {@link concatSubsample}
+ * then pairs the rows: `E2 [⌊L1/2⌋, 256]`.
+ */
 export class TimeSeriesPatchEncoder {
   constructor(
     /** `conv.weight` `[128, 1, 5]`. */
@@ -179,7 +207,10 @@ export class TimeSeriesPatchEncoder {
   }
 }
 
-/** Drop the last row if L1 is odd, then `E2[j] = [E1[2j], E1[2j+1]]`: `[L1, D]` → `[⌊L1/2⌋, 2D]`. */
+/**
+ * The concat subsampling after the patch encoder (spec 7.2): drop the last row if L1 is odd, then
+ * $E2_j = [\,E1_{2j};\ E1_{2j+1}\,]$, `[L1, D]` → `[⌊L1/2⌋, 2D]` (ASCII: `E2[j] = [E1[2j], E1[2j+1]]`).
+ */
 export function concatSubsample(e1: NDArray): NDArray {
   const [L1, D] = e1.shape;
   const L2 = Math.floor(L1 / 2);

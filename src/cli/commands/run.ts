@@ -5,6 +5,7 @@ import { type ComponentTensor, findComponent, listComponents, runComponent } fro
 import { SafetensorsFile } from '../../io/safetensors.js';
 import { checkOutputPath } from '../../io/fs-safe.js';
 import { writeSafetensors } from '../../io/safetensors-write.js';
+import { GRAD_COMPONENTS, runGrad } from '../../train/parity.js';
 import { VERSION } from '../../version.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { loadComponents } from '../components/index.js';
@@ -44,7 +45,7 @@ export const run: Command = {
   name: 'run',
   summary: 'run one model component on named inputs from a safetensors file (the parity tool)',
   help: `Usage: intern-s1 run <checkpoint-dir|file> --component NAME --inputs in.safetensors --output out.safetensors
-                    [--impl fast|reference] [--backend tensorflow|wasm|cpu]
+                    [--impl fast|reference] [--backend tensorflow|wasm|cpu] [--grad [--router-grad topk|ste]]
        intern-s1 run --list [--json]
 
 Loads only the weights the component needs, checks the inputs against its declaration (names,
@@ -58,6 +59,17 @@ Options:
   --impl reference    the float64 reference implementation, where the component has one (it
                       uses no tfjs backend, so --backend does not apply)
 
+Backward mode (--grad, fast path only; components text.layer.N and text):
+  text.layer.N   inputs hidden_states [B, T, D], position_ids [B, T] (optional) and
+                 grad_hidden_states [B, T, D] (the cotangent of the output); outputs
+                 grad.hidden_states and grad.<weight name> for every weight of layer N
+                 (and the FoPE coefficients rotary_emb.cos_coef / sin_coef where present)
+  text           inputs input_ids [B, T] and labels [B, T] (-100 ignored); outputs loss (mean
+                 next-token cross-entropy of logits[:, :-1] against labels[:, 1:], no
+                 auxiliary loss) and grad.<weight name> for every text weight
+  Routing is the forward's; an expert no token chose gets a zero gradient. --router-grad ste
+  passes the gate gradient straight through to the full softmax (default topk: the true one).
+
 The parity workflow: dump inputs from PyTorch with safetensors.torch.save_file, run the same
 component here, and compare the two output files (see docs/guides/checkpoints.md).
 
@@ -70,7 +82,7 @@ Examples:
       args: argv, allowPositionals: true,
       options: {
         component: { type: 'string' }, inputs: { type: 'string' }, output: { type: 'string' }, impl: { type: 'string' }, backend: { type: 'string' },
-        list: { type: 'boolean' }, json: { type: 'boolean' },
+        list: { type: 'boolean' }, json: { type: 'boolean' }, grad: { type: 'boolean' }, 'router-grad': { type: 'string' },
       },
     });
     await loadComponents();
@@ -85,6 +97,12 @@ Examples:
       throw new UsageError(`unknown component '${name}'; registered: ${listComponents().map((c) => c.name).join(', ')} (intern-s1 run --list)`);
     }
     const impl = choiceFlag('impl', values.impl, ['fast', 'reference']) ?? 'fast';
+    const routerGrad = choiceFlag('router-grad', values['router-grad'], ['topk', 'ste']);
+    if (routerGrad && !values.grad) throw new UsageError('--router-grad applies to the backward mode (--grad)');
+    if (values.grad && impl === 'reference') throw new UsageError('--grad runs the fast path only (its float64 check is the PyTorch-autograd fixture test, test/train/torch-fixtures.test.ts)');
+    if (values.grad && !GRAD_COMPONENTS.some((c) => findComponent(name)?.spec.name === c)) {
+      throw new UsageError(`--grad supports the components ${GRAD_COMPONENTS.join(', ')}, not '${name}'`);
+    }
     const backend = backendFlag(values.backend);
     if (impl === 'reference' && backend !== undefined) throw new UsageError('--backend selects the tfjs backend of --impl fast; --impl reference runs without one');
     const active = impl === 'reference' ? undefined : (await initBackend(backend)).backend;
@@ -96,10 +114,10 @@ Examples:
       const guard = { what: '--output', inputs: [values.inputs!, ...ckpt.files] };
       checkOutputPath(values.output!, guard);
       const t0 = performance.now();
-      const outs = await runComponent(name, ckpt, inputs, impl);
+      const outs = values.grad ? runGrad(name, ckpt, inputs, { routerGradient: routerGrad }) : await runComponent(name, ckpt, inputs, impl);
       const ms = performance.now() - t0;
       writeSafetensors(values.output!, Object.fromEntries(Object.entries(outs).map(([k, o]) => [k, { dtype: o.dtype, shape: o.shape, data: o.data }])), {
-        component: name, checkpoint: ckpt.path, implementation: impl, ...(active ? { backend: active } : {}), version: `intern-s1-ts ${VERSION}`,
+        component: values.grad ? `${name} --grad${routerGrad === 'ste' ? ' --router-grad ste' : ''}` : name, checkpoint: ckpt.path, implementation: impl, ...(active ? { backend: active } : {}), version: `intern-s1-ts ${VERSION}`,
       }, guard);
       for (const [k, o] of Object.entries(outs)) println(io.stdout, `${k}: ${o.dtype} [${o.shape.join(', ')}]`);
       println(io.stdout, `wrote ${values.output} (${name} ${impl === 'reference' ? 'in the reference implementation' : `on ${active}`}, ${ms.toFixed(1)} ms)`);

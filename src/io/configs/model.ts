@@ -54,7 +54,7 @@ export interface InternS1Config {
   readonly quantization_config: QuantizationConfig | null;
 }
 
-/** Intern-S1-Pro (HF `InternS1ProForConditionalGeneration`). */
+/** The parsed `config.json` of Intern-S1-Pro (HF `InternS1ProForConditionalGeneration`). */
 export interface InternS1ProConfig {
   /** Always `interns1_pro`. */
   readonly model_type: 'interns1_pro';

@@ -85,7 +85,7 @@ export interface MoeKeys {
   readonly router_aux_loss_coef: number;
 }
 
-/** Qwen3-MoE decoder (Intern-S1). */
+/** The text config of a Qwen3-MoE decoder (Intern-S1). */
 export interface Qwen3MoeTextConfig extends TextConfigBase, MoeKeys {
   readonly model_type: 'qwen3_moe';
 }

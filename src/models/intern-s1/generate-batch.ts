@@ -26,7 +26,7 @@ import { mulberry32 } from '../../util/random.js';
 import type { GenerateOptions } from './generate.js';
 import type { InternS1ForConditionalGeneration } from './model.js';
 
-/** Options of {@link generateBatch}. */
+/** The sampling, stopping and padding options of {@link generateBatch}. */
 export interface BatchGenerateOptions extends Omit<GenerateOptions, 'onToken' | 'useCache' | 'returnRouter'> {
   /** The id written into the padding (default 0; padded slots are masked, so any id gives the same tokens). */
   readonly padTokenId?: number;
@@ -36,7 +36,7 @@ export interface BatchGenerateOptions extends Omit<GenerateOptions, 'onToken' | 
   readonly onToken?: (row: number, token: number, text: string) => void;
 }
 
-/** One row's result. */
+/** The result of one prompt of the batch: its tokens, text, finish reason and prompt length. */
 export interface BatchRowResult {
   /** The row's new tokens (stop id included). */
   readonly tokens: number[];
@@ -50,7 +50,7 @@ export interface BatchRowResult {
   readonly promptTokens: number;
 }
 
-/** What {@link generateBatch} returns. */
+/** What {@link generateBatch} returns: one result per prompt, the prefill and decode times and the step count. */
 export interface BatchGenerateResult {
   /** One result per prompt, in order. */
   readonly rows: BatchRowResult[];

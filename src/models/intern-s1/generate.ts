@@ -15,7 +15,7 @@ import { GenerationSession } from '../../generation/session.js';
 import type { ExpertLoad } from '../qwen3/routing.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
 
-/** Options of {@link generate}. */
+/** The sampling, stopping and streaming options of {@link generate}. */
 export interface GenerateOptions extends LogitsProcessorOptions {
   /** At most this many new tokens (≥ 1). */
   readonly maxNewTokens: number;
@@ -39,7 +39,7 @@ export interface GenerateOptions extends LogitsProcessorOptions {
   readonly returnRouter?: boolean;
 }
 
-/** What {@link generate} returns. */
+/** What {@link generate} returns: the new tokens, why generation stopped, timings and expert load. */
 export interface GenerateResult {
   /** The new tokens, in order. */
   readonly tokens: number[];

@@ -69,7 +69,7 @@ export interface ModelInputs {
   readonly series?: readonly SeriesInput[];
 }
 
-/** Options of {@link InternS1ForConditionalGeneration.forward}. */
+/** The per-call options of {@link InternS1ForConditionalGeneration.forward}. */
 export interface ModelForwardOptions extends Pick<TextForwardOptions, 'logits' | 'chunkSize' | 'leftPadding'> {
   /** Position ids per row (default: after the cache); a left-padded batch gives each row its own. */
   readonly positions?: PositionIds;

@@ -19,7 +19,7 @@ import { checkVitConfig } from './config.js';
 import { InternVisionEmbeddings } from './embeddings.js';
 import { InternVisionEncoderLayer } from './layer.js';
 
-/** Options of {@link InternVisionModel.forward}. */
+/** The per-call options of {@link InternVisionModel.forward}. */
 export interface InternVisionForwardOptions {
   /** Also return every hidden state: the embeddings output, then each layer's output (L + 1 tensors). */
   outputHiddenStates?: boolean;

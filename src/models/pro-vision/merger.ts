@@ -32,6 +32,9 @@ import { checkProVisionConfig } from './config.js';
 /**
  * `[P, C]` → `[P / m², D]`.
  *
+ * $y_w = W_2\,\operatorname{GELU}(W_1 u_w + b_1) + b_2$ with $u_w$ the LayerNorm-ed $m^2$ patches of
+ * window w concatenated (spec 6.2.2). Reference twin: {@link reference!ProVisionPatchMerger | ProVisionPatchMerger}.
+ *
  * Weights under `prefix` (default `model.visual.merger`): `norm.{weight, bias} [C]`,
  * `linear_fc1.{weight [W, W], bias [W]}`, `linear_fc2.{weight [D, W], bias [D]}`.
  *

@@ -29,7 +29,7 @@ import { type GridThw, checkGridThw, proPatchCount, proVisionSeqLens, proVisionT
 import { ProVisionPatchMerger } from './merger.js';
 import { ProVisionPositionEmbedding, proVisionRopeTables } from './positions.js';
 
-/** Options of {@link ProVisionModel.forward}. */
+/** The per-call options of {@link ProVisionModel.forward}. */
 export interface ProVisionForwardOptions {
   /** Also return the hidden states: the embeddings, then each block's output (depth + 1 tensors `[P, C]`). */
   outputHiddenStates?: boolean;

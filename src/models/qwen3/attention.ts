@@ -28,7 +28,7 @@ import { attentionChunked } from '../../ops/attention.js';
 import { scope } from '../../nn/scope.js';
 import { dense } from '../../ops/matmul.js';
 import { rmsNorm } from '../../ops/norm.js';
-import { reshape } from '../../ops/shape.js';
+import { reshape, unstack } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type PositionEncoding, type PositionIds, resolvePositions, sameRows } from './rotary.js';
 
@@ -130,7 +130,7 @@ export class Qwen3KVCache implements Disposable {
   }
 }
 
-/** Options of {@link Qwen3Attention.forward}. */
+/** The per-call options of {@link Qwen3Attention.forward}. */
 export interface AttentionForwardOptions {
   /** Also return the attention probabilities `[B, H, T, S]`. */
   returnProbs?: boolean;
@@ -197,6 +197,13 @@ function loadWeights(cfg: AttentionConfig, w: WeightSource, prefix: string): Att
  * Loads `<prefix>.{q,k,v,o}_proj.weight` (and `.bias` when `attention_bias`) and
  * `<prefix>.{q,k}_norm.weight` (prefix `...layers.{l}.self_attn`). The position encoding is
  * shared by all layers and owned by the caller.
+ *
+ * $$ o_n = \operatorname{softmax}\!\Big(\frac{q_n k_g^\top}{\sqrt d} + M_{\mathrm{causal}}\Big) v_g, \quad g = \lfloor n / (H/H_{kv}) \rfloor, \quad q, k \text{ after } \operatorname{RMSNorm}_d \text{ and RoPE / FoPE} $$
+ *
+ * Reference twin: {@link reference!Qwen3Attention | Qwen3Attention}. Fast-path departures: q, k and v come from one
+ * 2-D product with the three weights transposed and concatenated at load (the only fast product on
+ * wasm), and attention runs per KV group in query blocks ({@link attentionChunked}), so peak memory
+ * grows linearly in T.
  *
  * @example
  * ```ts
@@ -278,7 +285,7 @@ export class Qwen3Attention implements Disposable {
     }
     const qs: tf.Tensor[] = [];
     const ks: tf.Tensor[] = [];
-    const [qb, kb] = [tf.unstack(q), tf.unstack(k)]; // B × [T, H, d], B × [T, Hkv, d]
+    const [qb, kb] = [unstack(q), unstack(k)]; // B × [T, H, d], B × [T, Hkv, d]
     rows.forEach((r, b) => {
       const t = pos.tables(r);
       qs.push(pos.apply(qb[b], t));

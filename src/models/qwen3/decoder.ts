@@ -27,7 +27,7 @@ import { Qwen3MoeSparseBlock } from './moe.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterGradient, RouterOutput } from './routing.js';
 
-/** Options of {@link Qwen3DecoderLayer.fromWeights}. */
+/** The load-time options of {@link Qwen3DecoderLayer.fromWeights}. */
 export interface DecoderLayerOptions {
   /** Layer index l (decides MoE vs dense); default: parsed from a prefix ending in `layers.{l}`. */
   layerIndex?: number;
@@ -41,7 +41,7 @@ export interface DecoderLayerOptions {
   maxPosition?: number;
 }
 
-/** Options of {@link Qwen3DecoderLayer.forward}. */
+/** The per-call options of {@link Qwen3DecoderLayer.forward}. */
 export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'chunkSize' | 'leftPadding'> {
   /** Return the attention probabilities `[B, H, T, S]`. */
   returnAttentionProbs?: boolean;
@@ -49,7 +49,7 @@ export interface DecoderForwardOptions extends Pick<AttentionForwardOptions, 'ch
   routerGradient?: RouterGradient;
 }
 
-/** A layer's output. */
+/** A decoder layer's output: the hidden states, and the router outputs and attention probabilities on request. */
 export interface DecoderLayerOutput {
   /** `[B, T, D]`. */
   hidden: tf.Tensor;
@@ -76,6 +76,11 @@ export function rotaryPrefixOf(prefix: string): string {
 /**
  * A Qwen3 / Qwen3-MoE / Intern-S1-Pro decoder layer, loaded from `<prefix>.input_layernorm`,
  * `.self_attn.*`, `.post_attention_layernorm`, `.mlp.*` (spec 9.1-9.3).
+ *
+ * $$ x \leftarrow x + \operatorname{Attn}(\operatorname{RMSNorm}(x)), \qquad x \leftarrow x + \operatorname{FFN}(\operatorname{RMSNorm}(x)) $$
+ *
+ * (spec 3.1; the FFN is {@link Qwen3MLP} or {@link Qwen3MoeSparseBlock}). Reference twin:
+ * {@link reference!Qwen3DecoderLayer | Qwen3DecoderLayer}.
  *
  * @example
  * ```ts

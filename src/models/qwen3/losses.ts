@@ -54,6 +54,8 @@ function layerMask(op: string, mask: tf.Tensor | ArrayLike<number>, rows: number
  * The HF load-balancing loss (spec 4.4, `load_balancing_loss_func`), **without** the
  * `router_aux_loss_coef` factor: `aux = E · Σ_{k,e} f[k,e]·P[e]`.
  *
+ * $\mathrm{aux} = E \sum_{k,e} f_{k,e} P_e$. Reference twin: {@link reference!hfLoadBalancingLoss | hfLoadBalancingLoss}.
+ *
  * @param logits - router logits per layer `[N, E]` (or concatenated `[L·N, E]`).
  * @param topK - K for the plain top-k (HF ignores grouping).
  * @param attentionMask - optional `[B, T]` (1 = real token); rows are ordered layer, batch, token
@@ -90,6 +92,9 @@ export function hfLoadBalancingLoss(logits: LayerLogits, topK: number, attention
  * XTuner's balancing loss (spec 4.4): `α · Σ_l (E / (n·K)) · Σ_e count_{l,e} · P̄_{l,e} / nMicroBatches`,
  * where `count` counts the router's own choices (`indices`, grouped when the router is grouped),
  * n the (unmasked) tokens and `P̄` the mean softmax probability over them.
+ *
+ * $\mathcal{L} = \frac{\alpha}{n_{\mathrm{micro}}} \sum_l \frac{E}{nK} \sum_e c_{l,e} \bar P_{l,e}$.
+ * Reference twin: {@link reference!xtunerBalancingLoss | xtunerBalancingLoss}.
  *
  * @param logits - router logits per layer, each `[N, E]`.
  * @param indices - the chosen experts per layer, each int32 `[N, K]`.
@@ -146,6 +151,9 @@ export function xtunerBalancingLoss(
 
 /**
  * Router z-loss (spec 4.4): `α_z · Σ_l mean_t logsumexp(z_{l,t})²`.
+ *
+ * $\mathcal{L}_z = \alpha \sum_l \operatorname{mean}_t \big(\log\sum_e e^{z_{l,t,e}}\big)^2$.
+ * Reference twin: {@link reference!routerZLoss | routerZLoss}.
  *
  * @param logits - router logits per layer `[N, E]` (or one tensor for one layer).
  * @param alpha - α_z (default 0.001).

@@ -85,6 +85,11 @@ export interface MlpConfig {
  * Loads `<prefix>.{gate_proj,up_proj}.weight [I, D]` and `<prefix>.down_proj.weight [D, I]`
  * with I = `intermediate_size` (prefix `...layers.{l}.mlp`).
  *
+ * $$ \mathrm{FFN}(m) = W_{\mathrm{down}}\big(\operatorname{silu}(W_{\mathrm{gate}}\, m) \odot W_{\mathrm{up}}\, m\big) $$
+ *
+ * Reference twin: {@link reference!Qwen3MLP | Qwen3MLP}; here gate and up are one 2-D product with the two
+ * weights transposed and concatenated at load.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';

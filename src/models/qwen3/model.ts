@@ -35,7 +35,7 @@ import { type DecoderForwardOptions, Qwen3DecoderLayer } from './decoder.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
 
-/** Options of {@link Qwen3TextModel.fromWeights}. */
+/** The load-time options of {@link Qwen3TextModel.fromWeights}. */
 export interface TextModelOptions {
   /** Prefix of the text weights, with its trailing dot (default `model.language_model.`; plain Qwen3: `model.`). */
   prefix?: string;
@@ -53,7 +53,7 @@ export interface TextModelOptions {
   lazyEmbeddings?: boolean;
 }
 
-/** Options of {@link Qwen3TextModel.forwardEmbeds}. */
+/** The per-call options of {@link Qwen3TextModel.forwardEmbeds}. */
 export interface TextForwardOptions extends DecoderForwardOptions {
   /** Return every layer's router outputs (null for dense layers). */
   returnRouter?: boolean;
@@ -75,6 +75,11 @@ export interface TextModelOutput {
 
 /**
  * Qwen3 / Qwen3-MoE / Intern-S1-Pro text model.
+ *
+ * $$ x_0 = E[\mathrm{ids}], \qquad x_{l+1} = \operatorname{Layer}_l(x_l), \qquad \mathrm{logits} = \operatorname{RMSNorm}(x_L)\, W_{\mathrm{lm}}^\top $$
+ *
+ * (spec 3.1): ids `[B, T]` → logits `[B, T, V]`, with a KV cache and the router outputs on request.
+ * Reference twin: {@link reference!Qwen3TextModel | Qwen3TextModel}.
  *
  * @example
  * ```ts

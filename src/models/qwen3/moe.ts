@@ -56,7 +56,7 @@ export interface MoeConfig extends MoeRouterKeys {
   readonly hidden_act: string;
 }
 
-/** Options of {@link Qwen3MoeSparseBlock.forward}. */
+/** The per-call options of {@link Qwen3MoeSparseBlock.forward} (the router gradient). */
 export interface MoeForwardOptions {
   /** Gradient of the routing weights: `'sparse'` (default, the true gradient) or `'ste'` (routing.ts). */
   routerGradient?: RouterGradient;
@@ -130,6 +130,14 @@ function scatterAddRows(src: tf.Tensor, ids: Int32Array, n: number): tf.Tensor {
  * Sparse MoE block (HF `Qwen3MoeSparseMoeBlock`, Pro's grouped variant when `router_n_groups` > 1).
  * Loads `<prefix>.gate.weight [E, D]` and `<prefix>.experts.{e}.{gate_proj,up_proj,down_proj}.weight`
  * (prefix `...layers.{l}.mlp`; fused-expert checkpoints appear under these names, spec 9.5).
+ *
+ * $$ y_t = \sum_{k=1}^{K} w_{t,k}\, \mathrm{SwiGLU}_{S_{t,k}}(m_t), \qquad (S_t, w_t) = \operatorname{route}\big(\operatorname{softmax}(W_{\mathrm{gate}}\, m_t)\big) $$
+ *
+ * The formula step by step is on the reference twin {@link reference!Qwen3MoeSparseBlock | Qwen3MoeSparseBlock}. Where
+ * this fast path departs from it: only the K chosen experts of each token run; the (token, slot)
+ * pairs are sorted by expert and each active expert runs one SwiGLU on its block of rows (gate and
+ * up fused), so the cost grows with N·K, not with E. On wasm the rows are gathered and combined in
+ * JS, because tfjs-wasm's `slice` / `gather` copy their whole source (module comment, reading path).
  *
  * @example
  * ```ts

@@ -43,6 +43,9 @@ export interface PositionEncoding extends Disposable {
 /**
  * Standard 1-D RoPE, neox layout (spec 5.1), with tables built in float32 by `ropeTables`.
  *
+ * $x'_t = x_t \odot \cos_t + \operatorname{rotate\_half}(x_t) \odot \sin_t$ with angles
+ * $\varphi_{t,i} = t\,\theta^{-2i/d}$. Reference twin: {@link reference!Qwen3RotaryEmbedding | Qwen3RotaryEmbedding}.
+ *
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
@@ -75,7 +78,7 @@ export class Qwen3RotaryEmbedding implements PositionEncoding {
   dispose(): void {}
 }
 
-/** Options for {@link positionEncoding}. */
+/** The FoPE padding option of {@link positionEncoding}. */
 export interface PositionEncodingOptions {
   /** FoPE padding of the clipped lanes (default: the trained models' cos = sin = 1). */
   fopePadding?: FopePadding;

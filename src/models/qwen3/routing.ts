@@ -108,6 +108,9 @@ function checkLogits(op: string, logits: tf.Tensor, rc: RoutingConfig): void {
  * row (plain), or the k/G largest inside each group of E/G consecutive experts, shifted to global
  * ids and listed group by group (grouped). Ties go to the lower index.
  *
+ * Grouped: $S_t = \bigcup_g \lbrace g\,E/G + i : i \in \operatorname{top}_{K/G}(p_{t,\text{group } g}) \rbrace$.
+ * Reference twin: {@link reference!selectExperts | selectExperts}.
+ *
  * Shapes: `probs [N, E]` → int32 `[N, K]`.
  * @throws ShapeError for a wrong shape.
  * @example
@@ -194,6 +197,9 @@ function routedWeights(logits: tf.Tensor, flat: Int32Array, rc: RoutingConfig, m
 /**
  * The routing weights of chosen experts, differentiable in `logits` with the chosen gradient.
  *
+ * $w_{t,k} = p_{t,S_{t,k}} / \big(\sum_j p_{t,S_{t,j}} + \varepsilon\big)$, $p = \operatorname{softmax}(z)$.
+ * Reference twin, with both gradients written out: {@link reference!routingWeights | routingWeights}.
+ *
  * Forward (both modes): `w_{t,k} = p_{t,S_tk}` renormalised when `norm_topk_prob` (grouped: +1e-20).
  * Backward: `'sparse'` is the true gradient of that function; `'ste'` passes each gate's gradient
  * to the full softmax (module comment). The indices are constants.
@@ -223,6 +229,11 @@ export function routingWeights(logits: tf.Tensor, indices: tf.Tensor, rc: Routin
 /**
  * `∂L/∂logits` for `L = Σ routingWeights(logits, indices) ⊙ dWeights` (a vector-Jacobian product
  * through the chosen gradient mode; the reference twin writes both formulas out).
+ *
+ * Sparse: $\partial L/\partial p_{S_m} = (\bar g_m - \sum_k \bar g_k w_k)/\mathrm{den}$; STE:
+ * $\partial L/\partial p_{S_k} = \bar g_k$; both then
+ * $\partial L/\partial z_j = \sum_m \partial L/\partial p_m\, p_m(\delta_{mj} - p_j)$.
+ * Reference twin: {@link reference!routingWeightsGrad | routingWeightsGrad}.
  *
  * Shapes: `logits [N, E]`, `indices [N, K]`, `dWeights [N, K]` → `[N, E]`.
  * @example
@@ -260,6 +271,8 @@ export interface Routing {
 /**
  * The whole router after the gate projection (spec 3.4, 4.1, 4.2): softmax in float32 over all E
  * experts, the expert choice ({@link selectExperts}), and the weights ({@link routingWeights}).
+ *
+ * Reference twin: {@link reference!routeTokens | routeTokens}.
  *
  * Shapes: `logits [N, E]` → `probs [N, E]`, `indices [N, K]` int32, `weights [N, K]`.
  * Reads the chosen indices back once (the experts are grouped on the host).

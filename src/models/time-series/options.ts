@@ -32,7 +32,7 @@ export interface WhisperForwardOptions {
   readonly mlpChunk?: number;
 }
 
-/** Options of `TimeSeriesModel.forward`. */
+/** The plan, batching, chunking and extra-output options of `TimeSeriesModel.forward`. */
 export interface TimeSeriesForwardOptions extends TimeSeriesPlanOptions, PatchEncoderOptions, WhisperForwardOptions {
   /** Also return `E1 [L1, 128]`, the per-patch features (holds all L1 rows). */
   readonly returnPatchFeatures?: boolean;

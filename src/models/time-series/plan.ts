@@ -29,7 +29,7 @@ export const TS_MAX_SAMPLES = 1_000_000;
 /** How a signal too short for one token is handled (see {@link TimeSeriesPlanOptions}). */
 export type ShortSignalPolicy = 'pad' | 'error';
 
-/** Options of {@link timeSeriesPlan}. */
+/** The short-signal policy option of {@link timeSeriesPlan}. */
 export interface TimeSeriesPlanOptions {
   /**
    * A signal with `T ≤ p` (the patch size 2s) gives `L1 ≤ 1` patches; lmdeploy then fails (its
@@ -75,8 +75,12 @@ function checkRate(op: string, sr: number): void {
 }
 
 /**
- * The adaptive stride `s = ⌊160 / (1 + e^(−sr/100))^6⌋`, computed in float64 (spec 7.2, 7.5).
- * sr = 1 → 2, 10 → 3, 50 → 9, 100 → 24, 200 → 74, 500 → 153, 1000 → 159, ≥ 3.7 kHz → 160.
+ * The adaptive stride, computed in float64 (spec 7.2, 7.5):
+ *
+ * $$ s = \left\lfloor \frac{160}{\big(1 + e^{-\mathrm{sr}/100}\big)^{6}} \right\rfloor $$
+ *
+ * (ASCII: `s = ⌊160 / (1 + e^(−sr/100))^6⌋`). sr = 1 → 2, 10 → 3, 50 → 9, 100 → 24, 200 → 74,
+ * 500 → 153, 1000 → 159, ≥ 3.7 kHz → 160.
  *
  * @param samplingRate - Hz, finite and > 0.
  * @throws ValueError for a rate that is not a finite positive number.
@@ -135,9 +139,22 @@ function checkSamples(op: string, T: number): void {
 }
 
 /**
- * The patching plan for T samples at `samplingRate` Hz (spec 7.2, 7.5):
- * `s = ⌊160/(1+e^(−sr/100))^6⌋` (float64), `p = 2s`, `L1 = ⌈(T−p)/s⌉ + 1`,
+ * The patching plan for T samples at `samplingRate` Hz (spec 7.2, 7.5): overlapping patches of
+ * twice the stride, the zero padding that completes the last one, and the counts after the concat
+ * subsampling and the stride-2 convolution,
+ *
+ * $$
+ * s = \left\lfloor \frac{160}{(1 + e^{-\mathrm{sr}/100})^{6}} \right\rfloor, \quad
+ * p = 2s, \quad
+ * L_1 = \left\lceil \frac{T - p}{s} \right\rceil + 1, \quad
+ * \mathrm{pad} = (L_1 - 1)\,s + p - T, \quad
+ * L_2 = \lfloor L_1 / 2 \rfloor, \quad
+ * N_{ts} = \lceil L_2 / 2 \rceil .
+ * $$
+ *
+ * ASCII: `s = ⌊160/(1+e^(−sr/100))^6⌋` (float64), `p = 2s`, `L1 = ⌈(T−p)/s⌉ + 1`,
  * padding `(L1−1)·s + p − T`, `L2 = ⌊L1/2⌋`, `N_ts = ⌈L2/2⌉ = (⌊L1/2⌋+1) div 2`.
+ * Example: T = 64000 at 16 kHz gives s = 160, p = 320, L1 = 399, L2 = 199, N_ts = 100.
  *
  * @param numSamples - T, samples per channel, 1 ≤ T ≤ {@link TS_MAX_SAMPLES}.
  * @param samplingRate - Hz, finite and > 0 (see {@link defaultSamplingRate} when unknown).
@@ -176,8 +193,12 @@ export function timeSeriesPlan(numSamples: number, samplingRate: number, opts: T
 
 /**
  * The number of `<TS_CONTEXT>` placeholder tokens a prompt needs for a signal of T samples at
- * `samplingRate` Hz: `N_ts = (⌊L1/2⌋ + 1) div 2` (spec 7.5, 8.2), from the same plan the encoder
- * patches with, so it always equals the number of rows the encoder returns.
+ * `samplingRate` Hz (spec 7.5, 8.2),
+ *
+ * $$ N_{ts} = \left\lfloor \frac{\lfloor L_1/2 \rfloor + 1}{2} \right\rfloor, \qquad L_1 = \left\lceil \frac{T - 2s}{s} \right\rceil + 1 $$
+ *
+ * (ASCII: `N_ts = (⌊L1/2⌋ + 1) div 2`), from the same plan the encoder patches with, so it always
+ * equals the number of rows the encoder returns.
  *
  * @example
  * ```ts

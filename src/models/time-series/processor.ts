@@ -168,7 +168,7 @@ export function preprocessValues(data: ArrayLike<number>, T: number, C: number, 
  * plan the patches (stride computed once in float64, spec 7.5). A 1-D signal becomes `[T, 1]`.
  *
  * Differences from lmdeploy, all deliberate: the sampling rate is required (lmdeploy silently
- * replaces a missing or non-positive rate by `max(T/4, 1)`; pass {@link defaultSamplingRate}
+ * replaces a missing or non-positive rate by `max(T/4, 1)`; pass `defaultSamplingRate`
  * yourself for that); a constant channel gives exact zeros (see {@link zScore}); the values stay
  * float32 (lmdeploy casts them to BF16); signals too short for one token are padded (see
  * {@link TimeSeriesPlanOptions.shortSignal}); and the statistics are float64 whatever the input.

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fmt, type Suite, type SuiteResult } from './harness.js';
 import { renderSvg } from './svg.js';
+// The Node host (file access by path, PNG decoding) for suites that import modules directly.
+import '../src/platform/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');

@@ -12,6 +12,9 @@
  *
  * @packageDocumentation
  */
+// The Node host: file access by path and PNG decoding (the browser entry, src/browser.ts, has none).
+import './platform/node.js';
+
 // Errors: every error the library throws is an InternS1Error subclass.
 export * from './errors.js';
 // Ops: one op, one file, one typed contract (tensor in, tensor out, validated).
@@ -148,6 +151,21 @@ export {
 export {
   mulberry32, type Rng,
 } from './util/random.js';
+
+// Inputs that need no file system (issue 14): safetensors and checkpoint folders from URLs (HTTP
+// Range) or Blobs / Files, tokenizer folders from URLs or Files, images from ImageData / canvases.
+// The browser entry (src/browser.ts) exports the same.
+export {
+  type AsyncByteReader, asyncReaderOf, BlobReader, type BlobLike, openSafetensorsSource, PrefetchedReader,
+  prefetchHeader, prefetchTensors, type ResponseLike, type SafetensorsSource, UrlReader, type UrlOptions,
+} from './io/remote.js';
+export {
+  type Folder, folderOf, type FolderSource, type NamedBlob, openCheckpointSource, type RemoteCheckpoint,
+} from './io/remote-checkpoint.js';
+export {
+  decodeImageWithBrowser, type Drawable, imageFromBitmap, imageFromImageData, type ImageDataLike,
+} from './image/browser.js';
+export { tokenizerFilesFromSource } from './tokenizer/sources.js';
 
 // Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.
 export {

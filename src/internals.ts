@@ -12,6 +12,7 @@
  */
 export * from './index.js';
 export * from './backend/index.js';
+export * from './backend/ladder.js';
 export * from './ops/index.js';
 export * from './io/index.js';
 export * from './nn/index.js';

@@ -34,6 +34,10 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'MappedWeights', 'memoryStore', 'memoryWeights', 'writeSafetensors', 'serializeSafetensors', 'initTiny', 'tinyConfigJson',
     'tinyTensors', 'inspectCheckpoint', 'runComponent', 'listComponents', 'findComponent', 'registerComponent',
     'unregisterComponent', 'decodeImage', 'readImage', 'detectImageFormat',
+    // Inputs without a file system (issue 14): URLs with HTTP Range, Blobs / Files, canvases.
+    'openSafetensorsSource', 'prefetchTensors', 'prefetchHeader', 'asyncReaderOf', 'UrlReader', 'BlobReader',
+    'PrefetchedReader', 'folderOf', 'openCheckpointSource', 'tokenizerFilesFromSource', 'imageFromImageData',
+    'imageFromBitmap', 'decodeImageWithBrowser',
   ],
   // Pure data: config parsing and validation, the tensor layout a config implies, image records.
   data: [
@@ -121,10 +125,14 @@ describe('intern-s1-ts/internals', () => {
 });
 
 describe('package.json', () => {
-  it('maps ., ./reference and ./internals to the built entries', () => {
+  it('maps ., ./reference and ./internals to the built entries (browser / node conditions: issue 14)', () => {
     const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-    expect(pkg.exports['.']).toEqual({ types: './dist/src/index.d.ts', import: './dist/src/index.js' });
-    expect(pkg.exports['./reference']).toEqual({ types: './dist/reference/index.d.ts', import: './dist/reference/index.js' });
+    const entry = (f: string) => ({ types: `./dist/${f}.d.ts`, import: `./dist/${f}.js` });
+    expect(pkg.exports['.']).toEqual({ browser: entry('src/browser'), node: entry('src/index'), default: entry('src/browser') });
+    expect(Object.keys(pkg.exports['.'])).toEqual(['browser', 'node', 'default']); // first match wins
+    expect(pkg.exports['./browser']).toEqual(entry('src/browser'));
+    expect(pkg.exports['./node']).toEqual(entry('src/index'));
+    expect(pkg.exports['./reference']).toEqual({ browser: entry('reference/index'), node: entry('reference/node'), default: entry('reference/index') });
     expect(pkg.exports['./internals']).toEqual({ types: './dist/src/internals.d.ts', import: './dist/src/internals.js' });
   });
 });

@@ -35,16 +35,20 @@ export const SHARED: readonly string[] = [
   'src/models/internvit/options.ts', // InternViT forward options
   'src/models/pro-vision/constants.ts', // LayerNorm eps and RoPE theta the Pro code fixes
   'src/models/qwen3/options.ts', // text-stack option types (generic in the position encoding)
+  'src/io/file-reader.ts', // the Node file reader (reference/node.ts installs it for fromDir)
   'src/models/time-series/constants.ts', // widths, kernel, epsilons, limits of the release
   'src/models/time-series/options.ts', // encoder / model option types
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
   'src/ops/options.ts', // conv, interpolate and attention option types (generic in the tensor type)
+  'src/platform/host.ts', // the Node host registry (fromDir reads folders through it; issue 14)
+  'src/platform/node-files.ts', // installs the tfjs-free Node host (reference/node.ts)
   'src/tokenizer/chat.ts', // chat template: string building
   'src/tokenizer/config.ts', // flavours, domains, offsets: configuration data
   'src/tokenizer/detector-rules.ts', // detector interface, element lists, run-detector settings
-  'src/tokenizer/files.ts', // reading a tokenizer folder (Node I/O)
+  'src/tokenizer/files.ts', // parsing a tokenizer folder's files
   'src/tokenizer/options.ts', // tokenizer option / result types, the choice of flavour
+  'src/tokenizer/read-dir.ts', // reading a tokenizer folder by path (Node I/O)
   'src/tokenizer/sentencepiece-proto.ts', // the .model protobuf schema and parser
   'src/util/check-values.ts', // checks of plain numbers (no tensors)
   'src/util/random.ts', // mulberry32: the one seeded stream both trees draw from

@@ -9,7 +9,7 @@ import path from 'node:path';
 import ndarray from 'ndarray';
 import * as ref from '../../reference/ops/dtypes.js';
 import { openSafetensors } from '../../src/io/checkpoint.js';
-import { FileReader } from '../../src/io/safetensors.js';
+import { FileReader } from '../../src/io/file-reader.js';
 import { decodeBf16, decodeF16, decodeFp8E4M3, dequantFp8Block } from '../../src/ops/dtypes.js';
 import { type BenchRow, type Suite, type Target, fmt, time, validate } from '../harness.js';
 

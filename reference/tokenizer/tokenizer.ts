@@ -5,12 +5,13 @@
  *
  * @module
  */
+import { nodeHost } from '../../src/platform/host.js';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
 import { byteLevelDecode } from './bytes.js';
 import type { DetectorKind, FlavourConfig } from '../../src/tokenizer/config.js';
 import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
-import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir } from '../../src/tokenizer/files.js';
+import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens } from '../../src/tokenizer/files.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import {
   type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, resolveFlavour,
@@ -54,7 +55,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder. */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const { files, flavour } = readTokenizerDir(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
+    const { files, flavour } = nodeHost('InternS1Tokenizer.fromDir(dir)', 'fromFiles(...(await tokenizerFilesFromSource(url | files)).files)', 'readTokenizerDir')(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 

@@ -7,6 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { realpathSync } from 'node:fs';
+import '../platform/node.js';
 import { InternS1Error } from '../errors.js';
 import { VERSION } from '../version.js';
 import { type CliIO, UsageError, println } from './command.js';

@@ -5,3 +5,4 @@ export * from './resize.js';
 export * from './tiling.js';
 export * from './pro.js';
 export * from './pro-config.js';
+export * from './browser.js';

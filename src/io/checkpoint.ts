@@ -11,11 +11,14 @@ import { CheckpointError, ConfigError, FileError } from '../errors.js';
 import { checkReadable, fileError } from './fs-safe.js';
 import { type ModelConfig, parseConfig, parseQuantizationConfig } from './config.js';
 import { MappedWeights } from './mapped.js';
-import { type ByteReader, FileReader, SafetensorsFile, jsonErrorOffset } from './safetensors.js';
+import { FileReader } from './file-reader.js';
+import { type ByteReader, jsonErrorOffset } from './safetensors.js';
+import { INDEX_FILE, SafetensorsStore } from './store.js';
 import type { TensorInfo, TensorStore, WeightOptions, WeightSource } from './weights.js';
 
-/** The index file of a sharded Hugging Face checkpoint. */
-export const INDEX_FILE = 'model.safetensors.index.json';
+export { INDEX_FILE, SafetensorsStore } from './store.js';
+
+const fileReader = (file: string): ByteReader => new FileReader(file);
 
 /** Options of {@link openSafetensors} and {@link openCheckpoint}. */
 export interface OpenOptions extends WeightOptions {
@@ -23,98 +26,6 @@ export interface OpenOptions extends WeightOptions {
   readonly openReader?: (file: string) => ByteReader;
   /** Do not read config.json (open the weights of a folder whose config this library does not parse). */
   readonly skipConfig?: boolean;
-}
-
-/** A {@link TensorStore} over safetensors files, with an optional name → file map (the index). */
-export class SafetensorsStore implements TensorStore {
-  private readonly opened = new Map<string, SafetensorsFile>();
-  private readonly fileOf: Map<string, string>;
-
-  /**
-   * @param location - the file or folder, for messages.
-   * @param files - absolute paths of the safetensors files.
-   * @param index - name → file (a sharded index); without it every file's header is read now.
-   * @param openReader - reader factory (tests).
-   */
-  constructor(readonly location: string, readonly files: readonly string[], index?: Map<string, string>, private readonly openReader?: (file: string) => ByteReader) {
-    if (index) this.fileOf = index;
-    else {
-      this.fileOf = new Map();
-      for (const f of files) {
-        for (const n of this.file(f).names()) {
-          const prev = this.fileOf.get(n);
-          if (prev) throw new CheckpointError(`${location}: tensor '${n}' is in both ${path.basename(prev)} and ${path.basename(f)}`);
-          this.fileOf.set(n, f);
-        }
-      }
-    }
-  }
-
-  /** The parsed file (header read on first use). */
-  file(f: string): SafetensorsFile {
-    let s = this.opened.get(f);
-    if (!s) {
-      s = SafetensorsFile.open(f, this.openReader ? { reader: this.openReader(f) } : {});
-      this.opened.set(f, s);
-    }
-    return s;
-  }
-
-  /** Read every file's header (for `inspect`); `onFile` is called after each. */
-  loadAll(onFile?: (done: number, total: number, file: string) => void): void {
-    this.files.forEach((f, i) => {
-      this.file(f);
-      onFile?.(i + 1, this.files.length, f);
-    });
-  }
-
-  private entryOf(name: string) {
-    const f = this.fileOf.get(name);
-    if (!f) throw new CheckpointError(`${this.location}: no tensor '${name}'`);
-    const file = this.file(f);
-    if (!file.has(name)) {
-      throw new CheckpointError(`${this.location}: ${INDEX_FILE} maps '${name}' to ${path.basename(f)}, which has no such tensor`);
-    }
-    return { file, entry: file.entry(name) };
-  }
-
-  names(): string[] {
-    return [...this.fileOf.keys()];
-  }
-
-  /** Whether `name` is stored in one of the files (by the index, or by the headers read). */
-  has(name: string): boolean {
-    return this.fileOf.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    const { entry } = this.entryOf(name);
-    return { shape: entry.shape, dtype: entry.dtype };
-  }
-
-  read(name: string, start = 0, end?: number): Uint8Array {
-    return this.entryOf(name).file.read(name, start, end);
-  }
-
-  where(name: string): string {
-    const f = this.fileOf.get(name);
-    if (!f) return this.location;
-    const e = this.opened.get(f)?.has(name) ? this.opened.get(f)!.entry(name) : undefined;
-    return e ? `${f}: byte ${e.start}` : f;
-  }
-
-  /** Bytes read so far by readers that count them (the default {@link FileReader} does). */
-  bytesRead(): number {
-    let n = 0;
-    for (const f of this.opened.values()) n += (f.reader as { bytesRead?: number }).bytesRead ?? 0;
-    return n;
-  }
-
-  /** Close every opened file; later reads reopen them. */
-  close(): void {
-    for (const f of this.opened.values()) f.close();
-    this.opened.clear();
-  }
 }
 
 /**
@@ -137,7 +48,7 @@ export function openSafetensors(file: string, opts: OpenOptions = {}): WeightSou
   readonly store: SafetensorsStore;
 } {
   const abs = path.resolve(file);
-  return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader), opts) as MappedWeights & { store: SafetensorsStore };
+  return new MappedWeights(new SafetensorsStore(file, [abs], undefined, opts.openReader ?? fileReader), opts) as MappedWeights & { store: SafetensorsStore };
 }
 
 /**
@@ -271,12 +182,12 @@ export function openCheckpoint(p: string, opts: OpenOptions = {}): Checkpoint {
   let store: SafetensorsStore;
   if (existsSync(path.join(abs, INDEX_FILE))) {
     const index = readIndex(abs);
-    store = new SafetensorsStore(p, [...new Set(index.values())].sort(), index, opts.openReader);
+    store = new SafetensorsStore(p, [...new Set(index.values())].sort(), index, opts.openReader ?? fileReader);
   } else {
     const files = readdirSync(abs).filter((f) => f.endsWith('.safetensors')).sort().map((f) => path.join(abs, f));
     for (const f of files) checkCheckpointFile(f, 'safetensors file');
     if (!files.length) throw new CheckpointError(`${p}: no *.safetensors files and no ${INDEX_FILE}`);
-    store = new SafetensorsStore(p, files, undefined, opts.openReader);
+    store = new SafetensorsStore(p, files, undefined, opts.openReader ?? fileReader);
   }
   const weights = new MappedWeights(store, { ...opts, fp8BlockSize: block });
   return { path: p, files: store.files, weights, store, config: cfg?.config ?? null, configJson: cfg?.json ?? null, close: () => store.close() };

@@ -8,15 +8,16 @@
  * only its own bytes. Every malformed file is a {@link CheckpointError} naming the file and the
  * byte offset. Decision: gaps between tensors and trailing bytes after the last one are accepted
  * (the Rust reader rejects them, but they lose no data); overlapping tensors, offsets past the end,
- * and offsets that disagree with shape × dtype are rejected. The writer is in `safetensors-write.ts`.
+ * and offsets that disagree with shape × dtype are rejected. The writer is in `safetensors-write.ts`;
+ * the file reader (`FileReader`, Node only) in `file-reader.ts`; the browser readers (URL with
+ * HTTP Range, Blob) in `remote.ts`.
  *
  * @module
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { CheckpointError, FileError } from '../errors.js';
-import { checkReadable } from './fs-safe.js';
+import { CheckpointError } from '../errors.js';
 import { DTYPE_BYTES, type DType, isDType } from './dtype.js';
 import type { TensorInfo } from './weights.js';
+import { nodeHost } from '../platform/host.js';
 
 /** Largest header accepted (the Rust safetensors limit). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -29,53 +30,6 @@ export interface ByteReader {
   read(position: number, length: number): Uint8Array;
   /** Release the underlying handle (a no-op for memory). */
   close(): void;
-}
-
-/** A {@link ByteReader} on a file with positioned `readSync` calls; counts the bytes it reads. */
-export class FileReader implements ByteReader {
-  /** Bytes read so far (for benchmarks and tests). */
-  bytesRead = 0;
-  private fd: number | undefined;
-  readonly size: number;
-
-  /**
-   * Opens `path` for reading; CheckpointError when it cannot be opened.
-   *
-   * @param path - the file's path.
-   */
-  constructor(readonly path: string) {
-    try {
-      checkReadable(path, 'safetensors file'); // a FIFO would block open() forever; a folder is named as one
-    } catch (e) {
-      throw e instanceof FileError ? new CheckpointError(e.message) : e;
-    }
-    try {
-      this.fd = openSync(path, 'r');
-      this.size = fstatSync(this.fd).size;
-    } catch (e) {
-      throw new CheckpointError(`${path}: cannot open (${(e as Error).message})`);
-    }
-  }
-
-  read(position: number, length: number): Uint8Array {
-    if (this.fd === undefined) this.fd = openSync(this.path, 'r');
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const chunk = Math.min(length - done, 1 << 30);
-      const n = readSync(this.fd, out, done, chunk, position + done);
-      if (n === 0) throw new CheckpointError(`${this.path}: byte ${position + done}: unexpected end of file (the file shrank after it was opened?)`);
-      done += n;
-    }
-    this.bytesRead += length;
-    return out;
-  }
-
-  /** Close the file descriptor; a later {@link read} reopens the file. */
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-  }
 }
 
 /** A {@link ByteReader} over bytes in memory (parsing serialized files without touching disk). */
@@ -130,7 +84,7 @@ export function jsonErrorOffset(text: string): number {
     if (early(text.slice(0, mid + 1))) lo = mid + 1;
     else hi = mid;
   }
-  return Buffer.byteLength(text.slice(0, Math.min(lo, text.length)));
+  return new TextEncoder().encode(text.slice(0, Math.min(lo, text.length))).length;
 }
 
 function fail(file: string, offset: number, what: string): never {
@@ -245,9 +199,13 @@ export class SafetensorsFile {
     this.dataStart = h.dataStart;
   }
 
-  /** Open and validate a file (reads only the header). `reader` replaces the file reader (tests). */
+  /**
+   * Open and validate a file (reads only the header). `reader` replaces the file reader (tests,
+   * and the browser readers: a `PrefetchedReader` over a URL or a Blob). Without `reader` the file
+   * is opened by path, which needs Node (the browser entry throws a BackendError).
+   */
   static open(path: string, opts: { reader?: ByteReader } = {}): SafetensorsFile {
-    const reader = opts.reader ?? new FileReader(path);
+    const reader = opts.reader ?? nodeHost('SafetensorsFile.open(path)', 'openSafetensorsSource(url | Blob | ArrayBuffer)', 'openFile')(path);
     try {
       return new SafetensorsFile(path, reader);
     } catch (e) {
@@ -291,7 +249,7 @@ export class SafetensorsFile {
     return this.reader.read(e.start + start, stop - start);
   }
 
-  /** Close the reader (for a {@link FileReader}, a later read reopens the file). */
+  /** Close the reader (for a `FileReader`, a later read reopens the file). */
   close(): void {
     this.reader.close();
   }

@@ -31,3 +31,4 @@ export {
   applyChatTemplate, expandMediaPlaceholders, imagePlaceholder, timeSeriesPlaceholder, pyJsonDumps,
   type ChatMessage, type ChatContentItem, type ChatToolCall, type ChatTemplateOptions, type MediaTokenCounts, type VideoGroup,
 } from './chat.js';
+export { tokenizerFilesFromSource } from './sources.js';

@@ -17,6 +17,7 @@
  *
  * @module
  */
+import { nodeHost } from '../platform/host.js';
 import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
@@ -25,7 +26,7 @@ import type { DetectorKind, FlavourConfig } from './config.js';
 import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector, xnaDetector } from './detectors.js';
 import {
   type AddedTokenInfo, type SpecialTokens, type TokenizerFiles,
-  parseJsonFile, readAddedTokens, readSpecialTokens, readTokenizerDir,
+  parseJsonFile, readAddedTokens, readSpecialTokens,
 } from './files.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import {
@@ -110,7 +111,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder (vocab.json, merges.txt, tokenizer_config.json, the .model files, …). */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const { files, flavour } = readTokenizerDir(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
+    const { files, flavour } = nodeHost('InternS1Tokenizer.fromDir(dir)', 'fromFiles(...(await tokenizerFilesFromSource(url | files)).files)', 'readTokenizerDir')(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 

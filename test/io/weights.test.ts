@@ -14,7 +14,7 @@ import { toFlat } from '../../reference/ndarray.js';
 import * as refDt from '../../reference/ops/dtypes.js';
 import { CheckpointError, DTypeError, ShapeError, ValueError } from '../../src/errors.js';
 import { openCheckpoint, openSafetensors } from '../../src/io/checkpoint.js';
-import { FileReader } from '../../src/io/safetensors.js';
+import { FileReader } from '../../src/io/file-reader.js';
 import { writeSafetensors } from '../../src/io/safetensors-write.js';
 import { type TensorInput, type WeightSource, memoryWeights } from '../../src/io/weights.js';
 import { quantFp8Block } from '../../src/ops/dtypes.js';

@@ -5,6 +5,8 @@
  */
 import fc from 'fast-check';
 import { runs } from './runs.js';
+// Node host (file access by path, PNG decoding) for tests that import modules directly.
+import '../../src/platform/node.js';
 
 const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : 20261129;
 fc.configureGlobal({ seed, numRuns: runs(25), endOnFailure: true });

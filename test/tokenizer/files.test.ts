@@ -15,7 +15,10 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenizerError } from '../../src/errors.js';
 import * as cfg from '../../src/tokenizer/config.js';
-import * as fastFiles from '../../src/tokenizer/files.js';
+import * as files from '../../src/tokenizer/files.js';
+import { readTokenizerDir } from '../../src/tokenizer/read-dir.js';
+
+const fastFiles = { ...files, readTokenizerDir };
 import * as fast from '../../src/tokenizer/tokenizer.js';
 import { describePro, tinyProFiles, writeTokenizerDir } from './support.js';
 import { runs } from '../support/runs.js';

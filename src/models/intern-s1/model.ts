@@ -13,7 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ValueError } from '../../errors.js';
-import { openCheckpoint } from '../../io/checkpoint.js';
+import type { Checkpoint } from '../../io/checkpoint.js';
+import { nodeHost } from '../../platform/host.js';
 import { configVariant, type InternS1ProConfig, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
 import { isMoeLayer } from '../../io/configs/text.js';
 import { loadAll } from '../../io/load.js';
@@ -136,9 +137,12 @@ export class InternS1ForConditionalGeneration implements Disposable {
     this.variant = configVariant(config);
   }
 
-  /** Load from a checkpoint folder (config.json + safetensors). */
+  /**
+   * Load from a checkpoint folder (config.json + safetensors). Node only (a path); in a browser use
+   * `openCheckpointSource(url | files)`, `prefetch`, then {@link fromWeights}.
+   */
   static fromCheckpoint(dir: string, opts: ModelLoadOptions = {}): InternS1ForConditionalGeneration {
-    const ckpt = openCheckpoint(dir);
+    const ckpt = nodeHost('InternS1ForConditionalGeneration.fromCheckpoint(dir)', 'openCheckpointSource(url | files) then fromWeights', 'openCheckpoint')(dir) as Checkpoint;
     if (!ckpt.config) throw new ConfigError(`${dir}: a model folder needs a config.json`);
     return InternS1ForConditionalGeneration.fromWeights(ckpt.config, ckpt.weights, opts);
   }

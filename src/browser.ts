@@ -1,0 +1,199 @@
+/**
+ * intern-s1-ts in a browser: the same curated API as the Node entry (`src/index.ts`), minus what
+ * needs Node (reading and writing files by path, tiny checkpoints on disk, the CLI), plus the
+ * browser inputs (safetensors and checkpoint folders from URLs with HTTP Range requests, from
+ * picked `File`s / Blobs and `ArrayBuffer`s; tokenizer folders from URLs or Files; images from
+ * `ImageData`, `ImageBitmap` / `HTMLImageElement` and bytes) and the browser backend ladder
+ * (webgpu, webgl, wasm, cpu). package.json maps `intern-s1-ts` to this file under the `browser`
+ * condition. Nothing reachable from here imports a Node built-in (test/browser/bundle.test.ts).
+ *
+ * @packageDocumentation
+ */
+// Errors: every error the library throws is an InternS1Error subclass.
+export * from './errors.js';
+// Ops: one op, one file, one typed contract (tensor in, tensor out, validated).
+export {
+  add, applyRope, attention, attentionChunked, attentionGrad, concat, conv1d, conv2d,
+  decodeBf16, decodeE8M0, decodeF16, decodeFp8E4M3, decodeFp8E5M2, dense, dequantFp8Block,
+  embedding, encodeBf16, encodeF16, encodeFp8E4M3, gather, gatherGrad, gelu, geluTanh,
+  indexAdd, interpolateBicubic, interpolateBilinear, layerNorm, linear, logSoftmax, logsumexp,
+  matmul, mul, oneHot, pad, patchEmbed2d, pixelShuffle, quantFp8Block, relu, repeatKv, reshape,
+  rmsNorm, ropeTables, rotateHalf, segmentSum, silu, slice, softmax,
+  topk, transpose, unstack, type AttentionMask, type AttentionOptions, type AttentionResult, type BlockSize,
+  type ChunkedAttentionOptions, type Conv1dOptions, type Conv2dOptions, type Fp8Block,
+  type Fp8Quantized, type InterpolateOptions, type MatmulOptions, type Operand, type TopK,
+} from './ops/index.js';
+export { VERSION } from './version.js';
+
+// Backends: the ladder and what it chose.
+export {
+  backendInfo, initBackend, probeBrowser, wasmCdnPath, type BackendAttempt, type BackendInfo, type BackendName,
+  type BrowserBackendOptions,
+} from './backend/browser.js';
+export {
+  isSoftwareAdapter, planBrowserLadder, type BrowserBackendName, type BrowserFacts,
+  type GpuAdapterFacts, type LadderPlan, type PlannedSkip,
+} from './backend/ladder.js';
+
+// Layers built from weights: Linear, MLP, norms, activations, FoPE.
+export {
+  activation, applyFope, DEFAULT_FOPE_PADDING, FOPE_PADDING_TRAINED, FOPE_PADDING_VLLM,
+  fopeFrequencies, fopeInitCoefficients, fopeTables, FourierPositionEmbedding, LayerNorm, Linear,
+  MLP, RMSNorm, type ActivationFn, type BiasMode, type Disposable, type FopeConfig,
+  type FopeOptions, type FopePadding, type FopeTables, type MlpConfig,
+} from './nn/index.js';
+
+// The Qwen3 / Qwen3-MoE text decoder: model, layers, routing and the MoE auxiliary losses.
+export {
+  expertLoad, hfLoadBalancingLoss, KVCacheLayer, Qwen3Attention, Qwen3DecoderLayer, Qwen3KVCache,
+  Qwen3MLP, Qwen3MoeSparseBlock, Qwen3RotaryEmbedding, Qwen3TextModel, routerZLoss, routeTokens,
+  routingConfig, routingWeights, routingWeightsGrad, selectExperts, xtunerBalancingLoss,
+  type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertLoad,
+  type LayerLogits, type MoeForwardOptions, type MoeOutput, type MoeRouterKeys,
+  type PositionEncoding, type PositionIds, type PositionTables, type Qwen3AttentionConfig,
+  type Qwen3AttentionOptions, type Qwen3AttentionOutput, type Qwen3AttentionWeights,
+  type Qwen3MlpConfig, type Qwen3MoeConfig, type RouterGradient, type RouterOutput, type Routing,
+  type RoutingConfig, type SwiGluWeights, type TextForwardOptions, type TextModelOptions,
+  type TextModelOutput,
+} from './models/qwen3/index.js';
+
+// InternViT, the vision encoder of Intern-S1 / -mini.
+export {
+  InternVisionAttention, InternVisionEmbeddings, InternVisionEncoderLayer, InternVisionMLP,
+  InternVisionModel, type InternS1ProjectorConfig, type InternS1VisionConfig,
+  type InternVisionForwardOptions, type InternVisionOutput, type VitAttentionResult, type VitNorm,
+} from './models/internvit/index.js';
+
+// The Intern-S1-Pro vision tower (Qwen3-VL style) and its grid helpers.
+export {
+  ProVisionAttention, ProVisionBlock, ProVisionMLP, ProVisionModel, ProVisionPatchEmbed,
+  ProVisionPatchMerger, ProVisionPositionEmbedding, proVisionRopeTables, proVisionSeqLens,
+  proVisionTokenCounts, type GridThw, type ProVisionForwardOptions, type ProVisionOutput,
+  type ProVisionPositions,
+} from './models/pro-vision/index.js';
+
+// The Intern-S1-Pro time-series encoder, its processor and the stride / token plan.
+export {
+  defaultSamplingRate, PatchTransformerLayer, preprocessTimeSeries, TimeSeriesModel,
+  TimeSeriesPatchEncoder, timeSeriesPlan, TimeSeriesProjector, timeSeriesStride,
+  timeSeriesTokenCount, TimeSeriesWhisperEncoder, TimeSeriesWhisperLayer, type PatchEncoderOptions,
+  type PreprocessedTimeSeries, type PreprocessOptions, type ShortSignalPolicy,
+  type TimeSeriesEncodeOutput, type TimeSeriesForwardOptions, type TimeSeriesOutput,
+  type TimeSeriesPlan, type TimeSeriesPlanOptions, type WhisperEncoderOptions,
+  type WhisperForwardOptions,
+} from './models/time-series/index.js';
+
+// The whole model and generation; the Intern-S1 / -mini vision tower (InternViT + pixel shuffle +
+// projector).
+export {
+  generate, generateBatch, InternS1ForConditionalGeneration, InternS1MultiModalProjector, InternS1VisionTower,
+  sampleToken, samplingDistribution, type BatchGenerateOptions, type BatchGenerateResult, type BatchRowResult,
+  type GenerateOptions, type GenerateResult, type ImageEncoder, type ImageInputs,
+  type ModelForwardOptions, type ModelInputs, type ModelLoadOptions, type ModelOutput,
+  type SamplingOptions, type SeriesInput, type VisionTowerPrefixes,
+} from './models/intern-s1/index.js';
+
+// Generation as Hugging Face does it: the logits processors in transformers' order, the defaults of
+// generation_config.json, stop strings on decoded text, stepwise sessions, chat prompts with images,
+// and the streaming-safe reasoning and tool-call parsers.
+export {
+  applyPenalties, GenerationSession, IncrementalDetokenizer,
+  nextTokenDistribution, parseGenerationConfig, parseToolCallBody, parseToolCalls, prepareChat,
+  processorOptionsFromConfig, ReasoningParser, sampleNext, splitReasoning, StopStringMatcher, ToolCallParser,
+  type FinishReason, type GenerationConfig, type LogitsProcessorOptions, type ParsedToolCall,
+  type PrepareChatOptions, type PreparedChat, type ReasoningDelta, type SessionOptions, type StepResult,
+  type StopMatch, type TokenHistory, type ToolCallEvent,
+} from './generation/index.js';
+
+// I/O: safetensors readers (bytes, URLs with HTTP Range, Blobs), checkpoint folders from URLs or picked
+// files, weight sources, configs, the component runner, checkpoint reports. Reading by path and writing
+// files are Node only (src/node.ts).
+export type { Checkpoint } from './io/checkpoint.js';
+export {
+  findComponent, listComponents, runComponent, registerComponent, unregisterComponent, type ComponentContext, type ComponentInput, type ComponentOutput, type ComponentResult, type ComponentSpec, type ComponentTensor, type FastOutputs, type InputDType, type OutputDType, type ReferenceOutputs, type SymbolicShape,
+} from './io/components.js';
+export {
+  ACTIVATIONS, type Activation,
+} from './io/configs/fields.js';
+export {
+  configVariant, parseConfig, parseQuantizationConfig, textConfigOf, type InternS1Config, type InternS1ProConfig, type ModelConfig, type QuantizationConfig, type Variant,
+} from './io/configs/model.js';
+export {
+  parseTextConfig, type InternS1ProTextConfig, type Qwen3MoeTextConfig, type Qwen3TextConfig, type RopeScaling, type TextConfig,
+} from './io/configs/text.js';
+export {
+  parseTimeSeriesConfig, type TimeSeriesConfig,
+} from './io/configs/time-series.js';
+export {
+  parseInternVitConfig, parseProVisionConfig, type InternVitConfig, type ProVisionConfig,
+} from './io/configs/vision.js';
+export {
+  type DType,
+} from './io/dtype.js';
+export {
+  inspectCheckpoint, type CheckpointReport, type ParameterComponent, type TensorGroup,
+} from './io/inspect.js';
+export {
+  checkpointLayout, type LayoutEntry, type TensorKind,
+} from './io/layout.js';
+export {
+  MappedWeights,
+} from './io/mapped.js';
+export {
+  BufferReader, SafetensorsFile, type ByteReader, type SafetensorsEntry,
+} from './io/safetensors.js';
+export {
+  tinyConfigJson, type TinyConfigOptions, type TinyVariant,
+} from './io/tiny-config.js';
+export {
+  memoryStore, memoryWeights, type RawTensor, type TensorInfo, type TensorInput, type TensorOptions, type TensorStore, type WeightOptions, type WeightSource,
+} from './io/weights.js';
+export {
+  type AsyncByteReader, asyncReaderOf, BlobReader, type BlobLike, openSafetensorsSource, PrefetchedReader,
+  prefetchHeader, prefetchTensors, type ResponseLike, type SafetensorsSource, UrlReader, type UrlOptions,
+} from './io/remote.js';
+export {
+  type Folder, folderOf, type FolderSource, type NamedBlob, openCheckpointSource, type RemoteCheckpoint,
+} from './io/remote-checkpoint.js';
+export { SafetensorsStore } from './io/store.js';
+
+// Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
+export {
+  decodeImage, detectImageFormat, ImageDecodeError, preprocessProImage, preprocessProVideo,
+  proOptionsFromConfig, readImage, resizeImage, rgbImage, smartResize, tileImage, type DecodedImage,
+  type DecodeOptions, type ImageFormat, type ProOptions, type ProPixels, type ResizeMethod,
+  type ResizeOptions, type RgbImage, type SmartResizeOptions, type TiledImage, type TileGrid,
+  type TilingOptions,
+} from './image/index.js';
+export {
+  decodeImageWithBrowser, type Drawable, imageFromBitmap, imageFromImageData, type ImageDataLike,
+} from './image/browser.js';
+
+// The dynamic tokenizer, its sub-tokenizers and the chat template.
+export {
+  applyChatTemplate, ByteLevelBPE, detectFlavour, expandMediaPlaceholders, imagePlaceholder,
+  InternS1Tokenizer, proFlavour, s1Flavour, SentencePieceModel, timeSeriesPlaceholder,
+  type AddedTokenInfo, type BpeStats, type ByteLevelBPEOptions, type ChatContentItem, type ChatMessage,
+  type ChatTemplateOptions, type ChatToolCall, type DetectorKind, type DomainConfig, type Encoding,
+  type FlavourConfig, type InternS1TokenizerOptions, type LoadedDomain, type MediaTokenCounts,
+  type SentencePieceEncoding, type SentencePieceModelProto, type SpecialTokens, type TokenizerDecodeOptions,
+  type TokenizerEncodeOptions, type TokenizerFiles, type VideoGroup,
+} from './tokenizer/index.js';
+export { tokenizerFilesFromSource } from './tokenizer/sources.js';
+
+// Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.
+// Saving and loading trained models and trainer state (train/checkpoint.ts) write files: Node only.
+export { causalLmLoss } from './train/loss.js';
+export {
+  adamwUpdate, Optimizer, optimizerConfig, sgdUpdate, type OptimizerConfig, type OptimizerOptions, type OptimizerSlots,
+} from './train/optim.js';
+export { TextParams, type TextParamsOptions } from './train/params.js';
+export {
+  clipByGlobalNorm, lossAndGrads, TextTrainer, trainStep, type LossAndGrads, type LossOptions, type LossParts,
+  type TrainBatch, type TrainStepOptions, type TrainStepResult,
+} from './train/step.js';
+
+// Seeded randomness (sampling).
+export {
+  mulberry32, type Rng,
+} from './util/random.js';

@@ -1,0 +1,14 @@
+/**
+ * Installs the whole Node host ({@link NodeHost}): file readers by path and tokenizer folders
+ * (`node-files.ts`), checkpoint folders and PNG decoding. Imported for its effect by the Node
+ * entries (`src/index.ts`, the CLI, the benches, the test setup); never reachable from the
+ * browser entries (test/browser/bundle.test.ts checks it).
+ *
+ * @module
+ */
+import './node-files.js';
+import { openCheckpoint } from '../io/checkpoint.js';
+import { decodePng } from '../image/decode-png.js';
+import { installNodeHost, type NodeHost } from './host.js';
+
+installNodeHost({ openCheckpoint, decodePng } satisfies Partial<NodeHost>);

@@ -6,23 +6,8 @@
  */
 import { type NDArray, zeros } from '../ndarray.js';
 
-/** The hyper-parameters the updates read (as `OptimizerConfig` in the fast path). */
-export interface OptimizerConfig {
-  /** `'adamw'` (decoupled weight decay) or `'sgd'` (with momentum). */
-  readonly kind: 'adamw' | 'sgd';
-  /** Learning rate. */
-  readonly lr: number;
-  /** AdamW's first-moment decay β₁. */
-  readonly beta1: number;
-  /** AdamW's second-moment decay β₂. */
-  readonly beta2: number;
-  /** AdamW's ε added to √v̂. */
-  readonly eps: number;
-  /** Decoupled weight decay λ. */
-  readonly weightDecay: number;
-  /** SGD momentum μ. */
-  readonly momentum: number;
-}
+export type { OptimizerConfig } from '../../src/train/optimizer-config.js';
+import type { OptimizerConfig } from '../../src/train/optimizer-config.js';
 
 /** AdamW at step t: `p ← p(1 − lr λ) − lr · m̂ / (√v̂ + ε)`; returns `[p, m, v]`. */
 export function adamwUpdate(p: NDArray, g: NDArray, m: NDArray, v: NDArray, t: number, c: OptimizerConfig): [NDArray, NDArray, NDArray] {

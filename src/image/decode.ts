@@ -30,7 +30,7 @@
  * @module
  */
 import jpeg from 'jpeg-js';
-import { ValueError } from '../errors.js';
+import { InternS1Error, ValueError } from '../errors.js';
 import { nodeHost } from '../platform/host.js';
 import { libjpegYccToRgb } from './jpeg-color.js';
 import { MAX_IMAGE_PIXELS, type RgbImage } from './types.js';
@@ -154,6 +154,7 @@ export function readImage(path: string, options: DecodeOptions = {}): DecodedIma
   try {
     bytes = readFile(path, 'image'); // refuses a FIFO or device (it would block the read forever)
   } catch (e) {
+    if (e instanceof InternS1Error) throw e; // the host's own typed refusal (a FIFO, a folder)
     throw new ValueError(`readImage: cannot read '${path}': ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {

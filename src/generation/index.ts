@@ -11,3 +11,4 @@ export * from './reasoning.js';
 export * from './tool-calls.js';
 export * from './session.js';
 export * from './prompt.js';
+export * from './lenient.js';

@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type GenerationConfig, HF_GENERATION_DEFAULTS, processorOptionsFromConfig } from '../generation/config.js';
 import type { LogitsProcessorOptions } from '../generation/processors.js';
+import { decodeLenient } from '../generation/lenient.js';
 import { prepareChat } from '../generation/prompt.js';
 import { ReasoningParser } from '../generation/reasoning.js';
 import { type FinishReason, GenerationSession } from '../generation/session.js';
@@ -99,7 +100,7 @@ export class ChatEngine {
     try {
       session = new GenerationSession(this.model, prep.inputs, {
         ...this.samplingFor(req), maxNewTokens: maxNew, stopTokens: this.stopIds, stopStrings: req.stop, seed: req.seed ?? undefined,
-        decode: (ids) => this.tokenizer.decode(ids, { skipSpecialTokens: true }),
+        decode: (ids) => decodeLenient(this.tokenizer, ids, { skipSpecialTokens: true }), // an unspellable id never aborts a request
       });
     } catch (e) {
       tf.dispose(prep.owned);

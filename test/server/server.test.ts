@@ -247,6 +247,21 @@ describe('serve: parsed output (a scripted model)', () => {
     expect(seen.endsWith('<|im_start|>assistant\n<think></think>\n\n')).toBe(true);
   });
 
+  it('an id the tokenizer cannot spell is shown as <unk:ID> and never aborts the request (issue 17 item 2)', async () => {
+    const V = demoTokenizer().files.vocabSize;
+    const unknown = V + 3; // the model's vocabulary is larger than the tokenizer's, as in the tiny Pro checkpoint
+    expect(tokenizer.idToToken(unknown)).toBeUndefined();
+    const wide = new ScriptedModel(V + 8, [...ids('ok '), unknown, ...ids(' done'), imEnd]);
+    const w = await startChatServer(new ChatEngine(wide.asModel(), tokenizer, { modelId: 'wide' }), { port: 0 });
+    try {
+      const r = await clientFor(w.url).chat.completions.create({ model: 'wide', messages: [{ role: 'user', content: 'hi' }], chat_template_kwargs: { enable_thinking: false } } as never) as OpenAI.ChatCompletion;
+      expect(r.choices[0].finish_reason).toBe('stop');
+      expect(r.choices[0].message.content).toBe(`ok <unk:${unknown}> done`);
+    } finally {
+      await w.close();
+    }
+  });
+
   it('streams the tool call as a delta, reasoning first', async () => {
     scripted.script = [...ids('Hmm.</think>\n\n<tool_call>\n{"name": "get_weather", "arguments": {"city": "Oslo"}}\n</tool_call>'), imEnd];
     const stream = await c.chat.completions.create({ model: 'scripted', messages: [{ role: 'user', content: 'Oslo?' }], tools, stream: true });

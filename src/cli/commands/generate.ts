@@ -11,6 +11,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend/index.js';
 import { type GenerationConfig, parseGenerationConfig, processorOptionsFromConfig } from '../../generation/config.js';
+import { decodeLenient } from '../../generation/lenient.js';
 import { prepareChat } from '../../generation/prompt.js';
 import { readImage } from '../../image/decode.js';
 import type { RgbImage } from '../../image/types.js';
@@ -23,26 +24,7 @@ import { backendFlag, intFlag, numberFlag } from '../flags.js';
 import { parseSampling, progress, stage } from '../show.js';
 import { readSeriesFile } from './preprocess-series.js';
 
-/**
- * Decode generated ids, spelling an id the tokenizer has no token for as the visible placeholder
- * `<unk:ID>` (issue #12 item 11). Decision: a placeholder, not nothing, so that the output shows
- * where the model produced such an id (the tiny Pro checkpoint's vocab_size 155008 exceeds the
- * tokenizer's ids, and a real model can emit a padding row); the ids in `--json` stay exact.
- */
-export function decodeLenient(tokenizer: InternS1Tokenizer, ids: readonly number[]): string {
-  let out = '';
-  let run: number[] = [];
-  for (const id of ids) {
-    if (tokenizer.idToToken(id) !== undefined) {
-      run.push(id);
-      continue;
-    }
-    if (run.length) out += tokenizer.decode(run);
-    run = [];
-    out += `<unk:${id}>`;
-  }
-  return run.length ? out + tokenizer.decode(run) : out;
-}
+export { decodeLenient } from '../../generation/lenient.js';
 
 /**
  * Run `generate` with a `write` callback that streams text deltas to stdout (unless `quiet`).

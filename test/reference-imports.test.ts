@@ -40,6 +40,7 @@ export const SHARED: readonly string[] = [
   'src/models/time-series/options.ts', // encoder / model option types
   'src/models/time-series/plan.ts', // stride, patch count, padding, token count: sizes only
   'src/nn/fope-config.ts', // FopeConfig, FopeOptions, the padding constants
+  'src/generation/processor-options.ts', // the logits processors' options and token history
   'src/train/optimizer-config.ts', // the optimizer's hyper-parameters and their defaults
   'src/ops/options.ts', // conv, interpolate and attention option types (generic in the tensor type)
   'src/platform/host.ts', // the Node host registry (fromDir reads folders through it; issue 14)

@@ -10,31 +10,8 @@
  */
 import { ValueError } from '../../src/errors.js';
 
-/** Every knob of next-token selection (see the fast path for the field meanings). */
-export interface LogitsProcessorOptions {
-  /** Softmax temperature; 0 is greedy. */
-  readonly temperature?: number;
-  /** Keep the k largest logits (0: all). */
-  readonly topK?: number;
-  /** Nucleus mass (1: all). */
-  readonly topP?: number;
-  /** Min-p fraction of the top probability (0: off). */
-  readonly minP?: number;
-  /** HF repetition penalty θ (1: off). */
-  readonly repetitionPenalty?: number;
-  /** OpenAI presence penalty α_p. */
-  readonly presencePenalty?: number;
-  /** OpenAI frequency penalty α_f. */
-  readonly frequencyPenalty?: number;
-}
-
-/** The prompt ids and the ids generated so far. */
-export interface TokenHistory {
-  /** The prompt ids. */
-  readonly prompt: readonly number[];
-  /** The ids generated so far. */
-  readonly generated: readonly number[];
-}
+export type { LogitsProcessorOptions, TokenHistory } from '../../src/generation/processor-options.js';
+import type { LogitsProcessorOptions, TokenHistory } from '../../src/generation/processor-options.js';
 
 const EMPTY: TokenHistory = { prompt: [], generated: [] };
 

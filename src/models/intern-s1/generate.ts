@@ -10,33 +10,18 @@
  *
  * @module
  */
-import type { LogitsProcessorOptions } from '../../generation/processors.js';
-import { GenerationSession } from '../../generation/session.js';
+import { GenerationSession, type SessionOptions } from '../../generation/session.js';
 import type { ExpertLoad } from '../qwen3/routing.js';
 import type { InternS1ForConditionalGeneration, ModelInputs } from './model.js';
 
-/** The sampling, stopping and streaming options of {@link generate}. */
-export interface GenerateOptions extends LogitsProcessorOptions {
-  /** At most this many new tokens (≥ 1). */
-  readonly maxNewTokens: number;
-  /** Stop after emitting any of these ids, e.g. every id of `generation_config.json`'s `eos_token_id` (the stop id is included in `tokens`). */
-  readonly stopTokens?: readonly number[];
-  /** Stop when the decoded text contains any of these (matched across token boundaries; needs `decode`; left out of `text`). */
-  readonly stopStrings?: readonly string[];
-  /** Ids → text (e.g. `(ids) => tokenizer.decode(ids)`): enables `text`, the text passed to `onToken`, and `stopStrings`. */
-  readonly decode?: (ids: readonly number[]) => string;
-  /** Stop once this many milliseconds have passed (checked after each token; finish reason `time`). */
-  readonly maxTimeMs?: number;
-  /** Seed of the sampling generator (default 0); irrelevant when greedy. */
-  readonly seed?: number;
-  /** Use the KV cache (default true). */
-  readonly useCache?: boolean;
+/**
+ * The sampling, stopping and streaming options of {@link generate}: those of a
+ * {@link GenerationSession} (processors, `maxNewTokens`, stop ids and strings, `decode`,
+ * `maxTimeMs`, `seed`, `chunkSize`, `returnRouter`, `useCache`) plus the streaming callback.
+ */
+export interface GenerateOptions extends SessionOptions {
   /** Streaming: called with each new token and the text it settles (empty without `decode`); return `false` to stop after it. */
   readonly onToken?: (token: number, step: number, text: string) => void | boolean;
-  /** Query block size of the chunked prefill attention. */
-  readonly chunkSize?: number;
-  /** Report the prompt's per-layer expert load (from the prefill; no extra forward pass). */
-  readonly returnRouter?: boolean;
 }
 
 /** What {@link generate} returns: the new tokens, why generation stopped, timings and expert load. */

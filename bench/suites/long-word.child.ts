@@ -5,6 +5,7 @@
  * memory of the process (`maxRSS`) measures this one call: extra = peak during the call − RSS
  * before it (a lower bound when the loading peak was higher: loadPeakMB says how high that was).
  */
+import '../../src/platform/node.js'; // this child runs alone: install the Node host (fromDir reads by path)
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { mulberry32 } from '../../src/util/random.js';
 

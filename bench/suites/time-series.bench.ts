@@ -10,6 +10,7 @@
  * prints one JSON line.
  */
 import { spawnSync } from 'node:child_process';
+import '../../src/platform/node.js'; // the child processes run this file alone: install the Node host
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';

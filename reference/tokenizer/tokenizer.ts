@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { nodeHost } from '../../src/platform/host.js';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
 import { byteLevelDecode } from './bytes.js';
@@ -14,7 +13,7 @@ import { type Detector, fastaDetector, proteinDetector, reSplit, smilesDetector,
 import { type AddedTokenInfo, type SpecialTokens, type TokenizerFiles, parseJsonFile, readAddedTokens, readSpecialTokens } from '../../src/tokenizer/files.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import {
-  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, resolveFlavour,
+  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, readTokenizerFolder, resolveFlavour,
 } from '../../src/tokenizer/options.js';
 
 export type { Encoding, InternS1TokenizerOptions, TokenizerDecodeOptions, TokenizerEncodeOptions } from '../../src/tokenizer/options.js';
@@ -55,7 +54,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder. */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const { files, flavour } = nodeHost('InternS1Tokenizer.fromDir(dir)', 'fromFiles(...(await tokenizerFilesFromSource(url | files)).files)', 'readTokenizerDir')(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
+    const { files, flavour } = readTokenizerFolder(dir, opts);
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 

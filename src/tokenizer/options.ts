@@ -5,7 +5,9 @@
  *
  * @module
  */
+import { nodeHost } from '../platform/host.js';
 import { type FlavourConfig, detectFlavour, proFlavour, s1Flavour } from './config.js';
+import type { TokenizerFiles } from './files.js';
 
 /** The construction options of `InternS1Tokenizer` (flavour, SMILES validator, cache size). */
 export interface InternS1TokenizerOptions {
@@ -48,4 +50,13 @@ export function resolveFlavour(f: InternS1TokenizerOptions['flavour'], config: R
   if (f === 'intern-s1-pro') return proFlavour(config);
   if (f === 'intern-s1') return s1Flavour();
   return f;
+}
+
+/**
+ * Read a tokenizer folder by path through the Node host (both trees' `InternS1Tokenizer.fromDir`):
+ * its files and the flavour the option names or its tokenizer_config.json describes.
+ */
+export function readTokenizerFolder(dir: string, opts: InternS1TokenizerOptions = {}): { files: TokenizerFiles; flavour: FlavourConfig } {
+  const read = nodeHost('InternS1Tokenizer.fromDir(dir)', 'fromFiles(...(await tokenizerFilesFromSource(url | files)).files)', 'readTokenizerDir');
+  return read(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
 }

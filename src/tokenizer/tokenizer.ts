@@ -17,7 +17,6 @@
  *
  * @module
  */
-import { nodeHost } from '../platform/host.js';
 import { TokenizerError } from '../errors.js';
 import { AddedTokenSplitter } from './added.js';
 import { ByteLevelBPE, parseMerges, parseVocab } from './bpe.js';
@@ -30,7 +29,7 @@ import {
 } from './files.js';
 import { SentencePieceModel } from './sentencepiece.js';
 import {
-  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, resolveFlavour,
+  type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, readTokenizerFolder, resolveFlavour,
 } from './options.js';
 
 export type { Encoding, InternS1TokenizerOptions, TokenizerDecodeOptions, TokenizerEncodeOptions } from './options.js';
@@ -111,7 +110,7 @@ export class InternS1Tokenizer {
 
   /** Load from a tokenizer folder (vocab.json, merges.txt, tokenizer_config.json, the .model files, …). */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
-    const { files, flavour } = nodeHost('InternS1Tokenizer.fromDir(dir)', 'fromFiles(...(await tokenizerFilesFromSource(url | files)).files)', 'readTokenizerDir')(dir, (cfg) => resolveFlavour(opts.flavour, cfg));
+    const { files, flavour } = readTokenizerFolder(dir, opts);
     return new InternS1Tokenizer(files, { ...opts, flavour });
   }
 

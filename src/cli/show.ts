@@ -76,3 +76,9 @@ export function parseSampling(v: { temperature?: string; 'top-k'?: string; 'top-
     topP: numberFlag('top-p', v['top-p'], { positive: true, max: 1 }), seed: intFlag('seed', v.seed),
   };
 }
+
+/** A text progress bar `[####....]` of `width` cells, `done` of `total` filled. */
+export function progressBar(done: number, total: number, width: number): string {
+  const fill = Math.max(0, Math.min(width, Math.round((width * done) / Math.max(total, 1))));
+  return `[${'#'.repeat(fill)}${'.'.repeat(width - fill)}]`;
+}

@@ -3,6 +3,7 @@ import { type Checkpoint, openCheckpoint } from '../../io/checkpoint.js';
 import { CheckpointError, ConfigError } from '../../errors.js';
 import { type CheckpointReport, inspectCheckpoint } from '../../io/inspect.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
+import { progressBar } from '../show.js';
 import { intFlag } from '../flags.js';
 
 /** `1.23 B` / `45.6 M` / `789 K` / `12`. */
@@ -17,11 +18,9 @@ function bytes(n: number): string {
 }
 
 /** A progress bar on stderr, redrawn in place. */
-function progress(io: CliIO): (done: number, total: number) => void {
+function headerProgress(io: CliIO): (done: number, total: number) => void {
   return (done, total) => {
-    const w = 30;
-    const fill = Math.round((done / total) * w);
-    io.stderr.write(`\rreading headers [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] ${done}/${total} files${done === total ? '\n' : ''}`);
+    io.stderr.write(`\rreading headers ${progressBar(done, total, 30)} ${done}/${total} files${done === total ? '\n' : ''}`);
   };
 }
 
@@ -95,7 +94,7 @@ Examples:
     }
     try {
       const show = values.progress || (io.stderr.isTTY && ckpt.files.length > 1);
-      const report = inspectCheckpoint(ckpt, show ? progress(io) : undefined);
+      const report = inspectCheckpoint(ckpt, show ? headerProgress(io) : undefined);
       if (values.json) println(io.stdout, JSON.stringify(report, null, 2));
       else printReport(report, io, maxGroups);
       return report.layout && (report.layout.missing.length || report.layout.mismatched.length) ? 1 : 0;

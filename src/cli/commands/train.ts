@@ -19,6 +19,7 @@ import { batchIndices, corpusDocuments, packSequences } from '../../train/data.j
 import { TextTrainer, trainStep } from '../../train/step.js';
 import { type HistoryRow, trainingSvg } from '../../train/svg.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
+import { progressBar } from '../show.js';
 import { backendFlag, choiceFlag, intFlag, numberFlag } from '../flags.js';
 
 /** The options that must not change when a run is resumed. */
@@ -48,9 +49,7 @@ function copyTokenizer(src: string, out: string): void {
 }
 
 function bar(io: CliIO, s: number, steps: number, loss: number, tps: number, eta: number): void {
-  const w = 24;
-  const fill = Math.round((w * s) / steps);
-  const line = `step ${s}/${steps} [${'#'.repeat(fill)}${'.'.repeat(w - fill)}] loss ${loss.toFixed(4)}  ${tps.toFixed(0)} tokens/s  ETA ${eta.toFixed(0)} s`;
+  const line = `step ${s}/${steps} ${progressBar(s, steps, 24)} loss ${loss.toFixed(4)}  ${tps.toFixed(0)} tokens/s  ETA ${eta.toFixed(0)} s`;
   io.stderr.write(io.stderr.isTTY ? `\r${line}${s === steps ? '\n' : ''}` : `${line}\n`);
 }
 

@@ -51,7 +51,7 @@ function settings(steps: number) {
 }
 
 /** One finished run of one arm and seed. */
-interface RunRecord {
+export interface RunRecord {
   arm: string;
   seed: number;
   settings: ReturnType<typeof settings>;
@@ -162,6 +162,33 @@ function trainOne(arm: Arm, seed: number, steps: number, train: number[][], test
   return rec;
 }
 
+/**
+ * Train every (arm, seed) run of `seeds` not yet in {@link RUNS_DIR} and return all of them.
+ * Seed-major order, so a stopped experiment has its finished runs spread evenly over the arms;
+ * `reverse` walks the runs in the opposite order, so that a second process (e.g.
+ * `npx tsx -e "import('./bench/suites/routing-experiment.bench.ts').then((m) => m.trainMissingRuns(300, [2], console.error, true))"`)
+ * can share the work on another core (both skip what the other has finished; a run both happen
+ * to train is written twice with the same values, the runs being deterministic).
+ */
+export async function trainMissingRuns(steps: number, seeds: readonly number[], log: (m: string) => void, reverse = false): Promise<Map<string, RunRecord>> {
+  await useBackend('wasm');
+  const train = windows(corpusTokens(routingCorpus(6000, 1)), 100000);
+  const test = windows(corpusTokens(routingCorpus(400, 999)), 16);
+  const order = seeds.flatMap((seed) => ARMS.map((arm) => ({ arm, seed })));
+  if (reverse) order.reverse();
+  const runs = new Map<string, RunRecord>();
+  for (const { arm, seed } of order) {
+    let rec = loadRun(arm, seed, steps);
+    if (rec) log(`${arm.name}, seed ${seed}: already done (${runFile(arm, seed, steps)})`);
+    else {
+      rec = trainOne(arm, seed, steps, train, test, log);
+      log(`${arm.name}, seed ${seed}: held-out loss ${rec.heldOut[rec.heldOut.length - 1].toFixed(4)} (${rec.msPerStep.toFixed(0)} ms/step, load ${rec.loadavg.end})`);
+    }
+    runs.set(`${arm.key}/${seed}`, rec);
+  }
+  return runs;
+}
+
 export const suite: Suite = {
   name: 'routing-experiment',
   title: 'Experiment: STE vs top-k router gradient, grouped vs plain routing',
@@ -175,21 +202,7 @@ export const suite: Suite = {
     await useBackend('wasm');
     const steps = quick ? 6 : Number(process.env.ROUTING_STEPS ?? 300);
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`ROUTING_STEPS must be a positive integer, got ${process.env.ROUTING_STEPS}`);
-    const train = windows(corpusTokens(routingCorpus(6000, 1)), 100000);
-    const test = windows(corpusTokens(routingCorpus(400, 999)), 16);
-    // Seed-major order: if the run is stopped, the finished runs are spread evenly over the arms.
-    const runs = new Map<string, RunRecord>();
-    for (const seed of SEEDS) {
-      for (const arm of ARMS) {
-        let rec = loadRun(arm, seed, steps);
-        if (rec) log(`${arm.name}, seed ${seed}: already done (${runFile(arm, seed, steps)})`);
-        else {
-          rec = trainOne(arm, seed, steps, train, test, log);
-          log(`${arm.name}, seed ${seed}: held-out loss ${rec.heldOut[rec.heldOut.length - 1].toFixed(4)} (${rec.msPerStep.toFixed(0)} ms/step, load ${rec.loadavg.end})`);
-        }
-        runs.set(`${arm.key}/${seed}`, rec);
-      }
-    }
+    const runs = await trainMissingRuns(steps, SEEDS, log);
     const rows: BenchRow[] = [];
     const lossCurves: Chart['series'] = [];
     const heldCurves: Chart['series'] = [];

@@ -38,6 +38,9 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'openSafetensorsSource', 'prefetchTensors', 'prefetchHeader', 'asyncReaderOf', 'UrlReader', 'BlobReader',
     'PrefetchedReader', 'folderOf', 'openCheckpointSource', 'tokenizerFilesFromSource', 'imageFromImageData',
     'imageFromBitmap', 'decodeImageWithBrowser',
+    // Experts on demand (issue 19): which decoded experts stay resident and the counters of what was
+    // read; the numbers are the twinned Qwen3MoeSparseBlock's.
+    'ExpertCache', 'expertCacheStats',
   ],
   // Pure data: config parsing and validation, the tensor layout a config implies, image records.
   data: [

@@ -13,6 +13,8 @@ import { parseConfig, textConfigOf } from '../../../src/io/config.js';
 import type { Qwen3MoeTextConfig, TextConfig } from '../../../src/io/configs/text.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
 import { memoryWeights, type TensorInput, type WeightSource } from '../../../src/io/weights.js';
+import { generate } from '../../../src/models/intern-s1/generate.js';
+import { InternS1ForConditionalGeneration } from '../../../src/models/intern-s1/model.js';
 import { ExpertCache, expertCacheStats } from '../../../src/models/qwen3/expert-cache.js';
 import { Qwen3TextModel } from '../../../src/models/qwen3/model.js';
 import { Qwen3MoeSparseBlock } from '../../../src/models/qwen3/moe.js';
@@ -170,6 +172,25 @@ forEachBackend(() => {
         a.dispose();
         b.dispose();
       });
+    });
+
+    it('generate with the whole Intern-S1 / -Pro model holding its experts on demand gives the resident model\'s tokens', async () => {
+      for (const variant of ['s1', 'pro'] as const) {
+        const json = tinyConfigJson(variant, { vocabSize: 64, ...(variant === 'pro' ? { fp8Block: 8 } : {}) });
+        const w = memoryWeights(tinyTensors(json, { seed: 3, dtype: variant === 'pro' ? 'fp8' : 'bf16', fp8Block: 8 }), { fp8BlockSize: 8 });
+        const cfg = parseConfig(json);
+        await expectNoLeak(() => {
+          const a = InternS1ForConditionalGeneration.fromWeights(cfg, w, { vision: false, timeSeries: false });
+          const b = InternS1ForConditionalGeneration.fromWeights(cfg, w, { vision: false, timeSeries: false, expertsOnDemand: { capacityBytes: 0 } });
+          const inputs = { inputIds: [[3, 14, 15, 9, 26]] };
+          const ra = generate(a, inputs, { maxNewTokens: 4 });
+          const rb = generate(b, inputs, { maxNewTokens: 4 });
+          expect(rb.tokens, variant).toEqual(ra.tokens);
+          expect(expertCacheStats(b.text.layers).every((s) => s !== null && s.misses > 0 && s.residentExperts === 0)).toBe(true);
+          a.dispose();
+          b.dispose();
+        }, variant);
+      }
     });
 
     it('rejects a bad capacity, a missing expert (at load), gradients and a throwing use, leaking nothing', async () => {

@@ -4,7 +4,7 @@
  * asks this cache for e: a **hit** returns the resident float32 weights, a **miss** reads the
  * expert's three projections from the weight source, decodes them (BF16 → float32, FP8 e4m3
  * block-128 dequantised with `weight_scale_inv`: the source's own decoding, as the resident load
- * uses), transposes and uploads them exactly as {@link loadSwiGlu} does for the resident block.
+ * uses), transposes and uploads them exactly as `loadSwiGlu` (mlp.ts) does for the resident block.
  * After the expert has run, it stays resident only while it fits `capacityBytes` of decoded
  * weights; the least recently used experts are evicted (their tensors disposed) to make room.
  *

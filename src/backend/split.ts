@@ -18,18 +18,18 @@ import * as tf from '@tensorflow/tfjs';
 import { type ParallelRunner, parallelRunner } from './threads.js';
 
 /**
- * Smallest product (M·K·N multiply-adds) worth splitting: 2^24 ≈ 16.8 M, ~1 ms on one wasm core.
- * Measured on this 2-core machine (loaded): a worker round trip costs ~0.2-0.4 ms plus copying the
- * row blocks (~1 ms per 4 MB); below ~8 M multiply-adds the split was not faster.
+ * When a split pays. `minMacs`: smallest product (M·K·N multiply-adds) worth splitting, 2^24 ≈
+ * 16.8 M, ~1 ms on one wasm core: a worker round trip costs ~0.2-0.4 ms on this 2-core machine
+ * (loaded) plus copying the row blocks (~1 ms per 4 MB). `minRows`: fewest rows per thread, so
+ * decode's one-row products never split (decode is not slowed). The MoE block spreads its experts
+ * from `minMacs / 3` multiply-adds of N·K·D·I (its SwiGLUs do three times that). Mutable for tests
+ * and benches (0 splits everything); not a user setting.
  */
-export const SPLIT_MIN_MACS = 2 ** 24;
-
-/** Fewest rows per thread for a split (decode's one-row products never split: decode is not slowed). */
-export const SPLIT_MIN_ROWS = 8;
+export const SPLIT_LIMITS: { minMacs: number; minRows: number } = { minMacs: 2 ** 24, minRows: 8 };
 
 /** The pool to split `[M, K]·[K, N]` across, or undefined when it runs on one thread. */
 export function splitPool(M: number, K: number, N: number): ParallelRunner | undefined {
-  if (M * K * N < SPLIT_MIN_MACS || M < 2 * SPLIT_MIN_ROWS) return undefined;
+  if (M * K * N < SPLIT_LIMITS.minMacs || M < 2 * SPLIT_LIMITS.minRows) return undefined;
   return parallelRunner();
 }
 
@@ -45,7 +45,7 @@ export function rowBounds(M: number, parts: number): number[] {
 export function splitMatMul2d(pool: ParallelRunner, a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [M, K] = a.shape as [number, number];
   const N = b.shape[1] as number;
-  const parts = Math.min(pool.workers + 1, Math.floor(M / SPLIT_MIN_ROWS));
+  const parts = Math.min(pool.workers + 1, Math.floor(M / Math.max(1, SPLIT_LIMITS.minRows)));
   const at = rowBounds(M, parts);
   const av = a.dataSync() as Float32Array; // [M·K]
   const tasks = at.slice(1, -1).map((r0, i) => ({

@@ -108,7 +108,8 @@ function checkCount(n: unknown, what: string): number {
 /**
  * Set the number of threads (the caller's plus helpers); `undefined` returns to
  * `INTERN_S1_THREADS` or the machine's cores. A running pool of another size stops at once and
- * the next parallel call starts one of the new size.
+ * the next parallel call starts one of the new size; with 1 the pool stays idle (so a program can
+ * compare 1 and N threads without restarting workers; {@link shutdownThreads} stops it).
  *
  * @throws BackendError for a count that is not an integer in [1, 256].
  * @example
@@ -121,7 +122,8 @@ function checkCount(n: unknown, what: string): number {
  */
 export function setThreads(n: number | undefined): void {
   option = n === undefined ? undefined : checkCount(n, 'setThreads: the thread count');
-  if (runner && runner.workers !== threadCount() - 1) shutdownThreads();
+  const count = threadCount();
+  if (runner && count > 1 && runner.workers !== count - 1) shutdownThreads();
 }
 
 /**

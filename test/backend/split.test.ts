@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as ref from '../../reference/ops/matmul.js';
-import { rowBounds, SPLIT_MIN_MACS, splitMatMul2d, splitPool } from '../../src/backend/split.js';
+import { rowBounds, SPLIT_LIMITS, splitMatMul2d, splitPool } from '../../src/backend/split.js';
 import { parallelRunner, setThreads, shutdownThreads, threadsInfo } from '../../src/backend/threads.js';
 import * as fast from '../../src/ops/matmul.js';
 import { dataArb } from '../support/arbitraries.js';
@@ -49,10 +49,10 @@ forEachBackend(() => {
       }), { numRuns: runs(10) });
     });
 
-    it('dense splits a product of ≥ SPLIT_MIN_MACS rows·in·out at inference, equal to one thread; one-row and gradient products do not split', () => {
+    it('dense splits a product of ≥ SPLIT_LIMITS.minMacs rows·in·out at inference, equal to one thread; one-row and gradient products do not split', () => {
       const x = tf.randomNormal([256, 256], 0, 1, 'float32', 7);
       const w = tf.randomNormal([256, 256], 0, 1, 'float32', 8);
-      expect(256 ** 3).toBeGreaterThanOrEqual(SPLIT_MIN_MACS);
+      expect(256 ** 3).toBeGreaterThanOrEqual(SPLIT_LIMITS.minMacs);
       setThreads(1);
       const one = fast.dense(x, w);
       shutdownThreads();

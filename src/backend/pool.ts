@@ -20,7 +20,7 @@ import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from '
 import * as errors from '../errors.js';
 import { wasmDir } from './index.js';
 import { POOL_WORKER_SOURCE } from './pool-worker.js';
-import { installThreadHost, type ParallelRunner, withoutPool, type WorkerOperand, type WorkerTask } from './threads.js';
+import { installThreadHost, type ParallelRunner, type RunResult, withoutPool, type WorkerOperand, type WorkerTask } from './threads.js';
 
 /**
  * Most bytes of operands one worker keeps (1.5 GiB). Decision: under wasm32's 4 GiB heap with room
@@ -176,7 +176,7 @@ class WorkerPool implements ParallelRunner {
     w.port.postMessage({ task: wire, drop }, [rows.buffer as ArrayBuffer]);
   }
 
-  run<T>(tasks: readonly WorkerTask[], local: () => T): { local: T; results: Float32Array[] } {
+  run<T>(tasks: readonly WorkerTask[], local: () => T): RunResult<T> {
     if (tasks.length > this.pool.length) throw new errors.BackendError(`thread pool: ${tasks.length} tasks for ${this.pool.length} workers`);
     this.stamp++;
     const posted: PoolWorker[] = [];

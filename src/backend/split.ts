@@ -25,7 +25,15 @@ import { type ParallelRunner, parallelRunner } from './threads.js';
  * from `minMacs / 3` multiply-adds of N·K·D·I (its SwiGLUs do three times that). Mutable for tests
  * and benches (0 splits everything); not a user setting.
  */
-export const SPLIT_LIMITS: { minMacs: number; minRows: number } = { minMacs: 2 ** 24, minRows: 8 };
+export const SPLIT_LIMITS: SplitLimits = { minMacs: 2 ** 24, minRows: 8 };
+
+/** The thresholds of {@link SPLIT_LIMITS}. */
+export interface SplitLimits {
+  /** Smallest product (M·K·N multiply-adds) that is split. */
+  minMacs: number;
+  /** Fewest rows per thread. */
+  minRows: number;
+}
 
 /** The pool to split `[M, K]·[K, N]` across, or undefined when it runs on one thread. */
 export function splitPool(M: number, K: number, N: number): ParallelRunner | undefined {

@@ -26,19 +26,52 @@ import { BackendError } from '../errors.js';
 /** A weight or operand a worker keeps between calls (sent once, then referred to by key). */
 export type WorkerOperand = tf.Tensor2D;
 
-/** One unit of work for one worker. Results are float32, row-major. The row arrays (`a`, `x`) are transferred to the worker: they are detached after the call. */
-export type WorkerTask =
-  /** `a [rows, K] · b [K, N]` → `[rows, N]`. */
-  | { readonly kind: 'matmul'; readonly a: Float32Array; readonly rows: number; readonly b: WorkerOperand }
-  /**
-   * SwiGLU experts with SiLU, one block of rows each: block `j` is `x[r_j : r_j + rows_j]`, output
-   * `down(silu(x·Wg) ⊙ x·Wu)` with `[Wg | Wu] = gateUpT [D, 2I]`, `down = downT [I, D]`; the
-   * outputs are concatenated like the inputs → `[Σ rows, D]`.
-   */
-  | {
-    readonly kind: 'swiglu'; readonly x: Float32Array;
-    readonly blocks: readonly { readonly rows: number; readonly gateUpT: WorkerOperand; readonly downT: WorkerOperand }[];
-  };
+/** `a [rows, K] · b [K, N]` → `[rows, N]` on one worker. */
+export interface MatmulTask {
+  /** The task kind. */
+  readonly kind: 'matmul';
+  /** The row block `[rows, K]`, row-major; transferred to the worker (detached after the call). */
+  readonly a: Float32Array;
+  /** Rows of `a`. */
+  readonly rows: number;
+  /** The right operand `[K, N]`, sent once and kept by the worker. */
+  readonly b: WorkerOperand;
+}
+
+/** One expert's block of rows in a {@link SwiGluTask}. */
+export interface SwiGluBlock {
+  /** Rows of the block. */
+  readonly rows: number;
+  /** `[gateᵀ | upᵀ]` `[D, 2I]`, kept by the worker. */
+  readonly gateUpT: WorkerOperand;
+  /** `downᵀ` `[I, D]`, kept by the worker. */
+  readonly downT: WorkerOperand;
+}
+
+/**
+ * SwiGLU experts with SiLU on one worker, one block of rows each: block `j` is the next `rows_j`
+ * rows of `x`, its output `down(silu(x·Wg) ⊙ x·Wu)` with `[Wg | Wu] = gateUpT`; the outputs are
+ * concatenated like the inputs → `[Σ rows, D]`.
+ */
+export interface SwiGluTask {
+  /** The task kind. */
+  readonly kind: 'swiglu';
+  /** The blocks' rows `[Σ rows, D]`, row-major; transferred to the worker (detached after the call). */
+  readonly x: Float32Array;
+  /** The experts, in the order of their rows in `x`. */
+  readonly blocks: readonly SwiGluBlock[];
+}
+
+/** One unit of work for one worker. Results are float32, row-major. */
+export type WorkerTask = MatmulTask | SwiGluTask;
+
+/** What {@link ParallelRunner.run} returns. */
+export interface RunResult<T> {
+  /** The value of the caller's own share. */
+  local: T;
+  /** The workers' results, in task order. */
+  results: Float32Array[];
+}
 
 /** A running pool: `workers` helper threads beside the caller's. */
 export interface ParallelRunner {
@@ -49,10 +82,10 @@ export interface ParallelRunner {
   /**
    * Hand `tasks[i]` to worker `i` (`tasks.length ≤ workers`), run `local()` on the calling thread
    * meanwhile, then wait for every worker. Returns `local`'s value and the workers' results in task
-   * order. An error in a worker is rethrown here as the same {@link InternS1Error} subclass (or
+   * order. An error in a worker is rethrown here as the same `InternS1Error` subclass (or
    * `Error`) with the worker's message, after every worker has finished.
    */
-  run<T>(tasks: readonly WorkerTask[], local: () => T): { local: T; results: Float32Array[] };
+  run<T>(tasks: readonly WorkerTask[], local: () => T): RunResult<T>;
   /** Bytes of operands each worker holds (`[worker]`), for memory reports. */
   cachedBytes(): number[];
   /** Stop the workers (the pool is made again on the next parallel call). */
@@ -145,7 +178,7 @@ export function threadCount(): number {
  * ```ts
  * import { threadsInfo } from 'intern-s1-ts';
  * const t = threadsInfo();
- * console.log(t.count >= 1, t.pool); // => true, 'worker_threads' (Node with ≥ 2 cores) or 'none'
+ * console.log(t.count >= 1); // => true  -- t.pool: 'worker_threads' in Node with ≥ 2 threads, else 'none'
  * ```
  */
 export function threadsInfo(): ThreadsInfo {

@@ -116,16 +116,22 @@ export function threadLoad(idx: Int32Array, K: number, placement: ExpertPlacemen
 }
 
 /** The (token, slot) pairs sorted by expert (moe.ts `dispatch`). */
-interface SortedPairs {
+export interface SortedPairs {
+  /** Token of each sorted pair `[N·K]`. */
   rows: Int32Array;
+  /** Flat slot `t·K + k` of each sorted pair `[N·K]`. */
   slots: Int32Array;
+  /** Pairs per expert `[E]`. */
   counts: Int32Array;
 }
 
 /** What the MoE block hands over: its experts, router numbers and activation. */
 export interface ExpertBlock {
+  /** One SwiGLU per expert. */
   readonly experts: readonly SwiGluWeights[];
+  /** The router's numbers (E, K, G). */
   readonly routing: RoutingConfig;
+  /** Activation of the experts' gates (the pool runs SiLU only). */
   readonly hiddenAct: string;
 }
 

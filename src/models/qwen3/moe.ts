@@ -50,6 +50,7 @@ import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { ExpertCache } from './expert-cache.js';
 import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
+import { combineExpertParallel, expertPool } from './moe-parallel.js';
 import { type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
 import type { ExpertsOnDemandOptions, MoeConfig, MoeForwardOptions } from './options.js';
 
@@ -261,7 +262,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
   /**
    * {@link combine} on the host: each active expert's rows are copied from `x` into one block in
    * JS, the expert runs on the block, and its weighted output rows are added to their tokens in
-   * a float32 accumulator (experts in ascending order). Not differentiable.
+   * a float32 accumulator (experts in ascending order). With a thread pool the experts are spread
+   * over the threads (moe-parallel.ts, same result). Not differentiable.
    */
   private combineHost(x: tf.Tensor, weights: tf.Tensor, idx: Int32Array): tf.Tensor {
     const D = this.hiddenSize;
@@ -270,6 +272,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const { rows, slots, counts } = dispatch(idx, N, K, E);
     const xv = x.dataSync(); // [N·D]
     const wv = weights.dataSync(); // [N·K]
+    const pool = expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result
+    if (pool) return tf.tensor(combineExpertParallel(pool, this, xv as Float32Array, wv as Float32Array, { rows, slots, counts }, D), x.shape);
     const out = new Float32Array(N * D);
     let off = 0;
     for (let e = 0; e < E; e++) {

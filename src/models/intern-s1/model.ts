@@ -171,7 +171,7 @@ export class InternS1ForConditionalGeneration implements Disposable {
     const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
     const loadVision = (opts.vision ?? true) && variant !== 'text' && ('vision_config' in config);
     const loadTs = (opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config !== null;
-    const memoryPlan = planModelMemory(config, weights, { ...opts, backend: tf.getBackend(), vision: loadVision, timeSeries: loadTs });
+    const memoryPlan = planModelMemory(config, weights, { ...opts, expertsOnDemand: opts.expertsOnDemand !== undefined, backend: tf.getBackend(), vision: loadVision, timeSeries: loadTs });
     return loadAll((own) => {
       const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings, memoryPlan, expertsOnDemand: opts.expertsOnDemand }));
       let vision: ImageEncoder | null = null;

@@ -57,11 +57,27 @@ type Row<K extends string> = { readonly default: K } & { readonly [backend: stri
  *   the whole tensor there, so per-block slices do not scale). Below that length, and on other
  *   backends (device memory: no read-back), `batched`: one batched product over all (block, head)
  *   pairs.
+ * - `nonFinite` (ops/logsumexp.ts, ops/softmax.ts `logSoftmax`, ops/activations.ts `relu`: the ops
+ *   whose results at NaN and ±Inf inputs are specified, as PyTorch gives them). `guarded` on webgpu
+ *   and webgl: shader arithmetic there need not follow IEEE 754 for non-finite values (WGSL and
+ *   GLSL allow finite-math), so those results are selected explicitly with `isNaN` / `isFinite`
+ *   masks. Measured in headless Chromium 156 on SwiftShader (test/browser-suite, the ops' sample
+ *   inputs): `log(0)` gives -88.03 instead of -Inf on both (logsumexp of an all -Inf line);
+ *   webgpu's `max` and `exp` lose NaN (logsumexp of `[NaN, 1, 2]` gave +Inf; logSoftmax of
+ *   `[Inf, 0, 1]` gave -Inf instead of NaN); webgl's `relu(-Inf)` gave NaN. `ieee` elsewhere
+ *   (cpu, wasm, libtensorflow follow IEEE 754: no extra masks).
+ * - `angleTables` (ops/rope.ts `angleCosSin`: the RoPE and FoPE tables). `host` on webgpu and
+ *   webgl: the float32 angles are computed and their sin / cos taken in JS, then uploaded. GPU
+ *   sin / cos reduce large arguments poorly (measured in headless Chromium 156 on SwiftShader,
+ *   test/browser-suite: the RoPE and FoPE table tests with positions up to 3·10⁵ failed on webgl,
+ *   where the angle reaches 3·10⁵ rad). `tensor` elsewhere (cpu, wasm: `tf.cos` / `tf.sin`).
  */
 export const DISPATCH = {
   matmul: { wasm: 'lowered-2d', default: 'native' },
   moeCombine: { wasm: 'host', cpu: 'host', default: 'tensor' },
   equalBlockAttention: { wasm: 'host-rows', cpu: 'host-rows', default: 'batched' },
+  nonFinite: { webgpu: 'guarded', webgl: 'guarded', default: 'ieee' },
+  angleTables: { webgpu: 'host', webgl: 'host', default: 'tensor' },
 } as const satisfies Record<string, Row<string>>;
 
 /** The ops and layers that dispatch on the backend. */

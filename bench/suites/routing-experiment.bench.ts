@@ -146,6 +146,10 @@ function trainOne(arm: Arm, seed: number, steps: number, train: number[][], test
       if ((s + 1) % EVAL_EVERY === 0 || s + 1 === steps) {
         rec.evalSteps.push(s + 1);
         rec.heldOut.push(heldOut(trainer, test));
+        // The run so far, kept at every evaluation: a report can use the first n steps of runs
+        // that did not finish (ROUTING_REPORT_STEPS), and a rerun still retrains them.
+        rec.msPerStep = (performance.now() - t0) / (s + 1);
+        saveRun(rec, runFile(arm, seed, steps));
       }
       if ((s + 1) % 50 === 0) log(`${arm.name}, seed ${seed}: step ${s + 1}/${steps}, CE ${r.ce.toFixed(3)}`);
     }
@@ -155,11 +159,31 @@ function trainOne(arm: Arm, seed: number, steps: number, train: number[][], test
   rec.msPerStep = (performance.now() - t0) / steps;
   rec.loadavg.end = readFileSync('/proc/loadavg', 'utf8').trim();
   rec.finished = new Date().toISOString();
+  saveRun(rec, runFile(arm, seed, steps));
+  return rec;
+}
+
+function saveRun(rec: RunRecord, f: string): void {
   mkdirSync(RUNS_DIR, { recursive: true });
-  const f = runFile(arm, seed, steps);
   writeFileSync(`${f}.tmp`, JSON.stringify(rec));
   renameSync(`${f}.tmp`, f);
-  return rec;
+}
+
+/**
+ * The first `n` steps of the run planned at `planned` steps (finished or not), or null when it
+ * has fewer. The first n steps of a longer run are the same computation as an n-step run: the
+ * learning rate is constant and each step's batch depends only on the step and the seed.
+ */
+function truncatedRun(arm: Arm, seed: number, planned: number, n: number): RunRecord | null {
+  const f = runFile(arm, seed, planned);
+  if (!existsSync(f)) return null;
+  const r = JSON.parse(readFileSync(f, 'utf8')) as RunRecord;
+  if (JSON.stringify(r.settings) !== JSON.stringify(settings(planned)) || r.ce.length < n || !r.evalSteps.includes(n)) return null;
+  const k = r.evalSteps.indexOf(n) + 1;
+  return {
+    ...r, ce: r.ce.slice(0, n), aux: r.aux.slice(0, n), gradNorm: r.gradNorm.slice(0, n), perExpert: r.perExpert.slice(0, n),
+    evalSteps: r.evalSteps.slice(0, k), heldOut: r.heldOut.slice(0, k), loadavg: { start: r.loadavg.start, end: r.loadavg.end || r.loadavg.start },
+  };
 }
 
 /**
@@ -168,13 +192,14 @@ function trainOne(arm: Arm, seed: number, steps: number, train: number[][], test
  * `reverse` walks the runs in the opposite order, so that a second process (e.g.
  * `npx tsx -e "import('./bench/suites/routing-experiment.bench.ts').then((m) => m.trainMissingRuns(300, [2], console.error, true))"`)
  * can share the work on another core (both skip what the other has finished; a run both happen
- * to train is written twice with the same values, the runs being deterministic).
+ * to train is written twice with the same values, the runs being deterministic); `armKeys`
+ * (e.g. `['plain-ste']`) restricts it to those arms, so one process per run can be started.
  */
-export async function trainMissingRuns(steps: number, seeds: readonly number[], log: (m: string) => void, reverse = false): Promise<Map<string, RunRecord>> {
+export async function trainMissingRuns(steps: number, seeds: readonly number[], log: (m: string) => void, reverse = false, armKeys?: readonly string[]): Promise<Map<string, RunRecord>> {
   await useBackend('wasm');
   const train = windows(corpusTokens(routingCorpus(6000, 1)), 100000);
   const test = windows(corpusTokens(routingCorpus(400, 999)), 16);
-  const order = seeds.flatMap((seed) => ARMS.map((arm) => ({ arm, seed })));
+  const order = seeds.flatMap((seed) => ARMS.filter((a) => !armKeys || armKeys.includes(a.key)).map((arm) => ({ arm, seed })));
   if (reverse) order.reverse();
   const runs = new Map<string, RunRecord>();
   for (const { arm, seed } of order) {
@@ -200,9 +225,26 @@ export const suite: Suite = {
     `Each finished (arm, seed) run is kept in bench/results/routing-experiment-runs/ and skipped on a rerun (ROUTING_STEPS overrides the step count).`,
   async run({ quick, log }) {
     await useBackend('wasm');
-    const steps = quick ? 6 : Number(process.env.ROUTING_STEPS ?? 300);
+    let steps = quick ? 6 : Number(process.env.ROUTING_STEPS ?? 300);
     if (!Number.isInteger(steps) || steps < 1) throw new Error(`ROUTING_STEPS must be a positive integer, got ${process.env.ROUTING_STEPS}`);
-    const runs = await trainMissingRuns(steps, SEEDS, log);
+    // ROUTING_REPORT_STEPS=n: train nothing, report the first n steps (a multiple of 25) of the
+    // runs planned at `steps`, finished or not (for when the full length does not fit in the
+    // time at hand; the report then says so).
+    const reportSteps = process.env.ROUTING_REPORT_STEPS === undefined ? null : Number(process.env.ROUTING_REPORT_STEPS);
+    let runs: Map<string, RunRecord>;
+    if (reportSteps === null) runs = await trainMissingRuns(steps, SEEDS, log);
+    else {
+      runs = new Map();
+      for (const seed of SEEDS) {
+        for (const arm of ARMS) {
+          const r = truncatedRun(arm, seed, steps, reportSteps);
+          if (!r) throw new Error(`ROUTING_REPORT_STEPS=${reportSteps}: ${runFile(arm, seed, steps)} is missing or has no held-out loss at step ${reportSteps}`);
+          runs.set(`${arm.key}/${seed}`, r);
+        }
+      }
+    }
+    const planned = steps;
+    if (reportSteps !== null) steps = reportSteps;
     const rows: BenchRow[] = [];
     const lossCurves: Chart['series'] = [];
     const heldCurves: Chart['series'] = [];
@@ -266,6 +308,7 @@ export const suite: Suite = {
     const loads = [...runs.values()].flatMap((r) => [r.loadavg.start, r.loadavg.end].map((l) => Number(l.split(' ')[0])));
     const notes = [
       ...(quick ? [`Quick run: ${steps} steps per seed only; differences between arms at this length are not evidence.`, ''] : []),
+      ...(steps !== planned ? [`Reported: the first ${steps} steps of runs planned at ${planned} steps (ROUTING_REPORT_STEPS=${steps}; not every run reached ${planned} in the time at hand). The first ${steps} steps of a longer run are the same computation as a ${steps}-step run (constant learning rate, batches chosen by step and seed).`, ''] : []),
       ...heldTable, '', ...imbTable, '',
       `ms per step is wall time on a shared machine (1-minute load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} at the runs' starts and ends), not an idle figure.`,
     ].join('\n');

@@ -84,9 +84,13 @@ function groupImbalance(perLayer: number[][]): number {
   return mean(perLayer.map((pe) => maxOverMean(groupsOf4(pe).map((g) => g.reduce((a, b) => a + b, 0)))));
 }
 
-/** Within each group of 4 experts, max / mean of its experts' selections; averaged over groups and layers. */
+/**
+ * Within each group of 4 experts, max / mean of its experts' selections; averaged over groups and
+ * layers. A group that got no selection at that step has no within-group ratio and is left out
+ * (plain routing can starve a whole group; its share then shows in the group imbalance).
+ */
 function withinGroupImbalance(perLayer: number[][]): number {
-  return mean(perLayer.map((pe) => mean(groupsOf4(pe).map(maxOverMean))));
+  return mean(perLayer.flatMap((pe) => groupsOf4(pe).filter((g) => g.some((x) => x > 0)).map(maxOverMean)));
 }
 
 /** max / mean over all 16 experts, averaged over layers. */

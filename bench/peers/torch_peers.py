@@ -181,7 +181,11 @@ def ts(spec, t):
         pad = (L1 - 1) * s + p - T
         seq = F.pad(torch.from_numpy(z), (0, 0, 0, pad))
         idx = (torch.arange(0, L1 * s, s).unsqueeze(1) + torch.arange(p)).long()
-        e1 = tower.encoder_embed(seq[idx])
+        patched = seq[idx]  # [L1, p, C]
+        # Patches in batches of about 16k positions, as the fast path (rows are independent): the
+        # same bounded memory on both sides, and no multi-GB FFN activation at 10^5+ samples.
+        B = max(2, 2 * (16384 // (2 * p * z.shape[1])))
+        e1 = torch.cat([tower.encoder_embed(patched[i:i + B]) for i in range(0, L1, B)], dim=0)
         L2 = L1 // 2
         e2 = torch.cat([e1[0:2 * L2:2], e1[1:2 * L2:2]], dim=1)
         return tower.projector(tower.encoder(e2))

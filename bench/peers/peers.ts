@@ -258,7 +258,7 @@ function measure(dir: string, w: Workload, log: (m: string) => void, seen: (blas
   };
 }
 
-function peersNotes(blas: string, torchVersion: string): string {
+export function peersNotes(blas: string, torchVersion: string): string {
   return [
     `PyTorch ${torchVersion} (Debian python3-torch) with ${blas} mapped (selected in the child's environment: LD_LIBRARY_PATH to ${OPENBLAS_DIR}, OMP_NUM_THREADS / OPENBLAS_NUM_THREADS = threads).`,
     'Ratios and GFLOP/s use the best of 3 alternating rounds (ours, torch 1 thread, torch 2 threads); torch runs in a fresh process per call, after a warm-up call, and its output is compared with ours first',

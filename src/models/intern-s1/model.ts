@@ -27,6 +27,7 @@ import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
 import type { PositionIds } from '../qwen3/rotary.js';
+import type { ExpertsOnDemandOptions } from '../qwen3/options.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
@@ -71,6 +72,8 @@ export interface ModelLoadOptions {
   readonly timeSeries?: boolean;
   /** Read embedding rows from the checkpoint on demand instead of holding `[V, D]` (see Qwen3TextModel). */
   readonly lazyEmbeddings?: boolean;
+  /** Hold the MoE experts on demand; `capacityBytes` is the total over all MoE layers (see Qwen3TextModel). */
+  readonly expertsOnDemand?: ExpertsOnDemandOptions;
   /**
    * The memory budget of the weights, in bytes or as `8G` / `512M` (default:
    * `INTERN_S1_MEMORY_BUDGET`, else what the active backend can hold: wasm 3 GiB, cpu and
@@ -168,9 +171,9 @@ export class InternS1ForConditionalGeneration implements Disposable {
     const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
     const loadVision = (opts.vision ?? true) && variant !== 'text' && ('vision_config' in config);
     const loadTs = (opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config !== null;
-    const memoryPlan = planModelMemory(config, weights, { ...opts, backend: tf.getBackend(), vision: loadVision, timeSeries: loadTs });
+    const memoryPlan = planModelMemory(config, weights, { ...opts, expertsOnDemand: opts.expertsOnDemand !== undefined, backend: tf.getBackend(), vision: loadVision, timeSeries: loadTs });
     return loadAll((own) => {
-      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings, memoryPlan }));
+      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings, memoryPlan, expertsOnDemand: opts.expertsOnDemand }));
       let vision: ImageEncoder | null = null;
       if (loadVision && (variant === 's1' || variant === 'mini') && config.model_type !== 'interns1_pro') {
         vision = own(new InternVitEncoder(InternS1VisionTower.fromWeights(config as InternS1Config, weights)));

@@ -32,6 +32,8 @@ import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type AttentionForwardOptions, Qwen3KVCache } from './attention.js';
 import { type DecoderLayerOutput, Qwen3DecoderLayer } from './decoder.js';
+import { moeLayerCount, perLayerExperts } from './expert-cache.js';
+import type { ExpertsOnDemandOptions } from './options.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
 import type { TextForwardOptions as SharedTextForwardOptions, TextModelOptions as SharedTextModelOptions } from './options.js';
@@ -61,6 +63,8 @@ export interface TextStreaming {
   readonly sliceRows: number;
   /** Largest position id + 1 of the streamed layers (default `max_position_embeddings`). */
   readonly maxPosition?: number;
+  /** Experts on demand for the streamed MoE layers (per layer; a streamed layer's cache lives for one forward call). */
+  readonly expertsOnDemand?: ExpertsOnDemandOptions;
 }
 
 /** The stack's output; the caller disposes every tensor. */
@@ -157,13 +161,14 @@ export class Qwen3TextModel implements Disposable {
     return loadAll((keep) => {
       const pos = keep(positionEncoding(cfg, weights, `${prefix}rotary_emb`, { fopePadding: opts.fopePadding }));
       const layers: Qwen3DecoderLayer[] = [];
+      const expertsOnDemand = perLayerExperts(opts.expertsOnDemand, moeLayerCount(cfg)); // the total split over the MoE layers
       for (let l = 0; l < resident; l++) {
-        layers.push(keep(Qwen3DecoderLayer.fromWeights(cfg, weights, `${prefix}layers.${l}`, { layerIndex: l, positionEncoding: pos, maxPosition: opts.maxPosition })));
+        layers.push(keep(Qwen3DecoderLayer.fromWeights(cfg, weights, `${prefix}layers.${l}`, { layerIndex: l, positionEncoding: pos, maxPosition: opts.maxPosition, expertsOnDemand })));
       }
       const norm = keep(RMSNorm.fromWeights(weights, `${prefix}norm`, cfg.rms_norm_eps));
       const embed = lazy ? null : keep(weights.tensor(embedName) as tf.Tensor2D);
       const head = sliceRows ? null : keep(weights.tensor(headName, { transpose: true }) as tf.Tensor2D); // [D, V]
-      const streaming = resident < cfg.num_hidden_layers || sliceRows ? { weights, prefix, headName, sliceRows, maxPosition: opts.maxPosition } : null;
+      const streaming = resident < cfg.num_hidden_layers || sliceRows ? { weights, prefix, headName, sliceRows, maxPosition: opts.maxPosition, expertsOnDemand } : null;
       return new Qwen3TextModel(cfg, embed, layers, norm, head, pos, lazy ? { weights, name: embedName } : null, streaming);
     });
   }
@@ -258,7 +263,7 @@ export class Qwen3TextModel implements Disposable {
     if (l < this.layers.length) return this.layers[l];
     const s = this.streaming!;
     const before = tf.memory().numBytes;
-    const layer = Qwen3DecoderLayer.fromWeights(this.cfg, s.weights, `${s.prefix}layers.${l}`, { layerIndex: l, positionEncoding: this.position, maxPosition: s.maxPosition });
+    const layer = Qwen3DecoderLayer.fromWeights(this.cfg, s.weights, `${s.prefix}layers.${l}`, { layerIndex: l, positionEncoding: this.position, maxPosition: s.maxPosition, expertsOnDemand: s.expertsOnDemand });
     this.streamStats.layers++;
     this.streamStats.bytes += tf.memory().numBytes - before;
     return layer;

@@ -33,10 +33,11 @@ export {
 
 // The Qwen3 / Qwen3-MoE text decoder: model, layers, routing and the MoE auxiliary losses.
 export {
-  expertLoad, hfLoadBalancingLoss, KVCacheLayer, Qwen3Attention, Qwen3DecoderLayer, Qwen3KVCache,
+  ExpertCache, expertCacheStats, expertLoad, hfLoadBalancingLoss, KVCacheLayer, Qwen3Attention, Qwen3DecoderLayer, Qwen3KVCache,
   Qwen3MLP, Qwen3MoeSparseBlock, Qwen3RotaryEmbedding, Qwen3TextModel, routerZLoss, routeTokens,
   routingConfig, routingWeights, routingWeightsGrad, selectExperts, xtunerBalancingLoss,
-  type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertLoad,
+  type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertCacheStats,
+  type ExpertLoad, type ExpertsOnDemandOptions, type MoeLoadOptions,
   type LayerLogits, type MoeForwardOptions, type MoeOutput, type MoeRouterKeys,
   type PositionEncoding, type PositionIds, type PositionTables, type Qwen3AttentionConfig,
   type Qwen3AttentionOptions, type Qwen3AttentionOutput, type Qwen3AttentionWeights,

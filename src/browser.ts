@@ -18,6 +18,10 @@ export {
   backendInfo, initBackend, probeBrowser, wasmCdnPath, type BackendAttempt, type BackendInfo, type BackendName,
   type BrowserBackendOptions,
 } from './backend/browser.js';
+// Threads: the count the fast path uses and the worker pool behind it (issue 15).
+export {
+  setThreads, shutdownThreads, threadsInfo, type ThreadsInfo,
+} from './backend/threads.js';
 export {
   isSoftwareAdapter, planBrowserLadder, type BrowserBackendName, type BrowserFacts,
   type GpuAdapterFacts, type LadderPlan, type PlannedSkip,

@@ -23,6 +23,10 @@ export * from './api.js';
 export {
   backendInfo, initBackend, type BackendAttempt, type BackendInfo, type BackendName,
 } from './backend/index.js';
+// Threads: the count the fast path uses and the worker pool behind it (issue 15).
+export {
+  setThreads, shutdownThreads, threadsInfo, type ThreadsInfo,
+} from './backend/threads.js';
 
 // I/O: checkpoints (folders, shards, safetensors readers and writers), weight sources, configs,
 // tiny checkpoints, the component runner, checkpoint reports.

@@ -27,6 +27,8 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'VERSION'],
   // Backend: resolving the tfjs backend ladder (the reference has no backend).
   backend: ['initBackend', 'backendInfo'],
+  // Threads: how many threads the fast path uses and its worker pool (the reference is one-threaded by design).
+  threads: ['setThreads', 'shutdownThreads', 'threadsInfo'],
   // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,
   // the component runner (which itself runs the fast path or the reference) and checkpoint reports.
   io: [
@@ -38,6 +40,9 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'openSafetensorsSource', 'prefetchTensors', 'prefetchHeader', 'asyncReaderOf', 'UrlReader', 'BlobReader',
     'PrefetchedReader', 'folderOf', 'openCheckpointSource', 'tokenizerFilesFromSource', 'imageFromImageData',
     'imageFromBitmap', 'decodeImageWithBrowser',
+    // Experts on demand (issue 19): which decoded experts stay resident and the counters of what was
+    // read; the numbers are the twinned Qwen3MoeSparseBlock's.
+    'ExpertCache', 'expertCacheStats',
   ],
   // Pure data: config parsing and validation, the tensor layout a config implies, image records.
   data: [

@@ -7,6 +7,8 @@
  * @module
  */
 import './node-files.js';
+// The worker pool behind setThreads / INTERN_S1_THREADS (issue 15).
+import '../backend/pool.js';
 import { openCheckpoint } from '../io/checkpoint.js';
 import { decodePng } from '../image/decode-png.js';
 import { installNodeHost, type NodeHost } from './host.js';

@@ -26,6 +26,7 @@ import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
 import type { PositionIds } from '../qwen3/rotary.js';
+import type { ExpertsOnDemandOptions } from '../qwen3/options.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
@@ -70,6 +71,8 @@ export interface ModelLoadOptions {
   readonly timeSeries?: boolean;
   /** Read embedding rows from the checkpoint on demand instead of holding `[V, D]` (see Qwen3TextModel). */
   readonly lazyEmbeddings?: boolean;
+  /** Hold the MoE experts on demand; `capacityBytes` is the total over all MoE layers (see Qwen3TextModel). */
+  readonly expertsOnDemand?: ExpertsOnDemandOptions;
 }
 
 /** The image encoder of a variant: tiles or patches → feature rows `[N, D]`. */
@@ -152,7 +155,7 @@ export class InternS1ForConditionalGeneration implements Disposable {
     const variant = configVariant(config);
     const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
     return loadAll((own) => {
-      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings }));
+      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings, expertsOnDemand: opts.expertsOnDemand }));
       let vision: ImageEncoder | null = null;
       if ((opts.vision ?? true) && (variant === 's1' || variant === 'mini') && 'vision_config' in config && config.model_type !== 'interns1_pro') {
         vision = own(new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights)));

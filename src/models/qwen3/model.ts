@@ -31,6 +31,7 @@ import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type AttentionForwardOptions, Qwen3KVCache } from './attention.js';
 import { Qwen3DecoderLayer } from './decoder.js';
+import { moeLayerCount, perLayerExperts } from './expert-cache.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
 import type { TextForwardOptions as SharedTextForwardOptions, TextModelOptions } from './options.js';
@@ -111,8 +112,9 @@ export class Qwen3TextModel implements Disposable {
     return loadAll((keep) => {
       const pos = keep(positionEncoding(cfg, weights, `${prefix}rotary_emb`, { fopePadding: opts.fopePadding }));
       const layers: Qwen3DecoderLayer[] = [];
+      const expertsOnDemand = perLayerExperts(opts.expertsOnDemand, moeLayerCount(cfg)); // the total split over the MoE layers
       for (let l = 0; l < cfg.num_hidden_layers; l++) {
-        layers.push(keep(Qwen3DecoderLayer.fromWeights(cfg, weights, `${prefix}layers.${l}`, { layerIndex: l, positionEncoding: pos, maxPosition: opts.maxPosition })));
+        layers.push(keep(Qwen3DecoderLayer.fromWeights(cfg, weights, `${prefix}layers.${l}`, { layerIndex: l, positionEncoding: pos, maxPosition: opts.maxPosition, expertsOnDemand })));
       }
       const norm = keep(RMSNorm.fromWeights(weights, `${prefix}norm`, cfg.rms_norm_eps));
       const embed = opts.lazyEmbeddings ? null : keep(weights.tensor(embedName) as tf.Tensor2D);

@@ -42,7 +42,7 @@ export {
   type PositionEncoding, type PositionIds, type PositionTables, type Qwen3AttentionConfig,
   type Qwen3AttentionOptions, type Qwen3AttentionOutput, type Qwen3AttentionWeights,
   type Qwen3MlpConfig, type Qwen3MoeConfig, type RouterGradient, type RouterOutput, type Routing,
-  type RoutingConfig, type SwiGluWeights, type TextForwardOptions, type TextModelOptions,
+  type RoutingConfig, type SwiGluWeights, type TextForwardOptions, type TextModelOptions, type TextStreaming,
   type TextModelOutput,
 } from './models/qwen3/index.js';
 

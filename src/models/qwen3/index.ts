@@ -20,5 +20,5 @@ export {
   type DecoderLayerOptions, type DecoderForwardOptions, type DecoderLayerOutput,
   Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf,
 } from './decoder.js';
-export { type TextModelOptions, type TextForwardOptions, type TextModelOutput, Qwen3TextModel } from './model.js';
+export { type TextModelOptions, type TextForwardOptions, type TextModelOutput, type TextStreaming, Qwen3TextModel } from './model.js';
 export type { DecoderLayerOptionsOf } from './options.js';

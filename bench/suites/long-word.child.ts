@@ -1,9 +1,11 @@
 /**
  * Child process of the tokenizer suite's long-word rows (issue #12 item 8): load the tokenizer,
  * build one seeded word of `MB` megabytes of random lower-case letters (no spaces), encode it once
- * and print `{ ms, tokens, extraMB, loadPeakMB }` as JSON. Run alone so that the peak resident
- * memory of the process (`maxRSS`) measures this one call: extra = peak during the call − RSS
- * before it (a lower bound when the loading peak was higher: loadPeakMB says how high that was).
+ * and print `{ ms, tokens, extraMB, loadPeakMB, withTokensMB }` as JSON. Run alone so that the
+ * peak resident memory of the process (`maxRSS`) measures this one call: extra = peak during the
+ * call − RSS before it (a lower bound when the loading peak was higher: loadPeakMB says how high
+ * that was). `encode` builds the `tokens` and `domains` arrays only when they are read;
+ * withTokensMB is the peak extra once both have been read too (untimed).
  */
 import '../../src/platform/node.js'; // this child runs alone: install the Node host (fromDir reads by path)
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
@@ -20,7 +22,13 @@ const word = Buffer.from(bytes).toString('latin1');
 const rss0 = process.memoryUsage().rss;
 const peak0 = process.resourceUsage().maxRSS * 1024;
 const t0 = performance.now();
-const ids = tok.encode(word).ids;
+const enc = tok.encode(word);
+const ids = enc.ids;
 const ms = performance.now() - t0;
 const peak1 = process.resourceUsage().maxRSS * 1024;
-process.stdout.write(JSON.stringify({ ms, tokens: ids.length, extraMB: Math.max(0, peak1 - rss0) / 1e6, loadPeakMB: Math.max(0, peak0 - rss0) / 1e6 }) + '\n');
+if (enc.tokens.length !== ids.length || enc.domains.length !== ids.length) throw new Error('tokens / domains do not match the ids');
+const peak2 = process.resourceUsage().maxRSS * 1024;
+process.stdout.write(JSON.stringify({
+  ms, tokens: ids.length, extraMB: Math.max(0, peak1 - rss0) / 1e6, loadPeakMB: Math.max(0, peak0 - rss0) / 1e6,
+  withTokensMB: Math.max(0, peak2 - rss0) / 1e6,
+}) + '\n');

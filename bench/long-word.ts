@@ -37,7 +37,9 @@ const note =
   `Long-word rows (encode one N MB word): measured ${new Date().toISOString().slice(0, 10)} on ${cpus[0]?.model ?? 'cpu'} x${cpus.length}, Node ${process.version} ` +
   `with \`npx tsx bench/long-word.ts${quick ? ' --quick' : ''}\`, apart from the other rows; 1-minute load average ${load.toFixed(1)} at the start and ` +
   `${loadEnd.toFixed(1)} at the end on ${cpus.length} CPUs (above the CPU count, other jobs slowed the timings; the memory figures are not slowed). ` +
-  'Peak extra MB = peak resident memory during the call minus the resident memory before it, in a process of its own; "(tokens read)" = the same once the ' +
+  'Peak extra MB = peak resident memory during the call minus the resident memory before it, in a process of its own (it can reuse memory freed after ' +
+  'loading, so it is a lower bound); heap + buffers grown MB = V8 heap used + array buffers after the call minus before it, no collection forced ' +
+  '(what the call holds plus garbage not yet collected); the memory target is checked on the larger of the two. "(tokens read)" = the peak extra once the ' +
   "Encoding's tokens and domains, built on first read, have been read too.";
 const kept = (saved.notes ?? '').split('\n\n').filter((p) => !p.startsWith('Long-word rows'));
 saved.notes = [...kept, note].filter((p) => p !== '').join('\n\n');

@@ -78,6 +78,10 @@ export {
   type Folder, folderOf, type FolderSource, type NamedBlob, openCheckpointSource, type RemoteCheckpoint,
 } from './io/remote-checkpoint.js';
 export { SafetensorsStore } from './io/store.js';
+export {
+  defaultMemoryBudget, formatBytes, measureModel, parseByteSize, planMemory, planModelMemory, resolveMemoryBudget,
+  type BudgetEnvironment, type LayerSizes, type LmHeadPlan, type MeasureParts, type MemoryPlan, type ModelPlanOptions, type ModelSizes, type PlanOptions, type TensorSize,
+} from './io/budget.js';
 
 // Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
 export {

@@ -49,6 +49,12 @@ export {
   type Variant, type WeightOptions, type WeightSource,
 } from './io/index.js';
 
+// Memory budgets of whole-model runs: the budget, the streaming plan (issue 19).
+export {
+  defaultMemoryBudget, formatBytes, measureModel, parseByteSize, planMemory, planModelMemory, resolveMemoryBudget,
+  type BudgetEnvironment, type LayerSizes, type LmHeadPlan, type MeasureParts, type MemoryPlan, type ModelPlanOptions, type ModelSizes, type PlanOptions, type TensorSize,
+} from './io/budget.js';
+
 // Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
 export {
   decodeImage, detectImageFormat, ImageDecodeError, preprocessProImage, preprocessProVideo,

@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The browser suite runs in Chromium with its own config (test/browser-suite/vitest.config.ts).
+    exclude: ['test/browser-suite/**', '**/node_modules/**'],
     setupFiles: ['test/support/setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

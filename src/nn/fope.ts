@@ -24,7 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ShapeError, ValueError } from '../errors.js';
 import type { WeightSource } from '../io/weights.js';
-import { rotateHalf } from '../ops/rope.js';
+import { angleCosSin, rotateHalf } from '../ops/rope.js';
 import { checkFinite, checkFloat, checkRank, fmtShape } from '../util/check.js';
 import type { Disposable } from './linear.js';
 import { mulberry32 } from '../util/random.js';
@@ -157,15 +157,14 @@ export function fopeTables(
   checkFinite(op, 'padding.sin', padding.sin);
   const T = pos.length;
   const [cos, sin] = tf.tidy(() => {
-    const p = tf.tensor2d(Float32Array.from(pos), [T, 1]); // [T, 1]
-    const phi = tf.mul(p, tf.tensor2d(freqs, [1, K])); // [T, K], float32 angles as HF
+    const [cosPhi, sinPhi] = angleCosSin(pos, freqs); // [T, K] each, float32 angles as HF
     const series = (basis: tf.Tensor, coef: tf.Tensor, pad: number): tf.Tensor => {
       const cat = tf.reshape(tf.transpose(tf.reshape(coef, [G, K, K]), [1, 0, 2]), [K, G * K]); // [K, G·K]
       const y = tf.transpose(tf.reshape(tf.matMul(basis, cat), [T, G, K]), [1, 0, 2]); // [G, T, K]
       const half = K === headDim / 2 ? y : tf.concat([y, tf.fill([G, T, headDim / 2 - K], pad)], 2); // [G, T, d/2]
       return tf.concat([half, half], 2); // [G, T, d]
     };
-    return [series(tf.cos(phi), cosCoef, padding.cos), series(tf.sin(phi), sinCoef, padding.sin)];
+    return [series(cosPhi, cosCoef, padding.cos), series(sinPhi, sinCoef, padding.sin)];
   });
   return { cos, sin };
 }

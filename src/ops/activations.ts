@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelFor } from '../backend/dispatch.js';
 import { checkFloat } from '../util/check.js';
 
 /**
@@ -97,5 +98,7 @@ export function geluTanh(x: tf.Tensor): tf.Tensor {
  */
 export function relu(x: tf.Tensor): tf.Tensor {
   checkFloat('relu', 'x', x);
-  return tf.tidy(() => tf.relu(x));
+  if (kernelFor('nonFinite') !== 'guarded') return tf.tidy(() => tf.relu(x));
+  // webgl's relu(-Inf) is NaN (backend/dispatch.ts, nonFinite): select, so NaN stays NaN and -Inf gives 0.
+  return tf.tidy(() => tf.where(tf.less(x, 0), tf.zerosLike(x), x));
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelFor } from '../backend/dispatch.js';
 import { checkFloat, checkMinRank, fmtShape, normAxis } from '../util/check.js';
 import { ShapeError } from '../errors.js';
 
@@ -39,7 +40,12 @@ export function logsumexp(x: tf.Tensor, axis = -1, keepDims = false): tf.Tensor 
     const m = tf.max(x, ax, true); // [..., 1, ...]
     const mFinite = tf.where(tf.isFinite(m), m, tf.zerosLike(m)); // ±Inf → 0, as torch
     const s = tf.sum(tf.exp(tf.sub(x, mFinite)), ax, true); // [..., 1, ...]
-    const y = tf.add(tf.log(s), mFinite); // [..., 1, ...]
+    let y = tf.add(tf.log(s), mFinite); // [..., 1, ...]
+    if (kernelFor('nonFinite') === 'guarded') {
+      // GPU shaders: log(0) is not -Inf and max / exp may drop NaN (backend/dispatch.ts, nonFinite).
+      const nan = tf.any(tf.isNaN(x), ax, true); // [..., 1, ...]
+      y = tf.where(nan, tf.fill(y.shape, NaN), tf.where(tf.isFinite(m), y, m));
+    }
     return keepDims ? y : tf.squeeze(y, [ax]);
   });
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelFor } from '../backend/dispatch.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { checkFinite, checkFloat, checkInt, checkMinRank, checkRank, fmtShape } from '../util/check.js';
 
@@ -91,6 +92,38 @@ function invFreq(d: number, theta: number): Float32Array {
  * console.log(cos.shape, sin.shape); // => [3, 8], [3, 8]
  * ```
  */
+/**
+ * `cos φ` and `sin φ` of the float32 angles `φ[t, i] = fround(pos[t] · freqs[i])`, `[T, K]` each
+ * (RoPE's and FoPE's tables). `tensor` (cpu, wasm): `tf.cos` / `tf.sin` of the angle tensor.
+ * `host` (webgpu, webgl; backend/dispatch.ts, `angleTables`): GPU shaders' sin / cos reduce
+ * large arguments poorly, so the angles (up to position · 1 = 3·10⁵ rad) are taken in JS and the
+ * tables uploaded; they are small (T · K values) next to the attention they feed.
+ *
+ * @param pos - positions (validated integers).
+ * @param freqs - `[K]` float32 frequencies.
+ * @returns `[cos, sin]`, `[T, K]` float32 each.
+ */
+export function angleCosSin(pos: readonly number[], freqs: Float32Array): [tf.Tensor2D, tf.Tensor2D] {
+  const [T, K] = [pos.length, freqs.length];
+  if (kernelFor('angleTables') === 'host') {
+    const c = new Float32Array(T * K); // [T, K]
+    const s = new Float32Array(T * K); // [T, K]
+    for (let t = 0; t < T; t++) {
+      for (let i = 0; i < K; i++) {
+        const phi = Math.fround(Math.fround(pos[t]) * freqs[i]); // the float32 product, as tf.mul
+        c[t * K + i] = Math.cos(phi);
+        s[t * K + i] = Math.sin(phi);
+      }
+    }
+    return [tf.tensor2d(c, [T, K]), tf.tensor2d(s, [T, K])];
+  }
+  return tf.tidy(() => {
+    const p = tf.tensor2d(Float32Array.from(pos), [T, 1]); // [T, 1]
+    const phi = tf.mul(p, tf.tensor2d(freqs, [1, K])); // [T, K], float32 products
+    return [tf.cos(phi), tf.sin(phi)] as [tf.Tensor2D, tf.Tensor2D];
+  });
+}
+
 export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: number, theta: number): {
   /** `cos([φ_t, φ_t])`, `[T, d]` float32. */
   cos: tf.Tensor;
@@ -104,11 +137,8 @@ export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: nu
   checkFinite('ropeTables', 'theta', theta, true);
   const T = pos.length;
   const [cos, sin] = tf.tidy(() => {
-    const p = tf.tensor2d(Float32Array.from(pos), [T, 1]); // [T, 1]
-    const f = tf.tensor2d(invFreq(headDim, theta), [1, headDim / 2]); // [1, d/2]
-    const phi = tf.mul(p, f); // [T, d/2], float32 products
-    const emb = tf.concat([phi, phi], 1); // [T, d]
-    return [tf.cos(emb), tf.sin(emb)];
+    const [c, s] = angleCosSin(pos, invFreq(headDim, theta)); // [T, d/2] each
+    return [tf.concat([c, c], 1), tf.concat([s, s], 1)]; // [T, d] each
   });
   return { cos, sin };
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
+import { kernelFor } from '../backend/dispatch.js';
 import { checkFloat, checkMinRank, normAxis } from '../util/check.js';
 
 /**
@@ -60,6 +61,11 @@ export function logSoftmax(x: tf.Tensor, axis = -1): tf.Tensor {
   return tf.tidy(() => {
     const m = tf.max(x, ax, true);
     const shifted = tf.sub(x, m);
-    return tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), ax, true)));
+    const y = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), ax, true)));
+    if (kernelFor('nonFinite') !== 'guarded') return y;
+    // GPU shaders may drop NaN through max / exp (backend/dispatch.ts, nonFinite): a line with
+    // NaN, +Inf or only -Inf is NaN, selected explicitly.
+    const bad = tf.logicalOr(tf.logicalNot(tf.isFinite(m)), tf.any(tf.isNaN(x), ax, true)); // [..., 1, ...]
+    return tf.where(tf.broadcastTo(bad, x.shape), tf.fill(x.shape, NaN), y);
   });
 }

@@ -11,6 +11,7 @@ import './node-files.js';
 import '../backend/pool.js';
 import { openCheckpoint } from '../io/checkpoint.js';
 import { decodePng } from '../image/decode-png.js';
+import { totalmem } from 'node:os';
 import { installNodeHost, type NodeHost } from './host.js';
 
-installNodeHost({ openCheckpoint, decodePng } satisfies Partial<NodeHost>);
+installNodeHost({ openCheckpoint, decodePng, totalMemory: () => totalmem() } satisfies Partial<NodeHost>);

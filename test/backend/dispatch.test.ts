@@ -14,10 +14,18 @@ describe('DISPATCH', () => {
     expect(kernelFor('moeCombine', 'tensorflow')).toBe('tensor');
     expect(kernelFor('equalBlockAttention', 'wasm')).toBe('host-rows');
     expect(kernelFor('equalBlockAttention', 'webgpu')).toBe('batched');
+    // GPU shaders need not follow IEEE 754 for NaN / ±Inf (measured in Chromium, test/browser-suite).
+    expect(kernelFor('nonFinite', 'webgpu')).toBe('guarded');
+    expect(kernelFor('nonFinite', 'webgl')).toBe('guarded');
+    expect(kernelFor('nonFinite', 'wasm')).toBe('ieee');
+    expect(kernelFor('nonFinite', 'cpu')).toBe('ieee');
+    // GPU sin / cos of large angles are imprecise: RoPE / FoPE tables are computed in JS there.
+    expect(kernelFor('angleTables', 'webgl')).toBe('host');
+    expect(kernelFor('angleTables', 'wasm')).toBe('tensor');
   });
   it('falls back to the default for unknown backends, also for names of Object.prototype', () => {
     for (const op of Object.keys(DISPATCH) as (keyof typeof DISPATCH)[]) {
-      expect(kernelFor(op, 'webgl')).toBe(DISPATCH[op].default);
+      expect(kernelFor(op, 'some-future-backend')).toBe(DISPATCH[op].default);
       expect(kernelFor(op, 'constructor')).toBe(DISPATCH[op].default);
       expect(kernelFor(op, 'toString')).toBe(DISPATCH[op].default);
     }

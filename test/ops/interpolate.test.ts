@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../../reference/ndarray.js';
 import * as ref from '../../reference/ops/interpolate.js';
@@ -11,6 +10,8 @@ import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+// A JSON import (not readFileSync) so that the browser suite runs this file too.
+import fixtureJson from '../fixtures/interp.json' with { type: 'json' };
 
 type P = { outH: number; outW: number; alignCorners: boolean };
 const cases: fc.Arbitrary<OpCase<P>> = fc
@@ -68,7 +69,7 @@ interface Fixture {
   inputs: Record<string, { shape: number[]; data: number[] }>;
   cases: { input: string; mode: 'bicubic' | 'bilinear'; alignCorners: boolean; outH: number; outW: number; shape: number[]; data: number[] }[];
 }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/interp.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = fixtureJson as unknown as Fixture;
 
 describe(`interpolation against PyTorch ${fixture.torch} F.interpolate (test/fixtures/make_interp.py)`, () => {
   // PyTorch computes the source coordinates and weights in float32; the tolerance covers that.

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromArray } from '../../reference/ndarray.js';
 import * as ref from '../../reference/ops/pixel-shuffle.js';
@@ -11,6 +10,8 @@ import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+// A JSON import (not readFileSync) so that the browser suite runs this file too.
+import fixtureJson from '../fixtures/pixel_shuffle.json' with { type: 'json' };
 
 type P = { ratio: number };
 const cases: fc.Arbitrary<OpCase<P>> = fc
@@ -48,7 +49,7 @@ describe('pixelShuffle', () =>
   }));
 
 interface Fixture { torch: string; cases: { inputShape: number[]; ratio: number; shape: number[]; data: number[] }[] }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/pixel_shuffle.json', import.meta.url), 'utf8')) as Fixture;
+const fixture = fixtureJson as unknown as Fixture;
 
 describe(`pixelShuffle against HF InternVLModel.pixel_shuffle run in PyTorch ${fixture.torch}`, () => {
   forEachBackend(() => {

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as ref from '../../reference/ops/rope.js';
 import { DTypeError, ShapeError, ValueError } from '../../src/errors.js';
@@ -10,6 +9,8 @@ import { assertClose } from '../support/assert-close.js';
 import { forEachBackend } from '../support/backends.js';
 import { expectNoLeak, expectThrowsNoLeak } from '../support/leak.js';
 import { type OpCase, runOpSpec } from '../support/opspec.js';
+// A JSON import (not readFileSync) so that the browser suite runs this file too.
+import fixtureJson from '../fixtures/rope.json' with { type: 'json' };
 
 const TOL = { rtol: 1e-5, atol: 1e-6 };
 const even = fc.integer({ min: 1, max: 4 }).map((h) => 2 * h);
@@ -82,7 +83,7 @@ describe('repeatKv', () =>
   }));
 
 interface RopeFixture { theta: number; headDim: number; positions: number[]; invFreq: number[]; cos: number[]; sin: number[] }
-const fixture = JSON.parse(readFileSync(new URL('../fixtures/rope.json', import.meta.url), 'utf8')) as { cases: RopeFixture[] };
+const fixture = fixtureJson as unknown as { cases: RopeFixture[] };
 
 describe('ropeTables', () => {
   forEachBackend(() => {

@@ -51,7 +51,7 @@ export interface OpSpec<P> {
   backends?: readonly TestBackend[];
 }
 
-function makeTensors(inputs: Record<string, InputData>): Record<string, tf.Tensor> {
+export function makeTensors(inputs: Record<string, InputData>): Record<string, tf.Tensor> {
   const out: Record<string, tf.Tensor> = {};
   for (const [k, d] of Object.entries(inputs)) {
     if (d.dtype === 'bool') out[k] = tf.tensor(Uint8Array.from(d.data), d.shape, 'bool');
@@ -60,7 +60,7 @@ function makeTensors(inputs: Record<string, InputData>): Record<string, tf.Tenso
   return out;
 }
 
-function makeArrays(inputs: Record<string, InputData>): Record<string, NDArray> {
+export function makeArrays(inputs: Record<string, InputData>): Record<string, NDArray> {
   const out: Record<string, NDArray> = {};
   for (const [k, d] of Object.entries(inputs)) out[k] = dataToNd(d);
   return out;

@@ -119,6 +119,34 @@ forEachBackend(() => {
       });
     }
 
+    it('streamed MoE layers keep their expert caches across forward calls (hits on the second call, same logits, nothing leaked)', () => {
+      const { cfg, weights } = tiny('pro');
+      const before = tf.memory().numTensors;
+      const resident = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: '1T' });
+      const streamed = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: tinyBudget('pro'), expertsOnDemand: { capacityBytes: Infinity } });
+      expect(streamed.memoryPlan!.residentLayers).toBe(0);
+      const inputs = { inputIds: [[3, 14, 15, 9, 2, 6]] };
+      const a = resident.forward(inputs, { logits: 'all' });
+      const first = streamed.forward(inputs, { logits: 'all' });
+      const caches = [...streamed.text.streamedExpertCaches.values()];
+      expect(caches.length).toBeGreaterThan(0);
+      const misses = caches.map((c) => c.stats().misses);
+      expect(misses.every((m) => m > 0)).toBe(true);
+      const second = streamed.forward(inputs, { logits: 'all' });
+      // the same tokens choose the same experts: every one is now a hit, none is read again
+      expect(caches.map((c) => c.stats().misses)).toEqual(misses);
+      expect(caches.every((c) => c.stats().hits >= c.stats().misses)).toBe(true);
+      expect(values(first.logits)).toEqual(values(a.logits));
+      expect(values(second.logits)).toEqual(values(a.logits));
+      resident.disposeOutput(a);
+      streamed.disposeOutput(first);
+      streamed.disposeOutput(second);
+      resident.dispose();
+      streamed.dispose();
+      expect(streamed.text.streamedExpertCaches.size).toBe(0);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     it('pro with an image and a signal: a streamed run equals the resident one; a middle budget keeps a prefix of layers', () => {
       const { cfg, weights } = tiny('pro', 6);
       if (cfg.model_type !== 'interns1_pro') throw new Error('expected a pro config');

@@ -19,6 +19,7 @@ import { tinyTensors } from '../../src/io/tiny.js';
 import { memoryWeights } from '../../src/io/weights.js';
 import { generate } from '../../src/models/intern-s1/generate.js';
 import * as fast from '../../src/models/intern-s1/model.js';
+import { tokenizerFilesFromSource } from '../../src/tokenizer/sources.js';
 import { InternS1Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { mulberry32 } from '../support/arbitraries.js';
 import { assertRelClose } from '../support/assert-close.js';
@@ -53,6 +54,8 @@ describe('the page', () => {
     expect(tf.env().getBool('WEBGL_FORCE_F16_TEXTURES')).toBe(false);
   });
 });
+
+declare const __PRO_FILES_URL__: string;
 
 const V = 96;
 function tiny(variant: 's1' | 'mini' | 'pro', seed = 1) {
@@ -116,5 +119,22 @@ describe('the tokenizer (built-in tiny Intern-S1-Pro-style one: BPE, added token
     fc.assert(fc.property(mixedArb, (text) => {
       same(text);
     }), { numRuns: runs(60) });
+  });
+});
+
+// The real Intern-S1-Pro tokenizer, fetched by the page from the folder INTERN_S1_PRO_FILES names
+// (served by the suite's vite server); registered as skipped, with the reason, when it is unset.
+const describeProFiles = __PRO_FILES_URL__ ? describe : describe.skip;
+describeProFiles(`the real Intern-S1-Pro tokenizer read from a URL${__PRO_FILES_URL__ ? '' : ' [skipped: INTERN_S1_PRO_FILES is not set]'}`, () => {
+  it('gives the reference ids (fast and reference built from the same fetched files)', async () => {
+    const { files, flavour } = await tokenizerFilesFromSource(new URL(__PRO_FILES_URL__, (globalThis as unknown as { location: { href: string } }).location.href).href);
+    const fastTok = InternS1Tokenizer.fromFiles(files, { flavour });
+    const refTok = RefTokenizer.fromFiles(files, { flavour });
+    const texts = [DEMO_TEXT, ...DEMO_SMILES.map((s) => `<SMILES>${s}</SMILES>`), ...DEMO_PROTEINS.map((p) => `<protein>${p}</protein>`)];
+    for (const text of texts) expect(fastTok.encode(text).ids).toEqual(refTok.encode(text).ids);
+    expect(fastTok.encode(DEMO_TEXT).ids.length).toBeGreaterThan(10);
+    fc.assert(fc.property(mixedArb, (text) => {
+      expect(fastTok.encode(text).ids, JSON.stringify(text)).toEqual(refTok.encode(text).ids);
+    }), { numRuns: runs(40) });
   });
 });

@@ -10,7 +10,8 @@
  *
  * Environment: CHROMIUM (default /usr/bin/chromium, then chromium-browser, google-chrome);
  * FC_SEED and FC_NUM_RUNS as in the Node suite (see browserRuns); BROWSER_TESTS (comma-separated
- * globs) and BROWSER_BACKENDS (e.g. `webgl,wasm`) narrow a run while developing.
+ * globs) and BROWSER_BACKENDS (e.g. `webgl,wasm`) narrow a run while developing;
+ * INTERN_S1_PRO_FILES (the real tokenizer folder) is served to the page for the tokenizer test.
  */
 import { existsSync } from 'node:fs';
 import { builtinModules } from 'node:module';
@@ -86,6 +87,8 @@ const args = ['--no-sandbox', '--enable-unsafe-swiftshader', '--enable-unsafe-we
  * Not here: files about Node itself (CLI, file I/O, server, training checkpoints, fuzzing of
  * parsers) and the model / component files that write checkpoints to disk.
  */
+const PRO_FILES = process.env.INTERN_S1_PRO_FILES ? path.resolve(process.env.INTERN_S1_PRO_FILES) : undefined;
+
 const INCLUDE = [
   'test/ops/*.test.ts',
   'test/nn/{activation,fope,linear,mlp,norm}.test.ts',
@@ -118,9 +121,11 @@ export default defineConfig({
   // The browser has no `process`: the suite's knobs are passed in by value.
   define: {
     'process.env': JSON.stringify({ FC_SEED: process.env.FC_SEED ?? '', FC_NUM_RUNS: browserRuns(process.env.FC_NUM_RUNS) }),
+    __PRO_FILES_URL__: JSON.stringify(PRO_FILES ? `/@fs${PRO_FILES}/` : ''),
     __BROWSER_BACKENDS__: JSON.stringify(process.env.BROWSER_BACKENDS ?? 'webgpu,webgl,wasm'),
   },
-  server: { headers },
+  // INTERN_S1_PRO_FILES: the real Intern-S1-Pro tokenizer folder, served to the page under /@fs/.
+  server: { headers, fs: { allow: [root, ...(PRO_FILES ? [PRO_FILES] : [])] } },
   // Bundle every dependency before the first test file: one found later (a backend imported on
   // demand) makes vite re-optimise and reload the page in the middle of a run.
   optimizeDeps: {

@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- suite ...] [-- --quick]`: run the benchmark suites in `bench/suites/`,
  * write `bench/results/<suite>.json`, and regenerate `docs/performance.md` (plus SVG charts in
- * `docs/charts/`) from the latest results of every suite.
+ * `docs/charts/`) from the latest results of every suite. `--browser` runs the browser tasks of the
+ * suites named (ops, attention, internvit, moe) in headless Chromium instead
+ * (`bench/browser/run.ts`, results in `bench/results/browser-<suite>.json`).
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -9,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fmt, type Suite, type SuiteResult } from './harness.js';
 import { renderSvg } from './svg.js';
+import { runBrowserBench } from './browser/run.js';
 // The Node host (file access by path, PNG decoding) for suites that import modules directly.
 import '../src/platform/node.js';
 
@@ -104,7 +107,10 @@ async function main(): Promise<void> {
   const reportOnly = args.includes('--report-only');
   const wanted = args.filter((a) => !a.startsWith('--'));
   mkdirSync(resultsDir, { recursive: true });
-  if (!reportOnly) {
+  if (args.includes('--browser')) {
+    // The suites' browser tasks in headless Chromium on webgpu, webgl and wasm (bench/browser/).
+    await runBrowserBench(wanted, quick, resultsDir, (m) => process.stderr.write(`${m}\n`));
+  } else if (!reportOnly) {
     const suites = (await loadSuites()).filter((s) => wanted.length === 0 || wanted.includes(s.name));
     if (wanted.length && suites.length !== wanted.length) {
       throw new Error(`unknown suite(s); available: ${(await loadSuites()).map((s) => s.name).join(', ')}`);

@@ -33,15 +33,16 @@ export {
 
 // The Qwen3 / Qwen3-MoE text decoder: model, layers, routing and the MoE auxiliary losses.
 export {
-  expertLoad, hfLoadBalancingLoss, KVCacheLayer, Qwen3Attention, Qwen3DecoderLayer, Qwen3KVCache,
+  ExpertCache, expertCacheStats, expertLoad, hfLoadBalancingLoss, KVCacheLayer, Qwen3Attention, Qwen3DecoderLayer, Qwen3KVCache,
   Qwen3MLP, Qwen3MoeSparseBlock, Qwen3RotaryEmbedding, Qwen3TextModel, routerZLoss, routeTokens,
   routingConfig, routingWeights, routingWeightsGrad, selectExperts, xtunerBalancingLoss,
-  type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertLoad,
+  type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertCacheStats,
+  type ExpertLoad, type ExpertsOnDemandOptions, type MoeLoadOptions,
   type LayerLogits, type MoeForwardOptions, type MoeOutput, type MoeRouterKeys,
   type PositionEncoding, type PositionIds, type PositionTables, type Qwen3AttentionConfig,
   type Qwen3AttentionOptions, type Qwen3AttentionOutput, type Qwen3AttentionWeights,
   type Qwen3MlpConfig, type Qwen3MoeConfig, type RouterGradient, type RouterOutput, type Routing,
-  type RoutingConfig, type SwiGluWeights, type TextForwardOptions, type TextModelOptions,
+  type RoutingConfig, type SwiGluWeights, type TextForwardOptions, type TextModelOptions, type TextStreaming,
   type TextModelOutput,
 } from './models/qwen3/index.js';
 

@@ -18,6 +18,10 @@ export {
   backendInfo, initBackend, probeBrowser, wasmCdnPath, type BackendAttempt, type BackendInfo, type BackendName,
   type BrowserBackendOptions,
 } from './backend/browser.js';
+// Threads: the count the fast path uses and the worker pool behind it (issue 15).
+export {
+  setThreads, shutdownThreads, threadsInfo, type ThreadsInfo,
+} from './backend/threads.js';
 export {
   isSoftwareAdapter, planBrowserLadder, type BrowserBackendName, type BrowserFacts,
   type GpuAdapterFacts, type LadderPlan, type PlannedSkip,
@@ -74,6 +78,10 @@ export {
   type Folder, folderOf, type FolderSource, type NamedBlob, openCheckpointSource, type RemoteCheckpoint,
 } from './io/remote-checkpoint.js';
 export { SafetensorsStore } from './io/store.js';
+export {
+  defaultMemoryBudget, formatBytes, measureModel, parseByteSize, planMemory, planModelMemory, resolveMemoryBudget,
+  type BudgetEnvironment, type LayerSizes, type LmHeadPlan, type MeasureParts, type MemoryPlan, type ModelPlanOptions, type ModelSizes, type PlanOptions, type TensorSize,
+} from './io/budget.js';
 
 // Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
 export {

@@ -56,3 +56,22 @@ export class BackendError extends InternS1Error {}
 
 /** An argument value is out of its allowed range (k > n, negative length, NaN parameter, ...). */
 export class ValueError extends InternS1Error {}
+
+/**
+ * A whole-model run cannot fit its memory budget even streaming layer by layer (a single tensor,
+ * or one layer, is larger than the budget). Thrown before any weight is read; the message names
+ * the tensor, its float32 size and the budget, and the fields keep them for programs.
+ */
+export class MemoryBudgetError extends InternS1Error {
+  constructor(
+    message: string,
+    /** The tensor that does not fit (for a layer: its largest tensor). */
+    readonly tensor: string,
+    /** Bytes it (or its layer) needs as float32. */
+    readonly bytes: number,
+    /** The budget in bytes. */
+    readonly budget: number,
+  ) {
+    super(message);
+  }
+}

@@ -23,6 +23,10 @@ export * from './api.js';
 export {
   backendInfo, initBackend, type BackendAttempt, type BackendInfo, type BackendName,
 } from './backend/index.js';
+// Threads: the count the fast path uses and the worker pool behind it (issue 15).
+export {
+  setThreads, shutdownThreads, threadsInfo, type ThreadsInfo,
+} from './backend/threads.js';
 
 // I/O: checkpoints (folders, shards, safetensors readers and writers), weight sources, configs,
 // tiny checkpoints, the component runner, checkpoint reports.
@@ -44,6 +48,12 @@ export {
   type TinyConfigOptions, type TinyDType, type TinyOptions, type TinySummary, type TinyVariant,
   type Variant, type WeightOptions, type WeightSource,
 } from './io/index.js';
+
+// Memory budgets of whole-model runs: the budget, the streaming plan (issue 19).
+export {
+  defaultMemoryBudget, formatBytes, measureModel, parseByteSize, planMemory, planModelMemory, resolveMemoryBudget,
+  type BudgetEnvironment, type LayerSizes, type LmHeadPlan, type MeasureParts, type MemoryPlan, type ModelPlanOptions, type ModelSizes, type PlanOptions, type TensorSize,
+} from './io/budget.js';
 
 // Images: decoding, resizing, InternVL tiling, Intern-S1-Pro patches.
 export {

@@ -24,9 +24,11 @@ import * as ref from '../reference/index.js';
  */
 const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
   // Errors and the version: what the library throws and what it is.
-  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'VERSION'],
+  errors: ['InternS1Error', 'ShapeError', 'DTypeError', 'ValueError', 'ConfigError', 'CheckpointError', 'TokenizerError', 'BackendError', 'FileError', 'ImageDecodeError', 'MemoryBudgetError', 'VERSION'],
   // Backend: resolving the tfjs backend ladder (the reference has no backend).
   backend: ['initBackend', 'backendInfo'],
+  // Threads: how many threads the fast path uses and its worker pool (the reference is one-threaded by design).
+  threads: ['setThreads', 'shutdownThreads', 'threadsInfo'],
   // I/O: checkpoint folders, safetensors readers / writers, weight sources, tiny checkpoint files,
   // the component runner (which itself runs the fast path or the reference) and checkpoint reports.
   io: [
@@ -38,11 +40,17 @@ const NO_TWIN: Readonly<Record<string, readonly string[]>> = {
     'openSafetensorsSource', 'prefetchTensors', 'prefetchHeader', 'asyncReaderOf', 'UrlReader', 'BlobReader',
     'PrefetchedReader', 'folderOf', 'openCheckpointSource', 'tokenizerFilesFromSource', 'imageFromImageData',
     'imageFromBitmap', 'decodeImageWithBrowser',
+    // Experts on demand (issue 19): which decoded experts stay resident and the counters of what was
+    // read; the numbers are the twinned Qwen3MoeSparseBlock's.
+    'ExpertCache', 'expertCacheStats',
   ],
   // Pure data: config parsing and validation, the tensor layout a config implies, image records.
   data: [
     'parseConfig', 'parseTextConfig', 'parseInternVitConfig', 'parseProVisionConfig', 'parseTimeSeriesConfig',
     'parseQuantizationConfig', 'configVariant', 'textConfigOf', 'ACTIVATIONS', 'checkpointLayout', 'proOptionsFromConfig', 'rgbImage',
+    // ... and memory budgets (issue 19): parsing a byte count, the default budget, measuring a checkpoint's
+    // tensors by role from its headers, and the plan of what stays resident and what streams.
+    'parseByteSize', 'defaultMemoryBudget', 'resolveMemoryBudget', 'measureModel', 'planMemory', 'planModelMemory', 'formatBytes',
   ],
   // Training orchestration: variables, optimizer state and the step compose twinned pieces (the
   // loss causalLmLoss, the updates adamwUpdate / sgdUpdate) with tfjs autodiff; their gradients are

@@ -9,7 +9,6 @@
  * Every fast result is validated against the float64 reference before it is timed.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mulberry32, normalSamples } from '../../src/util/random.js';
 import ndarray from 'ndarray';
 import os from 'node:os';
 import type { NDArray } from '../../reference/ndarray.js';
@@ -18,6 +17,7 @@ import * as refMoe from '../../reference/models/qwen3/moe.js';
 import { attention as refAttention } from '../../reference/ops/attention.js';
 import { rmsNorm as refRmsNorm } from '../../reference/ops/norm.js';
 import { memoryWeights, type TensorInput } from '../../src/io/weights.js';
+import { f32, moeWeights as sharedMoeWeights, normals } from '../data/moe-weights.js';
 import { Qwen3Attention } from '../../src/models/qwen3/attention.js';
 import { swiGlu } from '../../src/models/qwen3/mlp.js';
 import { Qwen3MoeSparseBlock } from '../../src/models/qwen3/moe.js';
@@ -36,27 +36,9 @@ const ATT_SIZES = [512, 1024, 2048, 4096];
 const TAIL = 16; // attention query rows checked against the reference
 const CHUNK = 256;
 
-/** Deterministic normal(0, std) values (mulberry32 + Box-Muller), float32-representable. */
-function normals(n: number, seed: number, std = 1): Float32Array {
-  return normalSamples(mulberry32(seed), n, std);
-}
-
-const f32 = (shape: number[], seed: number, std: number, mean = 0): TensorInput => ({
-  dtype: 'F32', shape, data: normals(shape.reduce((a, b) => a * b, 1), seed, std).map((v) => v + mean),
-});
 const nd = (v: Float32Array, shape: number[]): NDArray => ndarray(Float64Array.from(v), shape);
-
-/** A checkpoint with one MoE block of E experts at `mlp` (router logits of std ≈ 2: wide margins). */
-function moeWeights(E: number) {
-  const t: Record<string, TensorInput> = { 'mlp.gate.weight': f32([E, D], 1, 2 / Math.sqrt(D)) };
-  for (let e = 0; e < E; e++) {
-    t[`mlp.experts.${e}.gate_proj.weight`] = f32([I, D], 10 + 3 * e, 1 / Math.sqrt(D));
-    t[`mlp.experts.${e}.up_proj.weight`] = f32([I, D], 11 + 3 * e, 1 / Math.sqrt(D));
-    t[`mlp.experts.${e}.down_proj.weight`] = f32([D, I], 12 + 3 * e, 1 / Math.sqrt(I));
-  }
-  const cfg = { hidden_size: D, moe_intermediate_size: I, hidden_act: 'silu', num_experts: E, num_experts_per_tok: K, norm_topk_prob: true };
-  return { w: memoryWeights(t), cfg };
-}
+/** The seeded block of E experts (bench/data/moe-weights.ts, shared with the browser bench). */
+const moeWeights = (E: number) => sharedMoeWeights(E, D, I, K);
 
 /** Useful FLOPs of the sparse block: the router and K SwiGLUs per token. */
 const moeFlops = (E: number) => 2 * N * D * E + N * K * 6 * D * I;

@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError } from '../errors.js';
+import { type ThreadsInfo, threadsInfo } from './threads.js';
 import {
   BROWSER_LADDER, type BrowserBackendName, type BrowserFacts, type GpuAdapterFacts, isBrowserBackendName,
   isSoftwareAdapter, planBrowserLadder,
@@ -59,6 +60,8 @@ export interface BackendInfo {
     /** Why threads are off when they are (COOP/COEP headers missing), or ''. */
     readonly threadsNote: string;
   };
+  /** The library's own threads: one in a browser (no worker pool; see {@link threadsInfo}). */
+  readonly threads: ThreadsInfo;
 }
 
 /** Options of the browser {@link initBackend}. */
@@ -201,7 +204,7 @@ export async function initBackend(force?: BrowserBackendName, opts: BrowserBacke
     const why = attempts.map((a) => `${a.candidate}: ${a.reason}`).join('; ');
     throw new BackendError(`backend '${force ?? 'any'}' could not be loaded (${why})`);
   }
-  info = Object.freeze({ backend: chosen, forced: force !== undefined, attempts: Object.freeze(attempts), ...describe(chosen, facts, plan.wasmThreads) });
+  info = Object.freeze({ backend: chosen, forced: force !== undefined, attempts: Object.freeze(attempts), ...describe(chosen, facts, plan.wasmThreads), get threads() { return threadsInfo(); } });
   return info;
 }
 

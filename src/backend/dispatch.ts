@@ -27,6 +27,17 @@ type Row<K extends string> = { readonly default: K } & { readonly [backend: stri
  *   `dense`), a batched product becomes one 2-D product per slice once a slice has at least
  *   {@link PER_SLICE_MIN_MACS} multiply-adds, and the 2-D product's gradient is itself two 2-D
  *   untransposed products (a customGrad), so training steps stay on the fast kernel.
+ *   XNNPACK's own rate also falls with the size of the right-hand operand (the weight): run on
+ *   one thread, its GEMM streams the whole packed weight once per small tile of rows, so a weight
+ *   larger than the cache is read from memory again and again. Measured in CPU time (M 256,
+ *   K 1024, 2026-12-08, shared 2 cores): weights of 1-8 MB 26-28 GFLOP/s, 12-16 MB 14-19, the
+ *   64 MB lm_head of a 16384-token vocabulary 11-12. Two fixes were measured and not taken:
+ *   splitting the weight into column blocks per call costs more than it saves (tfjs-wasm's split
+ *   copies the whole source per piece: 850 ms for 16 blocks of the 64 MB weight, against a
+ *   760 ms product); `(W·xᵀ)ᵀ` from the checkpoint's `[out, in]` layout runs at ~25 GFLOP/s
+ *   with both transposes (2.3x on the lm_head and on a fused 24 MB gate/up weight, bit-identical
+ *   values) but needs models to hold large weights in that layout (DESIGN.md has them
+ *   pre-transposed), a change left to its own issue.
  *   `native` elsewhere: `tf.matMul` with its transpose flags (cpu and libtensorflow have no slow
  *   transposed or batched form).
  * - `moeCombine` (models/qwen3/moe.ts, at inference; while a gradient is recorded every backend

@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { BackendError } from '../errors.js';
+import { type ThreadsInfo, threadsInfo } from './threads.js';
 
 /** A backend name accepted by `INTERN_S1_BACKEND` and {@link initBackend}. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -47,14 +48,19 @@ export interface BackendInfo {
     /** Why the backend is single-threaded in Node regardless of that flag. */
     readonly threadsNote: string;
   };
+  /**
+   * Threads the fast path uses (issue 15): count, where it came from, the worker pool. Read live:
+   * `setThreads` after `initBackend` shows here.
+   */
+  readonly threads: ThreadsInfo;
 }
 
 const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 let info: BackendInfo | undefined;
 let wasmRegistered = false;
 
-/** Directory of the `.wasm` binaries shipped inside `@tensorflow/tfjs-backend-wasm`. */
-function wasmDir(): string {
+/** Directory of the `.wasm` binaries shipped inside `@tensorflow/tfjs-backend-wasm` (also the pool workers'). */
+export function wasmDir(): string {
   const require = createRequire(import.meta.url);
   const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
   return path.join(path.dirname(pkg), 'dist') + path.sep;
@@ -98,8 +104,8 @@ function wasmFeatures(): BackendInfo['wasm'] {
     simd: tf.env().getBool('WASM_HAS_SIMD_SUPPORT'),
     threads: tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT'),
     threadsNote:
-      'tfjs-wasm runs its thread pool on Web Workers, which Node does not provide to it; ' +
-      'in Node the wasm backend is single-threaded',
+      'tfjs-wasm runs its thread pool on Web Workers, which Node does not provide to it, and caps it at ' +
+      'logical cores / 2; each wasm instance is single-threaded, threads come from the worker pool (threads)',
   };
 }
 
@@ -148,6 +154,9 @@ export async function initBackend(force?: BackendName): Promise<BackendInfo> {
     forced: want !== undefined,
     attempts: Object.freeze(attempts),
     ...(chosen === 'wasm' ? { wasm: wasmFeatures() } : {}),
+    get threads() {
+      return threadsInfo();
+    },
   });
   return info;
 }

@@ -13,5 +13,6 @@ export * from './layout.js';
 export * from './tiny.js';
 export * from './components.js';
 export * from './inspect.js';
+export * from './budget.js';
 export * from './remote.js';
 export * from './remote-checkpoint.js';

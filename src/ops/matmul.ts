@@ -26,6 +26,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { PER_SLICE_MIN_MACS, kernelFor } from '../backend/dispatch.js';
+import { splitMatMul2d, splitPool } from '../backend/split.js';
 import { ShapeError } from '../errors.js';
 import {
   broadcastShape, checkFloat, checkMinRank, checkRank, fmtShape,
@@ -71,9 +72,14 @@ const matMul2dFastGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: t
   };
 }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
-/** `a [M, K] · b [K, N]` → `[M, N]` on the fastest kernel of the active backend. */
+/**
+ * `a [M, K] · b [K, N]` → `[M, N]` on the fastest kernel of the active backend; a large product at
+ * inference is split by rows across the thread pool (backend/split.ts: same rows, same kernel).
+ */
 function matMul2d(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   if (a.shape[1] === 0) return tf.zeros([a.shape[0], b.shape[1] as number]);
+  const pool = splitPool(a.shape[0], a.shape[1] as number, b.shape[1] as number);
+  if (pool) return splitMatMul2d(pool, a, b);
   return lowered() ? matMul2dFastGrad(a as tf.Tensor2D, b as tf.Tensor2D) : tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D);
 }
 

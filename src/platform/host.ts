@@ -48,6 +48,8 @@ export interface NodeHost {
   readTokenizerDir(dir: string, flavourOf: (config: Record<string, unknown>) => FlavourConfig): { files: TokenizerFiles; flavour: FlavourConfig };
   /** Decode a PNG (pngjs + the zlib truncation check) into 8-bit RGB. */
   decodePng(bytes: Uint8Array, maxPixels: number, grey16: 'msb' | 'pil-clip'): RgbImage;
+  /** Total RAM of the host in bytes (`os.totalmem()`), for the default memory budget. */
+  totalMemory(): number;
 }
 
 let host: NodeHost | undefined;

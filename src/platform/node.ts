@@ -7,8 +7,11 @@
  * @module
  */
 import './node-files.js';
+// The worker pool behind setThreads / INTERN_S1_THREADS (issue 15).
+import '../backend/pool.js';
 import { openCheckpoint } from '../io/checkpoint.js';
 import { decodePng } from '../image/decode-png.js';
+import { totalmem } from 'node:os';
 import { installNodeHost, type NodeHost } from './host.js';
 
-installNodeHost({ openCheckpoint, decodePng } satisfies Partial<NodeHost>);
+installNodeHost({ openCheckpoint, decodePng, totalMemory: () => totalmem() } satisfies Partial<NodeHost>);

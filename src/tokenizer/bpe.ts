@@ -23,11 +23,19 @@ import { PieceCache, hashRange } from '../util/lru.js';
 import { pieceEnd, pretokenizeRegex } from './pretokenize.js';
 import { MinHeap } from '../util/heap.js';
 import { PairTable } from '../util/pair-table.js';
+import { IntList } from '../util/int-list.js';
 
 /** Pre-tokens up to this many bytes are merged with the array scan, longer ones with the heap. */
 export const SHORT_WORD = 24;
 /** Pre-tokens longer than this many UTF-16 units are not cached. */
 const CACHE_MAX_KEY = 256;
+/** Default {@link ByteLevelBPEOptions.segmentBytes}: pre-tokens over twice this are merged in segments. */
+export const LONG_WORD_SEGMENT = 1 << 16;
+/** Smallest accepted {@link ByteLevelBPEOptions.segmentBytes}. */
+const MIN_SEGMENT = 16;
+/** 2^32: a heap key is `rank * KEY + position`. */
+const KEY = 4294967296;
+const EMPTY = new Int32Array(0);
 
 /**
  * Parse `vocab.json` (token string → id). Throws {@link TokenizerError} naming the file when it is
@@ -87,18 +95,63 @@ export function parseMerges(text: string, file = 'merges.txt'): [string, string]
 
 /** Work counters of the fast BPE (for tests that check linear behaviour without timing anything). */
 export interface BpeStats {
-  /** Merges performed. */
+  /**
+   * Merges performed for the result: one per symbol removed (a long word's merges past a segment's
+   * cut and in segments merged again as one are not counted; their pushes and lookups are).
+   */
   merges: number;
   /** Entries pushed on the heap (long pre-tokens only). */
   heapPushes: number;
   /** Pair-table lookups. */
   lookups: number;
+  /**
+   * Most symbols one merge loop held at once (the size of its symbol, link and heap arrays): the
+   * whole pre-token for the short and heap paths, one segment for the long-word path.
+   */
+  maxRun: number;
+  /** Segments of long words kept (see {@link ByteLevelBPEOptions.segmentBytes}). */
+  segments: number;
+  /** Segment boundaries that a merge could have crossed, so that the two segments were merged again as one. */
+  rejoins: number;
 }
 
 /** The construction options of {@link ByteLevelBPE}. */
 export interface ByteLevelBPEOptions {
   /** Capacity of the pre-token → ids LRU cache (fast path only); 0 disables it. Default 65536. */
   cacheSize?: number;
+  /**
+   * Long-word segment size in bytes (fast path only; default {@link LONG_WORD_SEGMENT}, at least
+   * 16; `Infinity` turns segmenting off). A pre-token longer than twice this is merged in segments
+   * of about this size whose boundaries are proven never crossed by a merge, so that memory stays
+   * O(segment) beyond the input and output instead of ~20 bytes per input byte. The ids are the
+   * same for every value.
+   */
+  segmentBytes?: number;
+}
+
+/**
+ * How the first or the last symbol of a segment changed during its merge loop: `syms[k]` was
+ * that symbol from key `starts[k]` (−∞ for the initial byte) to key `starts[k + 1]` (+∞ after the
+ * last), at byte position `pos[k]` of the whole word. Keys are `rank · 2^32 + position`.
+ */
+interface EndHistory {
+  syms: number[];
+  starts: number[];
+  pos: number[];
+}
+
+/** One merged segment `[start, end)` of a long word. */
+interface Segment {
+  start: number;
+  end: number;
+  /** The ids (empty once they are in the output). */
+  ids: Int32Array;
+  /** Number of ids. */
+  count: number;
+  first: EndHistory;
+  last: EndHistory;
+  /** Merges inside `[start, end)`. */
+  merges: number;
 }
 
 const INF = 0x7fffffff;
@@ -118,7 +171,7 @@ const INF = 0x7fffffff;
  */
 export class ByteLevelBPE {
   /** Work counters (fast path only). */
-  readonly stats: BpeStats = { merges: 0, heapPushes: 0, lookups: 0 };
+  readonly stats: BpeStats = { merges: 0, heapPushes: 0, lookups: 0, maxRun: 0, segments: 0, rejoins: 0 };
   private readonly vocab: Map<string, number>;
   private readonly decoder: string[] = [];
   private readonly byteIds = new Int32Array(256).fill(-1);
@@ -130,6 +183,9 @@ export class ByteLevelBPE {
   private readonly sticky = pretokenizeRegex('uy');
   private readonly encoder = new TextEncoder();
   private readonly mergesList: readonly (readonly [string, string])[];
+  private readonly segmentBytes: number;
+  /** Byte length of each token id (its byte-level string has one character per byte), built on first use. */
+  private idBytes?: Uint16Array;
 
   /** Build from the contents of `vocab.json` and `merges.txt`. */
   static fromText(vocabJson: string, mergesTxt: string, opts: ByteLevelBPEOptions = {}): ByteLevelBPE {
@@ -148,6 +204,9 @@ export class ByteLevelBPE {
     this.pairs = new PairTable(merges.length);
     this.mergeResult = new Int32Array(merges.length);
     this.cache = new PieceCache(opts.cacheSize ?? 65536);
+    const seg = opts.segmentBytes ?? LONG_WORD_SEGMENT;
+    if (!(seg >= MIN_SEGMENT)) throw new TokenizerError(`ByteLevelBPE: segmentBytes must be a number ≥ ${MIN_SEGMENT} (or Infinity), got ${String(seg)}`);
+    this.segmentBytes = seg;
     const table = bytesToUnicode();
     for (let b = 0; b < 256; b++) {
       const id = vocab.get(table[b]);
@@ -228,24 +287,30 @@ export class ByteLevelBPE {
    * token strings.
    */
   tokenize(text: string): string[] {
-    const ids: number[] = [];
-    this.encodeInto(text, ids);
-    return ids.map((id) => this.decoder[id]);
+    return this.encode(text).map((id) => this.decoder[id]);
   }
 
   /** The ids of {@link tokenize}. */
   encode(text: string): number[] {
-    const ids: number[] = [];
-    this.encodeInto(text, ids);
-    return ids;
+    const ids = new IntList();
+    this.encodeToList(text, ids);
+    return ids.toArray();
+  }
+
+  /** Append the ids of `text` to `out`. */
+  encodeInto(text: string, out: number[]): void {
+    const ids = new IntList();
+    this.encodeToList(text, ids);
+    for (let i = 0; i < ids.length; i++) out.push(ids.get(i));
   }
 
   /**
-   * Append the ids of `text` to `out`. Pre-tokens come from `pieceEnd` (a hand-made ASCII scanner
+   * Append the ids of `text` to `out` (a typed list: a long word's millions of ids are not pushed
+   * one by one onto a JavaScript array). Pre-tokens come from `pieceEnd` (a hand-made ASCII scanner
    * backed by the regex); each piece is looked up in the cache by its text range, without making
    * a substring unless it is new.
    */
-  encodeInto(text: string, out: number[]): void {
+  encodeToList(text: string, out: IntList): void {
     if (text.indexOf('\u2581') >= 0) text = text.replaceAll('\u2581', ' ');
     const byteIds = this.byteIds;
     const n = text.length;
@@ -260,6 +325,12 @@ export class ByteLevelBPE {
           continue;
         }
       }
+      if (e - p > 2 * this.segmentBytes && !this.textbook) {
+        // a long word: its segments go straight to `out` (not cached: longer than CACHE_MAX_KEY)
+        this.mergeLong(this.utf8(text.slice(p, e)), out);
+        p = e;
+        continue;
+      }
       const cacheable = e - p <= CACHE_MAX_KEY;
       const h = cacheable ? hashRange(text, p, e) : 0;
       let ids = cacheable ? this.cache.get(text, p, e, h) : undefined;
@@ -268,7 +339,8 @@ export class ByteLevelBPE {
         ids = this.mergeBytes(this.utf8(piece));
         if (cacheable) this.cache.set(piece, h, ids);
       }
-      for (let i = 0; i < ids.length; i++) out.push(ids[i]);
+      if (ids.length === 1) out.push(ids[0]);
+      else out.pushAll(ids);
       p = e;
     }
   }
@@ -285,11 +357,154 @@ export class ByteLevelBPE {
   /** Merge the byte symbols of one pre-token; returns ids. */
   private mergeBytes(bytes: Uint8Array): Int32Array {
     const n = bytes.length;
-    const syms = new Int32Array(n);
-    for (let i = 0; i < n; i++) syms[i] = this.byteIds[bytes[i]];
+    if (!this.textbook && n > 2 * this.segmentBytes) {
+      const out = new IntList();
+      this.mergeLong(bytes, out);
+      return out.toInt32Array();
+    }
+    const syms = this.byteSymbols(bytes, 0, n);
     if (n < 2) return syms;
+    if (n > this.stats.maxRun) this.stats.maxRun = n;
     if (this.textbook) return this.mergeTextbook(syms);
     return n <= SHORT_WORD ? this.mergeShort(syms) : this.mergeHeap(syms);
+  }
+
+  private byteSymbols(bytes: Uint8Array, from: number, to: number): Int32Array {
+    const syms = new Int32Array(to - from);
+    for (let i = from; i < to; i++) syms[i - from] = this.byteIds[bytes[i]];
+    return syms;
+  }
+
+  /**
+   * A long pre-token, merged in segments (issue #12 item 8: the heap over the whole word took ~20
+   * bytes per input byte). Exactness rests on three facts about the heap loop with merges in
+   * training order (the loop pops keys `rank · 2^32 + position` in increasing order, and a new
+   * pair always has a higher rank than the merge that made it):
+   * 1. a position `b` is a token boundary of the result iff no merge joins symbols across it, and
+   *    then the result is the merge of `[start, b)` alone followed by that of `[b, end)` alone;
+   * 2. two pieces merged apart evolve exactly as inside their concatenation until the first merge
+   *    across their boundary, and that merge happens iff at some moment the boundary pair (last
+   *    symbol of the left, first symbol of the right) has a rank whose key comes before both
+   *    symbols change again: {@link crossed} replays that from the histories of the two symbols
+   *    ({@link EndHistory});
+   * 3. by induction over the boundaries, if no boundary is crossed the concatenation of the
+   *    pieces' results is the whole word's result.
+   * Each segment merges `[start, c + w)` for a target cut `c` (a segment size past `start`) and a
+   * margin `w`, keeps its tokens up to a token end `b` near `c` (exact by fact 1, and `b` is very
+   * likely a token end of the whole word too, since the segment starts at one), and the next
+   * segment starts at `b`. A boundary that fails the check of fact 2 is dropped: the two segments
+   * are merged again as one reaching twice as far (a run of failures then costs O(n) in all,
+   * the worst case being the whole word at once), so the result is always the whole-word result.
+   */
+  private mergeLong(bytes: Uint8Array, out: IntList): void {
+    const n = bytes.length;
+    const C = this.segmentBytes;
+    // Each segment's ids go to `out` at once; a segment merged again is first taken back off its end.
+    const done: Segment[] = [];
+    let start = 0;
+    while (start < n) {
+      let seg = this.segment(bytes, start, start + C);
+      while (done.length > 0 && this.crossed(done[done.length - 1].last, seg.first)) {
+        const left = done.pop()!;
+        out.truncate(out.length - left.count);
+        this.stats.segments -= 2;
+        this.stats.rejoins++;
+        this.stats.merges -= left.merges + seg.merges;
+        seg = this.segment(bytes, left.start, left.start + 2 * (seg.end - left.start));
+      }
+      out.pushAll(seg.ids);
+      done.push({ ...seg, ids: EMPTY, count: seg.ids.length });
+      start = seg.end;
+    }
+  }
+
+  /**
+   * Merge `bytes[start, min(n, c + w))` alone and keep its tokens up to a token end `b` near the
+   * target cut `c` (`b = n` when the word ends within half a segment of `c`), with the histories
+   * of the first symbol and of the symbol that ends at `b`.
+   */
+  private segment(bytes: Uint8Array, start: number, c: number): Segment {
+    const n = bytes.length;
+    const w = Math.min(256, this.segmentBytes >> 2);
+    const end = n - c <= this.segmentBytes >> 1 ? n : c + w;
+    // token ends are looked for in [lo, hi]: at least w / 2 away from the merged range's end
+    const lo = end === n ? n : c - (w >> 1);
+    const hi = end === n ? n : c + (w >> 1);
+    const syms = this.byteSymbols(bytes, start, end);
+    const first: EndHistory = { syms: [syms[0]], starts: [-Infinity], pos: [start] };
+    const log: number[] = [];
+    if (syms.length > this.stats.maxRun) this.stats.maxRun = syms.length;
+    const m0 = this.stats.merges;
+    const all = syms.length < 2 ? syms : this.mergeHeap(syms, { off: start, first, log, lo, hi });
+    // the cut: the token end in [lo, hi] nearest c, else the end of the merged range
+    const len = this.tokenBytes();
+    let b = end;
+    let count = all.length;
+    if (end < n) {
+      let best = Infinity;
+      let p = start;
+      for (let k = 0; k < all.length && p < hi; k++) {
+        p += len[all[k]];
+        if (p >= lo && p <= hi && Math.abs(p - c) < best) {
+          best = Math.abs(p - c);
+          b = p;
+          count = k + 1;
+        }
+      }
+    }
+    // the history of the symbol that ends at b: its initial byte, then the merges that absorbed
+    // the symbol ending at b (logged in key order as [key, left position, right end, new symbol])
+    const last: EndHistory = { syms: [this.byteIds[bytes[b - 1]]], starts: [-Infinity], pos: [b - 1] };
+    for (let k = 0; k < log.length; k += 4) {
+      if (log[k + 2] !== b) continue;
+      last.starts.push(log[k]);
+      last.pos.push(log[k + 1]);
+      last.syms.push(log[k + 3]);
+    }
+    const ids = count === all.length ? all : all.slice(0, count);
+    // merges kept: one per byte removed from [start, b); those past b are work only
+    const merges = b - start - ids.length;
+    this.stats.merges = m0 + merges;
+    this.stats.segments++;
+    return { start, end: b, ids, count: ids.length, first, last, merges };
+  }
+
+  /**
+   * Whether a merge of the whole word could cross the boundary between a segment whose last
+   * symbol went through `left` and the next one whose first symbol went through `right` (see
+   * {@link mergeLong}). For each pair of symbols that were both current at some moment, the pair's
+   * heap entry (pushed when the later of the two appeared) pops at key `rank · 2^32 + position of
+   * the left symbol`, unless one of the two changed before: the left one when its own left
+   * neighbour absorbed it (a lower key), the right one when it absorbed its right neighbour.
+   */
+  private crossed(left: EndHistory, right: EndHistory): boolean {
+    let a = 0;
+    let b = 0;
+    while (a < left.syms.length && b < right.syms.length) {
+      const endA = a + 1 < left.syms.length ? left.starts[a + 1] : Infinity;
+      const endB = b + 1 < right.syms.length ? right.starts[b + 1] : Infinity;
+      const from = Math.max(left.starts[a], right.starts[b]);
+      const to = Math.min(endA, endB);
+      if (from < to) {
+        const r = this.pairs.get(left.syms[a], right.syms[b]);
+        if (r >= 0) {
+          const key = r * KEY + left.pos[a];
+          if (key > from && key < to) return true;
+        }
+      }
+      if (endA < endB) a++;
+      else b++;
+    }
+    return false;
+  }
+
+  private tokenBytes(): Uint16Array {
+    if (!this.idBytes) {
+      const t = new Uint16Array(this.decoder.length);
+      for (let id = 0; id < this.decoder.length; id++) t[id] = this.decoder[id]?.length ?? 0;
+      this.idBytes = t;
+    }
+    return this.idBytes;
   }
 
   private rank(l: number, r: number): number {
@@ -301,6 +516,7 @@ export class ByteLevelBPE {
   /** Array scan: find the leftmost lowest-rank pair, merge it, update its two neighbours' ranks. */
   private mergeShort(syms: Int32Array): Int32Array {
     let n = syms.length;
+    if (n < 2) return syms;
     const ranks = new Int32Array(n - 1);
     for (let i = 0; i < n - 1; i++) ranks[i] = this.rank(syms[i], syms[i + 1]);
     for (;;) {
@@ -330,7 +546,7 @@ export class ByteLevelBPE {
    * heap): when the heap is full, stale entries (pairs that changed since their push) are dropped
    * in place before it may grow, so it stays near its initial n entries.
    */
-  private mergeHeap(syms: Int32Array): Int32Array {
+  private mergeHeap(syms: Int32Array, rec?: { off: number; first: EndHistory; log: number[]; lo: number; hi: number }): Int32Array {
     const n = syms.length;
     const next = new Int32Array(n);
     const prev = new Int32Array(n);
@@ -369,6 +585,18 @@ export class ByteLevelBPE {
       const j = next[i];
       this.stats.merges++;
       syms[i] = this.mergeResult[r];
+      if (rec) {
+        // the key of this merge inside the whole word; the first symbol changed, or a symbol
+        // that ends where the segment may be cut was absorbed
+        const at = r * KEY + rec.off + i;
+        if (i === 0) {
+          rec.first.syms.push(syms[i]);
+          rec.first.starts.push(at);
+          rec.first.pos.push(rec.off);
+        }
+        const end = rec.off + (next[j] < 0 ? n : next[j]);
+        if ((end >= rec.lo && end <= rec.hi) || next[j] < 0) rec.log.push(at, rec.off + i, end, syms[i]);
+      }
       syms[j] = -1;
       next[i] = next[j];
       if (next[j] >= 0) prev[next[j]] = i;

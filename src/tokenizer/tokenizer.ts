@@ -28,6 +28,7 @@ import {
   parseJsonFile, readAddedTokens, readSpecialTokens,
 } from './files.js';
 import { SentencePieceModel } from './sentencepiece.js';
+import { ByteList, IntList } from '../util/int-list.js';
 import {
   type Encoding, type InternS1TokenizerOptions, type TokenizerDecodeOptions, type TokenizerEncodeOptions, readTokenizerFolder, resolveFlavour,
 } from './options.js';
@@ -47,6 +48,36 @@ export interface LoadedDomain {
 const TEXT = 'text';
 const ADDED = 'added';
 const MARKER = 'marker';
+/**
+ * Codes of a {@link TokenRun}: the low 7 bits index `[TEXT, ADDED, MARKER, ...domain names]`;
+ * KEPT marks a token whose string is kept in `others`.
+ */
+const TEXT_CODE = 0;
+const ADDED_CODE = 1;
+const MARKER_CODE = 2;
+const KEPT = 0x80;
+
+/**
+ * The output of the segmentation step, compact (issue #12 item 8: one 10 MB word gives 5.4 M
+ * tokens, and three JavaScript arrays grown by `push` to that length took more memory than the
+ * BPE itself): ids in a typed list, one byte of code per token, and the token strings only for
+ * tokens that are not plain BPE text (KEPT). A plain text token's string is the BPE vocabulary's
+ * string of its id, so it is rebuilt from the id when the strings are asked for.
+ */
+interface TokenRun {
+  ids: IntList;
+  codes: ByteList;
+  /** The strings of the tokens whose code has the KEPT bit, in order. */
+  others: string[];
+  /** Whether an auto marker (id −1) was kept. */
+  markers: boolean;
+}
+
+/** Whether every UTF-16 unit of `text` is below U+0300, the first code point that NFC can change or combine. */
+function belowCombining(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x300) return false;
+  return true;
+}
 
 function buildDetector(kind: DetectorKind, opts: InternS1TokenizerOptions): Detector {
   switch (kind) {
@@ -107,6 +138,9 @@ export class InternS1Tokenizer {
   /** Token strings that collide with added tokens or tags: forces the string-lookup path. */
   private readonly collisions: boolean;
   private readonly bpeTokens: string[] = [];
+  /** Domain name → code of a {@link TokenRun}, and code → name. */
+  private readonly domainCode = new Map<string, number>();
+  private readonly codeNames: string[];
 
   /** Load from a tokenizer folder (vocab.json, merges.txt, tokenizer_config.json, the .model files, …). */
   static fromDir(dir: string, opts: InternS1TokenizerOptions = {}): InternS1Tokenizer {
@@ -151,6 +185,10 @@ export class InternS1Tokenizer {
       }
     }
     this.domains = domains;
+    this.codeNames = [TEXT, ADDED, MARKER];
+    for (const d of domains) this.codeNames.push(d.name);
+    if (this.codeNames.length > KEPT) throw new TokenizerError(`flavour ${this.flavour.name}: ${domains.length} domains, at most ${KEPT - 3} are supported`);
+    this.codeNames.forEach((name, code) => { if (!this.domainCode.has(name)) this.domainCode.set(name, code); });
     this.detectors = this.flavour.detectors.map((k) => buildDetector(k, opts));
     for (const det of this.detectors) {
       if (!this.domainByName.has(det.domain)) throw new TokenizerError(`detector '${det.domain}' has no domain model in flavour ${this.flavour.name}`);
@@ -216,20 +254,77 @@ export class InternS1Tokenizer {
 
   /** The token strings of `text`, auto markers included (the Python `tokenize`). */
   tokenize(text: string, opts: TokenizerEncodeOptions = {}): string[] {
-    return this.run(text, opts, true).tokens;
+    const r = this.run(text, opts, true);
+    return this.runTokens(r.ids.view(), r.codes.view(), r.others);
   }
 
-  /** Ids, token strings and producing sub-tokenizer of `text` (auto markers dropped: they have no id). */
+  /**
+   * Ids, token strings and producing sub-tokenizer of `text` (auto markers dropped: they have no
+   * id). `tokens` and `domains` are built on first access (from a copy of the ids, one byte per
+   * token and the strings of the non-BPE tokens), so that a caller who reads only `ids` never pays
+   * for two more arrays as long as the input (issue #12 item 8).
+   */
   encode(text: string, opts: TokenizerEncodeOptions = {}): Encoding {
     const r = this.run(text, opts, this.collisions);
-    if (!r.markers) return { ids: r.ids, tokens: r.tokens, domains: r.domains };
-    const out: Encoding = { ids: [], tokens: [], domains: [] };
-    for (let i = 0; i < r.ids.length; i++) {
-      if (r.ids[i] < 0) continue;
-      out.ids.push(r.ids[i]);
-      out.tokens.push(r.tokens[i]);
-      out.domains.push(r.domains[i]);
+    let ids = r.ids;
+    let codes = r.codes;
+    let others = r.others;
+    if (r.markers) {
+      ids = new IntList(r.ids.length);
+      codes = new ByteList(r.ids.length);
+      others = [];
+      for (let i = 0, k = 0; i < r.ids.length; i++) {
+        const c = r.codes.get(i);
+        const t = c & KEPT ? r.others[k++] : '';
+        if (r.ids.get(i) < 0) continue;
+        ids.push(r.ids.get(i));
+        codes.push(c);
+        if (c & KEPT) others.push(t);
+      }
     }
+    return this.lazyEncoding(ids, codes, others);
+  }
+
+  /** An Encoding whose `ids` are made now and whose `tokens` / `domains` are made on first access. */
+  private lazyEncoding(list: IntList, codeList: ByteList, others: string[]): Encoding {
+    const ids = list.toArray();
+    // the lists are not used after this: their storage is kept as is (no copy); the tokens follow
+    // the ids as encoded, even if the caller edits `ids`
+    const idCopy = list.view();
+    const codes = codeList.view();
+    let tokens: string[] | undefined;
+    let domains: string[] | undefined;
+    const enc = { ids } as Encoding;
+    Object.defineProperties(enc, {
+      tokens: {
+        enumerable: true,
+        configurable: true,
+        get: () => (tokens ??= this.runTokens(idCopy, codes, others)),
+        set: (v: string[]) => { tokens = v; },
+      },
+      domains: {
+        enumerable: true,
+        configurable: true,
+        get: () => (domains ??= this.runDomains(codes)),
+        set: (v: string[]) => { domains = v; },
+      },
+    });
+    return enc;
+  }
+
+  /** The token strings of a run: the kept string, else the BPE string of the id. */
+  private runTokens(ids: Int32Array, codes: Uint8Array, others: readonly string[]): string[] {
+    const out: string[] = new Array(ids.length);
+    const bpeTokens = this.bpeTokens;
+    for (let i = 0, k = 0; i < ids.length; i++) out[i] = codes[i] & KEPT ? others[k++] : bpeTokens[ids[i]];
+    return out;
+  }
+
+  /** The domain names of a run's codes. */
+  private runDomains(codes: Uint8Array): string[] {
+    const out: string[] = new Array(codes.length);
+    const names = this.codeNames;
+    for (let i = 0; i < codes.length; i++) out[i] = names[codes[i] & ~KEPT];
     return out;
   }
 
@@ -275,7 +370,9 @@ export class InternS1Tokenizer {
 
   /** Steps 0–2: NFC, added-token split, auto-detection. */
   private chunks(text: string, split: boolean): string[] {
-    text = text.normalize('NFC');
+    // Text below U+0300 is already NFC (no decomposable or combining character); skipping the
+    // call saves a copy of the whole text (28 MB for a 10 MB word, issue #12 item 8).
+    if (!belowCombining(text)) text = text.normalize('NFC');
     if (text.length === 0) return [];
     const parts = split ? [text] : this.applyStrip(this.splitter.split(text));
     const out: string[] = [];
@@ -320,89 +417,93 @@ export class InternS1Tokenizer {
     return parts;
   }
 
-  /** Step 3 with ids carried along. With `keepMarkers`, auto markers are kept with `ids[i] = -1`. */
-  private run(text: string, opts: TokenizerEncodeOptions, keepMarkers: boolean): Encoding & { markers: boolean } {
+  /** Step 3 with ids carried along. With `keepMarkers`, auto markers are kept with id −1. */
+  private run(text: string, opts: TokenizerEncodeOptions, keepMarkers: boolean): TokenRun {
     const split = opts.splitSpecialTokens ?? this.splitSpecialTokensDefault;
     const chunks = this.chunks(text, split);
-    const ids: number[] = [];
-    const tokens: string[] = [];
-    const domains: string[] = [];
+    const ids = new IntList();
+    const codes = new ByteList();
+    const others: string[] = [];
     const stack: LoadedDomain[] = [];
     let markers = false;
     const bpeTokens = this.bpeTokens;
+    const push = (id: number, code: number, token: string): void => {
+      ids.push(id);
+      codes.push(code | KEPT);
+      others.push(token);
+    };
     /** BPE of `s` into the outputs; inside a span each token is looked up in the top model first (§1.7). */
     const emitBpe = (s: string): void => {
       const from = ids.length;
-      this.bpe.encodeInto(s, ids);
+      this.bpe.encodeToList(s, ids);
       const top = stack.length ? stack[stack.length - 1] : undefined;
+      if (!top) {
+        codes.push(TEXT_CODE, ids.length - from);
+        return;
+      }
+      const code = this.domainCode.get(top.name)!;
       for (let i = from; i < ids.length; i++) {
-        const t = bpeTokens[ids[i]];
-        tokens.push(t);
-        if (top) {
-          const p = top.model.pieceToId(t);
-          if (p !== top.model.unkId) {
-            ids[i] = p + top.offset;
-            domains.push(top.name);
-            continue;
-          }
-        }
-        domains.push(TEXT);
+        const t = bpeTokens[ids.get(i)];
+        const p = top.model.pieceToId(t);
+        if (p !== top.model.unkId) {
+          ids.set(i, p + top.offset);
+          codes.push(code | KEPT);
+          others.push(t);
+        } else codes.push(TEXT_CODE);
       }
     };
     for (const c of chunks) {
       if (c === this.protectBegin || c === this.protectEnd) {
         emitBpe(c);
       } else if (!split && this.added.has(c)) {
-        ids.push(this.added.get(c)!.id);
-        tokens.push(c);
-        domains.push(ADDED);
+        push(this.added.get(c)!.id, ADDED_CODE, c);
         const b = this.beginKeys.get(c);
         if (b !== undefined) stack.push(this.domainByName.get(b)!);
         else if (this.endKeys.has(c) && stack.length) stack.pop();
       } else if (this.autoBegins.has(c)) {
         if (keepMarkers) {
           markers = true;
-          ids.push(-1);
-          tokens.push(c);
-          domains.push(MARKER);
+          push(-1, MARKER_CODE, c);
         }
         stack.push(this.domainByName.get(this.beginKeys.get(c)!)!);
       } else if (this.autoEnds.has(c)) {
         if (keepMarkers) {
           markers = true;
-          ids.push(-1);
-          tokens.push(c);
-          domains.push(MARKER);
+          push(-1, MARKER_CODE, c);
         }
         if (stack.length) stack.pop();
       } else if (stack.length === 0) {
         emitBpe(c);
       } else {
         const top = stack[stack.length - 1];
+        const code = this.domainCode.get(top.name)!;
         const enc = top.model.encodeShared(c);
         for (let k = 0; k < enc.ids.length; k++) {
-          if (enc.ids[k] !== top.model.unkId) {
-            ids.push(enc.ids[k] + top.offset);
-            tokens.push(enc.pieces[k]);
-            domains.push(top.name);
-          } else {
-            emitBpe(enc.pieces[k]); // the unknown run's surface; `▁` becomes a space inside
-          }
+          if (enc.ids[k] !== top.model.unkId) push(enc.ids[k] + top.offset, code, enc.pieces[k]);
+          else emitBpe(enc.pieces[k]); // the unknown run's surface; `▁` becomes a space inside
         }
       }
     }
     if (this.collisions) {
-      // Exactness fallback: recompute ids from the strings with the original rules.
+      // Exactness fallback: recompute ids and domains from the strings with the original rules;
+      // every token keeps its string (its new id need not be the BPE id of that string).
+      const tokens = this.runTokens(ids.view(), codes.view(), others);
       const looked = this.lookupIds(tokens);
-      let k = 0;
-      for (let i = 0; i < ids.length; i++) {
-        if (ids[i] < 0) continue;
-        ids[i] = looked.ids[k];
-        domains[i] = looked.domains[k];
-        k++;
+      const outIds = new IntList(tokens.length);
+      const outCodes = new ByteList(tokens.length);
+      for (let i = 0, k = 0; i < tokens.length; i++) {
+        if (ids.get(i) < 0) {
+          outIds.push(-1);
+          outCodes.push(MARKER_CODE | KEPT);
+        } else {
+          outIds.push(looked.ids[k]);
+          outCodes.push(this.domainCode.get(looked.domains[k])! | KEPT);
+          k++;
+        }
       }
+      return { ids: outIds, codes: outCodes, others: tokens, markers };
     }
-    return { ids, tokens, domains, markers };
+    return { ids, codes, others, markers };
   }
 
   /** Token strings of `ids` (the decoding table); with `skipSpecialTokens` the registered specials are dropped. */

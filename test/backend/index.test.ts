@@ -63,6 +63,7 @@ describe('intern-s1 info', () => {
     expect(out.text()).toMatch(new RegExp(`^intern-s1-ts ${VERSION.replace(/\./g, '\\.')} `));
     expect(out.text()).toMatch(/backend: wasm \(forced\)/);
     expect(out.text()).toMatch(/wasm: SIMD (on|off), threads off/);
+    expect(out.text()).toMatch(/\nthreads: \d+ \((the machine's \d+ cores|INTERN_S1_THREADS|option); pool: (worker_threads|none)\)/);
   });
 
   it('--json gives the same facts to machines; a bad --backend is a usage error (2), a bad INTERN_S1_BACKEND exit 1', async () => {
@@ -71,6 +72,7 @@ describe('intern-s1 info', () => {
     const j = JSON.parse(out.text());
     expect(j.version).toBe(VERSION);
     expect(j.backend).toBe('cpu');
+    expect(j.threads.count).toBeGreaterThanOrEqual(1);
     const err = capture();
     expect(await main(['info', '--backend', 'tpu'], { stdout: out.stream, stderr: err.stream, stdin: process.stdin })).toBe(2);
     expect(err.text().trim().split('\n')).toHaveLength(1);

@@ -15,7 +15,7 @@ import { buildDemoTokenizer } from '../../src/cli/demo/tokenizer.js';
 import { DEMO_NUCLEIC, DEMO_PROTEINS, DEMO_SMILES, DEMO_TEXT } from '../../src/cli/demo/corpus.js';
 import { parseConfig } from '../../src/io/configs/model.js';
 import { tinyConfigJson } from '../../src/io/tiny-config.js';
-import { tinyTensors } from '../../src/io/tiny.js';
+import { tinyTensors } from '../../src/io/tiny-tensors.js';
 import { memoryWeights } from '../../src/io/weights.js';
 import { generate } from '../../src/models/intern-s1/generate.js';
 import * as fast from '../../src/models/intern-s1/model.js';

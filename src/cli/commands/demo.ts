@@ -10,23 +10,17 @@
  *
  * @module
  */
-import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../backend/index.js';
 import { decodeImage } from '../../image/decode.js';
 import { generate } from '../../models/intern-s1/generate.js';
-import { InternS1ForConditionalGeneration } from '../../models/intern-s1/model.js';
 import { timeSeriesPlan } from '../../models/time-series/plan.js';
-import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type CliIO, type Command, println } from '../command.js';
-import { demoCheckpoint } from '../demo/checkpoint.js';
-import { demoImagePng, demoSignal } from '../demo/media.js';
-import { buildDemoTokenizer } from '../demo/tokenizer.js';
-import { preparePrompt } from '../pipeline.js';
+import { demoSignal } from '../demo/media.js';
+import { demoImagePng } from '../demo/media-png.js';
+import { type DemoVariant, demoGenerateOptions, demoModel, demoTokenizer, disposePrepared, prepareDemo } from '../demo/run.js';
 import { backendFlag, choiceFlag, intFlag } from '../flags.js';
 import { formatTokens, parseSampling, progress, stage } from '../show.js';
-
-const PROMPT = 'Describe the molecule C1=CC=C(C=C1)C=O, then the protein <protein>MKTAYIAKQRQISFVKSHFSRQ</protein>, and what the image and the signal show.';
 
 export const demo: Command = {
   name: 'demo',
@@ -73,33 +67,21 @@ Examples:
 
     const { model, tokenizer } = load(io, variant, sampling.seed ?? 0);
     try {
-      const image = decodeImage(demoImagePng());
-      const sig = demoSignal();
-      const signal = tf.tensor2d(sig.data, [sig.T, sig.C]);
-      const wantSeries = model.timeSeries !== null;
-      let prep;
-      try {
-        prep = progress(io, 'preprocessing the image and building the prompt', () => preparePrompt(model, tokenizer, {
-          text: PROMPT, image: model.vision ? image : undefined, series: wantSeries ? { signal, samplingRate: sig.rate } : undefined,
-        }));
-      } catch (e) {
-        signal.dispose();
-        throw e;
-      }
+      const media = { image: decodeImage(demoImagePng()), signal: demoSignal() };
+      const { image, signal: sig } = media;
+      const prep = progress(io, 'preprocessing the image and building the prompt', () => prepareDemo(model, tokenizer, media));
       try {
         stage(io, 'image', model.vision ? `built-in ${image.width}x${image.height} PNG -> ${prep.imageGrid} -> ${prep.counts.images?.[0]} image tokens` : 'skipped (no vision tower)');
-        stage(io, 'signal', wantSeries
+        stage(io, 'signal', model.timeSeries !== null
           ? `built-in ${sig.T} samples x ${sig.C} channels at ${sig.rate} Hz -> stride ${timeSeriesPlan(sig.T, sig.rate).stride}, ${prep.counts.timeSeries?.[0]} time-series tokens`
           : `skipped (the ${model.variant} model has no time-series tower; try --variant pro)`);
         stage(io, 'prompt', `${prep.encoding.ids.length} tokens:`);
         println(io.stdout, formatTokens(prep.encoding, io.stdout.isTTY === true));
 
-        const streamed: number[] = [];
         io.stdout.write(`[generate] `);
         const res = generate(model, prep.inputs, {
-          maxNewTokens: maxNew, ...sampling, returnRouter: true, stopTokens: [tokenizer.tokenToId('<|im_end|>')!].filter((x) => x !== undefined),
+          ...demoGenerateOptions(tokenizer, maxNew, sampling),
           onToken: (t) => {
-            streamed.push(t);
             io.stdout.write(`${t} `);
           },
         });
@@ -114,8 +96,7 @@ Examples:
         const tps = res.tokens.length / Math.max(res.decodeMs / 1000, 1e-9);
         stage(io, 'timing', `prefill ${res.prefillMs.toFixed(0)} ms for ${res.promptTokens} tokens; ${res.tokens.length} tokens in ${res.decodeMs.toFixed(0)} ms (${tps.toFixed(1)} tokens/s); finished by ${res.finishReason}; total ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       } finally {
-        tf.dispose(prep.owned);
-        signal.dispose();
+        disposePrepared(prep);
       }
     } finally {
       model.dispose();
@@ -125,12 +106,10 @@ Examples:
 };
 
 /** The built-in tiny tokenizer and checkpoint of `variant`. */
-function load(io: CliIO, variant: 'pro' | 's1' | 'mini', seed: number) {
-  const demoTok = progress(io, 'building the tiny demo tokenizer', () => buildDemoTokenizer());
-  const tokenizer = InternS1Tokenizer.fromFiles(demoTok.files);
+function load(io: CliIO, variant: DemoVariant, seed: number) {
+  const { demoTok, tokenizer } = progress(io, 'building the tiny demo tokenizer', () => demoTokenizer());
   stage(io, 'tokenizer', `built-in tiny dynamic tokenizer: ${demoTok.vocabSize} ids (byte-level BPE + SMILES / PROT / XNA sentencepiece)`);
-  const ckpt = progress(io, `building the tiny ${variant} checkpoint (seed ${seed})`, () => demoCheckpoint(variant, demoTok, seed));
-  const model = InternS1ForConditionalGeneration.fromWeights(ckpt.config, ckpt.weights);
+  const { ckpt, model } = progress(io, `building the tiny ${variant} checkpoint (seed ${seed})`, () => demoModel(variant, demoTok, seed));
   stage(io, 'checkpoint', `built-in tiny ${variant}: ${ckpt.parameters.toLocaleString('en-US')} parameters, random weights (seed ${seed})`);
   return { model, tokenizer };
 }

@@ -21,6 +21,7 @@ import type { ChatContentItem } from '../../tokenizer/chat.js';
 import { InternS1Tokenizer } from '../../tokenizer/tokenizer.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { backendFlag, intFlag, numberFlag } from '../flags.js';
+import { budgetFlag, planLine } from '../memory.js';
 import { parseSampling, progress, stage } from '../show.js';
 import { readSeriesFile } from './preprocess-series.js';
 
@@ -71,7 +72,8 @@ export const generate: Command = {
                           [--series FILE --rate HZ] [--max-new-tokens N] [--temperature T] [--top-k K]
                           [--top-p P] [--min-p P] [--repetition-penalty R] [--presence-penalty A]
                           [--frequency-penalty A] [--stop TEXT]... [--max-time S] [--seed N] [--greedy]
-                          [--thinking] [--max-tiles N] [--backend tensorflow|wasm|cpu] [--json]
+                          [--thinking] [--max-tiles N] [--backend tensorflow|wasm|cpu]
+                          [--memory-budget BYTES] [--json]
 
 Loads the model and the tokenizer from <checkpoint-dir> (a Hugging Face folder: config.json,
 *.safetensors, tokenizer files), wraps the prompt in the chat template (thinking off unless
@@ -85,6 +87,11 @@ them; without one, or with --greedy, decoding is greedy. Flags override the defa
 is greedy. Generation stops at an eos id, a --stop string (matched on the decoded text), after
 --max-new-tokens (default 32) or --max-time seconds. --json prints one object with the ids, the
 text, the finish reason and timings instead.
+
+The weights are held within a memory budget (--memory-budget 8G, else INTERN_S1_MEMORY_BUDGET,
+else what the backend holds: wasm 3 GiB, cpu and tensorflow half the RAM): layers that do not
+fit are read from the checkpoint and decoded at every step, then released (same tokens, slower);
+a [memory] line says so. 'intern-s1 inspect <dir>' shows the plan without loading anything.
 
 Examples:
   intern-s1 generate ./Intern-S1-mini --prompt 'What is the boiling point of ethanol?'
@@ -103,6 +110,7 @@ Examples:
         'min-p': { type: 'string' }, 'repetition-penalty': { type: 'string' }, 'presence-penalty': { type: 'string' },
         'frequency-penalty': { type: 'string' }, stop: { type: 'string', multiple: true }, 'max-time': { type: 'string' }, greedy: { type: 'boolean' },
         seed: { type: 'string' }, thinking: { type: 'boolean' }, 'max-tiles': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+        'memory-budget': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('generate needs exactly one <checkpoint-dir>');
@@ -124,6 +132,7 @@ Examples:
     const stops = values.stop ?? [];
     if (stops.some((x) => x === '')) throw new UsageError('--stop needs a non-empty string');
     const backend = backendFlag(values.backend);
+    const memoryBudget = budgetFlag(values['memory-budget']);
     const quiet = values.json === true;
     const dir = positionals[0];
 
@@ -133,7 +142,11 @@ Examples:
     const seriesFile = values.series === undefined ? undefined : readSeriesFile(values.series);
     const tokenizer = InternS1Tokenizer.fromDir(dir);
     const gen = readGenerationConfig(dir);
-    const model = progress(io, `loading ${dir}`, () => InternS1ForConditionalGeneration.fromCheckpoint(dir, { vision: images.length > 0 || frames !== undefined, timeSeries: seriesFile !== undefined }));
+    const model = progress(io, `loading ${dir}`, () => InternS1ForConditionalGeneration.fromCheckpoint(dir, { vision: images.length > 0 || frames !== undefined, timeSeries: seriesFile !== undefined, memoryBudget }));
+    if (!quiet && model.memoryPlan) {
+      const line = planLine(model.memoryPlan, model.text.cfg.num_hidden_layers);
+      if (line) stage(io, 'memory', line);
+    }
     const signal = seriesFile ? tf.tensor2d(Float32Array.from(seriesFile.data), [seriesFile.T, seriesFile.C]) : undefined;
     try {
       const content: ChatContentItem[] = [

@@ -16,6 +16,7 @@ export const COMMANDS: Record<string, () => Promise<Command>> = {
   'preprocess-series': async () => (await import('./preprocess-series.js')).preprocessSeries,
   run: async () => (await import('./run.js')).run,
   serve: async () => (await import('./serve.js')).serve,
+  'serve-docs': async () => (await import('./serve-docs.js')).serveDocs,
   train: async () => (await import('./train.js')).train,
   tokenize: async () => (await import('./tokenize.js')).tokenize,
   detokenize: async () => (await import('./detokenize.js')).detokenize,

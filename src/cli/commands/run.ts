@@ -10,6 +10,8 @@ import { VERSION } from '../../version.js';
 import { type CliIO, type Command, UsageError, println } from '../command.js';
 import { loadComponents } from '../components/index.js';
 import { backendFlag, choiceFlag } from '../flags.js';
+import { budgetFlag } from '../memory.js';
+import { MEMORY_BUDGET_ENV } from '../../io/budget.js';
 
 function printList(io: CliIO, json: boolean): void {
   const list = listComponents();
@@ -46,6 +48,7 @@ export const run: Command = {
   summary: 'run one model component on named inputs from a safetensors file (the parity tool)',
   help: `Usage: intern-s1 run <checkpoint-dir|file> --component NAME --inputs in.safetensors --output out.safetensors
                     [--impl fast|reference] [--backend tensorflow|wasm|cpu] [--grad [--router-grad topk|ste]]
+                    [--memory-budget BYTES]
        intern-s1 run --list [--json]
 
 Loads only the weights the component needs, checks the inputs against its declaration (names,
@@ -70,6 +73,11 @@ Backward mode (--grad, fast path only; components text.layer.N and text):
   Routing is the forward's; an expert no token chose gets a zero gradient. --router-grad ste
   passes the gate gradient straight through to the full softmax (default topk: the true one).
 
+Memory: the whole-model components (text, model) hold the weights within a memory budget
+(--memory-budget 8G, else INTERN_S1_MEMORY_BUDGET, else what the backend holds: wasm 3 GiB, cpu and
+tensorflow half the RAM); layers that do not fit are read and decoded from the checkpoint when
+their turn comes, then released. The outputs are the same. 'intern-s1 inspect' shows the plan.
+
 The parity workflow: dump inputs from PyTorch with safetensors.torch.save_file, run the same
 component here, and compare the two output files (see docs/guides/checkpoints.md).
 
@@ -83,6 +91,7 @@ Examples:
       options: {
         component: { type: 'string' }, inputs: { type: 'string' }, output: { type: 'string' }, impl: { type: 'string' }, backend: { type: 'string' },
         list: { type: 'boolean' }, json: { type: 'boolean' }, grad: { type: 'boolean' }, 'router-grad': { type: 'string' },
+        'memory-budget': { type: 'string' },
       },
     });
     await loadComponents();
@@ -104,10 +113,14 @@ Examples:
       throw new UsageError(`--grad supports the components ${GRAD_COMPONENTS.join(', ')}, not '${name}'`);
     }
     const backend = backendFlag(values.backend);
+    const budget = budgetFlag(values['memory-budget']);
     if (impl === 'reference' && backend !== undefined) throw new UsageError('--backend selects the tfjs backend of --impl fast; --impl reference runs without one');
     const active = impl === 'reference' ? undefined : (await initBackend(backend)).backend;
     const inputs = readInputs(values.inputs!);
     const ckpt = openCheckpoint(positionals[0]);
+    // The components read the budget from the environment (their context has no options): set it for this run.
+    const envBefore = process.env[MEMORY_BUDGET_ENV];
+    if (budget !== undefined) process.env[MEMORY_BUDGET_ENV] = String(budget);
     try {
       // before any compute: the output must not be a folder, a dangling link, or one of the files
       // this command reads (the inputs, the checkpoint's own shards; issue #12 items 4 and 10)
@@ -123,6 +136,10 @@ Examples:
       println(io.stdout, `wrote ${values.output} (${name} ${impl === 'reference' ? 'in the reference implementation' : `on ${active}`}, ${ms.toFixed(1)} ms)`);
       return 0;
     } finally {
+      if (budget !== undefined) {
+        if (envBefore === undefined) delete process.env[MEMORY_BUDGET_ENV];
+        else process.env[MEMORY_BUDGET_ENV] = envBefore;
+      }
       ckpt.close();
     }
   },

@@ -13,10 +13,11 @@
  *
  * @module
  */
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import type { NDArray } from '../../../reference/ndarray.js';
 import * as ref from '../../../reference/models/qwen3/index.js';
 import { ValueError } from '../../errors.js';
+import { planModelMemory } from '../../io/budget.js';
 import { type ComponentContext, type FastOutputs, type ReferenceOutputs, registerComponent } from '../../io/components.js';
 import { fopeEnabled, isMoeLayer, type TextConfig } from '../../io/configs/text.js';
 import { textConfigOf } from '../../io/configs/model.js';
@@ -122,7 +123,10 @@ registerComponent({
   },
   run(ctx, { input_ids }): FastOutputs {
     const { cfg, prefix } = textOf(ctx);
-    const model = Qwen3TextModel.fromWeights(cfg, ctx.weights, { prefix, lazyEmbeddings: true });
+    // Under the memory budget (INTERN_S1_MEMORY_BUDGET or the backend's default, src/io/budget.ts):
+    // layers that do not fit stream from the checkpoint; the numbers are the same.
+    const memoryPlan = planModelMemory(ctx.config!, ctx.weights, { backend: tf.getBackend(), lazyEmbeddings: true });
+    const model = Qwen3TextModel.fromWeights(cfg, ctx.weights, { prefix, lazyEmbeddings: true, memoryPlan });
     try {
       const out = model.forward(input_ids);
       return { logits: out.logits!, hidden_states: out.hidden };

@@ -1,19 +1,23 @@
 /**
  * The demo's built-in media, generated deterministically (nothing large is committed): a 320×240
- * picture of "crystal grains" (a seeded Voronoi pattern), written as PNG bytes so that the demo
- * exercises the real decoder, and a three-channel "seismogram" (noise plus a damped wave arriving
- * at 8 s) sampled at 100 Hz.
+ * picture of "crystal grains" (a seeded Voronoi pattern) and a three-channel "seismogram" (noise
+ * plus a damped wave arriving at 8 s) sampled at 100 Hz.
+ *
+ * This module imports no Node built-in: the docs playground (`docs/playground/`) builds the same
+ * media in the page. `intern-s1 demo` writes the picture as PNG bytes (`media-png.ts`) and decodes
+ * them, so that the demo exercises the real decoder; PNG is lossless, so both see the same pixels.
  *
  * @module
  */
-import { PNG } from 'pngjs';
+import { rgbImage } from '../../image/types.js';
+import type { RgbImage } from '../../image/types.js';
 import { mulberry32 } from '../../util/random.js';
 
-/** PNG bytes of the built-in 320×240 image. */
-export function demoImagePng(width = 320, height = 240, seed = 7): Uint8Array {
+/** The built-in `width`×`height` RGB picture. */
+export function demoImage(width = 320, height = 240, seed = 7): RgbImage {
   const rand = mulberry32(seed);
   const seeds = Array.from({ length: 24 }, () => ({ x: rand() * width, y: rand() * height, c: [rand(), rand(), rand()].map((v) => 60 + Math.floor(v * 180)) }));
-  const png = new PNG({ width, height });
+  const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       let best = 0;
@@ -24,12 +28,11 @@ export function demoImagePng(width = 320, height = 240, seed = 7): Uint8Array {
         if (d < d1) { d2 = d1; d1 = d; best = i; } else if (d < d2) d2 = d;
       });
       const edge = Math.sqrt(d2) - Math.sqrt(d1) < 1.5; // dark grain boundaries
-      const o = 4 * (y * width + x);
-      for (let c = 0; c < 3; c++) png.data[o + c] = edge ? 20 : seeds[best].c[c];
-      png.data[o + 3] = 255;
+      const o = 3 * (y * width + x);
+      for (let c = 0; c < 3; c++) data[o + c] = edge ? 20 : seeds[best].c[c];
     }
   }
-  return new Uint8Array(PNG.sync.write(png));
+  return rgbImage(width, height, data);
 }
 
 /** The built-in signal: `[T, 3]` row-major samples at `rate` Hz. */

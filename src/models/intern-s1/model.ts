@@ -15,9 +15,10 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, ValueError } from '../../errors.js';
 import type { Checkpoint } from '../../io/checkpoint.js';
 import { nodeHost } from '../../platform/host.js';
-import { configVariant, type InternS1ProConfig, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
+import { configVariant, type InternS1Config, type InternS1ProConfig, type ModelConfig, textConfigOf, type Variant } from '../../io/configs/model.js';
 import { isMoeLayer } from '../../io/configs/text.js';
 import { loadAll } from '../../io/load.js';
+import { type MemoryPlan, planModelMemory } from '../../io/budget.js';
 import type { WeightSource } from '../../io/weights.js';
 import type { Disposable } from '../../nn/linear.js';
 import { scope } from '../../nn/scope.js';
@@ -26,6 +27,7 @@ import { ProVisionModel } from '../pro-vision/model.js';
 import { Qwen3TextModel, type TextForwardOptions } from '../qwen3/model.js';
 import type { Qwen3KVCache } from '../qwen3/attention.js';
 import type { PositionIds } from '../qwen3/rotary.js';
+import type { ExpertsOnDemandOptions } from '../qwen3/options.js';
 import { type ExpertLoad, expertLoad, type RouterOutput } from '../qwen3/routing.js';
 import { TimeSeriesModel } from '../time-series/model.js';
 import { type Placeholder, scatterFeatures } from './assemble.js';
@@ -70,6 +72,19 @@ export interface ModelLoadOptions {
   readonly timeSeries?: boolean;
   /** Read embedding rows from the checkpoint on demand instead of holding `[V, D]` (see Qwen3TextModel). */
   readonly lazyEmbeddings?: boolean;
+  /** Hold the MoE experts on demand; `capacityBytes` is the total over all MoE layers (see Qwen3TextModel). */
+  readonly expertsOnDemand?: ExpertsOnDemandOptions;
+  /**
+   * The memory budget of the weights, in bytes or as `8G` / `512M` (default:
+   * `INTERN_S1_MEMORY_BUDGET`, else what the active backend can hold: wasm 3 GiB, cpu and
+   * tensorflow half the RAM). Weights that do not fit stay in the checkpoint and are decoded and
+   * uploaded layer by layer at each forward call, then released; the outputs are the same
+   * (src/io/budget.ts has the plan; docs/guides/checkpoints.md the design).
+   * @throws MemoryBudgetError at load, before any weight is read, when even streaming cannot fit.
+   */
+  readonly memoryBudget?: number | string;
+  /** Rows of an lm_head slice when lm_head streams (default: as many as the streaming slot holds). */
+  readonly lmHeadSliceRows?: number;
 }
 
 /** The image encoder of a variant: tiles or patches → feature rows `[N, D]`. */
@@ -127,12 +142,15 @@ export class InternS1ForConditionalGeneration implements Disposable {
    * @param text - the language model (decoder, embeddings, lm_head).
    * @param vision - the image encoder (InternViT tower or Pro vision tower), or null when not loaded.
    * @param timeSeries - the time-series tower (Pro), or null when not loaded.
+   * @param memoryPlan - the plan the text model was loaded under, or null.
    */
   constructor(
     readonly config: ModelConfig,
     readonly text: Qwen3TextModel,
     readonly vision: ImageEncoder | null,
     readonly timeSeries: TimeSeriesModel | null,
+    /** The memory plan the model was loaded under (null when assembled by hand: everything resident). */
+    readonly memoryPlan: MemoryPlan | null = null,
   ) {
     this.variant = configVariant(config);
   }
@@ -151,19 +169,22 @@ export class InternS1ForConditionalGeneration implements Disposable {
   static fromWeights(config: ModelConfig, weights: WeightSource, opts: ModelLoadOptions = {}): InternS1ForConditionalGeneration {
     const variant = configVariant(config);
     const prefix = variant === 'text' ? 'model.' : 'model.language_model.';
+    const loadVision = (opts.vision ?? true) && variant !== 'text' && ('vision_config' in config);
+    const loadTs = (opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config !== null;
+    const memoryPlan = planModelMemory(config, weights, { ...opts, expertsOnDemand: opts.expertsOnDemand !== undefined, backend: tf.getBackend(), vision: loadVision, timeSeries: loadTs });
     return loadAll((own) => {
-      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings }));
+      const text = own(Qwen3TextModel.fromWeights(textConfigOf(config), weights, { prefix, lazyEmbeddings: opts.lazyEmbeddings, memoryPlan, expertsOnDemand: opts.expertsOnDemand }));
       let vision: ImageEncoder | null = null;
-      if ((opts.vision ?? true) && (variant === 's1' || variant === 'mini') && 'vision_config' in config && config.model_type !== 'interns1_pro') {
-        vision = own(new InternVitEncoder(InternS1VisionTower.fromWeights(config, weights)));
-      } else if ((opts.vision ?? true) && config.model_type === 'interns1_pro') {
+      if (loadVision && (variant === 's1' || variant === 'mini') && config.model_type !== 'interns1_pro') {
+        vision = own(new InternVitEncoder(InternS1VisionTower.fromWeights(config as InternS1Config, weights)));
+      } else if (loadVision && config.model_type === 'interns1_pro') {
         vision = own(loadProVision(config, weights));
       }
       let ts: TimeSeriesModel | null = null;
-      if ((opts.timeSeries ?? true) && variant === 'pro' && 'ts_config' in config && config.ts_config) {
+      if (loadTs && 'ts_config' in config && config.ts_config) {
         ts = own(TimeSeriesModel.fromWeights(config.ts_config, weights, 'model.time_series'));
       }
-      return new InternS1ForConditionalGeneration(config, text, vision, ts);
+      return new InternS1ForConditionalGeneration(config, text, vision, ts, memoryPlan);
     });
   }
 

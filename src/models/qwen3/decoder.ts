@@ -120,7 +120,7 @@ export class Qwen3DecoderLayer implements Disposable {
       const attn = keep(Qwen3Attention.fromWeights(cfg, weights, `${prefix}.self_attn`, (opts.positionEncoding ?? own)!, { maxPosition: opts.maxPosition }));
       const postNorm = keep(RMSNorm.fromWeights(weights, `${prefix}.post_attention_layernorm`, cfg.rms_norm_eps));
       const mlp = moe && cfg.model_type !== 'qwen3'
-        ? keep(Qwen3MoeSparseBlock.fromWeights(cfg, weights, `${prefix}.mlp`))
+        ? keep(Qwen3MoeSparseBlock.fromWeights(cfg, weights, `${prefix}.mlp`, { expertsOnDemand: opts.expertsOnDemand }))
         : keep(Qwen3MLP.fromWeights(cfg, weights, `${prefix}.mlp`));
       return new Qwen3DecoderLayer(inputNorm, attn, postNorm, mlp, own);
     });

@@ -9,7 +9,8 @@ export {
 } from './routing.js';
 export { type LayerLogits, hfLoadBalancingLoss, xtunerBalancingLoss, routerZLoss } from './losses.js';
 export { type MlpConfig as Qwen3MlpConfig, type SwiGluWeights, Qwen3MLP } from './mlp.js';
-export { type MoeConfig as Qwen3MoeConfig, type MoeForwardOptions, type MoeOutput, Qwen3MoeSparseBlock } from './moe.js';
+export { type MoeConfig as Qwen3MoeConfig, type MoeForwardOptions, type MoeLoadOptions, type MoeOutput, Qwen3MoeSparseBlock } from './moe.js';
+export { ExpertCache, expertCacheStats, type ExpertCacheStats, type ExpertsOnDemandOptions } from './expert-cache.js';
 export {
   type AttentionConfig as Qwen3AttentionConfig, type AttentionForwardOptions as Qwen3AttentionOptions,
   type AttentionOutput as Qwen3AttentionOutput, type AttentionWeights as Qwen3AttentionWeights,
@@ -19,5 +20,5 @@ export {
   type DecoderLayerOptions, type DecoderForwardOptions, type DecoderLayerOutput,
   Qwen3DecoderLayer, layerIndexOf, rotaryPrefixOf,
 } from './decoder.js';
-export { type TextModelOptions, type TextForwardOptions, type TextModelOutput, Qwen3TextModel } from './model.js';
+export { type TextModelOptions, type TextForwardOptions, type TextModelOutput, type TextStreaming, Qwen3TextModel } from './model.js';
 export type { DecoderLayerOptionsOf } from './options.js';

@@ -28,13 +28,18 @@
  * accumulation order of `index_add`, which HF itself does not fix (fused kernels accumulate in
  * FP32). Outputs therefore agree with HF BF16 runs to BF16 precision, not bit for bit.
  *
+ * Experts on demand (`fromWeights(..., { expertsOnDemand: { capacityBytes } })`, issue 19): the
+ * block keeps only its router; each active expert is taken from an {@link ExpertCache} (read,
+ * decoded and uploaded on a miss, kept while it fits the LRU capacity). The same loader and the
+ * same products in the same order make the output bit-identical to the resident block.
+ *
  * Legend: B batch, T tokens, N = B·T, D width, E experts, K chosen per token, I expert width.
  *
  * @module
  */
 import * as tf from '@tensorflow/tfjs';
 import { kernelFor } from '../../backend/dispatch.js';
-import { ShapeError } from '../../errors.js';
+import { ShapeError, ValueError } from '../../errors.js';
 import { expectShape, loadAll } from '../../io/load.js';
 import type { WeightSource } from '../../io/weights.js';
 import { activation, type ActivationFn } from '../../nn/activation.js';
@@ -43,11 +48,19 @@ import { scope } from '../../nn/scope.js';
 import { dense } from '../../ops/matmul.js';
 import { reshape } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
+import { ExpertCache } from './expert-cache.js';
 import { loadSwiGlu, swiGlu, type SwiGluWeights } from './mlp.js';
+import { combineExpertParallel, expertPool } from './moe-parallel.js';
 import { type RouterOutput, routeTokens, routingConfig, type RoutingConfig } from './routing.js';
-import type { MoeConfig, MoeForwardOptions } from './options.js';
+import type { ExpertsOnDemandOptions, MoeConfig, MoeForwardOptions } from './options.js';
 
 export type { MoeConfig, MoeForwardOptions } from './options.js';
+
+/** Load-time options of {@link Qwen3MoeSparseBlock.fromWeights}. */
+export interface MoeLoadOptions {
+  /** Hold the experts on demand with an LRU cache of this capacity (see {@link ExpertCache}); default: all resident. */
+  expertsOnDemand?: ExpertsOnDemandOptions;
+}
 
 /** The block's output and its routing, for study. */
 export interface MoeOutput {
@@ -150,16 +163,19 @@ export class Qwen3MoeSparseBlock implements Disposable {
   constructor(
     /** `W_gateᵀ [D, E]`. */
     readonly gateT: tf.Tensor2D,
-    /** One SwiGLU per expert. */
+    /** One SwiGLU per expert (empty when the experts are held on demand by `expertCache`). */
     readonly experts: readonly SwiGluWeights[],
     /** The router's numbers (E, K, G, top-k renormalisation). */
     readonly routing: RoutingConfig,
     /** Activation name of the experts' gates. */
     readonly hiddenAct: string,
+    /** Experts on demand: where the experts come from instead of `experts` (owned: disposed with the block). */
+    readonly expertCache: ExpertCache | null = null,
   ) {
     this.act = activation(hiddenAct);
-    if (gateT.shape[1] !== routing.numExperts || experts.length !== routing.numExperts) {
-      throw new ShapeError(`Qwen3MoeSparseBlock: gate has ${gateT.shape[1]} experts and ${experts.length} expert weights are given, config says ${routing.numExperts}`);
+    const given = expertCache ? expertCache.dims.E : experts.length;
+    if (gateT.shape[1] !== routing.numExperts || given !== routing.numExperts) {
+      throw new ShapeError(`Qwen3MoeSparseBlock: gate has ${gateT.shape[1]} experts and ${given} expert weights are given, config says ${routing.numExperts}`);
     }
   }
 
@@ -170,14 +186,20 @@ export class Qwen3MoeSparseBlock implements Disposable {
 
   /**
    * Load the block. Validates the router numbers first (ConfigError for K > E or a G that does not
-   * divide E and K), then every shape (ShapeError naming the tensor).
+   * divide E and K), then every shape (ShapeError naming the tensor). With `opts.expertsOnDemand`
+   * only the router is loaded; the experts' shapes are checked and their data read when chosen
+   * (`weights` must then stay open while the block lives).
    */
-  static fromWeights(cfg: MoeConfig, weights: WeightSource, prefix: string): Qwen3MoeSparseBlock {
+  static fromWeights(cfg: MoeConfig, weights: WeightSource, prefix: string, opts: MoeLoadOptions = {}): Qwen3MoeSparseBlock {
     const rc = routingConfig(cfg);
     activation(cfg.hidden_act);
     const D = cfg.hidden_size;
     const I = cfg.moe_intermediate_size;
     expectShape('Qwen3MoeSparseBlock', weights, `${prefix}.gate.weight`, [rc.numExperts, D]);
+    if (opts.expertsOnDemand) {
+      const cache = new ExpertCache(weights, prefix, { D, I, E: rc.numExperts, G: rc.nGroups }, opts.expertsOnDemand); // checks shapes, reads no expert
+      return new Qwen3MoeSparseBlock(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D, [], rc, cfg.hidden_act, cache);
+    }
     return loadAll((own) => {
       const gateT = own(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D); // [D, E]
       const experts = Array.from({ length: rc.numExperts }, (_, e): SwiGluWeights => {
@@ -198,10 +220,14 @@ export class Qwen3MoeSparseBlock implements Disposable {
    */
   forward(x: tf.Tensor, opts: MoeForwardOptions = {}): MoeOutput {
     const [N, D] = this.checkInput(x);
+    if (this.expertCache && tf.engine().state.gradientDepth > 0) {
+      throw new ValueError('Qwen3MoeSparseBlock: experts held on demand are for inference (their weights are released after use); load the block resident to take gradients');
+    }
     return scope(() => {
       const logits = dense(reshape(x, [N, D]), this.gateT); // [N, E]
       const r = routeTokens(logits, this.routing, { gradient: opts.routerGradient });
       const idx = r.indices.dataSync() as Int32Array; // [N·K], read back once
+      this.expertCache?.record(idx, this.routing.topK);
       const output = this.hostDispatch()
         ? this.combineHost(x, r.weights, idx)
         : reshape(this.combine(reshape(x, [N, D]), r.weights, idx), x.shape); // shaped like x
@@ -236,7 +262,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
   /**
    * {@link combine} on the host: each active expert's rows are copied from `x` into one block in
    * JS, the expert runs on the block, and its weighted output rows are added to their tokens in
-   * a float32 accumulator (experts in ascending order). Not differentiable.
+   * a float32 accumulator (experts in ascending order). With a thread pool the experts are spread
+   * over the threads (moe-parallel.ts, same result). Not differentiable.
    */
   private combineHost(x: tf.Tensor, weights: tf.Tensor, idx: Int32Array): tf.Tensor {
     const D = this.hiddenSize;
@@ -245,6 +272,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const { rows, slots, counts } = dispatch(idx, N, K, E);
     const xv = x.dataSync(); // [N·D]
     const wv = weights.dataSync(); // [N·K]
+    const pool = expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result
+    if (pool) return tf.tensor(combineExpertParallel(pool, this, xv as Float32Array, wv as Float32Array, { rows, slots, counts }, D), x.shape);
     const out = new Float32Array(N * D);
     let off = 0;
     for (let e = 0; e < E; e++) {
@@ -252,7 +281,7 @@ export class Qwen3MoeSparseBlock implements Disposable {
       if (n === 0) continue;
       const block = new Float32Array(n * D);
       for (let j = 0; j < n; j++) block.set(xv.subarray(rows[off + j] * D, (rows[off + j] + 1) * D), j * D);
-      const y = tf.tidy(() => swiGlu(tf.tensor2d(block, [n, D]), this.experts[e], this.act)); // [n_e, D]
+      const y = tf.tidy(() => this.runExpert(e, tf.tensor2d(block, [n, D]))); // [n_e, D]
       const yv = y.dataSync();
       y.dispose();
       for (let j = 0; j < n; j++) {
@@ -278,16 +307,23 @@ export class Qwen3MoeSparseBlock implements Disposable {
       const n = counts[e];
       if (n === 0) continue;
       const xe = n === N * K ? xs : tf.slice(xs, [off, 0], [n, D]); // [n_e, D]
-      outs.push(swiGlu(xe, this.experts[e], this.act)); // [n_e, D]
+      outs.push(this.runExpert(e, xe)); // [n_e, D]
       off += n;
     }
     const y = outs.length === 1 ? outs[0] : tf.concat(outs, 0); // [N·K, D]
     return scatterAddRows(tf.mul(y, ws), rows, N); // [N, D]
   }
 
-  /** Release the gate and every expert's weights. */
+  /** Expert e's SwiGLU on its rows `x [n_e, D]` → `[n_e, D]`: resident, or through the expert cache. */
+  private runExpert(e: number, x: tf.Tensor): tf.Tensor {
+    if (!this.expertCache) return swiGlu(x, this.experts[e], this.act);
+    return this.expertCache.use(e, (w) => swiGlu(x, w, this.act));
+  }
+
+  /** Release the gate and every expert's weights (and the expert cache's resident experts). */
   dispose(): void {
     this.gateT.dispose();
     for (const x of this.experts) tf.dispose([x.gateUpT, x.downT]);
+    this.expertCache?.dispose();
   }
 }

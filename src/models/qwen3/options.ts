@@ -31,6 +31,27 @@ export interface DecoderLayerOptionsOf<P> {
   fopePadding?: FopePadding;
   /** Largest position id + 1 (default `max_position_embeddings`). */
   maxPosition?: number;
+  /** MoE layers: hold the experts on demand with this cache capacity (fast path only; the reference ignores it). */
+  expertsOnDemand?: ExpertsOnDemandOptions;
+}
+
+/**
+ * Experts on demand (issue 19): a MoE block keeps only its router resident; an expert the router
+ * chose is decoded from the weight source (BF16 → float32, FP8 dequantised) and uploaded just
+ * before use, and stays resident afterwards only while it fits an LRU cache of `capacityBytes`.
+ * Results are bit-identical to the resident block. Inference only (no gradient to the experts).
+ */
+export interface ExpertsOnDemandOptions {
+  /**
+   * Bytes of decoded (float32) expert weights kept resident between uses, least recently used
+   * evicted first: 0 keeps none (each chosen expert is decoded at every use), `Infinity` keeps
+   * every expert once used. One expert of width I in a model of width D takes `3·D·I·4` bytes
+   * (Intern-S1 and -Pro: 75.5 MB). For a layer or a block this is its own capacity; for a whole
+   * text model (`TextModelOptions.expertsOnDemand`) it is the total, split evenly over the MoE
+   * layers (each layer its own LRU: layers run in a fixed cycle, where one LRU shared by all
+   * layers would evict every expert before its layer comes round again).
+   */
+  readonly capacityBytes: number;
 }
 
 /** The per-call options of `Qwen3DecoderLayer.forward` (probabilities, router gradient, chunks). */
@@ -57,6 +78,8 @@ export interface TextModelOptions {
    * gradient. The reference always holds the whole table.
    */
   lazyEmbeddings?: boolean;
+  /** Hold the MoE layers' experts on demand; `capacityBytes` is the total over all MoE layers (fast path only). */
+  expertsOnDemand?: ExpertsOnDemandOptions;
 }
 
 /** The per-call options of `Qwen3TextModel.forwardEmbeds` (router outputs, which logits). */

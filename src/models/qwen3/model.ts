@@ -109,7 +109,14 @@ export interface TextModelOutput {
  */
 export class Qwen3TextModel implements Disposable {
   /** Streaming counters (layers and lm_head slices decoded and uploaded at forward time). */
-  readonly streamStats = { layers: 0, lmHeadSlices: 0, bytes: 0 };
+  readonly streamStats: {
+    /** Streamed layers built so far (one per streamed layer per forward call). */
+    layers: number;
+    /** lm_head slices read so far. */
+    lmHeadSlices: number;
+    /** Float32 bytes uploaded for them. */
+    bytes: number;
+  } = { layers: 0, lmHeadSlices: 0, bytes: 0 };
 
   constructor(
     /** The text config. */

@@ -272,7 +272,7 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const { rows, slots, counts } = dispatch(idx, N, K, E);
     const xv = x.dataSync(); // [N·D]
     const wv = weights.dataSync(); // [N·K]
-    const pool = expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result
+    const pool = this.expertCache ? undefined : expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result; on-demand experts run here, through the cache
     if (pool) return tf.tensor(combineExpertParallel(pool, this, xv as Float32Array, wv as Float32Array, { rows, slots, counts }, D), x.shape);
     const out = new Float32Array(N * D);
     let off = 0;

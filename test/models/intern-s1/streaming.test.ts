@@ -96,6 +96,29 @@ forEachBackend(() => {
       });
     }
 
+    for (const variant of ['s1', 'pro'] as const) {
+      it(`${variant}: streamed MoE layers with experts on demand fit a budget below a whole layer, with the same logits`, () => {
+        const { cfg, weights } = tiny(variant);
+        const s = measureModel(cfg, weights);
+        const f = (ts: readonly { elements: number }[]) => ts.reduce((a, t) => a + t.elements * 4, 0);
+        // the always-resident part plus the largest (dense part + K of E experts): less than a whole MoE layer
+        const budget = f(s.fixed) + Math.max(...s.layers.map((l) => f(l.dense) + (l.numExperts ? (f(l.experts) / l.numExperts) * l.topK : 0)));
+        expect(budget).toBeLessThan(tinyBudget(variant));
+        expect(() => InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: budget })).toThrow(MemoryBudgetError);
+        const resident = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: '1T' });
+        const streamed = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: budget, expertsOnDemand: { capacityBytes: 0 } });
+        expect(streamed.memoryPlan).toMatchObject({ residentLayers: 0, streamingBytes: budget - f(s.fixed) });
+        const inputs = { inputIds: [[3, 14, 15, 9, 2, 6]] };
+        const a = resident.forward(inputs, { logits: 'all' });
+        const b = streamed.forward(inputs, { logits: 'all' });
+        expect(values(b.logits)).toEqual(values(a.logits));
+        resident.disposeOutput(a);
+        streamed.disposeOutput(b);
+        resident.dispose();
+        streamed.dispose();
+      });
+    }
+
     it('pro with an image and a signal: a streamed run equals the resident one; a middle budget keeps a prefix of layers', () => {
       const { cfg, weights } = tiny('pro', 6);
       if (cfg.model_type !== 'interns1_pro') throw new Error('expected a pro config');

@@ -4,6 +4,9 @@
  * `docs/charts/`) from the latest results of every suite. `--browser` runs the browser tasks of the
  * suites named (ops, attention, internvit, moe) in headless Chromium instead
  * (`bench/browser/run.ts`, results in `bench/results/browser-<suite>.json`).
+ *
+ * `npm run bench -- --peers [--quick]` runs only the PyTorch side-by-side (bench/peers/peers.ts:
+ * optional, never in CI, needs Debian's python3-torch) into `bench/results/peers.json`.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fmt, type Suite, type SuiteResult } from './harness.js';
 import { renderSvg } from './svg.js';
 import { runBrowserBench } from './browser/run.js';
+import { runPeers } from './peers/peers.js';
 // The Node host (file access by path, PNG decoding) for suites that import modules directly.
 import '../src/platform/node.js';
 
@@ -107,6 +111,24 @@ async function main(): Promise<void> {
   const reportOnly = args.includes('--report-only');
   const wanted = args.filter((a) => !a.startsWith('--'));
   mkdirSync(resultsDir, { recursive: true });
+  if (args.includes('--peers')) {
+    const log = (m: string) => process.stderr.write(`[peers] ${m}\n`);
+    const res = await runPeers({ quick, log });
+    const saved: Saved = {
+      suite: 'peers', title: 'Side by side with PyTorch (issue 15): the same workloads, weights and inputs',
+      description:
+        'Each workload built once with seeded weights and inputs, written to a safetensors file that the PyTorch script ' +
+        '(`bench/peers/torch_peers.py`, Debian python3-torch 1.13 on OpenBLAS) reads, so both sides compute the same function ' +
+        'on the same numbers. intern-s1-ts runs on wasm in one thread; PyTorch at 1 and 2 threads. "ours / PyTorch" is our time ' +
+        'over theirs (2 = we take twice as long). The machine is shared (2 cores, other agents): the load average before and ' +
+        'after each workload is recorded beside it, and timings taken under load are not idle figures.',
+      ...res, date: new Date().toISOString().slice(0, 10), machine: machine(),
+      command: `npm run bench -- --peers${quick ? ' --quick' : ''}`,
+    };
+    writeFileSync(path.join(resultsDir, 'peers.json'), JSON.stringify(saved, null, 2));
+    writeReport();
+    return;
+  }
   if (args.includes('--browser')) {
     // The suites' browser tasks in headless Chromium on webgpu, webgl and wasm (bench/browser/).
     await runBrowserBench(wanted, quick, resultsDir, (m) => process.stderr.write(`${m}\n`));

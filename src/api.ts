@@ -37,7 +37,7 @@ export {
   Qwen3MLP, Qwen3MoeSparseBlock, Qwen3RotaryEmbedding, Qwen3TextModel, routerZLoss, routeTokens,
   routingConfig, routingWeights, routingWeightsGrad, selectExperts, xtunerBalancingLoss,
   type DecoderForwardOptions, type DecoderLayerOptions, type DecoderLayerOutput, type ExpertCacheStats,
-  type ExpertLoad, type ExpertsOnDemandOptions, type MoeLoadOptions,
+  type ExpertDims, type ExpertLoad, type ExpertsOnDemandOptions, type MoeLoadOptions,
   type LayerLogits, type MoeForwardOptions, type MoeOutput, type MoeRouterKeys,
   type PositionEncoding, type PositionIds, type PositionTables, type Qwen3AttentionConfig,
   type Qwen3AttentionOptions, type Qwen3AttentionOutput, type Qwen3AttentionWeights,

@@ -27,5 +27,6 @@ export * from './models/intern-s1/index.js';
 export * from './image/index.js';
 export * from './tokenizer/index.js';
 export * from './util/random.js';
+export { IntList, ByteList } from './util/int-list.js';
 export * from './generation/index.js';
 export * from './train/index.js';

@@ -43,6 +43,8 @@ interface Workload {
   /** Runs once, returns the output values (read back, tensors disposed). */
   call: () => Float32Array;
   rounds: number;
+  /** Releases the workload's tensors (so the next workload's worker figures are its own). */
+  dispose: () => void;
 }
 
 interface Timed { one: number; many: number; rel: number; workerMB: number }
@@ -96,6 +98,7 @@ function matmulWorkload(n: number, rounds: number): Workload {
   return {
     task: `matmul ${n}×${n}×${n} (dense)`, flops: 2 * n ** 3, rounds,
     call: () => { const o = dense(a, b); const v = o.dataSync() as Float32Array; o.dispose(); return v; },
+    dispose: () => tf.dispose([a, b]),
   };
 }
 
@@ -111,6 +114,7 @@ function vitWorkload(C: number, heads: number, I: number, T: number, rounds: num
     task: `InternViT layer C ${C}, ${heads} heads, MLP ${I}, ${T} tokens`, rounds,
     flops: 2 * T * C * C * 4 + 2 * T * C * I * 2 + 4 * T * T * C,
     call: () => { const o = layer.forward(x); const v = o.dataSync() as Float32Array; o.dispose(); return v; },
+    dispose: () => { layer.dispose(); x.dispose(); },
   };
 }
 
@@ -143,6 +147,7 @@ function moeWorkload(E: number, G: number, rounds: number, N: number): { w: Work
       task: `MoE block N ${N}, D ${MD}, I ${MI}, E ${E}, K ${MK}, ${G > 1 ? `grouped G ${G}` : 'plain routing'}`, rounds,
       flops: 2 * N * MD * E + N * MK * 6 * MD * MI,
       call: () => { const o = moe.forward(x); const v = o.output.dataSync() as Float32Array; tf.dispose([o.output, o.router.logits, o.router.indices, o.router.weights]); return v; },
+      dispose: () => { moe.dispose(); x.dispose(); },
     },
     load: load.map((l) => `${l.pairs} pairs / ${l.tokens} tok / ${fmt(l.flops / 1e9)} GF`).join('; '),
     imbalance,
@@ -161,7 +166,10 @@ function attentionWorkload(T: number, rounds: number): Workload {
   const TAIL = 16;
   const want = refAttn.attention(nd(q.subarray((T - TAIL) * AH * AD), [TAIL, AH, AD]), nd(k, [T, AHKV, AD]), nd(v, [T, AHKV, AD]), { mask: 'causal', queryOffset: T - TAIL });
   validate(`attention T=${T} (last ${TAIL} rows vs reference)`, call().subarray((T - TAIL) * AH * AD), want.data as Float64Array);
-  return { task: `causal GQA attention T=S=${T}, ${AH}/${AHKV} heads, d ${AD} (chunked 256)`, flops: 4 * AH * AD * ((T * (T + 1)) / 2), rounds, call };
+  return {
+    task: `causal GQA attention T=S=${T}, ${AH}/${AHKV} heads, d ${AD} (chunked 256)`, flops: 4 * AH * AD * ((T * (T + 1)) / 2), rounds, call,
+    dispose: () => tf.dispose([qt, kt, vt]),
+  };
 }
 
 /** Greedy decode of the dense decoder: prompt 64, `n` new tokens; returns decode tokens/s per thread count. */
@@ -216,6 +224,7 @@ export const suite: Suite = {
     const speed: Record<string, number> = {};
     const add = (key: string, w: Workload, extra?: Record<string, string | number>) => {
       const t = compare(w, N, log);
+      w.dispose();
       rows.push(...rowsOf(w, t, N, extra));
       speed[key] = t.one / t.many;
     };

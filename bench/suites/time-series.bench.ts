@@ -238,7 +238,10 @@ export const suite: Suite = {
       notes:
         'Where the time goes: the patch encoder runs one 128-wide transformer layer with a 2048-wide FFN over every position ' +
         'of every patch row (≈ 2·T·C positions, ~1 MFLOP each), so 10^6 × 3 samples cost ≈ 6.4 TFLOP whatever the rate; ' +
-        'tfjs-wasm is single-threaded and its fastest product runs ~16–20 GFLOP/s, which bounds that part at ~6 minutes of CPU. ' +
+        'tfjs-wasm is single-threaded and its fastest product (XNNPACK, SIMD128) runs ~25–31 GFLOP/s, which bounds that part at ~4 minutes of CPU. ' +
+        'Every product of the patch layer runs on that kernel (conv stem as one im2col product, fused FFN products, row attention as grouped ' +
+        'convolutions below p = 64); "useful GFLOP" counts the model\'s products only (encoderFlops), so the GFLOP/s columns say how close ' +
+        'the whole encoder runs to that rate. ' +
         'At low rates the Whisper stack adds causal attention over N_ts = T/(4s) tokens (quadratic in T: 1 Hz gives ' +
         '125 000 tokens at T = 10^6, beyond anything lmdeploy feeds it: it truncates to 240 000 samples). Memory stays bounded: ' +
         'patches are encoded in batches of ~16k positions and only the 80-wide adapt_in rows are kept, the Whisper ' +

@@ -110,24 +110,31 @@ function same(a: ArrayLike<number>, b: ArrayLike<number>, what: string): void {
 /**
  * One very long word (issue #12 item 8): 1, 2, 5 and 10 MB of seeded random lower-case letters
  * with no space, one `encode` each in a child process of its own (bench/suites/long-word.child.ts)
- * so that its peak memory is measured alone. Targets: ≤ 1 s per MB and ≤ 200 MB extra memory.
+ * so that its peak memory is measured alone. Targets: ≤ 1 s per MB and ≤ 200 MB extra memory,
+ * checked on the larger of the two memory figures of the child (peak RSS over the RSS before the
+ * call, which can reuse memory freed after loading; V8 heap + array buffers grown during the call).
  * Not validated against the reference (whose textbook BPE is quadratic on such a word); the
- * fast == reference check on long words is in test/tokenizer/limits.test.ts.
+ * fast == reference check on long words is in test/tokenizer/limits.test.ts. `bench/long-word.ts`
+ * reruns these rows alone and puts them into bench/results/tokenizer.json.
  */
-function longWordRows(dir: string, quick: boolean, log: (m: string) => void, rows: BenchRow[], targets: Target[]): void {
+export function longWordRows(dir: string, quick: boolean, log: (m: string) => void, rows: BenchRow[], targets: Target[]): void {
   const child = path.join(root, 'bench/suites/long-word.child.ts');
   for (const mb of quick ? [1, 2] : [1, 2, 5, 10]) {
     log(`one ${mb} MB word: encoding in a child process`);
     const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', child, dir, String(mb)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; tokens: number; extraMB: number; loadPeakMB: number };
+    const r = JSON.parse(out.trim().split('\n').pop()!) as { ms: number; tokens: number; extraMB: number; loadPeakMB: number; heapMB: number; withTokensMB: number };
+    const extraMB = Math.max(r.extraMB, r.heapMB);
     const sPerMB = r.ms / 1000 / mb;
     rows.push({
       task: `encode one ${mb} MB word (no spaces)`, impl: 'fast, full dynamic pipeline', ms: r.ms, p50: r.ms, samples: 1,
       derived: { 'MB/s': mb / (r.ms / 1000), 's per MB': sPerMB },
-      extra: { bytes: mb * MB, tokens: r.tokens, 'peak extra MB': Math.round(r.extraMB) },
+      extra: {
+        bytes: mb * MB, tokens: r.tokens, 'peak extra MB': Math.round(r.extraMB), 'heap + buffers grown MB': Math.round(r.heapMB),
+        'peak extra MB (tokens read)': Math.round(r.withTokensMB),
+      },
     });
     targets.push({ description: `one ${mb} MB word: ≤ 1 s per MB`, met: sPerMB <= 1, measured: `${fmt(sPerMB)} s/MB` });
-    targets.push({ description: `one ${mb} MB word: ≤ 200 MB extra memory`, met: r.extraMB <= 200, measured: `${fmt(r.extraMB)} MB` });
+    targets.push({ description: `one ${mb} MB word: ≤ 200 MB extra memory`, met: extraMB <= 200, measured: `${fmt(extraMB)} MB` });
   }
 }
 

@@ -38,10 +38,12 @@ const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) 
 interface PlaygroundState {
   tokenizer: 'real' | 'demo' | 'loading';
   tokenizerNote: string;
+  /** The ids of the tokenizer panel's text, as last encoded. */
+  encoded: number[];
   running: boolean;
   lastRun: null | { backend: BackendInfo; tokens: number[]; text: string; error?: string };
 }
-const state: PlaygroundState = { tokenizer: 'loading', tokenizerNote: '', running: false, lastRun: null };
+const state: PlaygroundState = { tokenizer: 'loading', tokenizerNote: '', encoded: [], running: false, lastRun: null };
 (window as unknown as { playground: PlaygroundState }).playground = state;
 
 /** Pieces of an encoding as coloured spans (runs of one repeated added token folded as `×n`). */
@@ -110,6 +112,7 @@ async function tokenizerPanel(): Promise<void> {
   const update = () => {
     const t0 = performance.now();
     const enc = tok.encode(text.value);
+    state.encoded = enc.ids;
     const counts = renderPieces($('pieces'), enc);
     $('piece-counts').textContent = `${enc.ids.length} tokens in ${(performance.now() - t0).toFixed(1)} ms; by sub-tokenizer: ${[...counts].map(([d, n]) => `${d} ${n}`).join(', ')}`;
   };

@@ -41,10 +41,12 @@ export function parseMerges(text: string, file = 'merges.txt'): [string, string]
   return merges;
 }
 
-/** Options of {@link ByteLevelBPE} (the reference has no cache; the option is accepted and ignored). */
+/** Options of {@link ByteLevelBPE} (the reference has no cache and no segmenting; the options are accepted and ignored). */
 export interface ByteLevelBPEOptions {
   /** The fast path's cache capacity; accepted and ignored here. */
   cacheSize?: number;
+  /** The fast path's long-word segment size; accepted and ignored here (the textbook loop merges a word whole). */
+  segmentBytes?: number;
 }
 
 /** A byte-level BPE model: `vocab.json` + `merges.txt`. */

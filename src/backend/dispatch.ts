@@ -58,14 +58,15 @@ type Row<K extends string> = { readonly default: K } & { readonly [backend: stri
  *   backends (device memory: no read-back), `batched`: one batched product over all (block, head)
  *   pairs.
  * - `nonFinite` (ops/logsumexp.ts, ops/softmax.ts `logSoftmax`, ops/activations.ts `relu`: the ops
- *   whose results at NaN and ±Inf inputs are specified, as PyTorch gives them). `guarded` on webgpu
- *   and webgl: shader arithmetic there need not follow IEEE 754 for non-finite values (WGSL and
- *   GLSL allow finite-math), so those results are selected explicitly with `isNaN` / `isFinite`
- *   masks. Measured in headless Chromium 156 on SwiftShader (test/browser-suite, the ops' sample
- *   inputs): `log(0)` gives -88.03 instead of -Inf on both (logsumexp of an all -Inf line);
- *   webgpu's `max` and `exp` lose NaN (logsumexp of `[NaN, 1, 2]` gave +Inf; logSoftmax of
- *   `[Inf, 0, 1]` gave -Inf instead of NaN); webgl's `relu(-Inf)` gave NaN. `ieee` elsewhere
- *   (cpu, wasm, libtensorflow follow IEEE 754: no extra masks).
+ *   whose results at NaN and ±Inf inputs are specified, as PyTorch gives them). `guarded` on webgl:
+ *   shader arithmetic need not follow IEEE 754 for non-finite values (GLSL allows finite-math), so
+ *   those results are selected explicitly with `isNaN` / `isFinite` masks. Measured in headless
+ *   Chromium 156 on SwiftShader (test/browser-suite, the ops' sample inputs): `log(0)` gave -88.03
+ *   instead of -Inf (logsumexp of an all -Inf line) and `relu(-Inf)` gave NaN. webgpu has the same
+ *   kind of failures (log(0); `max` / `exp` dropping NaN) but the masked form is not a fix there:
+ *   its `where` over a broadcast bool mask of a computed tensor returned zeros for finite inputs,
+ *   so webgpu stays `ieee` and the suite lists those samples as known webgpu failures
+ *   (test/browser-suite/support/opspec.ts). `ieee` elsewhere (cpu, wasm, libtensorflow).
  * - `angleTables` (ops/rope.ts `angleCosSin`: the RoPE and FoPE tables). `host` on webgpu and
  *   webgl: the float32 angles are computed and their sin / cos taken in JS, then uploaded. GPU
  *   sin / cos reduce large arguments poorly (measured in headless Chromium 156 on SwiftShader,
@@ -76,7 +77,7 @@ export const DISPATCH = {
   matmul: { wasm: 'lowered-2d', default: 'native' },
   moeCombine: { wasm: 'host', cpu: 'host', default: 'tensor' },
   equalBlockAttention: { wasm: 'host-rows', cpu: 'host-rows', default: 'batched' },
-  nonFinite: { webgpu: 'guarded', webgl: 'guarded', default: 'ieee' },
+  nonFinite: { webgl: 'guarded', default: 'ieee' },
   angleTables: { webgpu: 'host', webgl: 'host', default: 'tensor' },
 } as const satisfies Record<string, Row<string>>;
 

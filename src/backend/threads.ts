@@ -65,7 +65,7 @@ export interface SwiGluTask {
 /** One unit of work for one worker. Results are float32, row-major. */
 export type WorkerTask = MatmulTask | SwiGluTask;
 
-/** What {@link ParallelRunner.run} returns. */
+/** The result of a {@link ParallelRunner.run} call: the caller's value and the workers' arrays. */
 export interface RunResult<T> {
   /** The value of the caller's own share. */
   local: T;

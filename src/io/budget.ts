@@ -122,7 +122,12 @@ export function hostTotalMemory(): number | undefined {
  *
  * @throws ValueError for an unparsable option or environment value.
  */
-export function resolveMemoryBudget(option: number | string | undefined, env: BudgetEnvironment): { bytes: number; source: string } {
+export function resolveMemoryBudget(option: number | string | undefined, env: BudgetEnvironment): {
+  /** The budget in bytes (Infinity: no limit). */
+  bytes: number;
+  /** Where it came from, for messages (`INTERN_S1_MEMORY_BUDGET`, `50% of RAM`, ...). */
+  source: string;
+} {
   if (option !== undefined) return { bytes: parseByteSize(option, 'memoryBudget'), source: 'the memoryBudget option' };
   const e = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[MEMORY_BUDGET_ENV];
   if (e !== undefined && e.trim() !== '') return { bytes: parseByteSize(e, MEMORY_BUDGET_ENV), source: MEMORY_BUDGET_ENV };
@@ -176,7 +181,7 @@ export interface ModelSizes {
   readonly layers: readonly LayerSizes[];
 }
 
-/** Options of {@link planMemory}. */
+/** Options of {@link planMemory}: the budget and the plan's choices. */
 export interface PlanOptions {
   /** The budget in bytes (Infinity: no limit). */
   readonly budget: number;
@@ -399,7 +404,7 @@ function isTower(name: string, parts: MeasureParts): boolean {
   return parts.vision ?? false;
 }
 
-/** Options of {@link planModelMemory}. */
+/** Options of {@link planModelMemory}: the backend, the budget, and the plan's choices. */
 export interface ModelPlanOptions extends MeasureParts {
   /** The active tfjs backend (sets the default budget). */
   readonly backend: string;

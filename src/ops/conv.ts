@@ -74,9 +74,13 @@ function stridedTake(x: tf.Tensor, axis: number, start: number, count: number, s
   const size = x.shape.map((d, a) => (a === axis ? s * count : d));
   const cut = tf.slice(x, begin, size);
   if (s === 1) return cut;
-  const split = [...x.shape.slice(0, axis), count, s, ...x.shape.slice(axis + 1)];
-  const first = split.map((d, a) => (a === axis + 1 ? 1 : d));
-  return tf.reshape(tf.slice(tf.reshape(cut, split), split.map(() => 0), first), size.map((d, a) => (a === axis ? count : d)));
+  // Rank 4 whatever the input's rank ([before, count, s, after]): the gradient of this slice is a
+  // pad of the same rank, and webgl's rank-5 pad shader failed to compile (headless Chromium 156,
+  // SwiftShader: the conv2d stride [2, 1] gradient test of the browser suite).
+  const before = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const after = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const picked = tf.slice(tf.reshape(cut, [before, count, s, after]), [0, 0, 0, 0], [before, count, 1, after]); // [before, count, 1, after]
+  return tf.reshape(picked, size.map((d, a) => (a === axis ? count : d)));
 }
 
 /**

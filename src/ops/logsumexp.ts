@@ -42,7 +42,7 @@ export function logsumexp(x: tf.Tensor, axis = -1, keepDims = false): tf.Tensor 
     const s = tf.sum(tf.exp(tf.sub(x, mFinite)), ax, true); // [..., 1, ...]
     let y = tf.add(tf.log(s), mFinite); // [..., 1, ...]
     if (kernelFor('nonFinite') === 'guarded') {
-      // GPU shaders: log(0) is not -Inf and max / exp may drop NaN (backend/dispatch.ts, nonFinite).
+      // webgl: log(0) is not -Inf (backend/dispatch.ts, nonFinite).
       const nan = tf.any(tf.isNaN(x), ax, true); // [..., 1, ...]
       y = tf.where(nan, tf.fill(y.shape, NaN), tf.where(tf.isFinite(m), y, m));
     }

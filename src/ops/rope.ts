@@ -73,26 +73,6 @@ function invFreq(d: number, theta: number): Float32Array {
 }
 
 /**
- * RoPE tables for the given positions (spec 5.1, built in float32 as spec 10.3 requires):
- * `inv_freq[i] = θ^(−2i/d)`, `φ[t, i] = pos[t] · inv_freq[i]` (float32 product),
- * `cos[t] = cos([φ_t, φ_t])`, `sin[t] = sin([φ_t, φ_t])`.
- *
- * $\varphi_{t,i} = \mathrm{pos}_t\, \theta^{-2i/d}$, $\cos_t = [\cos\varphi_t, \cos\varphi_t]$.
- * Reference twin: {@link reference!ropeTables | ropeTables}.
- *
- * @param positions - integer positions (an array or an int32 1-D tensor), each in [0, 2^24).
- * @param headDim - d, a positive even integer.
- * @param theta - the rope base θ (`rope_theta` in config.json), finite and positive.
- * @returns `{ cos, sin }`, each `[T, d]` float32.
- * @throws ValueError for a negative, fractional or too large position, or a bad d / θ.
- * @example
- * ```ts
- * import { ropeTables } from 'intern-s1-ts';
- * const { cos, sin } = ropeTables([0, 1, 2], 8, 10000);
- * console.log(cos.shape, sin.shape); // => [3, 8], [3, 8]
- * ```
- */
-/**
  * `cos φ` and `sin φ` of the float32 angles `φ[t, i] = fround(pos[t] · freqs[i])`, `[T, K]` each
  * (RoPE's and FoPE's tables). `tensor` (cpu, wasm): `tf.cos` / `tf.sin` of the angle tensor.
  * `host` (webgpu, webgl; backend/dispatch.ts, `angleTables`): GPU shaders' sin / cos reduce
@@ -124,6 +104,26 @@ export function angleCosSin(pos: readonly number[], freqs: Float32Array): [tf.Te
   });
 }
 
+/**
+ * RoPE tables for the given positions (spec 5.1, built in float32 as spec 10.3 requires):
+ * `inv_freq[i] = θ^(−2i/d)`, `φ[t, i] = pos[t] · inv_freq[i]` (float32 product),
+ * `cos[t] = cos([φ_t, φ_t])`, `sin[t] = sin([φ_t, φ_t])`.
+ *
+ * $\varphi_{t,i} = \mathrm{pos}_t\, \theta^{-2i/d}$, $\cos_t = [\cos\varphi_t, \cos\varphi_t]$.
+ * Reference twin: {@link reference!ropeTables | ropeTables}.
+ *
+ * @param positions - integer positions (an array or an int32 1-D tensor), each in [0, 2^24).
+ * @param headDim - d, a positive even integer.
+ * @param theta - the rope base θ (`rope_theta` in config.json), finite and positive.
+ * @returns `{ cos, sin }`, each `[T, d]` float32.
+ * @throws ValueError for a negative, fractional or too large position, or a bad d / θ.
+ * @example
+ * ```ts
+ * import { ropeTables } from 'intern-s1-ts';
+ * const { cos, sin } = ropeTables([0, 1, 2], 8, 10000);
+ * console.log(cos.shape, sin.shape); // => [3, 8], [3, 8]
+ * ```
+ */
 export function ropeTables(positions: ArrayLike<number> | tf.Tensor, headDim: number, theta: number): {
   /** `cos([φ_t, φ_t])`, `[T, d]` float32. */
   cos: tf.Tensor;

@@ -63,8 +63,8 @@ export function logSoftmax(x: tf.Tensor, axis = -1): tf.Tensor {
     const shifted = tf.sub(x, m);
     const y = tf.sub(shifted, tf.log(tf.sum(tf.exp(shifted), ax, true)));
     if (kernelFor('nonFinite') !== 'guarded') return y;
-    // GPU shaders may drop NaN through max / exp (backend/dispatch.ts, nonFinite): a line with
-    // NaN, +Inf or only -Inf is NaN, selected explicitly.
+    // webgl shaders need not keep NaN / ±Inf (backend/dispatch.ts, nonFinite): a line with NaN,
+    // +Inf or only -Inf is NaN, selected explicitly.
     const bad = tf.logicalOr(tf.logicalNot(tf.isFinite(m)), tf.any(tf.isNaN(x), ax, true)); // [..., 1, ...]
     return tf.where(tf.broadcastTo(bad, x.shape), tf.fill(x.shape, NaN), y);
   });

@@ -6,7 +6,7 @@
  */
 export { bytesToUnicode, unicodeToBytes, byteLevelEncode, byteLevelDecode, utf8DecodeReplace } from './bytes.js';
 export { PY_WHITESPACE, PRETOKENIZE_PATTERN, pretokenizeRegex, pretokenize } from './pretokenize.js';
-export { ByteLevelBPE, SHORT_WORD, parseVocab, parseMerges, type BpeStats, type ByteLevelBPEOptions } from './bpe.js';
+export { ByteLevelBPE, SHORT_WORD, LONG_WORD_SEGMENT, parseVocab, parseMerges, type BpeStats, type ByteLevelBPEOptions } from './bpe.js';
 export {
   SentencePieceModel, SENTENCEPIECE_SCHEMA, parseSentencePieceModel,
   type SentencePieceModelProto, type SentencePieceEncoding, type PieceType,

@@ -34,7 +34,11 @@ export interface TokenizerDecodeOptions {
   skipSpecialTokens?: boolean;
 }
 
-/** The result of `encode`: one entry per id. */
+/**
+ * The result of `encode`: one entry per id. `InternS1Tokenizer.encode` builds `tokens` and
+ * `domains` the first time they are read (they are enumerable accessor properties, also writable),
+ * so that reading only `ids` costs one array.
+ */
 export interface Encoding {
   /** Token ids in the joint vocabulary. */
   ids: number[];

@@ -15,7 +15,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/browser/chromium.js';
 import { buildPlayground } from '../../docs/plugins/playground.mjs';
+import { DEMO_PROMPT } from '../../src/cli/demo/run.js';
+import { InternS1Tokenizer } from '../../src/index.js';
 import { spawnCli } from '../support/cli.js';
+import { describePro } from '../support/pro-files.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SEED = 5;
@@ -27,17 +30,17 @@ let browser: Browser | undefined;
 
 interface LastRun { backend: { backend: string; adapter?: { name: string; software: boolean }; wasm?: { threads: boolean } }; tokens: number[]; text: string; error?: string }
 
-/** Start `intern-s1 serve-docs` on a free port; resolves with its URL. */
-function serveDocs(docs: string): Promise<string> {
-  server = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'serve-docs', '--docs', docs, '--port', '0'], { cwd: root });
+/** Start `intern-s1 serve-docs` on a free port (with `extra` arguments); resolves with the process and its URL. */
+function startServeDocs(docs: string, extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'serve-docs', '--docs', docs, '--port', '0', ...extra], { cwd: root });
   let out = '';
   return new Promise((resolve, reject) => {
-    server!.stdout!.on('data', (d) => {
+    child.stdout!.on('data', (d) => {
       out += d;
       const m = /on (http:\/\/[^ ]+)\/ \(playground/.exec(out);
-      if (m && out.includes('Ctrl-C to stop')) resolve(m[1]);
+      if (m && out.includes('Ctrl-C to stop')) resolve({ child, url: m[1] });
     });
-    server!.on('exit', (code) => reject(new Error(`serve-docs exited with ${code}: ${out}`)));
+    child.on('exit', (code) => reject(new Error(`serve-docs exited with ${code}: ${out}`)));
   });
 }
 
@@ -58,7 +61,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'playground-'));
   buildPlayground(path.join(tmp, 'playground'));
   writeFileSync(path.join(tmp, 'index.html'), '<!DOCTYPE html><title>docs</title>'); // what serve-docs checks the site by
-  url = await serveDocs(tmp);
+  ({ child: server, url } = await startServeDocs(tmp));
 }, 180_000);
 
 afterAll(async () => {
@@ -105,3 +108,21 @@ describe('the playground in headless Chromium', () => {
     await page.close();
   }, 300_000);
 });
+
+describePro('the playground with the real tokenizer (serve-docs --files)', (dir) => {
+  it('tokenizes the demo prompt with the served Intern-S1-Pro tokenizer: the ids equal Node\'s InternS1Tokenizer.fromDir', async () => {
+    const { child, url: proUrl } = await startServeDocs(tmp, ['--files', dir]);
+    try {
+      const page = await browser!.newPage();
+      await page.goto(`${proUrl}/playground/`);
+      await page.waitForFunction("window.playground?.tokenizer !== 'loading' && window.playground.encoded.length > 0", null, { timeout: 120_000 });
+      const st = (await page.evaluate('({ tokenizer: window.playground.tokenizer, encoded: window.playground.encoded })')) as { tokenizer: string; encoded: number[] };
+      expect(st.tokenizer).toBe('real');
+      expect(st.encoded).toEqual(InternS1Tokenizer.fromDir(dir).encode(DEMO_PROMPT).ids);
+      expect(await page.textContent('#tokenizer-status')).toContain('/tokenizer/ (flavour intern-s1-pro)');
+      await page.close();
+    } finally {
+      child.kill('SIGTERM');
+    }
+  }, 300_000);
+}, 'tokenizer_config.json');

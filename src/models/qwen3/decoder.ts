@@ -23,12 +23,16 @@ import { add } from '../../ops/elementwise.js';
 import { type AttentionForwardOptions, type KVCacheLayer, Qwen3Attention } from './attention.js';
 import { Qwen3MLP } from './mlp.js';
 import { Qwen3MoeSparseBlock } from './moe.js';
+import type { ExpertCache } from './expert-cache.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
 import type { DecoderLayerOptionsOf, DecoderForwardOptions as SharedDecoderForwardOptions } from './options.js';
 
 /** Options of {@link Qwen3DecoderLayer.fromWeights} (fields in `options.ts`, shared with the reference). */
-export type DecoderLayerOptions = DecoderLayerOptionsOf<PositionEncoding>;
+export type DecoderLayerOptions = DecoderLayerOptionsOf<PositionEncoding> & {
+  /** A MoE layer's expert cache kept by the caller across rebuilds (see `MoeLoadOptions.expertCache`). */
+  readonly expertCache?: ExpertCache;
+};
 /** Options of {@link Qwen3DecoderLayer.forward}: the shared fields plus the fast path's `leftPadding`. */
 export type DecoderForwardOptions = SharedDecoderForwardOptions & Pick<AttentionForwardOptions, 'leftPadding'>;
 
@@ -120,7 +124,7 @@ export class Qwen3DecoderLayer implements Disposable {
       const attn = keep(Qwen3Attention.fromWeights(cfg, weights, `${prefix}.self_attn`, (opts.positionEncoding ?? own)!, { maxPosition: opts.maxPosition }));
       const postNorm = keep(RMSNorm.fromWeights(weights, `${prefix}.post_attention_layernorm`, cfg.rms_norm_eps));
       const mlp = moe && cfg.model_type !== 'qwen3'
-        ? keep(Qwen3MoeSparseBlock.fromWeights(cfg, weights, `${prefix}.mlp`, { expertsOnDemand: opts.expertsOnDemand }))
+        ? keep(Qwen3MoeSparseBlock.fromWeights(cfg, weights, `${prefix}.mlp`, { expertsOnDemand: opts.expertsOnDemand, expertCache: opts.expertCache }))
         : keep(Qwen3MLP.fromWeights(cfg, weights, `${prefix}.mlp`));
       return new Qwen3DecoderLayer(inputNorm, attn, postNorm, mlp, own);
     });

@@ -72,6 +72,18 @@ export interface ExpertCacheStats {
   readonly perGroup: readonly number[];
 }
 
+/** The sizes an {@link ExpertCache} works with. */
+export interface ExpertDims {
+  /** Model width D. */
+  readonly D: number;
+  /** Expert width I (`moe_intermediate_size`). */
+  readonly I: number;
+  /** Number of experts E. */
+  readonly E: number;
+  /** Router groups G (1: plain top-k); divides E. */
+  readonly G: number;
+}
+
 /** Bytes a tensor takes in the source, in its stored dtype. */
 function storedBytes(weights: WeightSource, name: string): number {
   const i = weights.info(name);
@@ -124,7 +136,7 @@ export class ExpertCache {
   constructor(
     readonly weights: WeightSource,
     readonly prefix: string,
-    readonly dims: { readonly D: number; readonly I: number; readonly E: number; readonly G: number },
+    readonly dims: ExpertDims,
     opts: ExpertsOnDemandOptions,
   ) {
     const c = opts?.capacityBytes;

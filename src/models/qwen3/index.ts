@@ -10,7 +10,7 @@ export {
 export { type LayerLogits, hfLoadBalancingLoss, xtunerBalancingLoss, routerZLoss } from './losses.js';
 export { type MlpConfig as Qwen3MlpConfig, type SwiGluWeights, Qwen3MLP } from './mlp.js';
 export { type MoeConfig as Qwen3MoeConfig, type MoeForwardOptions, type MoeLoadOptions, type MoeOutput, Qwen3MoeSparseBlock } from './moe.js';
-export { ExpertCache, expertCacheStats, type ExpertCacheStats, type ExpertsOnDemandOptions } from './expert-cache.js';
+export { ExpertCache, expertCacheStats, type ExpertCacheStats, type ExpertDims, type ExpertsOnDemandOptions } from './expert-cache.js';
 export {
   type AttentionConfig as Qwen3AttentionConfig, type AttentionForwardOptions as Qwen3AttentionOptions,
   type AttentionOutput as Qwen3AttentionOutput, type AttentionWeights as Qwen3AttentionWeights,

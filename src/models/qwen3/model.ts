@@ -32,7 +32,9 @@ import { slice } from '../../ops/shape.js';
 import { checkFloat, checkRank, fmtShape } from '../../util/check.js';
 import { type AttentionForwardOptions, Qwen3KVCache } from './attention.js';
 import { type DecoderLayerOutput, Qwen3DecoderLayer } from './decoder.js';
-import { moeLayerCount, perLayerExperts } from './expert-cache.js';
+import { ExpertCache, moeLayerCount, perLayerExperts } from './expert-cache.js';
+import { routingConfig } from './routing.js';
+import { isMoeLayer } from '../../io/configs/text.js';
 import type { ExpertsOnDemandOptions } from './options.js';
 import { type PositionEncoding, positionEncoding, type PositionIds } from './rotary.js';
 import type { RouterOutput } from './routing.js';
@@ -109,7 +111,21 @@ export interface TextModelOutput {
  */
 export class Qwen3TextModel implements Disposable {
   /** Streaming counters (layers and lm_head slices decoded and uploaded at forward time). */
-  readonly streamStats = { layers: 0, lmHeadSlices: 0, bytes: 0 };
+  readonly streamStats: {
+    /** Streamed layers built so far (one per streamed layer per forward call). */
+    layers: number;
+    /** lm_head slices read so far. */
+    lmHeadSlices: number;
+    /** Float32 bytes uploaded for them. */
+    bytes: number;
+  } = { layers: 0, lmHeadSlices: 0, bytes: 0 };
+  /**
+   * The expert caches of the streamed MoE layers (experts on demand), by layer index: created at
+   * a layer's first forward and kept across forwards (a streamed layer is rebuilt at each call,
+   * its hot experts are not), disposed with the model. Resident layers hold theirs in
+   * `layers[l].mlp.expertCache`.
+   */
+  readonly streamedExpertCaches = new Map<number, ExpertCache>();
 
   constructor(
     /** The text config. */
@@ -256,7 +272,14 @@ export class Qwen3TextModel implements Disposable {
     if (l < this.layers.length) return this.layers[l];
     const s = this.streaming!;
     const before = tf.memory().numBytes;
-    const layer = Qwen3DecoderLayer.fromWeights(this.cfg, s.weights, `${s.prefix}layers.${l}`, { layerIndex: l, positionEncoding: this.position, maxPosition: s.maxPosition, expertsOnDemand: s.expertsOnDemand });
+    let expertCache = this.streamedExpertCaches.get(l);
+    if (!expertCache && s.expertsOnDemand && this.cfg.model_type !== 'qwen3' && isMoeLayer(this.cfg, l)) {
+      const rc = routingConfig(this.cfg);
+      const dims = { D: this.cfg.hidden_size, I: this.cfg.moe_intermediate_size, E: rc.numExperts, G: rc.nGroups };
+      expertCache = new ExpertCache(s.weights, `${s.prefix}layers.${l}.mlp`, dims, s.expertsOnDemand);
+      this.streamedExpertCaches.set(l, expertCache);
+    }
+    const layer = Qwen3DecoderLayer.fromWeights(this.cfg, s.weights, `${s.prefix}layers.${l}`, { layerIndex: l, positionEncoding: this.position, maxPosition: s.maxPosition, expertsOnDemand: s.expertsOnDemand, expertCache });
     this.streamStats.layers++;
     this.streamStats.bytes += tf.memory().numBytes - before;
     return layer;
@@ -316,6 +339,8 @@ export class Qwen3TextModel implements Disposable {
     this.norm.dispose();
     this.lmHeadT?.dispose();
     this.position.dispose();
+    for (const c of this.streamedExpertCaches.values()) c.dispose();
+    this.streamedExpertCaches.clear();
   }
 }
 

@@ -136,9 +136,12 @@ export interface ExpertBlock {
 }
 
 
-/** The pool to run a layer's experts on, or undefined (one thread, not SiLU, too small). */
+/** The pool to run a layer's experts on, or undefined (one thread, not SiLU, too small, experts on demand). */
 export function expertPool(block: ExpertBlock, N: number, D: number): ParallelRunner | undefined {
-  const I = block.experts[0]?.downT.shape[0] ?? 0;
+  // Experts held on demand (expert-cache.ts: `experts` is empty) stay on the caller's thread:
+  // the cache decides what is resident, and a worker would need its own copy of each upload.
+  if (block.experts.length !== block.routing.numExperts) return undefined;
+  const I = block.experts[0].downT.shape[0];
   if (block.hiddenAct !== 'silu' && block.hiddenAct !== 'swish') return undefined; // the worker's SwiGLU is SiLU's
   if (N * block.routing.topK * D * I < SPLIT_LIMITS.minMacs / 3 || block.routing.numExperts < 2) return undefined;
   return parallelRunner();

@@ -60,6 +60,12 @@ export type { MoeConfig, MoeForwardOptions } from './options.js';
 export interface MoeLoadOptions {
   /** Hold the experts on demand with an LRU cache of this capacity (see {@link ExpertCache}); default: all resident. */
   expertsOnDemand?: ExpertsOnDemandOptions;
+  /**
+   * With `expertsOnDemand`: an existing cache of this block's experts, kept by the caller across
+   * rebuilds of the block (a streamed layer rebuilt at every forward keeps its hot experts). The
+   * block uses it and does not dispose it; the caller does.
+   */
+  expertCache?: ExpertCache;
 }
 
 /** The block's output and its routing, for study. */
@@ -171,6 +177,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
     readonly hiddenAct: string,
     /** Experts on demand: where the experts come from instead of `experts` (owned: disposed with the block). */
     readonly expertCache: ExpertCache | null = null,
+    /** Whether {@link dispose} disposes `expertCache` (false: a cache the caller keeps across rebuilds). */
+    private readonly ownsCache = true,
   ) {
     this.act = activation(hiddenAct);
     const given = expertCache ? expertCache.dims.E : experts.length;
@@ -197,8 +205,8 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const I = cfg.moe_intermediate_size;
     expectShape('Qwen3MoeSparseBlock', weights, `${prefix}.gate.weight`, [rc.numExperts, D]);
     if (opts.expertsOnDemand) {
-      const cache = new ExpertCache(weights, prefix, { D, I, E: rc.numExperts, G: rc.nGroups }, opts.expertsOnDemand); // checks shapes, reads no expert
-      return new Qwen3MoeSparseBlock(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D, [], rc, cfg.hidden_act, cache);
+      const cache = opts.expertCache ?? new ExpertCache(weights, prefix, { D, I, E: rc.numExperts, G: rc.nGroups }, opts.expertsOnDemand); // checks shapes, reads no expert
+      return new Qwen3MoeSparseBlock(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D, [], rc, cfg.hidden_act, cache, opts.expertCache === undefined);
     }
     return loadAll((own) => {
       const gateT = own(weights.tensor(`${prefix}.gate.weight`, { transpose: true }) as tf.Tensor2D); // [D, E]
@@ -272,7 +280,7 @@ export class Qwen3MoeSparseBlock implements Disposable {
     const { rows, slots, counts } = dispatch(idx, N, K, E);
     const xv = x.dataSync(); // [N·D]
     const wv = weights.dataSync(); // [N·K]
-    const pool = expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result
+    const pool = this.expertCache ? undefined : expertPool(this, N, D); // experts spread over the threads (moe-parallel.ts), same result; on-demand experts run here, through the cache
     if (pool) return tf.tensor(combineExpertParallel(pool, this, xv as Float32Array, wv as Float32Array, { rows, slots, counts }, D), x.shape);
     const out = new Float32Array(N * D);
     let off = 0;
@@ -324,6 +332,6 @@ export class Qwen3MoeSparseBlock implements Disposable {
   dispose(): void {
     this.gateT.dispose();
     for (const x of this.experts) tf.dispose([x.gateUpT, x.downT]);
-    this.expertCache?.dispose();
+    if (this.ownsCache) this.expertCache?.dispose();
   }
 }

@@ -284,10 +284,14 @@ function convColumns(rows: Float32Array, R: number, p: number): Float32Array {
  * Each row $u$ of {@link patchRows} is encoded on its own,
  * $h = \operatorname{TransformerLayer}\big(\operatorname{ReLU}(\operatorname{conv1d}(u)) + \mathrm{pe}\big)$,
  * $e_r = \frac{1}{p}\sum_k h_k$, and patch n is the mean of its C rows. Reference twin:
- * {@link reference!TimeSeriesPatchEncoder | TimeSeriesPatchEncoder}. Fast-path departures (measured on wasm): rows are read
- * straight from the flat signal, in batches of about 16k positions (memory bounded); the conv is
- * im2col + one product; attention is one batched product for p < 64 and per (row, head) 2-D
- * products above (about 3x faster at p = 320).
+ * {@link reference!TimeSeriesPatchEncoder | TimeSeriesPatchEncoder}. Fast-path departures (measured on wasm, issue 15 item 4:
+ * every product on XNNPACK's 2-D kernel): rows are read straight from the flat signal, in batches
+ * of about 16k positions (memory bounded); the conv stem is one product `[R·p, 5] · [5, 128]` on
+ * columns built in JS, with bias and ReLU fused into the kernel; attention within rows is two
+ * grouped convolutions for p < 64 on wasm (one batched product on other backends) and per
+ * (row, head) 2-D products above (about 3x faster at p = 320); the FFN is two fused products
+ * (bias and ReLU applied by the kernel); the two means (positions, then the C rows) are one mean
+ * over the patch's C·p positions.
  */
 export class TimeSeriesPatchEncoder {
   constructor(

@@ -29,6 +29,10 @@ export const WASM_PATHS = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 export async function useBackend(b: TestBackend): Promise<void> {
   await initBackend(b, { wasmPaths: WASM_PATHS });
   if (b === 'webgpu') guardSyncReads();
+  // Shape-generic webgl shaders: without this tfjs compiles a program per tensor shape, and on
+  // SwiftShader each compile costs tens of ms (generation, where shapes grow each step, took
+  // minutes). The shader arithmetic is the same.
+  if (b === 'webgl') tf.env().set('WEBGL_USE_SHAPES_UNIFORMS', true);
 }
 
 /**

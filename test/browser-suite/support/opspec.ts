@@ -17,6 +17,19 @@ import { runs } from '../../support/runs.js';
 
 export type { ErrorCase, InputData, OpCase, OpSpec } from '../../support/opspec.js';
 
+/**
+ * Samples that webgpu gets wrong (tfjs-backend-webgpu 4.22 on SwiftShader, headless Chromium 156),
+ * by `${op}: ${sample}` with what it gives. They run as `it.fails`: they must still fail, so a fix
+ * (upstream, or a workaround in src/) turns them red here and they leave the list. Not loosened,
+ * not skipped. Why the webgl workaround (backend/dispatch.ts, `nonFinite`) is not used on webgpu
+ * is written there.
+ */
+export const KNOWN_WEBGPU_FAILURES: Readonly<Record<string, string>> = {
+  'logsumexp: only -Inf gives -Inf (torch; tf.logSumExp gives NaN)': 'log(0) gives -88.03, not -Inf',
+  'logsumexp: NaN propagates': 'max and exp drop NaN: +Inf instead of NaN',
+  'logSoftmax: +Inf gives NaN as in PyTorch': 'Inf - Inf and exp lose NaN: -Inf instead of NaN',
+};
+
 /** Read a tensor without a synchronous GPU read. */
 export async function readTensor(t: tf.Tensor): Promise<{ shape: number[]; data: ArrayLike<number> }> {
   return { shape: t.shape.slice(), data: (await t.data()) as ArrayLike<number> };
@@ -46,12 +59,14 @@ export async function checkCase<P>(spec: OpSpec<P>, c: OpCase<P>): Promise<void>
 
 /** The generic tests of one op record, on each browser backend of the project. */
 export function runOpSpec<P>(spec: OpSpec<P>): void {
-  forEachBackend(() => {
+  forEachBackend((backend) => {
     it(`${spec.name}: fast == reference on random inputs`, async () => {
       await fc.assert(fc.asyncProperty(spec.cases, (c) => checkCase(spec, c)), spec.numRuns ? { numRuns: runs(spec.numRuns) } : {});
     });
     for (const s of spec.samples ?? []) {
-      it(`${spec.name}: sample ${s.what}`, () => checkCase(spec, s.case));
+      const known = backend === 'webgpu' ? KNOWN_WEBGPU_FAILURES[`${spec.name}: ${s.what}`] : undefined;
+      if (known) it.fails(`${spec.name}: sample ${s.what} [known webgpu failure: ${known}]`, () => checkCase(spec, s.case));
+      else it(`${spec.name}: sample ${s.what}`, () => checkCase(spec, s.case));
     }
     for (const e of spec.errors) {
       it(`${spec.name}: rejects ${e.what} with ${e.error.name}`, () => {

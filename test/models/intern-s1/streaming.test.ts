@@ -96,6 +96,57 @@ forEachBackend(() => {
       });
     }
 
+    for (const variant of ['s1', 'pro'] as const) {
+      it(`${variant}: streamed MoE layers with experts on demand fit a budget below a whole layer, with the same logits`, () => {
+        const { cfg, weights } = tiny(variant);
+        const s = measureModel(cfg, weights);
+        const f = (ts: readonly { elements: number }[]) => ts.reduce((a, t) => a + t.elements * 4, 0);
+        // the always-resident part plus the largest (dense part + K of E experts): less than a whole MoE layer
+        const budget = f(s.fixed) + Math.max(...s.layers.map((l) => f(l.dense) + (l.numExperts ? (f(l.experts) / l.numExperts) * l.topK : 0)));
+        expect(budget).toBeLessThan(tinyBudget(variant));
+        expect(() => InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: budget })).toThrow(MemoryBudgetError);
+        const resident = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: '1T' });
+        const streamed = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: budget, expertsOnDemand: { capacityBytes: 0 } });
+        expect(streamed.memoryPlan).toMatchObject({ residentLayers: 0, streamingBytes: budget - f(s.fixed) });
+        const inputs = { inputIds: [[3, 14, 15, 9, 2, 6]] };
+        const a = resident.forward(inputs, { logits: 'all' });
+        const b = streamed.forward(inputs, { logits: 'all' });
+        expect(values(b.logits)).toEqual(values(a.logits));
+        resident.disposeOutput(a);
+        streamed.disposeOutput(b);
+        resident.dispose();
+        streamed.dispose();
+      });
+    }
+
+    it('streamed MoE layers keep their expert caches across forward calls (hits on the second call, same logits, nothing leaked)', () => {
+      const { cfg, weights } = tiny('pro');
+      const before = tf.memory().numTensors;
+      const resident = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: '1T' });
+      const streamed = InternS1ForConditionalGeneration.fromWeights(cfg, weights, { vision: false, timeSeries: false, memoryBudget: tinyBudget('pro'), expertsOnDemand: { capacityBytes: Infinity } });
+      expect(streamed.memoryPlan!.residentLayers).toBe(0);
+      const inputs = { inputIds: [[3, 14, 15, 9, 2, 6]] };
+      const a = resident.forward(inputs, { logits: 'all' });
+      const first = streamed.forward(inputs, { logits: 'all' });
+      const caches = [...streamed.text.streamedExpertCaches.values()];
+      expect(caches.length).toBeGreaterThan(0);
+      const misses = caches.map((c) => c.stats().misses);
+      expect(misses.every((m) => m > 0)).toBe(true);
+      const second = streamed.forward(inputs, { logits: 'all' });
+      // the same tokens choose the same experts: every one is now a hit, none is read again
+      expect(caches.map((c) => c.stats().misses)).toEqual(misses);
+      expect(caches.every((c) => c.stats().hits >= c.stats().misses)).toBe(true);
+      expect(values(first.logits)).toEqual(values(a.logits));
+      expect(values(second.logits)).toEqual(values(a.logits));
+      resident.disposeOutput(a);
+      streamed.disposeOutput(first);
+      streamed.disposeOutput(second);
+      resident.dispose();
+      streamed.dispose();
+      expect(streamed.text.streamedExpertCaches.size).toBe(0);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
     it('pro with an image and a signal: a streamed run equals the resident one; a middle budget keeps a prefix of layers', () => {
       const { cfg, weights } = tiny('pro', 6);
       if (cfg.model_type !== 'interns1_pro') throw new Error('expected a pro config');

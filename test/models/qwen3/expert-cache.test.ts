@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CheckpointError, ValueError } from '../../../src/errors.js';
+import { measureModel } from '../../../src/io/budget.js';
 import { parseConfig, textConfigOf } from '../../../src/io/config.js';
 import type { Qwen3MoeTextConfig, TextConfig } from '../../../src/io/configs/text.js';
 import { tinyConfigJson, tinyTensors } from '../../../src/io/tiny.js';
@@ -174,7 +175,7 @@ forEachBackend(() => {
       });
     });
 
-    it('generate with the whole Intern-S1 / -Pro model holding its experts on demand gives the resident model\'s tokens', async () => {
+    it('generate with the whole Intern-S1 / -Pro model holding its experts on demand (resident or streamed layers) gives the resident model\'s tokens', async () => {
       for (const variant of ['s1', 'pro'] as const) {
         const json = tinyConfigJson(variant, { vocabSize: 64, ...(variant === 'pro' ? { fp8Block: 8 } : {}) });
         const w = memoryWeights(tinyTensors(json, { seed: 3, dtype: variant === 'pro' ? 'fp8' : 'bf16', fp8Block: 8 }), { fp8BlockSize: 8 });
@@ -182,13 +183,22 @@ forEachBackend(() => {
         await expectNoLeak(() => {
           const a = InternS1ForConditionalGeneration.fromWeights(cfg, w, { vision: false, timeSeries: false });
           const b = InternS1ForConditionalGeneration.fromWeights(cfg, w, { vision: false, timeSeries: false, expertsOnDemand: { capacityBytes: 0 } });
+          // and with the layers streamed under a memory budget that holds at most one layer (issue 19 item 1)
+          const sz = measureModel(cfg, w);
+          const f = (ts: readonly { elements: number }[]) => ts.reduce((p, t) => p + t.elements * 4, 0);
+          const budget = f(sz.fixed) + Math.max(...sz.layers.map((l) => f(l.dense) + f(l.experts)));
+          const c = InternS1ForConditionalGeneration.fromWeights(cfg, w, { vision: false, timeSeries: false, memoryBudget: budget, expertsOnDemand: { capacityBytes: 0 } });
           const inputs = { inputIds: [[3, 14, 15, 9, 26]] };
           const ra = generate(a, inputs, { maxNewTokens: 4 });
           const rb = generate(b, inputs, { maxNewTokens: 4 });
+          const rc = generate(c, inputs, { maxNewTokens: 4 });
           expect(rb.tokens, variant).toEqual(ra.tokens);
+          expect(rc.tokens, `${variant}, streamed`).toEqual(ra.tokens);
+          expect(c.text.layers.length, 'some layers stream').toBeLessThan(textConfigOf(cfg).num_hidden_layers);
           expect(expertCacheStats(b.text.layers).every((s) => s !== null && s.misses > 0 && s.residentExperts === 0)).toBe(true);
           a.dispose();
           b.dispose();
+          c.dispose();
         }, variant);
       }
     });

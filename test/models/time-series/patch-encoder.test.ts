@@ -75,7 +75,7 @@ forEachBackend((backend) => {
     });
     afterAll(() => fast.dispose());
 
-    it('both attention schedules of the patch layer (p < 64 batched, p >= 64 per row and head) match the reference', () => {
+    it('both attention schedules of the patch layer (p < 64: grouped convolutions on wasm, one batched product on cpu; p >= 64 per row and head) match the reference', () => {
       for (const [T, C, sr] of [[120, 2, 100], [300, 2, 150], [400, 1, 1000]] as const) { // p = 48, 94, 318
         const sig = makeSignal(T + C, T, C);
         const key = `paths/${T}/${C}/${sr}`;
@@ -170,10 +170,10 @@ forEachBackend((backend) => {
   });
 
   describe('PatchTransformerLayer', () => {
-    /** R rows of p positions; p < 64 takes the batched schedule, p >= 64 the per-(row, head) one. */
+    /** R rows of p positions; p < 64 takes the grouped-convolution schedule on wasm (batched on cpu), p >= 64 the per-(row, head) one. */
     const caseArb = (p: fc.Arbitrary<number>) => fc.record({ R: fc.integer({ min: 1, max: 3 }), p, F: fc.constantFrom(8, 24), seed: fc.nat() });
 
-    it.each([['batched', fc.integer({ min: 1, max: 8 })], ['per row and head', fc.integer({ min: 64, max: 66 })]] as const)('fast == reference (relative error <= 1e-5), %s schedule; rows do not see each other', async (_schedule, pArb) => {
+    it.each([['grouped (wasm) or batched (cpu)', fc.integer({ min: 1, max: 8 })], ['per row and head', fc.integer({ min: 64, max: 66 })]] as const)('fast == reference (relative error <= 1e-5), %s schedule; rows do not see each other', async (_schedule, pArb) => {
       await fc.assert(fc.asyncProperty(caseArb(pArb), async ({ R: rows, p, F, seed }) => {
         const w = tinyTower(seed, { patchFfn: F }).weights;
         const x = randomMatrix(seed + 1, rows * p, 128);

@@ -32,19 +32,12 @@ import * as fastMatmul from '../../src/ops/matmul.js';
 import * as fastNorm from '../../src/ops/norm.js';
 import * as fastSoftmax from '../../src/ops/softmax.js';
 import { pixels, tinyWeights } from '../../test/models/internvit/tiny.js';
+import type { BenchRow } from '../harness.js';
 import { dataToNd, dataToTf } from '../../test/support/convert.js';
 import { moeWeights, normals } from '../data/moe-weights.js';
 
-/** One measured row (the shape of bench/harness.ts's BenchRow). */
-export interface BrowserRow {
-  task: string;
-  impl: string;
-  ms: number;
-  p50?: number;
-  samples?: number;
-  derived?: Record<string, number>;
-  extra?: Record<string, string | number>;
-}
+/** One measured row: bench/harness.ts's BenchRow (a type-only import: nothing of the harness reaches the page). */
+export type BrowserRow = BenchRow;
 
 /** What a suite run returns to the launcher. */
 export interface BrowserSuiteResult {

@@ -13,6 +13,7 @@ import { checkpointLayout } from '../../src/io/layout.js';
 import { parseTextConfig, type TextConfig } from '../../src/io/configs/text.js';
 import { memoryWeights, type TensorInput, type WeightSource } from '../../src/io/weights.js';
 import { Qwen3TextModel } from '../../src/models/qwen3/model.js';
+import { setThreads } from '../../src/backend/threads.js';
 import { TextTrainer, trainStep } from '../../src/train/step.js';
 import { mulberry32, normalSamples } from '../../src/util/random.js';
 import { type BenchRow, type Suite, type Target, fmt, time, useBackend, validate } from '../harness.js';
@@ -160,9 +161,13 @@ export const suite: Suite = {
     `forward, and forward and train step at ${DENSE_TRAIN_LAYERS} layers (the 20-layer step does not fit in wasm's 4 GiB heap; 10 layers neither) (--quick: 1 layer). The tiny ` +
     "model's loss is validated against the float64 reference first. Peak memory: tf.profile's peakBytes of one call (every live tensor counted); wasm heap: the heap's size after the row (its high-water mark in this process, " +
     "which also holds XNNPACK's packed copies of the weights). " +
-    'cpu ms: the process\'s CPU time for the timed call (what it cost without waiting for a core on a shared machine).',
+    'cpu ms: the process\'s CPU time for the timed call (what it cost without waiting for a core on a shared machine). ' +
+    'One thread for both (setThreads(1)): trainStep runs on one thread (the worker pool splits inference products only), so ' +
+    'the forward is timed on one thread too; with the default 2 threads only the forward gets faster (at idle on 2026-12-08 ' +
+    'the 285M 4-layer ratio then read 5.44x: 8609 ms vs 1583 ms).',
   async run({ quick, log }) {
     await useBackend('wasm');
+    setThreads(1); // like with like: the train step has no multi-threaded path
     const rows: BenchRow[] = [];
     const targets: Target[] = [];
     const tiny = tinyProConfig(4);

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       description:
         'Each workload built once with seeded weights and inputs, written to a safetensors file that the PyTorch script ' +
         '(`bench/peers/torch_peers.py`, Debian python3-torch 1.13 on OpenBLAS) reads, so both sides compute the same function ' +
-        'on the same numbers. intern-s1-ts runs on wasm in one thread; PyTorch at 1 and 2 threads. "ours / PyTorch" is our time ' +
+        'on the same numbers. intern-s1-ts runs on wasm with its worker pool (thread count in the implementation column); PyTorch at 1 and 2 threads. "ours / PyTorch" is our time ' +
         'over theirs (2 = we take twice as long). The machine is shared (2 cores, other agents): the load average before and ' +
         'after each workload is recorded beside it, and timings taken under load are not idle figures.',
       ...res, date: new Date().toISOString().slice(0, 10), machine: machine(),

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend/index.js';
+import { threadCount } from '../../src/backend/threads.js';
 import { writeSafetensors } from '../../src/io/safetensors-write.js';
 import { memoryWeights, type TensorInput } from '../../src/io/weights.js';
 import { parseConfig, type InternS1ProConfig } from '../../src/io/config.js';
@@ -34,6 +35,12 @@ import { matmul } from '../../src/ops/matmul.js';
 import { mulberry32, normalSamples } from '../../src/util/random.js';
 import { encoderFlops } from '../suites/time-series.bench.js';
 import { type BenchRow, type SuiteResult, fmt } from '../harness.js';
+
+/** Our implementation's label, with the worker pool's thread count (INTERN_S1_THREADS, default the cores). */
+function oursLabel(): string {
+  const n = threadCount();
+  return `intern-s1-ts (wasm, ${n} thread${n === 1 ? '' : 's'}) vs PyTorch`;
+}
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -213,7 +220,7 @@ export async function runPeers({ quick, log }: { quick: boolean; log: (m: string
       } catch (e) {
         // A failed workload (PyTorch missing, out of memory, outputs that differ) is reported, not fatal.
         log(`${w.task}: failed: ${(e as Error).message}`);
-        rows.push({ task: w.task, impl: 'intern-s1-ts (wasm, 1 core) vs PyTorch', ms: NaN, extra: { note: (e as Error).message } });
+        rows.push({ task: w.task, impl: oursLabel(), ms: NaN, extra: { note: (e as Error).message } });
       } finally {
         w.dispose();
       }
@@ -248,7 +255,7 @@ function measure(dir: string, w: Workload, log: (m: string) => void, seen: (blas
   const [o, t1, t2] = [best(ours), best(torch.get(1)!), best(torch.get(2)!)];
   const sorted = [...ours].sort((x, y) => x - y);
   return {
-    task: w.task, impl: 'intern-s1-ts (wasm, 1 core) vs PyTorch', ms: ours.reduce((x, y) => x + y, 0) / ROUNDS, p50: sorted[Math.floor(ROUNDS / 2)], samples: ROUNDS,
+    task: w.task, impl: oursLabel(), ms: ours.reduce((x, y) => x + y, 0) / ROUNDS, p50: sorted[Math.floor(ROUNDS / 2)], samples: ROUNDS,
     extra: {
       'ours ms (best of 3)': fmt(o), 'torch 1 thread ms (best of 3)': fmt(t1), 'torch 2 threads ms (best of 3)': fmt(t2),
       'ours / PyTorch 1t': fmt(o / t1), 'ours / PyTorch 2t': fmt(o / t2),
@@ -266,8 +273,9 @@ export function peersNotes(blas: string, torchVersion: string): string {
     '',
     "Where wasm caps us: tfjs-wasm's fastest kernel is XNNPACK's 2-D matmul on WebAssembly SIMD128, 4 float32 lanes and no fused multiply-add,",
     'about 25–31 GFLOP/s on one core of this machine, while OpenBLAS uses AVX2 + FMA (8 lanes, two FMA units) at ~99 GFLOP/s on one core.',
-    'So a dense product is ~3–4x slower than PyTorch per core whatever we do above tfjs; tfjs-wasm also runs one thread in Node (issue 15: its pthread pool does not start there),',
-    'so the 2-thread column is out of reach without a worker pool. Attention-shaped work, where PyTorch 1.13 materialises the full score matrix, is where we are closest or ahead.',
+    "So a dense product is ~3–4x slower than PyTorch per core whatever we do above tfjs. tfjs-wasm's own pthread pool does not start in Node (issue 15); this library's worker pool",
+    `(INTERN_S1_THREADS, default the machine's cores; these rows: ${threadCount()}) splits large 2-D products and MoE experts over threads, not the element-wise parts of a layer.`,
+    'Attention-shaped work, where PyTorch 1.13 materialises the full score matrix, is where we are closest or ahead.',
     'A user who needs native speed in Node can run the same code on `@tensorflow/tfjs-node` (libtensorflow: Eigen/oneDNN kernels with AVX2/FMA on all cores),',
     'which is not bound by the SIMD128 ceiling nor by one thread; it is not measured here (its install downloads libtensorflow from outside the npm registry, which this machine cannot reach),',
     'and this library\'s wasm-specific schedules (backend/dispatch.ts) fall back to the plain tfjs forms on that backend.',

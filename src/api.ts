@@ -93,3 +93,14 @@ export {
   type PrepareChatOptions, type PreparedChat, type ReasoningDelta, type SessionOptions, type StepResult,
   type StopMatch, type TokenHistory, type ToolCallEvent,
 } from './generation/index.js';
+
+// The dynamic tokenizer, its sub-tokenizers and the chat template.
+export {
+  applyChatTemplate, ByteLevelBPE, detectFlavour, expandMediaPlaceholders, imagePlaceholder,
+  InternS1Tokenizer, proFlavour, s1Flavour, SentencePieceModel, timeSeriesPlaceholder,
+  type AddedTokenInfo, type BpeStats, type ByteLevelBPEOptions, type ChatContentItem, type ChatMessage,
+  type ChatTemplateOptions, type ChatToolCall, type DetectorKind, type DomainConfig, type Encoding,
+  type FlavourConfig, type InternS1TokenizerOptions, type LoadedDomain, type MediaTokenCounts,
+  type SentencePieceEncoding, type SentencePieceModelProto, type SpecialTokens, type TokenizerDecodeOptions,
+  type TokenizerEncodeOptions, type TokenizerFiles, type VideoGroup,
+} from './tokenizer/index.js';

@@ -12,7 +12,6 @@
 // Everything both entries share (src/api.ts): errors, ops, layers, models, tokenizer, preprocessing, generation.
 export * from './api.js';
 
-
 // Backends: the ladder and what it chose.
 export {
   backendInfo, initBackend, probeBrowser, wasmCdnPath, type BackendAttempt, type BackendInfo, type BackendName,
@@ -95,16 +94,6 @@ export {
   decodeImageWithBrowser, type Drawable, imageFromBitmap, imageFromImageData, type ImageDataLike,
 } from './image/browser.js';
 
-// The dynamic tokenizer, its sub-tokenizers and the chat template.
-export {
-  applyChatTemplate, ByteLevelBPE, detectFlavour, expandMediaPlaceholders, imagePlaceholder,
-  InternS1Tokenizer, proFlavour, s1Flavour, SentencePieceModel, timeSeriesPlaceholder,
-  type AddedTokenInfo, type BpeStats, type ByteLevelBPEOptions, type ChatContentItem, type ChatMessage,
-  type ChatTemplateOptions, type ChatToolCall, type DetectorKind, type DomainConfig, type Encoding,
-  type FlavourConfig, type InternS1TokenizerOptions, type LoadedDomain, type MediaTokenCounts,
-  type SentencePieceEncoding, type SentencePieceModelProto, type SpecialTokens, type TokenizerDecodeOptions,
-  type TokenizerEncodeOptions, type TokenizerFiles, type VideoGroup,
-} from './tokenizer/index.js';
 export { tokenizerFilesFromSource } from './tokenizer/sources.js';
 
 // Training: the language-model loss, parameters by checkpoint name, optimizers, the train step.

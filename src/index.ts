@@ -18,7 +18,6 @@ import './platform/node.js';
 // Everything both entries share (src/api.ts): errors, ops, layers, models, tokenizer, preprocessing, generation.
 export * from './api.js';
 
-
 // Backends: the ladder and what it chose.
 export {
   backendInfo, initBackend, type BackendAttempt, type BackendInfo, type BackendName,
@@ -63,17 +62,6 @@ export {
   type ResizeOptions, type RgbImage, type SmartResizeOptions, type TiledImage, type TileGrid,
   type TilingOptions,
 } from './image/index.js';
-
-// The dynamic tokenizer, its sub-tokenizers and the chat template.
-export {
-  applyChatTemplate, ByteLevelBPE, detectFlavour, expandMediaPlaceholders, imagePlaceholder,
-  InternS1Tokenizer, proFlavour, s1Flavour, SentencePieceModel, timeSeriesPlaceholder,
-  type AddedTokenInfo, type BpeStats, type ByteLevelBPEOptions, type ChatContentItem, type ChatMessage,
-  type ChatTemplateOptions, type ChatToolCall, type DetectorKind, type DomainConfig, type Encoding,
-  type FlavourConfig, type InternS1TokenizerOptions, type LoadedDomain, type MediaTokenCounts,
-  type SentencePieceEncoding, type SentencePieceModelProto, type SpecialTokens, type TokenizerDecodeOptions,
-  type TokenizerEncodeOptions, type TokenizerFiles, type VideoGroup,
-} from './tokenizer/index.js';
 
 // Seeded randomness (sampling).
 export {
